@@ -1,0 +1,137 @@
+package io.tollgate.tenant.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.DbTransaction;
+import io.helidon.dbclient.jdbc.JdbcClientBuilder;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+
+/**
+ * The pooled database: HikariCP behind Helidon DbClient, with every call's failure translated into
+ * {@link DataException}. One per process; closed last at shutdown.
+ */
+public final class Database implements AutoCloseable {
+    private final DatabaseSettings settings;
+    private final HikariDataSource dataSource;
+    private final DbClient client;
+
+    private Database(DatabaseSettings settings, HikariDataSource dataSource) {
+        this.settings = settings;
+        this.dataSource = dataSource;
+        this.client = JdbcClientBuilder.create()
+                .connectionPool(new HikariConnectionPool(dataSource))
+                .build();
+    }
+
+    /** Opens the pool. Connections are made lazily, so this succeeds even while the database is down. */
+    public static Database open(DatabaseSettings settings) {
+        HikariConfig cfg = new HikariConfig();
+        cfg.setPoolName("tollgate");
+        cfg.setJdbcUrl(settings.jdbcUrl());
+        cfg.setUsername(settings.user());
+        cfg.setPassword(settings.password().reveal());
+        cfg.setMaximumPoolSize(settings.maxPoolSize());
+        cfg.setMinimumIdle(Math.min(2, settings.maxPoolSize()));
+        cfg.setConnectionTimeout(Math.max(250, settings.connectTimeout().toMillis()));
+        cfg.setValidationTimeout(Math.max(250, Math.min(settings.connectTimeout().toMillis(), 1000)));
+        cfg.setInitializationFailTimeout(-1);
+        cfg.addDataSourceProperty("connectTimeout", Math.max(1, settings.connectTimeout().toSeconds()));
+        cfg.addDataSourceProperty("tcpKeepAlive", true);
+        // DbClient binds UUIDs (and strings) with setString; let PostgreSQL infer the parameter's real type.
+        cfg.addDataSourceProperty("stringtype", "unspecified");
+        cfg.addDataSourceProperty("ApplicationName", "tollgate");
+        return new Database(settings, new HikariDataSource(cfg));
+    }
+
+    public DbClient client() {
+        return client;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public HikariPoolMXBean poolStats() {
+        return dataSource.getHikariPoolMXBean();
+    }
+
+    public DatabaseSettings settings() {
+        return settings;
+    }
+
+    /** A connection outside the pool, for long-lived sessions such as LISTEN. The caller closes it. */
+    public Connection openDedicatedConnection() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", settings.user());
+        props.setProperty("password", settings.password().reveal());
+        props.setProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("stringtype", "unspecified");
+        props.setProperty("ApplicationName", "tollgate-listener");
+        return DriverManager.getConnection(settings.jdbcUrl(), props);
+    }
+
+    /** Runs one statement (or several outside a transaction), translating failures. */
+    public <T> T call(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (DbClientException e) {
+            throw DataException.translate(e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(Function<DbTransaction, T> work) {
+        DbTransaction tx;
+        try {
+            tx = client.transaction();
+        } catch (RuntimeException e) {
+            throw DataException.translate(e);
+        }
+        T result;
+        try {
+            result = work.apply(tx);
+        } catch (RuntimeException e) {
+            try {
+                tx.rollback();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e instanceof DbClientException ? DataException.translate(e) : e;
+        }
+        try {
+            tx.commit();
+        } catch (RuntimeException e) {
+            throw DataException.translate(e);
+        }
+        return result;
+    }
+
+    /** True when a connection can be had and answers within the connect timeout. */
+    public boolean ping() {
+        try (Connection c = dataSource.getConnection()) {
+            return c.isValid((int) Math.max(1, settings.connectTimeout().toSeconds()));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } finally {
+            dataSource.close();
+        }
+    }
+}

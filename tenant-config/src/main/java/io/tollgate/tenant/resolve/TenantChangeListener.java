@@ -1,0 +1,117 @@
+package io.tollgate.tenant.resolve;
+
+import io.tollgate.tenant.db.Database;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Listens on PostgreSQL channel {@value #CHANNEL} (fed by triggers on tenants, credentials and secrets) and drops
+ * changed tenants from the resolver's cache, so a change made on any instance is seen on every instance. While the
+ * connection is lost nothing can be trusted: the whole cache is dropped on every reconnect.
+ */
+public final class TenantChangeListener implements AutoCloseable {
+    public static final String CHANNEL = "tollgate_tenant_changed";
+    private static final System.Logger LOG = System.getLogger(TenantChangeListener.class.getName());
+    private static final int POLL_MILLIS = 500;
+
+    private final Database db;
+    private final TenantResolver resolver;
+    private final Duration retryDelay;
+    private final CountDownLatch firstListen = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile Connection connection;
+    private final Thread thread;
+
+    private TenantChangeListener(Database db, TenantResolver resolver, Duration retryDelay) {
+        this.db = db;
+        this.resolver = resolver;
+        this.retryDelay = retryDelay;
+        this.thread = Thread.ofPlatform().daemon().name("tollgate-tenant-listener").unstarted(this::run);
+    }
+
+    /** Starts listening and waits (up to {@code waitUp}) until the first LISTEN is in place. */
+    public static TenantChangeListener start(Database db, TenantResolver resolver, Duration waitUp) {
+        TenantChangeListener l = new TenantChangeListener(db, resolver, Duration.ofSeconds(1));
+        l.thread.start();
+        try {
+            if (!l.firstListen.await(waitUp.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, "tenant change listener not connected yet; retrying in the background");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return l;
+    }
+
+    private void run() {
+        while (running) {
+            try (Connection c = db.openDedicatedConnection()) {
+                connection = c;
+                try (Statement st = c.createStatement()) {
+                    st.execute("LISTEN " + CHANNEL);
+                }
+                // Anything may have changed while we were not listening.
+                resolver.invalidateAll();
+                firstListen.countDown();
+                PGConnection pg = c.unwrap(PGConnection.class);
+                while (running) {
+                    PGNotification[] notes = pg.getNotifications(POLL_MILLIS);
+                    if (notes != null) {
+                        for (PGNotification n : notes) {
+                            resolver.invalidate(n.getParameter());
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                if (running) {
+                    resolver.invalidateAll();
+                    LOG.log(Level.WARNING, "tenant change listener lost its connection (" + e.getSQLState()
+                            + "); retrying in " + retryDelay.toMillis() + " ms");
+                    sleep(retryDelay);
+                }
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.log(Level.ERROR, "tenant change listener failed; restarting", e);
+                    sleep(retryDelay);
+                }
+            } finally {
+                connection = null;
+            }
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Connection c = connection;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+        thread.interrupt();
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.tollgate.tenant.resolve;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.store.TenantStore;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Slug to tenant (with decrypted credentials), cached. Unknown slugs are cached too, so a flood to a made-up URL
+ * costs one query. Entries are dropped when the tenant changes, on this instance at once ({@link #invalidate}) and on
+ * every other instance through {@link TenantChangeListener}; the TTL is only a safety net.
+ */
+public final class TenantResolver {
+    private final LoadingCache<String, Optional<ResolvedTenant>> cache;
+
+    public TenantResolver(TenantStore store, Duration ttl, long maximumSize) {
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .expireAfterWrite(ttl)
+                .build(store::findBySlugUnscoped);
+    }
+
+    /**
+     * The tenant behind a webhook URL's slug, whatever its status (ingress answers 403 for a suspended one).
+     * Unscoped by nature: the slug is all a delivery carries.
+     */
+    public Optional<ResolvedTenant> resolveUnscoped(String slug) {
+        return cache.get(slug);
+    }
+
+    /**
+     * Handles a change notice: {@code "<tenant uuid>"} or {@code "<tenant uuid> <slug>"}. Drops the slug's entry
+     * (cached absence included) and every entry of that tenant.
+     */
+    public void invalidate(String notice) {
+        String[] parts = notice.strip().split(" ", 2);
+        if (parts.length == 2) {
+            cache.invalidate(parts[1]);
+        }
+        String id = parts[0];
+        cache.asMap().entrySet().removeIf(e -> e.getValue().map(t -> t.id().toString().equals(id)).orElse(false));
+    }
+
+    public void invalidateAll() {
+        cache.invalidateAll();
+    }
+}

@@ -1,0 +1,247 @@
+package io.tollgate.tenant.store;
+
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.tollgate.tenant.GorgiasCredentials;
+import io.tollgate.tenant.Limits;
+import io.tollgate.tenant.NewTenant;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.ShopifyCredentials;
+import io.tollgate.tenant.Tenant;
+import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.TenantStatus;
+import io.tollgate.tenant.WebhookSecret;
+import io.tollgate.tenant.crypto.CredentialCipher;
+import io.tollgate.tenant.db.Database;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static io.tollgate.tenant.db.Rows.bytes;
+import static io.tollgate.tenant.db.Rows.instant;
+import static io.tollgate.tenant.db.Rows.integer;
+import static io.tollgate.tenant.db.Rows.optInstant;
+import static io.tollgate.tenant.db.Rows.optString;
+import static io.tollgate.tenant.db.Rows.string;
+import static io.tollgate.tenant.db.Rows.uuid;
+
+/**
+ * Tenants, their credentials and webhook secrets. Credentials and secrets are encrypted before they are written and
+ * decrypted when read. Every query takes the tenant id, except {@link #findBySlugUnscoped}, the one lookup ingress
+ * makes from a URL. Failures surface as {@link io.tollgate.tenant.db.DataException}.
+ */
+public final class TenantStore {
+    private static final String TENANT_COLUMNS = """
+            t.id, t.slug, t.name, t.status, t.rate_per_minute, t.burst, t.max_payload_bytes, t.timeout_ms,
+            t.max_concurrent, t.created_at, t.updated_at""";
+
+    private static final String SELECT_RESOLVED = "SELECT " + TENANT_COLUMNS + """
+            ,
+                   g.domain AS g_domain, g.username AS g_username, g.api_key_enc AS g_api_key, g.base_url AS g_base_url,
+                   s.shop_domain AS s_shop_domain, s.access_token_enc AS s_access_token,
+                   s.api_version AS s_api_version, s.base_url AS s_base_url
+            FROM tenants t
+            JOIN gorgias_credentials g ON g.tenant_id = t.id
+            JOIN shopify_credentials s ON s.tenant_id = t.id
+            """;
+
+    private static final String SELECT_SECRETS = """
+            SELECT id, provider, secret_enc, valid_from, valid_until FROM webhook_secrets
+            WHERE tenant_id = ? AND (valid_until IS NULL OR valid_until > now())
+            ORDER BY valid_from DESC""";
+
+    private final Database db;
+    private final CredentialCipher cipher;
+
+    public TenantStore(Database db, CredentialCipher cipher) {
+        this.db = db;
+        this.cipher = cipher;
+    }
+
+    /**
+     * Onboards a tenant in one transaction.
+     *
+     * @throws io.tollgate.tenant.db.DataException.Conflict when the slug is taken (constraint {@code tenants_slug_uq})
+     */
+    public ResolvedTenant create(NewTenant n) {
+        TenantId id = TenantId.random();
+        db.inTransaction(tx -> {
+            Limits l = n.limits();
+            tx.insert("""
+                    INSERT INTO tenants (id, slug, name, status, rate_per_minute, burst, max_payload_bytes,
+                                         timeout_ms, max_concurrent)
+                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)""",
+                      id.value(), n.slug(), n.name(), l.ratePerMinute(), l.burst(), l.maxPayloadBytes(),
+                      l.timeoutMs(), l.maxConcurrent());
+            writeGorgias(tx, id, n.gorgias(), true);
+            writeShopify(tx, id, n.shopify(), true);
+            insertSecret(tx, id, Provider.GORGIAS, n.gorgiasWebhookSecret());
+            insertSecret(tx, id, Provider.SHOPIFY, n.shopifyWebhookSecret());
+            return null;
+        });
+        return find(id).orElseThrow(() -> new IllegalStateException("tenant vanished after insert: " + id));
+    }
+
+    /** The one unscoped lookup: slug (from a webhook URL) to tenant, whatever its status. */
+    public Optional<ResolvedTenant> findBySlugUnscoped(String slug) {
+        return db.call(() -> db.client().execute().get(SELECT_RESOLVED + " WHERE t.slug = ?", slug)
+                .map(this::resolved));
+    }
+
+    public Optional<ResolvedTenant> find(TenantId id) {
+        return db.call(() -> db.client().execute().get(SELECT_RESOLVED + " WHERE t.id = ?", id.value())
+                .map(this::resolved));
+    }
+
+    public Optional<Tenant> findTenant(TenantId id) {
+        return db.call(() -> db.client().execute()
+                .get("SELECT " + TENANT_COLUMNS + " FROM tenants t WHERE t.id = ?", id.value())
+                .map(TenantStore::tenant));
+    }
+
+    /** Tenants ordered by slug, after {@code afterSlug} when given (keyset pagination). */
+    public List<Tenant> list(int limit, Optional<String> afterSlug) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(
+                    "SELECT " + TENANT_COLUMNS + " FROM tenants t WHERE t.slug > ? ORDER BY t.slug LIMIT ?",
+                    afterSlug.orElse(""), limit)) {
+                return rows.map(TenantStore::tenant).toList();
+            }
+        });
+    }
+
+    public boolean setStatus(TenantId id, TenantStatus status) {
+        return db.call(() -> db.client().execute().update(
+                "UPDATE tenants SET status = ?, updated_at = now() WHERE id = ?", status.wire(), id.value())) == 1;
+    }
+
+    public boolean updateProfile(TenantId id, String name, Limits l) {
+        return db.call(() -> db.client().execute().update("""
+                UPDATE tenants SET name = ?, rate_per_minute = ?, burst = ?, max_payload_bytes = ?, timeout_ms = ?,
+                                   max_concurrent = ?, updated_at = now()
+                WHERE id = ?""", name, l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(),
+                                                          l.maxConcurrent(), id.value())) == 1;
+    }
+
+    public void updateGorgias(TenantId id, GorgiasCredentials g) {
+        db.inTransaction(tx -> {
+            writeGorgias(tx, id, g, false);
+            return null;
+        });
+    }
+
+    public void updateShopify(TenantId id, ShopifyCredentials s) {
+        db.inTransaction(tx -> {
+            writeShopify(tx, id, s, false);
+            return null;
+        });
+    }
+
+    /**
+     * Starts using {@code next} for {@code provider}; secrets valid now keep verifying for {@code grace}.
+     *
+     * @return false when the tenant does not exist
+     */
+    public boolean rotateSecret(TenantId id, Provider provider, Secret next, Duration grace) {
+        return db.inTransaction(tx -> {
+            Optional<DbRow> locked = tx.get("SELECT id FROM tenants WHERE id = ? FOR UPDATE", id.value());
+            if (locked.isEmpty()) {
+                return false;
+            }
+            tx.update("""
+                    UPDATE webhook_secrets
+                    SET valid_until = LEAST(COALESCE(valid_until, 'infinity'), now() + make_interval(secs => ?))
+                    WHERE tenant_id = ? AND provider = ? AND (valid_until IS NULL OR valid_until > now())""",
+                      (double) grace.toMillis() / 1000.0, id.value(), provider.wire());
+            insertSecret(tx, id, provider, next);
+            return true;
+        });
+    }
+
+    /** Deletes the tenant; {@code ON DELETE CASCADE} removes every row it owns. */
+    public boolean delete(TenantId id) {
+        return db.call(() -> db.client().execute().delete("DELETE FROM tenants WHERE id = ?", id.value())) == 1;
+    }
+
+    private void writeGorgias(DbExecute tx, TenantId id, GorgiasCredentials g, boolean insert) {
+        byte[] apiKey = cipher.encrypt(g.apiKey(), context(id, "gorgias.api_key"));
+        String baseUrl = g.baseUrl().map(URI::toString).orElse(null);
+        if (insert) {
+            tx.insert("INSERT INTO gorgias_credentials (tenant_id, domain, username, api_key_enc, base_url)"
+                              + " VALUES (?, ?, ?, ?, ?)", id.value(), g.domain(), g.username(), apiKey, baseUrl);
+        } else {
+            tx.update("UPDATE gorgias_credentials SET domain = ?, username = ?, api_key_enc = ?, base_url = ?,"
+                              + " updated_at = now() WHERE tenant_id = ?",
+                      g.domain(), g.username(), apiKey, baseUrl, id.value());
+        }
+    }
+
+    private void writeShopify(DbExecute tx, TenantId id, ShopifyCredentials s, boolean insert) {
+        byte[] token = cipher.encrypt(s.accessToken(), context(id, "shopify.access_token"));
+        String baseUrl = s.baseUrl().map(URI::toString).orElse(null);
+        if (insert) {
+            tx.insert("INSERT INTO shopify_credentials (tenant_id, shop_domain, access_token_enc, api_version,"
+                              + " base_url) VALUES (?, ?, ?, ?, ?)",
+                      id.value(), s.shopDomain(), token, s.apiVersion(), baseUrl);
+        } else {
+            tx.update("UPDATE shopify_credentials SET shop_domain = ?, access_token_enc = ?, api_version = ?,"
+                              + " base_url = ?, updated_at = now() WHERE tenant_id = ?",
+                      s.shopDomain(), token, s.apiVersion(), baseUrl, id.value());
+        }
+    }
+
+    private void insertSecret(DbExecute tx, TenantId id, Provider provider, Secret secret) {
+        UUID secretId = UUID.randomUUID();
+        byte[] sealed = cipher.encrypt(secret, secretContext(id, provider, secretId));
+        tx.insert("INSERT INTO webhook_secrets (id, tenant_id, provider, secret_enc) VALUES (?, ?, ?, ?)",
+                  secretId, id.value(), provider.wire(), sealed);
+    }
+
+    private ResolvedTenant resolved(DbRow row) {
+        Tenant tenant = tenant(row);
+        TenantId id = tenant.id();
+        GorgiasCredentials gorgias = new GorgiasCredentials(
+                string(row, "g_domain"), string(row, "g_username"),
+                cipher.decrypt(bytes(row, "g_api_key"), context(id, "gorgias.api_key")),
+                optString(row, "g_base_url").map(URI::create));
+        ShopifyCredentials shopify = new ShopifyCredentials(
+                string(row, "s_shop_domain"),
+                cipher.decrypt(bytes(row, "s_access_token"), context(id, "shopify.access_token")),
+                string(row, "s_api_version"),
+                optString(row, "s_base_url").map(URI::create));
+        List<WebhookSecret> secrets;
+        try (Stream<DbRow> rows = db.client().execute().query(SELECT_SECRETS, id.value())) {
+            secrets = rows.map(r -> {
+                UUID secretId = uuid(r, "id");
+                Provider provider = Provider.fromWire(string(r, "provider")).orElseThrow();
+                return new WebhookSecret(secretId, provider,
+                                         cipher.decrypt(bytes(r, "secret_enc"), secretContext(id, provider, secretId)),
+                                         instant(r, "valid_from"), optInstant(r, "valid_until"));
+            }).toList();
+        }
+        return new ResolvedTenant(tenant, gorgias, shopify, secrets);
+    }
+
+    static Tenant tenant(DbRow row) {
+        return new Tenant(new TenantId(uuid(row, "id")), string(row, "slug"), string(row, "name"),
+                          TenantStatus.fromWire(string(row, "status")),
+                          new Limits(integer(row, "rate_per_minute"), integer(row, "burst"),
+                                     integer(row, "max_payload_bytes"), integer(row, "timeout_ms"),
+                                     integer(row, "max_concurrent")),
+                          instant(row, "created_at"), instant(row, "updated_at"));
+    }
+
+    private static String context(TenantId id, String field) {
+        return id + "/" + field;
+    }
+
+    private static String secretContext(TenantId id, Provider provider, UUID secretId) {
+        return id + "/webhook_secret." + provider.wire() + "/" + secretId;
+    }
+}

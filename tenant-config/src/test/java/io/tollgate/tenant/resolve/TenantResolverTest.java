@@ -1,0 +1,122 @@
+package io.tollgate.tenant.resolve;
+
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.TenantStatus;
+import io.tollgate.tenant.crypto.CredentialCipher;
+import io.tollgate.tenant.crypto.MasterKey;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.store.TenantStore;
+import io.tollgate.tenant.testing.TestDatabase;
+import io.tollgate.tenant.testing.TestTenants;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Two "instances" (each its own pool, store, cache and listener) over one database. */
+class TenantResolverTest {
+    private static TestDatabase testDb;
+    private static Instance one;
+    private static Instance two;
+
+    record Instance(Database db, TenantStore store, TenantResolver resolver, TenantChangeListener listener) {
+        static Instance start(TestDatabase testDb, CredentialCipher cipher) {
+            Database db = testDb.open();
+            TenantStore store = new TenantStore(db, cipher);
+            TenantResolver resolver = new TenantResolver(store, Duration.ofHours(1), 10_000);
+            return new Instance(db, store, resolver, TenantChangeListener.start(db, resolver, Duration.ofSeconds(5)));
+        }
+
+        void stop() {
+            listener.close();
+            db.close();
+        }
+    }
+
+    @BeforeAll
+    static void setUp() {
+        testDb = TestDatabase.migrated();
+        CredentialCipher cipher = new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64()));
+        one = Instance.start(testDb, cipher);
+        two = Instance.start(testDb, cipher);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        one.stop();
+        two.stop();
+        testDb.close();
+    }
+
+    @Test
+    void suspensionThroughOneInstanceIsSeenByTheOtherWithinASecond() {
+        ResolvedTenant t = one.store.create(TestTenants.newTenant("notify-me"));
+        assertThat(two.resolver.resolveUnscoped("notify-me").orElseThrow().tenant().status())
+                .isEqualTo(TenantStatus.ACTIVE);
+
+        one.store.setStatus(t.id(), TenantStatus.SUSPENDED);
+
+        assertThat(waitFor(() -> two.resolver.resolveUnscoped("notify-me").orElseThrow().tenant().status()
+                == TenantStatus.SUSPENDED, Duration.ofSeconds(1))).isTrue();
+    }
+
+    @Test
+    void aCachedUnknownSlugIsFoundOnceTheTenantIsCreatedElsewhere() {
+        assertThat(two.resolver.resolveUnscoped("late-comer")).isEmpty();
+
+        one.store.create(TestTenants.newTenant("late-comer"));
+
+        assertThat(waitFor(() -> two.resolver.resolveUnscoped("late-comer").isPresent(), Duration.ofSeconds(1)))
+                .isTrue();
+    }
+
+    @Test
+    void secretRotationAndDeletionReachTheOtherInstance() {
+        ResolvedTenant t = one.store.create(TestTenants.newTenant("rotate-notify"));
+        Secret next = Secret.of("rotated-secret-rotate-notify-1");
+        assertThat(two.resolver.resolveUnscoped("rotate-notify")).isPresent();
+
+        one.store.rotateSecret(t.id(), Provider.GORGIAS, next, Duration.ZERO);
+        assertThat(waitFor(() -> two.resolver.resolveUnscoped("rotate-notify").orElseThrow()
+                .verifyingSecrets(Provider.GORGIAS, Instant.now()).equals(java.util.List.of(next)),
+                           Duration.ofSeconds(1))).isTrue();
+
+        one.store.delete(t.id());
+        assertThat(waitFor(() -> two.resolver.resolveUnscoped("rotate-notify").isEmpty(), Duration.ofSeconds(1)))
+                .isTrue();
+    }
+
+    @Test
+    void resolvingIsCachedUntilAChange() {
+        ResolvedTenant created = one.store.create(TestTenants.newTenant("cached-one"));
+        ResolvedTenant first = two.resolver.resolveUnscoped("cached-one").orElseThrow();
+        // the same object back means no second load from the database
+        assertThat(two.resolver.resolveUnscoped("cached-one").orElseThrow()).isSameAs(first);
+
+        one.store.setStatus(created.id(), TenantStatus.SUSPENDED);
+        assertThat(waitFor(() -> two.resolver.resolveUnscoped("cached-one").orElseThrow() != first,
+                           Duration.ofSeconds(1))).isTrue();
+    }
+
+    private static boolean waitFor(java.util.function.BooleanSupplier condition, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return condition.getAsBoolean();
+    }
+}
