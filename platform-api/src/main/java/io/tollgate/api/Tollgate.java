@@ -1,0 +1,106 @@
+package io.tollgate.api;
+
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.MetricsConfig;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.context.ContextFeature;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.tollgate.api.config.AppConfig;
+import io.tollgate.api.http.ErrorHandling;
+import io.tollgate.api.observe.DatabaseHealthCheck;
+import io.tollgate.api.observe.PoolMetrics;
+import io.tollgate.tenant.crypto.CredentialCipher;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.db.SchemaMigrator;
+import io.tollgate.tenant.resolve.TenantChangeListener;
+import io.tollgate.tenant.resolve.TenantResolver;
+import io.tollgate.tenant.store.TenantStore;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The composition root: builds every part from the configuration, in one place, and stops them in reverse order.
+ * {@link #routing} registers every HTTP service; tests start the same server with {@link #start}.
+ */
+public final class Tollgate implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Tollgate.class.getName());
+
+    private final Database db;
+    private final TenantChangeListener listener;
+    private final WebServer server;
+
+    private Tollgate(Database db, TenantChangeListener listener, WebServer server) {
+        this.db = db;
+        this.listener = listener;
+        this.server = server;
+    }
+
+    /** Starts the gateway on a complete configuration (database URL and keys present). */
+    public static Tollgate start(AppConfig config) {
+        long t0 = System.nanoTime();
+        Database db = Database.open(config.database().settings());
+        try {
+            SchemaMigrator.migrate(db.dataSource());
+            CredentialCipher cipher = new CredentialCipher(
+                    config.keys().masterKey().orElseThrow(), config.keys().previousMasterKeys());
+            TenantStore tenants = new TenantStore(db, cipher);
+            TenantResolver resolver = new TenantResolver(tenants, config.tenants().cacheTtl(),
+                                                         config.tenants().cacheSize());
+            TenantChangeListener listener = TenantChangeListener.start(db, resolver, Duration.ofSeconds(5));
+
+            MeterRegistry meters = MeterRegistry.create(MetricsConfig.create());
+            PoolMetrics.register(meters, db);
+            Deps deps = new Deps(config, db, tenants, resolver, meters, Clock.systemUTC());
+
+            WebServer server = WebServer.builder()
+                    .host(config.server().host())
+                    .port(config.server().port())
+                    .shutdownHook(false)
+                    .shutdownGracePeriod(config.server().shutdownGrace())
+                    .featuresDiscoverServices(false)
+                    .addFeature(ContextFeature.create())
+                    .addFeature(ObserveFeature.just(
+                            HealthObserver.builder().details(true).useSystemServices(false)
+                                    .addCheck(new DatabaseHealthCheck(db)).build(),
+                            MetricsObserver.builder().meterRegistry(meters).build()))
+                    .routing(r -> routing(r, deps))
+                    .build()
+                    .start();
+            LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
+                    + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
+                    + cipher.currentKeyId() + ")");
+            return new Tollgate(db, listener, server);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    /** Every HTTP service of the gateway. */
+    static void routing(HttpRouting.Builder routing, Deps deps) {
+        ErrorHandling.register(routing);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public boolean running() {
+        return server.isRunning();
+    }
+
+    /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the pool. */
+    @Override
+    public void close() {
+        LOG.log(Level.INFO, "Tollgate stopping");
+        server.stop();
+        listener.close();
+        db.close();
+        LOG.log(Level.INFO, "Tollgate stopped");
+    }
+}

@@ -1,0 +1,150 @@
+package io.tollgate.api.config;
+
+import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.crypto.MasterKey;
+import io.tollgate.tenant.db.DatabaseSettings;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Every setting of the server, read once at boot from the environment over {@code application.yaml} defaults and
+ * validated: a missing or invalid value stops the boot with the setting's name ({@link ConfigException}).
+ * Handlers never read configuration themselves; they get what they need through constructors.
+ */
+public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstreams upstreams, Cors cors,
+                        Tenants tenants, Path dataDir) {
+
+    /** @param shutdownGrace how long in-flight requests may take to finish on SIGTERM */
+    public record Server(String host, int port, Duration shutdownGrace) {
+    }
+
+    /** @param url empty: local mode, an embedded PostgreSQL under {@code dataDir} */
+    public record DatabaseConfig(Optional<String> url, String user, Secret password, int poolSize,
+                                 Duration connectTimeout) {
+        public DatabaseSettings settings() {
+            return new DatabaseSettings(url.orElseThrow(() -> new ConfigException("DATABASE_URL", "is required")),
+                                        user, password, poolSize, connectTimeout);
+        }
+    }
+
+    /** The master key that seals stored credentials (with older keys that still open), and the bootstrap token. */
+    public record Keys(Optional<MasterKey> masterKey, List<MasterKey> previousMasterKeys, Optional<Secret> adminToken) {
+    }
+
+    /** @param allowOverride whether a tenant's {@code base_url} overrides are accepted (staging and tests) */
+    public record Upstreams(boolean allowOverride) {
+    }
+
+    /** Origins allowed to call the admin API from a browser. Never a wildcard. */
+    public record Cors(List<URI> origins) {
+    }
+
+    /** @param cacheTtl safety net for the tenant cache; changes invalidate it at once through NOTIFY */
+    public record Tenants(Duration cacheTtl, long cacheSize) {
+    }
+
+    public static AppConfig load(Map<String, String> env) {
+        Settings s = new Settings(env);
+        Optional<String> dbUrl = s.optional("DATABASE_URL").map(AppConfig::validJdbcUrl);
+
+        Optional<MasterKey> masterKey = s.optional("TOLLGATE_MASTER_KEY").map(v -> masterKey("TOLLGATE_MASTER_KEY", v));
+        List<MasterKey> previous = s.optional("TOLLGATE_PREVIOUS_MASTER_KEYS")
+                .map(v -> Arrays.stream(v.split(",")).map(String::strip).filter(k -> !k.isEmpty())
+                        .map(k -> masterKey("TOLLGATE_PREVIOUS_MASTER_KEYS", k)).toList())
+                .orElse(List.of());
+        Optional<Secret> adminToken = s.optional("TOLLGATE_ADMIN_TOKEN").map(v -> {
+            if (v.length() < 24) {
+                throw new ConfigException("TOLLGATE_ADMIN_TOKEN", "must be at least 24 characters;"
+                        + " generate one with: openssl rand -base64 32");
+            }
+            return Secret.of(v);
+        });
+        if (dbUrl.isPresent()) {
+            if (masterKey.isEmpty()) {
+                throw new ConfigException("TOLLGATE_MASTER_KEY", "is required when DATABASE_URL is set;"
+                        + " generate one with: openssl rand -base64 32");
+            }
+            if (adminToken.isEmpty()) {
+                throw new ConfigException("TOLLGATE_ADMIN_TOKEN", "is required when DATABASE_URL is set;"
+                        + " generate one with: openssl rand -base64 32");
+            }
+        }
+
+        return new AppConfig(
+                new Server(s.string("TOLLGATE_HOST"), s.integer("PORT", 0, 65535),
+                           Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300))),
+                new DatabaseConfig(dbUrl, s.string("DATABASE_USER"),
+                                   Secret.of(s.optional("DATABASE_PASSWORD").orElse("")),
+                                   s.integer("TOLLGATE_DB_POOL_SIZE", 1, 500),
+                                   Duration.ofMillis(s.integer("TOLLGATE_DB_CONNECT_TIMEOUT_MS", 250, 60_000))),
+                new Keys(masterKey, previous, adminToken),
+                new Upstreams(s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE")),
+                new Cors(corsOrigins(s.optional("CORS_ORIGINS").orElse(""))),
+                new Tenants(Duration.ofSeconds(s.integer("TOLLGATE_TENANT_CACHE_TTL_SECONDS", 1, 86_400)),
+                            s.integer("TOLLGATE_TENANT_CACHE_SIZE", 10, 10_000_000)),
+                Path.of(s.string("TOLLGATE_DATA_DIR")));
+    }
+
+    /** The same configuration with what local mode supplies: the embedded database and generated keys. */
+    public AppConfig withLocalMode(String jdbcUrl, String user, MasterKey key, Secret token) {
+        return new AppConfig(server,
+                             new DatabaseConfig(Optional.of(jdbcUrl), user, Secret.of(""), database.poolSize(),
+                                                database.connectTimeout()),
+                             new Keys(Optional.of(keys.masterKey().orElse(key)), keys.previousMasterKeys(),
+                                      Optional.of(keys.adminToken().orElse(token))),
+                             upstreams, cors, tenants, dataDir);
+    }
+
+    public AppConfig withDatabase(DatabaseSettings db) {
+        return new AppConfig(server, new DatabaseConfig(Optional.of(db.jdbcUrl()), db.user(), db.password(),
+                                                        db.maxPoolSize(), db.connectTimeout()),
+                             keys, upstreams, cors, tenants, dataDir);
+    }
+
+    private static String validJdbcUrl(String url) {
+        if (!url.startsWith("jdbc:postgresql://")) {
+            throw new ConfigException("DATABASE_URL", "must be a JDBC URL of the form"
+                    + " jdbc:postgresql://host:port/database");
+        }
+        Properties parsed = org.postgresql.Driver.parseURL(url, new Properties());
+        if (parsed == null || parsed.getProperty("PGDBNAME", "").isEmpty()) {
+            throw new ConfigException("DATABASE_URL", "is not a valid PostgreSQL JDBC URL"
+                    + " (expected jdbc:postgresql://host:port/database)");
+        }
+        return url;
+    }
+
+    private static MasterKey masterKey(String name, String value) {
+        try {
+            return MasterKey.fromBase64(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, e.getMessage());
+        }
+    }
+
+    private static List<URI> corsOrigins(String value) {
+        return Arrays.stream(value.split(",")).map(String::strip).filter(o -> !o.isEmpty()).map(o -> {
+            if (o.contains("*")) {
+                throw new ConfigException("CORS_ORIGINS", "must list exact origins; a wildcard is not allowed");
+            }
+            URI uri;
+            try {
+                uri = URI.create(o);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("CORS_ORIGINS", "'" + o + "' is not an origin like https://ops.example.com");
+            }
+            if (uri.getScheme() == null || uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty())
+                    || !(uri.getScheme().equals("https") || uri.getScheme().equals("http"))) {
+                throw new ConfigException("CORS_ORIGINS", "'" + o + "' is not an origin like https://ops.example.com");
+            }
+            return uri;
+        }).toList();
+    }
+}

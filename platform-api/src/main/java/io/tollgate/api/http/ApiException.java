@@ -1,0 +1,118 @@
+package io.tollgate.api.http;
+
+import io.helidon.http.Status;
+import io.tollgate.api.http.Problem.FieldError;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every error a handler means to answer with. Mapped to HTTP in one place, {@link ErrorHandling}.
+ * {@code kind} becomes the problem's {@code type} ({@code https://tollgate.dev/problems/<kind>}).
+ */
+public sealed abstract class ApiException extends RuntimeException {
+    private final Status status;
+    private final String kind;
+    private final String title;
+
+    private ApiException(Status status, String kind, String title, String detail) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.kind = kind;
+        this.title = title;
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public List<FieldError> errors() {
+        return List.of();
+    }
+
+    /** Seconds for {@code Retry-After}, when the client should come back. */
+    public Optional<Duration> retryAfter() {
+        return Optional.empty();
+    }
+
+    public static final class BadRequest extends ApiException {
+        private final List<FieldError> errors;
+
+        public BadRequest(String kind, String detail, List<FieldError> errors) {
+            super(Status.BAD_REQUEST_400, kind, "Bad request", detail);
+            this.errors = List.copyOf(errors);
+        }
+
+        @Override
+        public List<FieldError> errors() {
+            return errors;
+        }
+    }
+
+    public static final class Unauthorized extends ApiException {
+        public Unauthorized(String kind, String detail) {
+            super(Status.UNAUTHORIZED_401, kind, "Unauthorized", detail);
+        }
+    }
+
+    public static final class Forbidden extends ApiException {
+        public Forbidden(String kind, String detail) {
+            super(Status.FORBIDDEN_403, kind, "Forbidden", detail);
+        }
+    }
+
+    public static final class NotFound extends ApiException {
+        public NotFound(String kind, String detail) {
+            super(Status.NOT_FOUND_404, kind, "Not found", detail);
+        }
+    }
+
+    public static final class Conflict extends ApiException {
+        public Conflict(String kind, String detail) {
+            super(Status.CONFLICT_409, kind, "Conflict", detail);
+        }
+    }
+
+    public static final class PayloadTooLarge extends ApiException {
+        public PayloadTooLarge(String detail) {
+            super(Status.REQUEST_ENTITY_TOO_LARGE_413, "payload-too-large", "Payload too large", detail);
+        }
+    }
+
+    public static final class TooManyRequests extends ApiException {
+        private final Duration retryAfter;
+
+        public TooManyRequests(String kind, String detail, Duration retryAfter) {
+            super(Status.TOO_MANY_REQUESTS_429, kind, "Too many requests", detail);
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public Optional<Duration> retryAfter() {
+            return Optional.of(retryAfter);
+        }
+    }
+
+    public static final class Unavailable extends ApiException {
+        private final Duration retryAfter;
+
+        public Unavailable(String kind, String detail, Duration retryAfter) {
+            super(Status.SERVICE_UNAVAILABLE_503, kind, "Service unavailable", detail);
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public Optional<Duration> retryAfter() {
+            return Optional.of(retryAfter);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.tollgate.api.local;
+
+import io.tollgate.api.config.AppConfig;
+import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.crypto.MasterKey;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Properties;
+
+/**
+ * The one place that knows about the embedded database: when {@code DATABASE_URL} is unset, an embedded PostgreSQL
+ * runs with its data under the data directory (kept across restarts), and a master key and admin token are
+ * generated once and kept in a mode-600 file beside it. A production deployment (DATABASE_URL set) never loads
+ * this class, so the container image can leave the embedded binaries out.
+ */
+public final class LocalMode implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(LocalMode.class.getName());
+    static final String SECRETS_FILE = "local-secrets.properties";
+
+    private final EmbeddedPostgres postgres;
+    private final AppConfig config;
+
+    private LocalMode(EmbeddedPostgres postgres, AppConfig config) {
+        this.postgres = postgres;
+        this.config = config;
+    }
+
+    public static LocalMode start(AppConfig config) {
+        Path dir = config.dataDir().toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+            Path data = dir.resolve("pg");
+            Path work = dir.resolve("pg-bin");
+            Files.createDirectories(work);
+            LOG.log(Level.INFO, "DATABASE_URL is not set: starting an embedded PostgreSQL with its data in " + data
+                    + " (local mode; never use it in production)");
+            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                    .setOverrideWorkingDirectory(work.toFile())
+                    .setDataDirectory(data)
+                    .setCleanDataDirectory(false)
+                    .start();
+            Path secretsFile = dir.resolve(SECRETS_FILE);
+            Properties secrets = loadOrCreateSecrets(secretsFile, config);
+            String jdbcUrl = "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres";
+            LOG.log(Level.INFO, "embedded PostgreSQL listening on port " + pg.getPort());
+            MasterKey key = config.keys().masterKey()
+                    .orElseGet(() -> MasterKey.fromBase64(secrets.getProperty("TOLLGATE_MASTER_KEY")));
+            Secret token = config.keys().adminToken()
+                    .orElseGet(() -> Secret.of(secrets.getProperty("TOLLGATE_ADMIN_TOKEN")));
+            AppConfig local = config.withLocalMode(jdbcUrl, "postgres", key, token);
+            return new LocalMode(pg, local);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded PostgreSQL under " + dir, e);
+        }
+    }
+
+    /** The configuration completed with the embedded database and local keys. */
+    public AppConfig config() {
+        return config;
+    }
+
+    private static Properties loadOrCreateSecrets(Path file, AppConfig config) throws IOException {
+        Properties p = new Properties();
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            }
+        }
+        boolean changed = false;
+        if (config.keys().masterKey().isEmpty() && p.getProperty("TOLLGATE_MASTER_KEY") == null) {
+            p.setProperty("TOLLGATE_MASTER_KEY", MasterKey.generateBase64());
+            changed = true;
+        }
+        if (config.keys().adminToken().isEmpty() && p.getProperty("TOLLGATE_ADMIN_TOKEN") == null) {
+            byte[] raw = new byte[32];
+            new SecureRandom().nextBytes(raw);
+            p.setProperty("TOLLGATE_ADMIN_TOKEN", "tg_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw));
+            changed = true;
+        }
+        if (changed) {
+            if (!Files.exists(file)) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.TRUNCATE_EXISTING)) {
+                p.store(out, "Tollgate local mode: generated once, kept across restarts. Never commit this file.");
+            }
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        if (config.keys().adminToken().isEmpty()) {
+            LOG.log(Level.INFO, "local admin token (TOLLGATE_ADMIN_TOKEN) is kept in " + file);
+        }
+        if (config.keys().masterKey().isEmpty()) {
+            LOG.log(Level.INFO, "local master key (TOLLGATE_MASTER_KEY) is kept in " + file);
+        }
+        return p;
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+            LOG.log(Level.INFO, "embedded PostgreSQL stopped");
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.tollgate.api.config;
+
+import io.tollgate.api.Main;
+import io.tollgate.tenant.crypto.MasterKey;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AppConfigTest {
+    private static Map<String, String> production() {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATABASE_URL", "jdbc:postgresql://db.internal:5432/tollgate");
+        env.put("TOLLGATE_MASTER_KEY", MasterKey.generateBase64());
+        env.put("TOLLGATE_ADMIN_TOKEN", "an-operator-token-of-enough-length");
+        return env;
+    }
+
+    @Test
+    void defaultsComeFromApplicationYaml() {
+        AppConfig c = AppConfig.load(Map.of());
+        assertThat(c.server().port()).isEqualTo(8080);
+        assertThat(c.server().host()).isEqualTo("0.0.0.0");
+        assertThat(c.database().url()).isEmpty();
+        assertThat(c.database().poolSize()).isEqualTo(16);
+        assertThat(c.database().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.upstreams().allowOverride()).isFalse();
+        assertThat(c.cors().origins()).isEmpty();
+        assertThat(c.dataDir()).isEqualTo(Path.of(".tollgate"));
+    }
+
+    @Test
+    void environmentOverridesDefaults() {
+        Map<String, String> env = production();
+        env.put("PORT", "9090");
+        env.put("TOLLGATE_DB_POOL_SIZE", "32");
+        env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
+        env.put("CORS_ORIGINS", "https://ops.example.com, http://localhost:3000");
+        AppConfig c = AppConfig.load(env);
+        assertThat(c.server().port()).isEqualTo(9090);
+        assertThat(c.database().poolSize()).isEqualTo(32);
+        assertThat(c.upstreams().allowOverride()).isTrue();
+        assertThat(c.cors().origins()).containsExactly(URI.create("https://ops.example.com"),
+                                                       URI.create("http://localhost:3000"));
+    }
+
+    @Test
+    void malformedMasterKeyStopsTheBootNamingTheSetting() {
+        Map<String, String> env = production();
+        env.put("TOLLGATE_MASTER_KEY", "definitely-not-a-key");
+        assertThatThrownBy(() -> Main.boot(env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("TOLLGATE_MASTER_KEY: ")
+                .hasMessageNotContaining("definitely-not-a-key");
+
+        env.put("TOLLGATE_MASTER_KEY", "c2hvcnQ=");
+        assertThatThrownBy(() -> Main.boot(env)).hasMessageStartingWith("TOLLGATE_MASTER_KEY: ")
+                .hasMessageContaining("32 bytes");
+    }
+
+    @Test
+    void malformedDatabaseUrlStopsTheBootNamingTheSetting() {
+        for (String bad : new String[] {"postgres://user:pw@host/db", "jdbc:mysql://host/db", "jdbc:postgresql://"}) {
+            Map<String, String> env = production();
+            env.put("DATABASE_URL", bad);
+            assertThatThrownBy(() -> Main.boot(env)).as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("DATABASE_URL"));
+        }
+    }
+
+    @Test
+    void withADatabaseUrlTheKeysAreRequired() {
+        Map<String, String> env = production();
+        env.remove("TOLLGATE_MASTER_KEY");
+        assertThatThrownBy(() -> AppConfig.load(env)).hasMessageStartingWith("TOLLGATE_MASTER_KEY: is required");
+        Map<String, String> env2 = production();
+        env2.remove("TOLLGATE_ADMIN_TOKEN");
+        assertThatThrownBy(() -> AppConfig.load(env2)).hasMessageStartingWith("TOLLGATE_ADMIN_TOKEN: is required");
+    }
+
+    @Test
+    void invalidValuesNameTheirSetting() {
+        Map<String, Map.Entry<String, String>> cases = Map.of(
+                "PORT", Map.entry("PORT", "eighty"),
+                "TOLLGATE_DB_POOL_SIZE", Map.entry("TOLLGATE_DB_POOL_SIZE", "0"),
+                "TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", Map.entry("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "maybe"),
+                "CORS_ORIGINS", Map.entry("CORS_ORIGINS", "*"),
+                "TOLLGATE_ADMIN_TOKEN", Map.entry("TOLLGATE_ADMIN_TOKEN", "short"));
+        cases.forEach((key, setting) -> {
+            Map<String, String> env = production();
+            env.put(setting.getKey(), setting.getValue());
+            assertThatThrownBy(() -> AppConfig.load(env)).as(key)
+                    .isInstanceOf(ConfigException.class)
+                    .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo(key));
+        });
+    }
+
+    @Test
+    void corsOriginMustBeAnOriginNotAPath() {
+        Map<String, String> env = production();
+        env.put("CORS_ORIGINS", "https://ops.example.com/admin");
+        assertThatThrownBy(() -> AppConfig.load(env)).hasMessageStartingWith("CORS_ORIGINS: ");
+    }
+}

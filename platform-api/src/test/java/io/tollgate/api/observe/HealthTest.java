@@ -1,0 +1,82 @@
+package io.tollgate.api.observe;
+
+import io.tollgate.api.TestServers;
+import io.tollgate.api.Tollgate;
+import io.tollgate.api.config.AppConfig;
+import io.tollgate.tenant.testing.TcpProxy;
+import io.tollgate.tenant.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The server over HTTP, with its database behind a proxy the test can cut. */
+class HealthTest {
+    private static TestDatabase db;
+    private static TcpProxy proxy;
+    private static Tollgate server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.empty();
+        proxy = new TcpProxy(db.address().getHost(), db.address().getPort());
+        Map<String, String> env = TestServers.env("jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/"
+                                                          + db.name(), db.user(), db.password());
+        server = Tollgate.start(AppConfig.load(env));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        proxy.close();
+        db.close();
+    }
+
+    @Test
+    void healthFollowsTheDatabase() throws Exception {
+        HttpResponse<String> up = TestServers.get(server, "/observe/health");
+        assertThat(up.statusCode()).isEqualTo(200);
+        assertThat(up.body()).contains("\"name\":\"db\"").contains("\"status\":\"UP\"");
+
+        proxy.cut();
+        long t0 = System.nanoTime();
+        HttpResponse<String> down = TestServers.get(server, "/observe/health");
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(down.statusCode()).isEqualTo(503);
+        assertThat(down.body()).contains("\"status\":\"DOWN\"");
+        assertThat(tookMs).as("health must answer within a few seconds while the database hangs").isLessThan(5_000);
+
+        proxy.restore();
+        int status = 0;
+        for (int i = 0; i < 50 && status != 200; i++) {
+            status = TestServers.get(server, "/observe/health").statusCode();
+            if (status != 200) {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(status).isEqualTo(200);
+    }
+
+    @Test
+    void metricsExposeThePool() {
+        HttpResponse<String> metrics = TestServers.get(server, "/observe/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("tollgate_db_pool_connections{scope=\"application\",state=\"active\"")
+                .contains("state=\"idle\"")
+                .contains("state=\"pending\"");
+    }
+
+    @Test
+    void unknownRouteIsAProblemDocument() {
+        HttpResponse<String> res = TestServers.get(server, "/no/such/route");
+        assertThat(res.statusCode()).isEqualTo(404);
+        assertThat(res.headers().firstValue("content-type")).hasValue("application/problem+json");
+        assertThat(res.body()).contains("\"type\":\"https://tollgate.dev/problems/not-found\"")
+                .contains("\"status\":404").doesNotContain("Exception");
+    }
+}
