@@ -2,6 +2,7 @@ package io.tollgate.api;
 
 import io.helidon.metrics.api.MeterRegistry;
 import io.tollgate.api.config.AppConfig;
+import io.tollgate.api.http.RouteTable;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.store.TenantStore;
@@ -10,5 +11,5 @@ import java.time.Clock;
 
 /** What the HTTP services are built from; assembled once in {@link Tollgate#start}. */
 public record Deps(AppConfig config, Database db, TenantStore tenants, TenantResolver resolver, MeterRegistry meters,
-                   Clock clock) {
+                   Clock clock, RouteTable routes) {
 }

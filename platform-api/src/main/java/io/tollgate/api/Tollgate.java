@@ -9,7 +9,17 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.tollgate.api.config.AppConfig;
+import io.helidon.security.Security;
+import io.tollgate.api.admin.AdminFilter;
+import io.tollgate.api.admin.AuditLog;
+import io.tollgate.api.admin.OperatorAdminService;
+import io.tollgate.api.admin.OperatorAuthProvider;
+import io.tollgate.api.admin.OperatorTokens;
+import io.tollgate.api.admin.TenantAdminService;
+import io.tollgate.api.events.EventStore;
 import io.tollgate.api.http.ErrorHandling;
+import io.tollgate.api.http.OpenApiService;
+import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.observe.DatabaseHealthCheck;
 import io.tollgate.api.observe.PoolMetrics;
 import io.tollgate.tenant.crypto.CredentialCipher;
@@ -22,6 +32,7 @@ import io.tollgate.tenant.store.TenantStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The composition root: builds every part from the configuration, in one place, and stops them in reverse order.
@@ -34,10 +45,13 @@ public final class Tollgate implements AutoCloseable {
     private final TenantChangeListener listener;
     private final WebServer server;
 
-    private Tollgate(Database db, TenantChangeListener listener, WebServer server) {
+    private final RouteTable routes;
+
+    private Tollgate(Database db, TenantChangeListener listener, WebServer server, RouteTable routes) {
         this.db = db;
         this.listener = listener;
         this.server = server;
+        this.routes = routes;
     }
 
     /** Starts the gateway on a complete configuration (database URL and keys present). */
@@ -55,7 +69,7 @@ public final class Tollgate implements AutoCloseable {
 
             MeterRegistry meters = MeterRegistry.create(MetricsConfig.create());
             PoolMetrics.register(meters, db);
-            Deps deps = new Deps(config, db, tenants, resolver, meters, Clock.systemUTC());
+            Deps deps = new Deps(config, db, tenants, resolver, meters, Clock.systemUTC(), new RouteTable());
 
             WebServer server = WebServer.builder()
                     .host(config.server().host())
@@ -74,16 +88,39 @@ public final class Tollgate implements AutoCloseable {
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, listener, server);
+            return new Tollgate(db, listener, server, deps.routes());
         } catch (RuntimeException e) {
             db.close();
             throw e;
         }
     }
 
-    /** Every HTTP service of the gateway. */
+    /**
+     * Every HTTP service of the gateway, with its failure policy:
+     * the admin API fails closed (no valid operator token, no access; every mutation audited).
+     */
     static void routing(HttpRouting.Builder routing, Deps deps) {
         ErrorHandling.register(routing);
+        AppConfig config = deps.config();
+
+        OperatorTokens tokens = new OperatorTokens(deps.db(), config.keys().adminToken().orElseThrow());
+        AuditLog audit = new AuditLog(deps.db());
+        Security security = Security.builder()
+                .addAuthenticationProvider(new OperatorAuthProvider(tokens), OperatorAuthProvider.NAME)
+                .build();
+        EventStore events = new EventStore(deps.db());
+        routing.addFilter(new AdminFilter(security, audit, config.cors().origins()));
+        routing.register("/admin",
+                         new TenantAdminService(deps.tenants(), deps.resolver(), events,
+                                                config.upstreams().allowOverride(), config.server().publicUrl(),
+                                                deps.routes()),
+                         new OperatorAdminService(tokens, audit, deps.routes()));
+        routing.register("/openapi", new OpenApiService());
+    }
+
+    /** Every route the HTTP services registered (for checking against the OpenAPI document). */
+    public List<RouteTable.Route> routes() {
+        return routes.routes();
     }
 
     public int port() {

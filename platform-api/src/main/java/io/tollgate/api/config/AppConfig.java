@@ -21,8 +21,12 @@ import java.util.Properties;
 public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstreams upstreams, Cors cors,
                         Tenants tenants, Path dataDir) {
 
-    /** @param shutdownGrace how long in-flight requests may take to finish on SIGTERM */
-    public record Server(String host, int port, Duration shutdownGrace) {
+    /**
+     * @param shutdownGrace how long in-flight requests may take to finish on SIGTERM
+     * @param publicUrl     the base merchants reach Tollgate at, for the webhook URLs shown to operators
+     *                      (empty: taken from the admin request's Host header)
+     */
+    public record Server(String host, int port, Duration shutdownGrace, Optional<URI> publicUrl) {
     }
 
     /** @param url empty: local mode, an embedded PostgreSQL under {@code dataDir} */
@@ -79,7 +83,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
         return new AppConfig(
                 new Server(s.string("TOLLGATE_HOST"), s.integer("PORT", 0, 65535),
-                           Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300))),
+                           Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300)),
+                           s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl)),
                 new DatabaseConfig(dbUrl, s.string("DATABASE_USER"),
                                    Secret.of(s.optional("DATABASE_PASSWORD").orElse("")),
                                    s.integer("TOLLGATE_DB_POOL_SIZE", 1, 500),
@@ -119,6 +124,18 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                     + " (expected jdbc:postgresql://host:port/database)");
         }
         return url;
+    }
+
+    private static URI publicUrl(String value) {
+        try {
+            URI u = URI.create(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+            if (u.isAbsolute() && u.getHost() != null && ("https".equals(u.getScheme()) || "http".equals(u.getScheme()))) {
+                return u;
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through
+        }
+        throw new ConfigException("TOLLGATE_PUBLIC_URL", "must be an absolute URL like https://hooks.example.com");
     }
 
     private static MasterKey masterKey(String name, String value) {

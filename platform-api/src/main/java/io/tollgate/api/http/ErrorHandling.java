@@ -31,7 +31,7 @@ public final class ErrorHandling {
         routing.error(ApiException.class, ErrorHandling::api)
                 .error(DataException.Unavailable.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "database unavailable during " + req.prologue().method().text() + " "
-                            + req.path().path() + ": " + e.getMessage());
+                            + req.prologue().uriPath().path() + ": " + e.getMessage());
                     send(req, res, new ApiException.Unavailable("database-unavailable",
                                                                 "The database is unreachable; retry later.",
                                                                 DB_RETRY_AFTER));
@@ -49,7 +49,7 @@ public final class ErrorHandling {
                                                  String.valueOf(Math.max(1, (d.toMillis() + 999) / 1000))));
         List<Problem.FieldError> errors = e.errors().isEmpty() ? null : e.errors();
         write(res, e.status(), new Problem(Problem.TYPE_BASE + e.kind(), e.title(), e.status().code(), e.getMessage(),
-                                           req.path().path(), errors, null));
+                                           req.prologue().uriPath().path(), errors, null));
     }
 
     private static void api(ServerRequest req, ServerResponse res, ApiException e) {
@@ -65,23 +65,23 @@ public final class ErrorHandling {
         }
         String kind = status.code() == 404 ? "not-found" : "http-" + status.code();
         String detail = status.code() == 404
-                ? "No route for " + req.prologue().method().text() + " " + req.path().path()
+                ? "No route for " + req.prologue().method().text() + " " + req.prologue().uriPath().path()
                 : status.reasonPhrase();
         write(res, status, new Problem(Problem.TYPE_BASE + kind, status.reasonPhrase(), status.code(), detail,
-                                       req.path().path(), null, null));
+                                       req.prologue().uriPath().path(), null, null));
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
         String errorId = UUID.randomUUID().toString();
         LOG.log(Level.ERROR, "unexpected error " + errorId + " during " + req.prologue().method().text() + " "
-                + req.path().path(), e);
+                + req.prologue().uriPath().path(), e);
         if (res.isSent()) {
             return;
         }
         write(res, Status.INTERNAL_SERVER_ERROR_500,
               new Problem(Problem.TYPE_BASE + "internal-error", "Internal server error", 500,
                           "Something went wrong on our side. Quote error id " + errorId + " to support.",
-                          req.path().path(), null, errorId));
+                          req.prologue().uriPath().path(), null, errorId));
     }
 
     private static void write(ServerResponse res, Status status, Problem problem) {

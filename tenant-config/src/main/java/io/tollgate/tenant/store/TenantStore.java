@@ -116,6 +116,16 @@ public final class TenantStore {
         });
     }
 
+    /** Tenants with credentials, ordered by slug, after {@code afterSlug} when given (keyset pagination). */
+    public List<ResolvedTenant> listResolved(int limit, Optional<String> afterSlug) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(
+                    SELECT_RESOLVED + " WHERE t.slug > ? ORDER BY t.slug LIMIT ?", afterSlug.orElse(""), limit)) {
+                return rows.map(this::resolved).toList();
+            }
+        });
+    }
+
     public boolean setStatus(TenantId id, TenantStatus status) {
         return db.call(() -> db.client().execute().update(
                 "UPDATE tenants SET status = ?, updated_at = now() WHERE id = ?", status.wire(), id.value())) == 1;
@@ -129,17 +139,20 @@ public final class TenantStore {
                                                           l.maxConcurrent(), id.value())) == 1;
     }
 
-    public void updateGorgias(TenantId id, GorgiasCredentials g) {
-        db.inTransaction(tx -> {
-            writeGorgias(tx, id, g, false);
-            return null;
-        });
-    }
-
-    public void updateShopify(TenantId id, ShopifyCredentials s) {
-        db.inTransaction(tx -> {
-            writeShopify(tx, id, s, false);
-            return null;
+    /** Replaces a tenant's name, limits and credentials in one transaction; false when there is no such tenant. */
+    public boolean update(TenantId id, String name, Limits l, GorgiasCredentials gorgias, ShopifyCredentials shopify) {
+        return db.inTransaction(tx -> {
+            long n = tx.update("""
+                    UPDATE tenants SET name = ?, rate_per_minute = ?, burst = ?, max_payload_bytes = ?, timeout_ms = ?,
+                                       max_concurrent = ?, updated_at = now()
+                    WHERE id = ?""", name, l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(),
+                               l.maxConcurrent(), id.value());
+            if (n == 0) {
+                return false;
+            }
+            writeGorgias(tx, id, gorgias, false);
+            writeShopify(tx, id, shopify, false);
+            return true;
         });
     }
 

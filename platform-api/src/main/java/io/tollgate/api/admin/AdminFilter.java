@@ -1,0 +1,181 @@
+package io.tollgate.api.admin;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.security.AuthenticationResponse;
+import io.helidon.security.Security;
+import io.helidon.security.SecurityContext;
+import io.helidon.security.SecurityEnvironment;
+import io.helidon.security.SecurityResponse;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.tollgate.api.http.ApiException;
+import io.tollgate.api.http.ErrorHandling;
+
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Everything in front of {@code /admin/**}, in order: CORS (exact origins only, preflights answered before
+ * authentication), refusal of addresses that failed authentication too often, authentication through helidon-security
+ * (bearer operator tokens), and an audit row for every mutating call once it is answered. The admin API fails closed:
+ * anything but a valid token is a 401.
+ */
+public final class AdminFilter implements Filter {
+    private static final System.Logger LOG = System.getLogger(AdminFilter.class.getName());
+    private static final String PREFIX = "/admin";
+    /** Failed authentications an address may make per minute before it is refused with 429. */
+    static final int AUTH_FAILURES_PER_MINUTE = 10;
+    private static final Set<Method> MUTATING = Set.of(Method.POST, Method.PUT, Method.PATCH, Method.DELETE);
+    private static final String ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
+    private static final String ALLOWED_HEADERS = "Authorization, Content-Type";
+
+    private final Security security;
+    private final AuditLog audit;
+    private final Set<String> corsOrigins;
+    private final Cache<String, Bucket> failures = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(10)).build();
+
+    public AdminFilter(Security security, AuditLog audit, List<URI> corsOrigins) {
+        this.security = security;
+        this.audit = audit;
+        this.corsOrigins = corsOrigins.stream().map(AdminFilter::origin).collect(Collectors.toSet());
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().path();
+        if (!(path.equals(PREFIX) || path.startsWith(PREFIX + "/"))) {
+            chain.proceed();
+            return;
+        }
+        Optional<String> origin = req.headers().first(HeaderNames.ORIGIN);
+        boolean allowedOrigin = origin.map(corsOrigins::contains).orElse(false);
+        if (req.prologue().method() == Method.OPTIONS && origin.isPresent()
+                && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD)) {
+            preflight(req, res, allowedOrigin, origin.get());
+            return;
+        }
+        if (allowedOrigin) {
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin.get());
+            res.header(HeaderNames.VARY, "Origin");
+        }
+
+        String address = address(req);
+        Bucket bucket = failures.getIfPresent(address);
+        if (bucket != null && bucket.getAvailableTokens() <= 0) {
+            long wait = bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill();
+            ErrorHandling.send(req, res, new ApiException.TooManyRequests(
+                    "too-many-auth-failures", "Too many failed authentications from this address; retry later.",
+                    Duration.ofNanos(Math.max(wait, 1_000_000_000L))));
+            return;
+        }
+
+        Optional<Operator> operator = authenticate(req);
+        if (operator.isEmpty()) {
+            ConsumptionProbe probe = failures.get(address, a -> Bucket.builder()
+                    .addLimit(Bandwidth.builder().capacity(AUTH_FAILURES_PER_MINUTE)
+                                      .refillGreedy(AUTH_FAILURES_PER_MINUTE, Duration.ofMinutes(1)).build())
+                    .build()).tryConsumeAndReturnRemaining(1);
+            LOG.log(Level.INFO, "admin authentication failed from " + address + " for "
+                    + req.prologue().method().text() + " " + path + " (" + probe.getRemainingTokens()
+                    + " attempts left this minute)");
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tollgate-admin\"");
+            ErrorHandling.send(req, res, new ApiException.Unauthorized(
+                    "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."));
+            return;
+        }
+        req.context().register(operator.get());
+
+        if (!MUTATING.contains(req.prologue().method())) {
+            chain.proceed();
+            return;
+        }
+        int status = 500;
+        try {
+            chain.proceed();
+            status = res.status().code();
+        } catch (ApiException e) {
+            status = e.status().code();
+            throw e;
+        } finally {
+            writeAudit(req, operator.get(), status);
+        }
+    }
+
+    private Optional<Operator> authenticate(RoutingRequest req) {
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        req.headers().first(HeaderNames.AUTHORIZATION).ifPresent(v -> headers.put("Authorization",
+                                                                                   req.headers().all(
+                                                                                           HeaderNames.AUTHORIZATION,
+                                                                                           List::of)));
+        SecurityContext ctx = security.contextBuilder(UUID.randomUUID().toString())
+                .env(SecurityEnvironment.builder(security.serverTime())
+                             .path(req.path().path())
+                             .method(req.prologue().method().text())
+                             .headers(headers)
+                             .build())
+                .build();
+        AuthenticationResponse atn = ctx.atnClientBuilder().submit();
+        if (atn.status() != SecurityResponse.SecurityStatus.SUCCESS) {
+            return Optional.empty();
+        }
+        req.context().register(ctx);
+        return atn.user()
+                .flatMap(s -> s.principal().abacAttribute(OperatorAuthProvider.OPERATOR_ATTRIBUTE))
+                .map(Operator.class::cast);
+    }
+
+    private void preflight(RoutingRequest req, RoutingResponse res, boolean allowed, String origin) {
+        if (!allowed) {
+            ErrorHandling.send(req, res, new ApiException.Forbidden("cors-origin-not-allowed",
+                                                                    "This origin may not call the admin API."));
+            return;
+        }
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        res.header(HeaderNames.VARY, "Origin");
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, ALLOWED_METHODS);
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS);
+        res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void writeAudit(RoutingRequest req, Operator operator, int status) {
+        AuditLog.Note note = req.context().get(AuditLog.Note.class).orElseGet(() -> new AuditLog.Note(
+                req.prologue().method().text() + " " + req.path().path(), Optional.empty(),
+                Optional.empty(), Optional.empty()));
+        try {
+            audit.record(operator, note, status);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "could not write the audit row for " + note.action() + " by " + operator.name(), e);
+        }
+    }
+
+    private static String address(RoutingRequest req) {
+        if (req.remotePeer().address() instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return req.remotePeer().host();
+    }
+
+    private static String origin(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort());
+    }
+}

@@ -1,0 +1,60 @@
+package io.tollgate.api.admin;
+
+import io.helidon.dbclient.DbRow;
+import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.db.Rows;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static io.tollgate.tenant.db.Rows.bigint;
+import static io.tollgate.tenant.db.Rows.instant;
+import static io.tollgate.tenant.db.Rows.optString;
+import static io.tollgate.tenant.db.Rows.string;
+
+/** The record of operator actions: who (token id and name), what, on which tenant, when, and how it ended. */
+public final class AuditLog {
+    private final Database db;
+
+    public AuditLog(Database db) {
+        this.db = db;
+    }
+
+    /** What a handler says about the call it served, for the audit row written after it. */
+    public record Note(String action, Optional<TenantId> tenantId, Optional<String> tenantSlug,
+                       Optional<String> target) {
+    }
+
+    public record Entry(long id, Instant at, Optional<String> tokenId, String tokenName, String action,
+                        Optional<String> tenantSlug, Optional<String> target, String outcome, int status) {
+    }
+
+    public void record(Operator who, Note note, int status) {
+        db.call(() -> db.client().execute().insert("""
+                INSERT INTO audit_log (token_id, token_name, action, tenant_id, tenant_slug, target, outcome, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                who.tokenId().orElse(null), who.name(), note.action(),
+                note.tenantId().map(TenantId::value).orElse(null), note.tenantSlug().orElse(null),
+                note.target().orElse(null), status < 400 ? "success" : "failure", status));
+    }
+
+    /** Newest first, optionally for one tenant slug, before {@code beforeId} (keyset pagination). */
+    public List<Entry> list(Optional<String> tenantSlug, int limit, Optional<Long> beforeId) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query("""
+                    SELECT id, at, token_id::text AS token_id, token_name, action, tenant_slug, target, outcome, status
+                    FROM audit_log
+                    WHERE (?::text IS NULL OR tenant_slug = ?) AND id < ?
+                    ORDER BY id DESC LIMIT ?""",
+                    tenantSlug.orElse(null), tenantSlug.orElse(null), beforeId.orElse(Long.MAX_VALUE), limit)) {
+                return rows.map(r -> new Entry(bigint(r, "id"), instant(r, "at"), optString(r, "token_id"),
+                                               string(r, "token_name"), string(r, "action"),
+                                               optString(r, "tenant_slug"), optString(r, "target"),
+                                               string(r, "outcome"), Rows.integer(r, "status"))).toList();
+            }
+        });
+    }
+}

@@ -1,0 +1,307 @@
+package io.tollgate.api.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.tollgate.api.events.EventStatus;
+import io.tollgate.api.events.EventStore;
+import io.tollgate.api.http.ApiException;
+import io.tollgate.api.http.Bodies;
+import io.tollgate.api.http.Cursor;
+import io.tollgate.api.http.Fields;
+import io.tollgate.api.http.Page;
+import io.tollgate.api.http.Problem.FieldError;
+import io.tollgate.api.http.Queries;
+import io.tollgate.api.http.Responses;
+import io.tollgate.api.http.RouteTable;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.TenantStatus;
+import io.tollgate.tenant.db.DataException;
+import io.tollgate.tenant.resolve.TenantResolver;
+import io.tollgate.tenant.store.TenantStore;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/** {@code /admin/tenants/**}: onboarding, credentials, secret rotation, lifecycle, events and replay. */
+public final class TenantAdminService implements HttpService {
+    private static final Set<String> ROTATE_FIELDS = Set.of("provider", "grace_seconds", "webhook_secret");
+    /** Default overlap when a rotation names none: Shopify retries for up to 4 hours; a day covers it. */
+    static final int DEFAULT_GRACE_SECONDS = 86_400;
+    static final int MAX_GRACE_SECONDS = 30 * 86_400;
+
+    private final TenantStore tenants;
+    private final TenantResolver resolver;
+    private final EventStore events;
+    private final TenantValidation validation;
+    private final Optional<URI> publicUrl;
+    private final RouteTable routes;
+    private final SecureRandom random = new SecureRandom();
+
+    public TenantAdminService(TenantStore tenants, TenantResolver resolver, EventStore events, boolean allowOverride,
+                              Optional<URI> publicUrl, RouteTable routes) {
+        this.tenants = tenants;
+        this.resolver = resolver;
+        this.events = events;
+        this.validation = new TenantValidation(allowOverride);
+        this.publicUrl = publicUrl;
+        this.routes = routes;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        routes.add(rules, "/admin", Method.POST, "/tenants", this::create)
+                .add(rules, "/admin", Method.GET, "/tenants", this::list)
+                .add(rules, "/admin", Method.GET, "/tenants/{slug}", this::get)
+                .add(rules, "/admin", Method.PATCH, "/tenants/{slug}", this::patch)
+                .add(rules, "/admin", Method.DELETE, "/tenants/{slug}", this::delete)
+                .add(rules, "/admin", Method.POST, "/tenants/{slug}/suspend", (req, res) -> setStatus(req, res,
+                        TenantStatus.SUSPENDED))
+                .add(rules, "/admin", Method.POST, "/tenants/{slug}/resume", (req, res) -> setStatus(req, res,
+                        TenantStatus.ACTIVE))
+                .add(rules, "/admin", Method.POST, "/tenants/{slug}/secrets/rotate", this::rotate)
+                .add(rules, "/admin", Method.GET, "/tenants/{slug}/events", this::listEvents)
+                .add(rules, "/admin", Method.GET, "/tenants/{slug}/events/{event_id}", this::getEvent)
+                .add(rules, "/admin", Method.POST, "/tenants/{slug}/events/{event_id}/replay", this::replay);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        note(req, "tenant.create", null, Optional.empty());
+        JsonNode body = Bodies.json(req);
+        Secret gorgiasSecret = generateSecret();
+        var newTenant = validation.create(body, gorgiasSecret);
+        note(req, "tenant.create", null, Optional.of(newTenant.slug()));
+        ResolvedTenant created;
+        try {
+            created = tenants.create(newTenant);
+        } catch (DataException.Conflict e) {
+            throw new ApiException.Conflict("slug-taken", "A tenant with slug '" + newTenant.slug()
+                    + "' already exists.");
+        }
+        resolver.invalidate(created.id() + " " + created.tenant().slug());
+        note(req, "tenant.create", created, Optional.empty());
+        res.header(HeaderNames.LOCATION, "/admin/tenants/" + created.tenant().slug());
+        Responses.json(res, Status.CREATED_201, TenantOut.of(created, base(req), gorgiasSecret));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        int limit = Queries.limit(req);
+        Optional<String> after = Cursor.decode(Queries.string(req, "cursor"), 1).map(List::getFirst);
+        List<ResolvedTenant> page = tenants.listResolved(limit + 1, after);
+        URI base = base(req);
+        List<TenantOut> items = page.subList(0, Math.min(limit, page.size())).stream()
+                .map(t -> TenantOut.of(t, base)).toList();
+        String next = page.size() > limit ? Cursor.encode(page.get(limit - 1).tenant().slug()) : null;
+        Responses.json(res, Status.OK_200, new Page<>(items, next));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        Responses.json(res, Status.OK_200, TenantOut.of(tenant(req), base(req)));
+    }
+
+    private void patch(ServerRequest req, ServerResponse res) {
+        ResolvedTenant current = tenant(req);
+        note(req, "tenant.update", current, Optional.empty());
+        TenantValidation.Patched p = validation.patch(Bodies.json(req), current);
+        if (!tenants.update(current.id(), p.name(), p.limits(), p.gorgias(), p.shopify())) {
+            throw notFound(current.tenant().slug());
+        }
+        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        Responses.json(res, Status.OK_200, TenantOut.of(reload(current), base(req)));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        ResolvedTenant current = tenant(req);
+        note(req, "tenant.delete", current, Optional.empty());
+        if (!tenants.delete(current.id())) {
+            throw notFound(current.tenant().slug());
+        }
+        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void setStatus(ServerRequest req, ServerResponse res, TenantStatus status) {
+        ResolvedTenant current = tenant(req);
+        note(req, status == TenantStatus.SUSPENDED ? "tenant.suspend" : "tenant.resume", current, Optional.empty());
+        tenants.setStatus(current.id(), status);
+        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        Responses.json(res, Status.OK_200, TenantOut.of(reload(current), base(req)));
+    }
+
+    /** The answer to a rotation: the new Gorgias secret appears here once. */
+    public record RotateOut(String provider, int graceSeconds, Instant previousValidUntil, String webhookSecretHint,
+                            String gorgiasWebhookSecret) {
+    }
+
+    private void rotate(ServerRequest req, ServerResponse res) {
+        ResolvedTenant current = tenant(req);
+        note(req, "tenant.secret.rotate", current, Optional.empty());
+        List<FieldError> errors = new ArrayList<>();
+        Fields f = Fields.root(Bodies.json(req), ROTATE_FIELDS, errors);
+        Optional<Provider> provider = f.parsed("provider", true, 20, p -> Provider.fromWire(p)
+                .map(Fields.Parsed::ok).orElseGet(() -> Fields.Parsed.fail("must be \"gorgias\" or \"shopify\"")));
+        int grace = f.integer("grace_seconds", false, 0, MAX_GRACE_SECONDS).orElse(DEFAULT_GRACE_SECONDS);
+        Optional<String> given = Optional.empty();
+        if (provider.isPresent() && provider.get() == Provider.SHOPIFY) {
+            given = TenantValidation.webhookSecret(f, true);
+        } else if (provider.isPresent() && f.has("webhook_secret")) {
+            f.error("webhook_secret", "the Gorgias webhook secret is generated by Tollgate; leave it out");
+        }
+        Fields.throwIfAny(errors);
+        note(req, "tenant.secret.rotate", current, Optional.of(provider.get().wire()));
+        Secret next = given.map(Secret::of).orElseGet(this::generateSecret);
+        Instant until = Instant.now().plusSeconds(grace);
+        if (!tenants.rotateSecret(current.id(), provider.get(), next, Duration.ofSeconds(grace))) {
+            throw notFound(current.tenant().slug());
+        }
+        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        Responses.json(res, Status.OK_200, new RotateOut(provider.get().wire(), grace, until, TenantOut.mask(next),
+                                                         provider.get() == Provider.GORGIAS ? next.reveal() : null));
+    }
+
+    /** One event in a list: no body. */
+    public record EventOut(UUID id, String provider, String topic, String deliveryKey, String status,
+                           Instant receivedAt, Instant processedAt, String payloadSha256, int sizeBytes, String error) {
+        static EventOut of(EventStore.EventSummary e) {
+            return new EventOut(e.id(), e.provider().wire(), e.topic().orElse(null), e.deliveryKey(),
+                                e.status().wire(), e.receivedAt(), e.processedAt().orElse(null),
+                                java.util.HexFormat.of().formatHex(e.payloadSha256()), e.sizeBytes(),
+                                e.error().orElse(null));
+        }
+    }
+
+    /** One event in full: headers (never secrets), body as text when it is UTF-8, else base64, and its job. */
+    public record EventDetailOut(EventOut event, Map<String, String> headers, String body, String bodyBase64,
+                                 EventStore.JobState job) {
+    }
+
+    private void listEvents(ServerRequest req, ServerResponse res) {
+        ResolvedTenant t = tenant(req);
+        Optional<EventStatus> status = Queries.string(req, "status").map(s -> EventStatus.fromWire(s)
+                .orElseThrow(() -> new ApiException.BadRequest("invalid-query", "Unknown event status '" + s + "'.",
+                                                               List.of(new FieldError("status", "must be one of "
+                                                                       + java.util.Arrays.stream(EventStatus.values())
+                                                                       .map(EventStatus::wire).toList())))));
+        int limit = Queries.limit(req);
+        Optional<Map.Entry<Instant, UUID>> after = Cursor.decode(Queries.string(req, "cursor"), 2).map(p -> {
+            try {
+                return Map.entry(Instant.parse(p.get(0)), UUID.fromString(p.get(1)));
+            } catch (RuntimeException e) {
+                throw Cursor.invalid();
+            }
+        });
+        List<EventStore.EventSummary> page = events.list(t.id(), status, limit + 1, after);
+        List<EventOut> items = page.subList(0, Math.min(limit, page.size())).stream().map(EventOut::of).toList();
+        String next = page.size() > limit
+                ? Cursor.encode(page.get(limit - 1).receivedAt().toString(), page.get(limit - 1).id().toString())
+                : null;
+        Responses.json(res, Status.OK_200, new Page<>(items, next));
+    }
+
+    private void getEvent(ServerRequest req, ServerResponse res) {
+        ResolvedTenant t = tenant(req);
+        UUID id = eventId(req);
+        EventStore.EventDetail d = events.get(t.id(), id).orElseThrow(() -> eventNotFound(id));
+        Map<String, String> headers = new java.util.TreeMap<>();
+        d.headers().forEach((k, v) -> headers.put(k, SENSITIVE_HEADER.matcher(k).find() ? "****" : v));
+        String text = utf8(d.body());
+        Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, text,
+                                                              text == null ? Base64.getEncoder().encodeToString(d.body())
+                                                                      : null, d.job().orElse(null)));
+    }
+
+    private static final java.util.regex.Pattern SENSITIVE_HEADER = java.util.regex.Pattern.compile(
+            "(?i)(token|secret|authorization|cookie|password|api-key)");
+
+    /** The answer to a replay. */
+    public record ReplayOut(String status, UUID eventId) {
+    }
+
+    private void replay(ServerRequest req, ServerResponse res) {
+        ResolvedTenant t = tenant(req);
+        UUID id = eventId(req);
+        note(req, "event.replay", t, Optional.of(id.toString()));
+        switch (events.replay(t.id(), id)) {
+            case EventStore.ReplayResult.Queued q -> Responses.json(res, Status.ACCEPTED_202, new ReplayOut("queued", id));
+            case EventStore.ReplayResult.NotFound n -> throw eventNotFound(id);
+            case EventStore.ReplayResult.NotReplayable n -> throw new ApiException.Conflict(
+                    "event-not-replayable", "Event " + id + " is " + n.status().wire()
+                    + " (its body was not valid JSON) and cannot be replayed.");
+        }
+    }
+
+    private ResolvedTenant tenant(ServerRequest req) {
+        String slug = req.path().pathParameters().get("slug");
+        if (!TenantValidation.SLUG.matcher(slug).matches()) {
+            throw notFound(slug);
+        }
+        return tenants.findBySlugUnscoped(slug).orElseThrow(() -> notFound(slug));
+    }
+
+    private ResolvedTenant reload(ResolvedTenant t) {
+        return tenants.find(t.id()).orElseThrow(() -> notFound(t.tenant().slug()));
+    }
+
+    private static UUID eventId(ServerRequest req) {
+        String raw = req.path().pathParameters().get("event_id");
+        try {
+            return UUID.fromString(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException.NotFound("event-not-found", "No such event.");
+        }
+    }
+
+    private URI base(ServerRequest req) {
+        return publicUrl.orElseGet(() -> URI.create("http://" + req.headers().first(HeaderNames.HOST)
+                .orElse("localhost:" + req.localPeer().port())));
+    }
+
+    private Secret generateSecret() {
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        return Secret.of("tgws_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw));
+    }
+
+    private static void note(ServerRequest req, String action, ResolvedTenant t, Optional<String> targetOrSlug) {
+        if (t == null) {
+            req.context().register(new AuditLog.Note(action, Optional.empty(), targetOrSlug, Optional.empty()));
+        } else {
+            req.context().register(new AuditLog.Note(action, Optional.of(t.id()), Optional.of(t.tenant().slug()),
+                                                     targetOrSlug));
+        }
+    }
+
+    private static ApiException notFound(String slug) {
+        return new ApiException.NotFound("tenant-not-found", "No tenant with slug '" + slug + "'.");
+    }
+
+    private static ApiException eventNotFound(UUID id) {
+        return new ApiException.NotFound("event-not-found", "This tenant has no event " + id + ".");
+    }
+
+    private static String utf8(byte[] body) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
+}

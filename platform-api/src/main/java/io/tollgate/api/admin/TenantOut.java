@@ -1,0 +1,54 @@
+package io.tollgate.api.admin;
+
+import io.tollgate.tenant.Limits;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.Secret;
+
+import java.net.URI;
+import java.time.Instant;
+
+/**
+ * A tenant as operators see it: credentials only as masked hints (last four characters). The Gorgias webhook
+ * secret appears once, on creation and rotation ({@code gorgiasWebhookSecret}), and nowhere else.
+ */
+public record TenantOut(String slug, String name, String status, LimitsOut limits, GorgiasOut gorgias,
+                        ShopifyOut shopify, WebhookUrls webhookUrls, Instant createdAt, Instant updatedAt,
+                        String gorgiasWebhookSecret) {
+
+    public record LimitsOut(int ratePerMinute, int burst, int maxPayloadBytes, int timeoutMs, int maxConcurrent) {
+        static LimitsOut of(Limits l) {
+            return new LimitsOut(l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(), l.maxConcurrent());
+        }
+    }
+
+    public record GorgiasOut(String domain, String username, String apiKeyHint, String baseUrl) {
+    }
+
+    public record ShopifyOut(String shopDomain, String apiVersion, String accessTokenHint, String baseUrl) {
+    }
+
+    public record WebhookUrls(String gorgias, String shopify) {
+    }
+
+    static TenantOut of(ResolvedTenant t, URI publicBase) {
+        return of(t, publicBase, null);
+    }
+
+    static TenantOut of(ResolvedTenant t, URI publicBase, Secret revealOnce) {
+        String base = publicBase.toString() + "/webhooks/" + t.tenant().slug();
+        return new TenantOut(
+                t.tenant().slug(), t.tenant().name(), t.tenant().status().wire(), LimitsOut.of(t.tenant().limits()),
+                new GorgiasOut(t.gorgias().domain(), t.gorgias().username(), mask(t.gorgias().apiKey()),
+                               t.gorgias().baseUrl().map(URI::toString).orElse(null)),
+                new ShopifyOut(t.shopify().shopDomain(), t.shopify().apiVersion(), mask(t.shopify().accessToken()),
+                               t.shopify().baseUrl().map(URI::toString).orElse(null)),
+                new WebhookUrls(base + "/gorgias", base + "/shopify"),
+                t.tenant().createdAt(), t.tenant().updatedAt(),
+                revealOnce == null ? null : revealOnce.reveal());
+    }
+
+    /** {@code ****abcd}, or {@code ****} for values too short to hint at safely. */
+    static String mask(Secret s) {
+        return "****" + s.hint();
+    }
+}

@@ -1,0 +1,134 @@
+package io.tollgate.api.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.helidon.dbclient.DbRow;
+import io.tollgate.api.http.Json;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.db.Database;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static io.tollgate.tenant.db.Rows.bytes;
+import static io.tollgate.tenant.db.Rows.instant;
+import static io.tollgate.tenant.db.Rows.integer;
+import static io.tollgate.tenant.db.Rows.optInstant;
+import static io.tollgate.tenant.db.Rows.optString;
+import static io.tollgate.tenant.db.Rows.raw;
+import static io.tollgate.tenant.db.Rows.string;
+import static io.tollgate.tenant.db.Rows.uuid;
+
+/** Stored webhook events as operators see them. Every query takes the tenant id first. */
+public final class EventStore {
+    private static final String SUMMARY_COLUMNS = """
+            e.id, e.provider, e.topic, e.delivery_key, e.payload_sha256, octet_length(e.body) AS size_bytes,
+            e.status, e.error, e.received_at, e.processed_at""";
+
+    private final Database db;
+
+    public EventStore(Database db) {
+        this.db = db;
+    }
+
+    public record EventSummary(UUID id, Provider provider, Optional<String> topic, String deliveryKey,
+                               byte[] payloadSha256, int sizeBytes, EventStatus status, Optional<String> error,
+                               Instant receivedAt, Optional<Instant> processedAt) {
+    }
+
+    public record JobState(String status, int attempts, Instant runAt, Optional<String> lastError) {
+    }
+
+    public record EventDetail(EventSummary summary, Map<String, String> headers, byte[] body, Optional<JobState> job) {
+    }
+
+    /** Newest first; {@code after} is the (received_at, id) of the last event of the previous page. */
+    public List<EventSummary> list(TenantId tenant, Optional<EventStatus> status, int limit,
+                                   Optional<Map.Entry<Instant, UUID>> after) {
+        Instant beforeTime = after.map(Map.Entry::getKey).orElse(Instant.parse("9999-12-31T00:00:00Z"));
+        UUID beforeId = after.map(Map.Entry::getValue).orElse(new UUID(-1L, -1L));
+        String statusWire = status.map(EventStatus::wire).orElse(null);
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(
+                    "SELECT " + SUMMARY_COLUMNS + """
+                     FROM webhook_events e
+                    WHERE e.tenant_id = ? AND (?::text IS NULL OR e.status = ?)
+                      AND (e.received_at, e.id) < (?, ?)
+                    ORDER BY e.received_at DESC, e.id DESC LIMIT ?""",
+                    tenant.value(), statusWire, statusWire,
+                    io.tollgate.tenant.db.Rows.param(beforeTime), beforeId, limit)) {
+                return rows.map(EventStore::summary).toList();
+            }
+        });
+    }
+
+    public Optional<EventDetail> get(TenantId tenant, UUID eventId) {
+        return db.call(() -> db.client().execute().get(
+                "SELECT " + SUMMARY_COLUMNS + """
+                , e.headers::text AS headers, e.body,
+                          j.status AS job_status, j.attempts, j.run_at, j.last_error
+                FROM webhook_events e LEFT JOIN jobs j ON j.event_id = e.id AND j.tenant_id = e.tenant_id
+                WHERE e.tenant_id = ? AND e.id = ?""", tenant.value(), eventId)
+                .map(r -> new EventDetail(summary(r), headers(string(r, "headers")), bytes(r, "body"),
+                                          optString(r, "job_status").map(js -> new JobState(
+                                                  js, integer(r, "attempts"), instant(r, "run_at"),
+                                                  optString(r, "last_error"))))));
+    }
+
+    public sealed interface ReplayResult {
+        record Queued() implements ReplayResult {
+        }
+
+        record NotFound() implements ReplayResult {
+        }
+
+        record NotReplayable(EventStatus status) implements ReplayResult {
+        }
+    }
+
+    /**
+     * Puts an event back in the queue (a new job, or the existing one reset). The worker's note ledger keeps a replay
+     * from posting a second note. A rejected (unparseable) event cannot be replayed.
+     */
+    public ReplayResult replay(TenantId tenant, UUID eventId) {
+        return db.inTransaction(tx -> {
+            Optional<DbRow> event = tx.get("SELECT status FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE",
+                                           tenant.value(), eventId);
+            if (event.isEmpty()) {
+                return new ReplayResult.NotFound();
+            }
+            EventStatus status = EventStatus.fromWire(string(event.get(), "status")).orElseThrow();
+            if (status == EventStatus.REJECTED) {
+                return new ReplayResult.NotReplayable(status);
+            }
+            tx.insert("""
+                    INSERT INTO jobs (id, tenant_id, event_id, status, run_at) VALUES (?, ?, ?, 'queued', now())
+                    ON CONFLICT (event_id) DO UPDATE SET status = 'queued', attempts = 0, run_at = now(),
+                        lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = now()""",
+                      UUID.randomUUID(), tenant.value(), eventId);
+            tx.update("UPDATE webhook_events SET status = 'accepted', processed_at = NULL, error = NULL"
+                              + " WHERE tenant_id = ? AND id = ?", tenant.value(), eventId);
+            return new ReplayResult.Queued();
+        });
+    }
+
+    private static EventSummary summary(DbRow r) {
+        return new EventSummary(uuid(r, "id"), Provider.fromWire(string(r, "provider")).orElseThrow(),
+                                optString(r, "topic"), string(r, "delivery_key"), (byte[]) raw(r, "payload_sha256"),
+                                integer(r, "size_bytes"), EventStatus.fromWire(string(r, "status")).orElseThrow(),
+                                optString(r, "error"), instant(r, "received_at"), optInstant(r, "processed_at"));
+    }
+
+    private static Map<String, String> headers(String json) {
+        try {
+            return Json.MAPPER.readValue(json, new TypeReference<Map<String, String>>() { });
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+    }
+}

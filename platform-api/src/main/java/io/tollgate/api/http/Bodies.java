@@ -1,0 +1,58 @@
+package io.tollgate.api.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/** Reading request bodies with a hard cap, before anything is parsed. */
+public final class Bodies {
+    /** Admin bodies are small; anything bigger is refused without reading further. */
+    public static final int ADMIN_MAX_BYTES = 64 * 1024;
+
+    private Bodies() {
+    }
+
+    /** Reads at most {@code max} bytes; a declared or actual larger body is a 413. */
+    public static byte[] read(ServerRequest req, int max) {
+        long declared = req.headers().contentLength().orElse(-1L);
+        if (declared > max) {
+            throw new ApiException.PayloadTooLarge("The body is larger than " + max + " bytes.");
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                throw new ApiException.PayloadTooLarge("The body is larger than " + max + " bytes.");
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An admin JSON body; an empty or malformed body is a 400 naming {@code (body)}. */
+    public static JsonNode json(ServerRequest req) {
+        byte[] body = read(req, ADMIN_MAX_BYTES);
+        if (body.length == 0) {
+            throw new ApiException.BadRequest("invalid-json", "The request needs a JSON body.",
+                                              List.of(new Problem.FieldError("(body)", "is required")));
+        }
+        // The body is parsed as JSON whatever the Content-Type says (curl -d sends a form type by default).
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ApiException.BadRequest("invalid-json", "The body is not valid JSON (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").",
+                                              List.of(new Problem.FieldError("(body)", "is not valid JSON")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
