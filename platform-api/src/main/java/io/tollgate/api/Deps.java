@@ -8,8 +8,12 @@ import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.store.TenantStore;
 
 import java.time.Clock;
+import java.util.List;
 
-/** What the HTTP services are built from; assembled once in {@link Tollgate#start}. */
+/**
+ * What the HTTP services are built from; assembled once in {@link Tollgate#start}. {@code resources} collects what
+ * must be closed at shutdown.
+ */
 public record Deps(AppConfig config, Database db, TenantStore tenants, TenantResolver resolver, MeterRegistry meters,
-                   Clock clock, RouteTable routes) {
+                   Clock clock, RouteTable routes, List<AutoCloseable> resources) {
 }

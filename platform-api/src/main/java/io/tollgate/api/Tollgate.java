@@ -17,8 +17,14 @@ import io.tollgate.api.admin.OperatorAuthProvider;
 import io.tollgate.api.admin.OperatorTokens;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.events.EventStore;
+import io.tollgate.api.events.RetentionSweeper;
+import io.tollgate.api.ingest.IngestService;
+import io.tollgate.api.ingest.RateLimiter;
+import io.tollgate.api.observe.IngressMetrics;
+import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
+import io.tollgate.api.http.Peers;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.observe.DatabaseHealthCheck;
 import io.tollgate.api.observe.PoolMetrics;
@@ -46,12 +52,15 @@ public final class Tollgate implements AutoCloseable {
     private final WebServer server;
 
     private final RouteTable routes;
+    private final List<AutoCloseable> resources;
 
-    private Tollgate(Database db, TenantChangeListener listener, WebServer server, RouteTable routes) {
+    private Tollgate(Database db, TenantChangeListener listener, WebServer server, RouteTable routes,
+                     List<AutoCloseable> resources) {
         this.db = db;
         this.listener = listener;
         this.server = server;
         this.routes = routes;
+        this.resources = resources;
     }
 
     /** Starts the gateway on a complete configuration (database URL and keys present). */
@@ -69,7 +78,10 @@ public final class Tollgate implements AutoCloseable {
 
             MeterRegistry meters = MeterRegistry.create(MetricsConfig.create());
             PoolMetrics.register(meters, db);
-            Deps deps = new Deps(config, db, tenants, resolver, meters, Clock.systemUTC(), new RouteTable());
+            List<AutoCloseable> resources = new java.util.ArrayList<>();
+            Deps deps = new Deps(config, db, tenants, resolver, meters, Clock.systemUTC(), new RouteTable(),
+                                 resources);
+            resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
 
             WebServer server = WebServer.builder()
                     .host(config.server().host())
@@ -88,7 +100,7 @@ public final class Tollgate implements AutoCloseable {
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, listener, server, deps.routes());
+            return new Tollgate(db, listener, server, deps.routes(), resources);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -116,6 +128,20 @@ public final class Tollgate implements AutoCloseable {
                                                 deps.routes()),
                          new OperatorAdminService(tokens, audit, deps.routes()));
         routing.register("/openapi", new OpenApiService());
+
+        // Ingress: never a 2xx unless the event and its job are committed.
+        Peers.trustForwardedFor(config.ingress().trustForwardedFor());
+        RateLimiter rates = switch (config.ingress().rateMode()) {
+            case LOCAL -> new RateLimiter.Local();
+            case POSTGRES -> new RateLimiter.Postgres(deps.db());
+        };
+        IngestService ingest = new IngestService(
+                deps.resolver(), deps.db(), rates, config.ingress().forgedPerMinute(),
+                new IngressMetrics(deps.meters(), TenantLabels.parse(config.metrics().tenantLabels(),
+                                                                     config.metrics().tenantLabelCap())),
+                deps.clock(), deps.routes());
+        deps.resources().add(ingest);
+        routing.register("/webhooks", ingest);
     }
 
     /** Every route the HTTP services registered (for checking against the OpenAPI document). */
@@ -136,6 +162,13 @@ public final class Tollgate implements AutoCloseable {
     public void close() {
         LOG.log(Level.INFO, "Tollgate stopping");
         server.stop();
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "could not close " + r.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
         listener.close();
         db.close();
         LOG.log(Level.INFO, "Tollgate stopped");

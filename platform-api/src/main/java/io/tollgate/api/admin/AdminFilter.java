@@ -19,9 +19,9 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.ErrorHandling;
+import io.tollgate.api.http.Peers;
 
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -78,7 +78,7 @@ public final class AdminFilter implements Filter {
             res.header(HeaderNames.VARY, "Origin");
         }
 
-        String address = address(req);
+        String address = Peers.address(req);
         Bucket bucket = failures.getIfPresent(address);
         if (bucket != null && bucket.getAvailableTokens() <= 0) {
             long wait = bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill();
@@ -166,13 +166,6 @@ public final class AdminFilter implements Filter {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "could not write the audit row for " + note.action() + " by " + operator.name(), e);
         }
-    }
-
-    private static String address(RoutingRequest req) {
-        if (req.remotePeer().address() instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            return inet.getAddress().getHostAddress();
-        }
-        return req.remotePeer().host();
     }
 
     private static String origin(URI uri) {

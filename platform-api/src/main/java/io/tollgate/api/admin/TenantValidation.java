@@ -114,8 +114,8 @@ final class TenantValidation {
     }
 
     static Optional<String> webhookSecret(Fields x, boolean required) {
-        return x.string("webhook_secret", required, 512, Pattern.compile("^\\S{16,}$"),
-                        "must be at least 16 characters without spaces");
+        return x.string("webhook_secret", required, 512, Pattern.compile("^\\S{12,}$"),
+                        "must be at least 12 characters without spaces");
     }
 
     private static Optional<String> gorgiasDomain(Fields x, boolean required) {

@@ -19,7 +19,7 @@ import java.util.Properties;
  * Handlers never read configuration themselves; they get what they need through constructors.
  */
 public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstreams upstreams, Cors cors,
-                        Tenants tenants, Path dataDir) {
+                        Tenants tenants, Ingress ingress, Metrics metrics, Path dataDir) {
 
     /**
      * @param shutdownGrace how long in-flight requests may take to finish on SIGTERM
@@ -52,6 +52,22 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
     /** @param cacheTtl safety net for the tenant cache; changes invalidate it at once through NOTIFY */
     public record Tenants(Duration cacheTtl, long cacheSize) {
+    }
+
+    /** How rate buckets are kept: in each instance, or shared by the fleet in PostgreSQL. */
+    public enum RateMode { LOCAL, POSTGRES }
+
+    /**
+     * @param forgedPerMinute failed signature checks one address may make per minute before it is refused
+     * @param retention       how long events are kept (and so the dedup window)
+     * @param sweepEvery      how often expired events are deleted
+     */
+    public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration sweepEvery,
+                          boolean trustForwardedFor) {
+    }
+
+    /** @param tenantLabels {@code all}, {@code none} or a comma-separated list of slugs */
+    public record Metrics(String tenantLabels, int tenantLabelCap) {
     }
 
     public static AppConfig load(Map<String, String> env) {
@@ -94,7 +110,30 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                 new Cors(corsOrigins(s.optional("CORS_ORIGINS").orElse(""))),
                 new Tenants(Duration.ofSeconds(s.integer("TOLLGATE_TENANT_CACHE_TTL_SECONDS", 1, 86_400)),
                             s.integer("TOLLGATE_TENANT_CACHE_SIZE", 10, 10_000_000)),
+                new Ingress(rateMode(s.string("TOLLGATE_RATE_LIMIT_MODE")),
+                            s.integer("TOLLGATE_FORGED_PER_MINUTE", 1, 1_000_000),
+                            Duration.ofDays(s.integer("TOLLGATE_EVENT_RETENTION_DAYS", 1, 3650)),
+                            Duration.ofSeconds(s.integer("TOLLGATE_RETENTION_SWEEP_SECONDS", 1, 86_400)),
+                            s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR")),
+                new Metrics(tenantLabels(s.string("TOLLGATE_METRICS_TENANT_LABELS")),
+                            s.integer("TOLLGATE_METRICS_TENANT_LABEL_CAP", 0, 100_000)),
                 Path.of(s.string("TOLLGATE_DATA_DIR")));
+    }
+
+    private static RateMode rateMode(String v) {
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "local" -> RateMode.LOCAL;
+            case "postgres" -> RateMode.POSTGRES;
+            default -> throw new ConfigException("TOLLGATE_RATE_LIMIT_MODE", "must be local or postgres");
+        };
+    }
+
+    private static String tenantLabels(String v) {
+        if (v.equals("all") || v.equals("none") || v.matches("[a-z0-9-]+(\\s*,\\s*[a-z0-9-]+)*")) {
+            return v;
+        }
+        throw new ConfigException("TOLLGATE_METRICS_TENANT_LABELS", "must be all, none, or a comma-separated list"
+                + " of tenant slugs");
     }
 
     /** The same configuration with what local mode supplies: the embedded database and generated keys. */
@@ -104,13 +143,13 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                                                 database.connectTimeout()),
                              new Keys(Optional.of(keys.masterKey().orElse(key)), keys.previousMasterKeys(),
                                       Optional.of(keys.adminToken().orElse(token))),
-                             upstreams, cors, tenants, dataDir);
+                             upstreams, cors, tenants, ingress, metrics, dataDir);
     }
 
     public AppConfig withDatabase(DatabaseSettings db) {
         return new AppConfig(server, new DatabaseConfig(Optional.of(db.jdbcUrl()), db.user(), db.password(),
                                                         db.maxPoolSize(), db.connectTimeout()),
-                             keys, upstreams, cors, tenants, dataDir);
+                             keys, upstreams, cors, tenants, ingress, metrics, dataDir);
     }
 
     private static String validJdbcUrl(String url) {

@@ -47,6 +47,8 @@ public final class Database implements AutoCloseable {
         cfg.setInitializationFailTimeout(-1);
         cfg.addDataSourceProperty("connectTimeout", Math.max(1, settings.connectTimeout().toSeconds()));
         cfg.addDataSourceProperty("tcpKeepAlive", true);
+        // A read that hangs (network partition) fails after this instead of holding a connection forever.
+        cfg.addDataSourceProperty("socketTimeout", 30);
         // DbClient binds UUIDs (and strings) with setString; let PostgreSQL infer the parameter's real type.
         cfg.addDataSourceProperty("stringtype", "unspecified");
         cfg.addDataSourceProperty("ApplicationName", "tollgate");

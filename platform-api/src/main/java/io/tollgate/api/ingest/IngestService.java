@@ -1,0 +1,307 @@
+package io.tollgate.api.ingest;
+
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.tollgate.api.http.ApiException;
+import io.tollgate.api.http.ErrorHandling;
+import io.tollgate.api.http.Json;
+import io.tollgate.api.http.Peers;
+import io.tollgate.api.http.RouteTable;
+import io.tollgate.api.observe.IngressMetrics;
+import io.tollgate.api.observe.IngressMetrics.Outcome;
+import io.tollgate.api.observe.TenantLabels;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.db.DataException;
+import io.tollgate.tenant.resolve.TenantResolver;
+import io.tollgate.tenant.verify.HeaderLookup;
+import io.tollgate.tenant.verify.WebhookVerifier;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * {@code POST /webhooks/{tenant}/gorgias} and {@code /shopify}: the hot path. Checks in CONTRACT §1's order: tenant
+ * (404/403), size (413, decided before buffering more than the limit), signature (401; forged traffic never touches
+ * the tenant's bucket), the tenant's rate (429), its concurrency and ack deadline and the database (503), the body's
+ * JSON (400, kept as a rejected event), then one durable insert-or-find (202 first copy, 200 duplicate).
+ *
+ * <p>Failure policy: never a 2xx unless the event and its job are committed.
+ */
+public final class IngestService implements HttpService, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(IngestService.class.getName());
+    private static final Pattern SLUG = Pattern.compile("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$");
+    /** Headers kept with an event; never the secret-bearing ones (X-Tollgate-Token, signatures). */
+    private static final List<String> KEPT_HEADERS = List.of(
+            "content-type", "user-agent", "x-shopify-topic", "x-shopify-shop-domain", "x-shopify-event-id",
+            "x-shopify-webhook-id", "x-shopify-api-version", "x-shopify-triggered-at", "x-gorgias-webhook-id",
+            "x-gorgias-account");
+    static final Duration DEADLINE_RETRY_AFTER = Duration.ofSeconds(2);
+    static final Duration DB_RETRY_AFTER = Duration.ofSeconds(5);
+
+    private final TenantResolver resolver;
+    private final EventWriter writer;
+    private final RateLimiter rates;
+    private final Bulkheads bulkheads = new Bulkheads();
+    private final ForgeryGuard forgeries;
+    private final IngressMetrics metrics;
+    private final Clock clock;
+    private final RouteTable routes;
+    private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
+
+    public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, RateLimiter rates,
+                         int forgedPerMinute, IngressMetrics metrics, Clock clock, RouteTable routes) {
+        this.resolver = resolver;
+        this.writer = new EventWriter(db);
+        this.rates = rates;
+        this.forgeries = new ForgeryGuard(forgedPerMinute);
+        this.metrics = metrics;
+        this.clock = clock;
+        this.routes = routes;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        routes.add(rules, "/webhooks", Method.POST, "/{tenant}/gorgias", (req, res) -> handle(req, res, Provider.GORGIAS))
+                .add(rules, "/webhooks", Method.POST, "/{tenant}/shopify", (req, res) -> handle(req, res,
+                                                                                             Provider.SHOPIFY));
+    }
+
+    /** The answer to an accepted or duplicate delivery. */
+    public record Ack(String status, UUID eventId) {
+    }
+
+    private void handle(ServerRequest req, ServerResponse res, Provider provider) {
+        long start = System.nanoTime();
+        String slug = req.path().pathParameters().get("tenant");
+        Outcome outcome = Outcome.UNAVAILABLE;
+        // only a resolved tenant gets its own label: unknown slugs are chosen by strangers
+        String[] label = {TenantLabels.OTHER};
+        try {
+            outcome = process(req, res, provider, slug, start, label);
+        } catch (Refusal r) {
+            outcome = r.outcome;
+            ErrorHandling.send(req, res, r.answer);
+        } finally {
+            metrics.record(label[0], provider, outcome, start);
+        }
+    }
+
+    private Outcome process(ServerRequest req, ServerResponse res, Provider provider, String slug, long start,
+                            String[] label) {
+        // 1. tenant
+        ResolvedTenant tenant = (SLUG.matcher(slug).matches() ? resolve(slug) : Optional.<ResolvedTenant>empty())
+                .orElseThrow(() -> new Refusal(Outcome.UNKNOWN_TENANT, new ApiException.NotFound(
+                        "unknown-tenant", "No merchant is registered at this webhook URL.")));
+        label[0] = slug;
+        if (!tenant.tenant().active()) {
+            throw new Refusal(Outcome.SUSPENDED, new ApiException.Forbidden(
+                    "tenant-suspended", "This merchant's webhooks are suspended."));
+        }
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(tenant.tenant().limits().timeoutMs());
+
+        // 2. size, before buffering more than the limit
+        byte[] body = readCapped(req, tenant.tenant().limits().maxPayloadBytes());
+
+        // 3. signature; forged traffic is limited per address and never spends the tenant's bucket
+        String address = Peers.address(req);
+        if (forgeries.refused(address)) {
+            throw new Refusal(Outcome.INVALID_SIGNATURE, new ApiException.TooManyRequests(
+                    "too-many-invalid-signatures", "Too many deliveries with invalid signatures from this address.",
+                    forgeries.retryAfter(address)));
+        }
+        HeaderLookup headers = name -> req.headers().first(HeaderNames.create(name));
+        if (!authentic(provider, tenant, headers, body)) {
+            forgeries.failed(address);
+            throw new Refusal(Outcome.INVALID_SIGNATURE, new ApiException.Unauthorized(
+                    "invalid-signature", "The delivery's signature does not verify with this merchant's secret."));
+        }
+
+        // 4. the tenant's rate
+        Optional<Duration> wait = call(deadline, () -> rates.tryConsume(tenant));
+        if (wait.isPresent()) {
+            throw new Refusal(Outcome.RATE_LIMITED, new ApiException.TooManyRequests(
+                    "rate-limited", "This merchant's delivery rate is exceeded; retry later.", wait.get()));
+        }
+
+        // 5. the tenant's concurrency, within its deadline
+        Semaphore permit;
+        try {
+            permit = bulkheads.acquire(tenant, Duration.ofNanos(deadline - System.nanoTime())).orElseThrow(() ->
+                    new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
+                            "tenant-busy", "Too many deliveries of this merchant in flight; retry later.",
+                            DEADLINE_RETRY_AFTER)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        }
+        try {
+            // 6. JSON, then 7. the durable insert-or-find
+            JsonCheck.Result json = JsonCheck.check(body);
+            byte[] sha = sha256(body);
+            Optional<String> topic = provider == Provider.SHOPIFY
+                    ? headers.first("X-Shopify-Topic").map(String::strip) : json.gorgiasTopic();
+            Delivery d = new Delivery(tenant.id(), provider, topic, DeliveryKeys.of(provider, headers, topic, sha),
+                                      sha, body, kept(headers, provider));
+            if (!json.valid()) {
+                call(deadline, () -> {
+                    writer.storeRejected(d, json.problem());
+                    return null;
+                });
+                throw new Refusal(Outcome.MALFORMED, new ApiException.BadRequest(
+                        "malformed-json", "The body is not a JSON object: " + json.problem()
+                        + ". It was kept for the operator.", List.of()));
+            }
+            EventWriter.Stored stored = call(deadline, () -> writer.insertOrFind(d));
+            res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
+            res.headers().contentType(MediaTypes.APPLICATION_JSON);
+            res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId())));
+            return stored.inserted() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
+        } finally {
+            permit.release();
+        }
+    }
+
+    private Optional<ResolvedTenant> resolve(String slug) {
+        try {
+            return resolver.resolveUnscoped(slug);
+        } catch (DataException e) {
+            throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
+                    "database-unavailable", "The gateway cannot reach its database; retry later.", DB_RETRY_AFTER));
+        }
+    }
+
+    private static boolean authentic(Provider provider, ResolvedTenant tenant, HeaderLookup headers, byte[] body) {
+        if (provider == Provider.SHOPIFY) {
+            String domain = headers.first("X-Shopify-Shop-Domain").map(String::strip).orElse("");
+            if (!domain.equalsIgnoreCase(tenant.shopify().shopDomain())) {
+                return false;
+            }
+        }
+        return WebhookVerifier.forProvider(provider)
+                .verify(headers, body, tenant.verifyingSecrets(provider, java.time.Instant.now()));
+    }
+
+    /**
+     * Runs database work within the tenant's deadline. Past it the caller gets a 503; the work may still commit, and
+     * then the sender's retry is answered as a duplicate, never lost.
+     */
+    private <T> T call(long deadline, Supplier<T> work) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        }
+        Future<T> f = writes.submit(work::get);
+        try {
+            return f.get(remaining, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.cancel(true);
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DataException.Unavailable) {
+                throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
+                        "database-unavailable", "The gateway cannot reach its database; retry later.",
+                        DB_RETRY_AFTER));
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                LOG.log(Level.ERROR, "could not store a delivery", r);
+                throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
+                        "storage-failed", "The delivery could not be stored; retry later.", DB_RETRY_AFTER));
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static ApiException deadlineExceeded() {
+        return new ApiException.Unavailable("deadline-exceeded",
+                                            "The delivery could not be stored within this merchant's deadline;"
+                                                    + " retry later.", DEADLINE_RETRY_AFTER);
+    }
+
+    private static byte[] readCapped(ServerRequest req, int max) {
+        long declared = req.headers().contentLength().orElse(-1L);
+        if (declared > max) {
+            throw new Refusal(Outcome.TOO_LARGE, new ApiException.PayloadTooLarge(
+                    "The body (" + declared + " bytes) is larger than this merchant's limit of " + max + " bytes."));
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                throw new Refusal(Outcome.TOO_LARGE, new ApiException.PayloadTooLarge(
+                        "The body is larger than this merchant's limit of " + max + " bytes."));
+            }
+            return body;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, String> kept(HeaderLookup headers, Provider provider) {
+        Map<String, String> kept = new LinkedHashMap<>();
+        for (String name : KEPT_HEADERS) {
+            headers.first(name).ifPresent(v -> kept.put(name, v.length() > 500 ? v.substring(0, 500) : v));
+        }
+        if (provider == Provider.GORGIAS) {
+            kept.put("x-tollgate-verified-by", headers.first("X-Gorgias-Signature").isPresent() ? "signature" : "token");
+        }
+        return kept;
+    }
+
+    private static byte[] sha256(byte[] body) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(body);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        writes.shutdown();
+    }
+
+    /** An ingress answer together with the outcome it is counted as. */
+    private static final class Refusal extends RuntimeException {
+        private final Outcome outcome;
+        private final ApiException answer;
+
+        Refusal(Outcome outcome, ApiException answer) {
+            super(answer.getMessage(), null, false, false);
+            this.outcome = outcome;
+            this.answer = answer;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.tollgate.api.ingest;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.tollgate.tenant.Limits;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.db.DataException;
+import io.tollgate.tenant.db.Database;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Each tenant's own token bucket ({@code burst} tokens, refilled at {@code rate_per_minute}), spent only by authentic
+ * deliveries. Two modes: {@link Local} (in-process, default) and {@link Postgres} (bucket4j's PostgreSQL proxy, one
+ * bucket per tenant shared by every instance).
+ */
+public sealed interface RateLimiter permits RateLimiter.Local, RateLimiter.Postgres {
+
+    /** Empty when the delivery may proceed; else how long until a token is available. */
+    Optional<Duration> tryConsume(ResolvedTenant tenant);
+
+    static BucketConfiguration configuration(Limits l) {
+        return BucketConfiguration.builder()
+                .addLimit(Bandwidth.builder().capacity(l.burst())
+                                  .refillGreedy(l.ratePerMinute(), Duration.ofMinutes(1)).build())
+                .build();
+    }
+
+    private static Optional<Duration> decide(ConsumptionProbe probe) {
+        return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
+    }
+
+    final class Local implements RateLimiter {
+        private record Entry(Limits limits, Bucket bucket) {
+        }
+
+        private final Cache<UUID, Entry> buckets = Caffeine.newBuilder()
+                .expireAfterAccess(Duration.ofHours(1)).build();
+
+        @Override
+        public Optional<Duration> tryConsume(ResolvedTenant tenant) {
+            Limits l = tenant.tenant().limits();
+            Entry e = buckets.asMap().compute(tenant.id().value(), (k, old) ->
+                    old != null && old.limits().equals(l) ? old
+                            : new Entry(l, Bucket.builder().addLimit(configuration(l).getBandwidths()[0]).build()));
+            return decide(e.bucket().tryConsumeAndReturnRemaining(1));
+        }
+    }
+
+    final class Postgres implements RateLimiter {
+        private final ProxyManager<Long> proxy;
+
+        public Postgres(Database db) {
+            this.proxy = Bucket4jPostgreSQL.advisoryLockBasedBuilder(db.dataSource())
+                    .table("rate_buckets").idColumn("id").stateColumn("state").expiresAtColumn("expires_at")
+                    .expirationAfterWrite(ExpirationAfterWriteStrategy
+                                                  .basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(5)))
+                    .build();
+        }
+
+        @Override
+        public Optional<Duration> tryConsume(ResolvedTenant tenant) {
+            Limits l = tenant.tenant().limits();
+            UUID id = tenant.id().value();
+            long key = id.getMostSignificantBits() ^ id.getLeastSignificantBits();
+            try {
+                return decide(proxy.builder()
+                                      .withImplicitConfigurationReplacement(l.hashCode() & 0x7fffffffL,
+                                                                            TokensInheritanceStrategy.PROPORTIONALLY)
+                                      .build(key, () -> configuration(l))
+                                      .tryConsumeAndReturnRemaining(1));
+            } catch (RuntimeException e) {
+                throw DataException.translate(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.tollgate.tenant.verify;
+
+import io.tollgate.tenant.Secret;
+
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * HMAC-SHA256 of the raw body, sent in {@code header} as hex or base64, optionally after {@code prefix}
+ * (e.g. {@code sha256=}; accepted, not required).
+ */
+public record HmacVerifier(String header, Encoding encoding, String prefix) implements WebhookVerifier {
+    public enum Encoding { HEX, BASE64 }
+
+    @Override
+    public boolean verify(HeaderLookup headers, byte[] body, List<Secret> secrets) {
+        Optional<byte[]> claimed = headers.first(header).flatMap(this::decode);
+        if (claimed.isEmpty() || claimed.get().length != 32) {
+            return false;
+        }
+        boolean match = false;
+        for (Secret s : secrets) {
+            // no early exit: the time taken does not tell which secret matched
+            match |= MessageDigest.isEqual(hmac(s, body), claimed.get());
+        }
+        return match;
+    }
+
+    /** HMAC-SHA256 of {@code body} under {@code secret}, encoded the way this scheme sends it. */
+    public String sign(Secret secret, byte[] body) {
+        byte[] mac = hmac(secret, body);
+        return encoding == Encoding.HEX ? HexFormat.of().formatHex(mac) : Base64.getEncoder().encodeToString(mac);
+    }
+
+    private Optional<byte[]> decode(String value) {
+        String v = value.strip();
+        if (!prefix.isEmpty() && v.toLowerCase(Locale.ROOT).startsWith(prefix)) {
+            v = v.substring(prefix.length());
+        }
+        try {
+            return Optional.of(encoding == Encoding.HEX ? HexFormat.of().parseHex(v.toLowerCase(Locale.ROOT))
+                                       : Base64.getDecoder().decode(v));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    static byte[] hmac(Secret secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.revealBytes(), "HmacSHA256"));
+            return mac.doFinal(body);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+}
