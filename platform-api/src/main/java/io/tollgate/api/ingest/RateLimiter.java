@@ -61,7 +61,7 @@ public sealed interface RateLimiter permits RateLimiter.Local, RateLimiter.Postg
         private final ProxyManager<Long> proxy;
 
         public Postgres(Database db) {
-            this.proxy = Bucket4jPostgreSQL.advisoryLockBasedBuilder(db.dataSource())
+            this.proxy = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(db.dataSource())
                     .table("rate_buckets").idColumn("id").stateColumn("state").expiresAtColumn("expires_at")
                     .expirationAfterWrite(ExpirationAfterWriteStrategy
                                                   .basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(5)))
