@@ -1,10 +1,5 @@
 package io.tollgate.api.admin;
 
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -19,11 +14,11 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.ErrorHandling;
+import io.tollgate.api.http.FailureLimiter;
 import io.tollgate.api.http.Peers;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,8 +45,7 @@ public final class AdminFilter implements Filter {
     private final Security security;
     private final AuditLog audit;
     private final Set<String> corsOrigins;
-    private final Cache<String, Bucket> failures = Caffeine.newBuilder()
-            .maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(10)).build();
+    private final FailureLimiter failures = new FailureLimiter(AUTH_FAILURES_PER_MINUTE);
 
     public AdminFilter(Security security, AuditLog audit, List<URI> corsOrigins) {
         this.security = security;
@@ -79,24 +73,18 @@ public final class AdminFilter implements Filter {
         }
 
         String address = Peers.address(req);
-        Bucket bucket = failures.getIfPresent(address);
-        if (bucket != null && bucket.getAvailableTokens() <= 0) {
-            long wait = bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill();
+        if (failures.refused(address)) {
             ErrorHandling.send(req, res, new ApiException.TooManyRequests(
                     "too-many-auth-failures", "Too many failed authentications from this address; retry later.",
-                    Duration.ofNanos(Math.max(wait, 1_000_000_000L))));
+                    failures.retryAfter(address)));
             return;
         }
 
         Optional<Operator> operator = authenticate(req);
         if (operator.isEmpty()) {
-            ConsumptionProbe probe = failures.get(address, a -> Bucket.builder()
-                    .addLimit(Bandwidth.builder().capacity(AUTH_FAILURES_PER_MINUTE)
-                                      .refillGreedy(AUTH_FAILURES_PER_MINUTE, Duration.ofMinutes(1)).build())
-                    .build()).tryConsumeAndReturnRemaining(1);
+            long left = failures.failed(address);
             LOG.log(Level.INFO, "admin authentication failed from " + address + " for "
-                    + req.prologue().method().text() + " " + path + " (" + probe.getRemainingTokens()
-                    + " attempts left this minute)");
+                    + req.prologue().method().text() + " " + path + " (" + left + " attempts left this minute)");
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tollgate-admin\"");
             ErrorHandling.send(req, res, new ApiException.Unauthorized(
                     "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."));

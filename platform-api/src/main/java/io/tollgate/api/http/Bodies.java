@@ -21,7 +21,8 @@ public final class Bodies {
     public static byte[] read(ServerRequest req, int max) {
         long declared = req.headers().contentLength().orElse(-1L);
         if (declared > max) {
-            throw new ApiException.PayloadTooLarge("The body is larger than " + max + " bytes.");
+            throw new ApiException.PayloadTooLarge("The body (" + declared + " bytes) is larger than the limit of "
+                                                   + max + " bytes.");
         }
         if (!req.content().hasEntity()) {
             return new byte[0];
@@ -29,7 +30,7 @@ public final class Bodies {
         try (InputStream in = req.content().inputStream()) {
             byte[] body = in.readNBytes(max + 1);
             if (body.length > max) {
-                throw new ApiException.PayloadTooLarge("The body is larger than " + max + " bytes.");
+                throw new ApiException.PayloadTooLarge("The body is larger than the limit of " + max + " bytes.");
             }
             return body;
         } catch (IOException e) {

@@ -9,7 +9,9 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.api.http.ApiException;
+import io.tollgate.api.http.Bodies;
 import io.tollgate.api.http.ErrorHandling;
+import io.tollgate.api.http.FailureLimiter;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.http.Peers;
 import io.tollgate.api.http.RouteTable;
@@ -23,13 +25,9 @@ import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.verify.HeaderLookup;
 import io.tollgate.tenant.verify.WebhookVerifier;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,20 +67,18 @@ public final class IngestService implements HttpService, AutoCloseable {
     private final EventWriter writer;
     private final RateLimiter rates;
     private final Bulkheads bulkheads = new Bulkheads();
-    private final ForgeryGuard forgeries;
+    private final FailureLimiter forgeries;
     private final IngressMetrics metrics;
-    private final Clock clock;
     private final RouteTable routes;
     private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
 
     public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, RateLimiter rates,
-                         int forgedPerMinute, IngressMetrics metrics, Clock clock, RouteTable routes) {
+                         int forgedPerMinute, IngressMetrics metrics, RouteTable routes) {
         this.resolver = resolver;
         this.writer = new EventWriter(db);
         this.rates = rates;
-        this.forgeries = new ForgeryGuard(forgedPerMinute);
+        this.forgeries = new FailureLimiter(forgedPerMinute);
         this.metrics = metrics;
-        this.clock = clock;
         this.routes = routes;
     }
 
@@ -249,23 +245,10 @@ public final class IngestService implements HttpService, AutoCloseable {
     }
 
     private static byte[] readCapped(ServerRequest req, int max) {
-        long declared = req.headers().contentLength().orElse(-1L);
-        if (declared > max) {
-            throw new Refusal(Outcome.TOO_LARGE, new ApiException.PayloadTooLarge(
-                    "The body (" + declared + " bytes) is larger than this merchant's limit of " + max + " bytes."));
-        }
-        if (!req.content().hasEntity()) {
-            return new byte[0];
-        }
-        try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                throw new Refusal(Outcome.TOO_LARGE, new ApiException.PayloadTooLarge(
-                        "The body is larger than this merchant's limit of " + max + " bytes."));
-            }
-            return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try {
+            return Bodies.read(req, max);
+        } catch (ApiException.PayloadTooLarge e) {
+            throw new Refusal(Outcome.TOO_LARGE, e);
         }
     }
 
