@@ -115,7 +115,7 @@ for c in $CONC; do wrk_run c_duplicate "$c" duplicate.lua "$BODY" "$SIG" bench-o
 # (d) the same with N tenants, each with its own secret; a warm-up fills the tenant cache
 "$BENCH/sign.py" --tenants "$NTEN" bt "$BODY" > "$OUT/tenants.tsv"
 echo "== creating $NTEN tenants"
-cut -f1 "$OUT/tenants.tsv" | xargs -P 8 -I{} bash -c "$(declare -f create); PORT=$PORT TOKEN=$TOKEN LIMITS='$LIMITS' create {} bench-secret-{}"
+"$BENCH/create_tenants.py" "$PORT" "$TOKEN" "$LIMITS" < "$OUT/tenants.tsv"
 echo "   $(psql $PG -d "$DB" -tAc 'SELECT count(*) FROM tenants') tenants"
 wrk -t2 -c64 -d10s -s "$BENCH/tenants.lua" "http://127.0.0.1:$PORT" -- "$BODY" "$OUT/tenants.tsv" "w2$RUN" >/dev/null
 for c in $CONC; do wrk_run d_tenants "$c" tenants.lua "$BODY" "$OUT/tenants.tsv" "d$RUN-$c"; done

@@ -139,7 +139,7 @@ public final class Tollgate implements AutoCloseable {
                 deps.resolver(), deps.db(), rates, config.ingress().forgedPerMinute(),
                 new IngressMetrics(deps.meters(), TenantLabels.parse(config.metrics().tenantLabels(),
                                                                      config.metrics().tenantLabelCap())),
-                deps.routes());
+                deps.routes(), config.ingress().writers(), config.ingress().batchMax());
         deps.resources().add(ingest);
         routing.register("/webhooks", ingest);
     }

@@ -61,9 +61,11 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      * @param forgedPerMinute failed signature checks one address may make per minute before it is refused
      * @param retention       how long events are kept (and so the dedup window)
      * @param sweepEvery      how often expired events are deleted
+     * @param writers         concurrent group-commit transactions writing events
+     * @param batchMax        most deliveries committed together
      */
     public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration sweepEvery,
-                          boolean trustForwardedFor) {
+                          boolean trustForwardedFor, int writers, int batchMax) {
     }
 
     /** @param tenantLabels {@code all}, {@code none} or a comma-separated list of slugs */
@@ -114,7 +116,9 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                             s.integer("TOLLGATE_FORGED_PER_MINUTE", 1, 1_000_000),
                             Duration.ofDays(s.integer("TOLLGATE_EVENT_RETENTION_DAYS", 1, 3650)),
                             Duration.ofSeconds(s.integer("TOLLGATE_RETENTION_SWEEP_SECONDS", 1, 86_400)),
-                            s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR")),
+                            s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR"),
+                            s.integer("TOLLGATE_INGEST_WRITERS", 1, 256),
+                            s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000)),
                 new Metrics(tenantLabels(s.string("TOLLGATE_METRICS_TENANT_LABELS")),
                             s.integer("TOLLGATE_METRICS_TENANT_LABEL_CAP", 0, 100_000)),
                 Path.of(s.string("TOLLGATE_DATA_DIR")));

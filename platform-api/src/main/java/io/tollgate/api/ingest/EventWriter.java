@@ -1,43 +1,59 @@
 package io.tollgate.api.ingest;
 
-import io.helidon.dbclient.DbRow;
 import io.tollgate.api.http.Json;
+import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
 
-import java.util.Optional;
+import java.lang.System.Logger.Level;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-
-import static io.tollgate.tenant.db.Rows.bool;
-import static io.tollgate.tenant.db.Rows.uuid;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The durable write behind every acknowledgement. One statement inserts the event and its job, or finds the first
- * copy: the unique key on (tenant, provider, delivery key) decides, across threads and instances.
+ * The durable write behind every acknowledgement, with group commit. Deliveries waiting at the same moment are
+ * written by one of a few writer threads in one transaction: one multi-row INSERT ... ON CONFLICT stores the new
+ * events and enqueues their jobs, a second statement finds the first copies of duplicates, then one commit. Each
+ * caller is completed only after that commit. The unique key on (tenant, provider, delivery key) decides which copy
+ * is first, across threads, batches and instances.
  */
-final class EventWriter {
-    /**
-     * Insert-or-find in one statement (one transaction): the job is enqueued only with a new event. The outer SELECT
-     * sees the statement's snapshot, so when a concurrent copy committed between our snapshot and our insert it finds
-     * nothing; {@link #FIND} (a new snapshot) covers that race.
-     */
-    static final String INSERT_OR_FIND = """
-            WITH ins AS (
+final class EventWriter implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(EventWriter.class.getName());
+
+    /** New events and their jobs, in one statement; returns the rows it inserted. */
+    static final String INSERT_BATCH = """
+            WITH input AS (
+              SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::bytea[],
+                                   ?::text[], ?::uuid[])
+                       AS t(id, tenant_id, provider, topic, delivery_key, sha, body, headers, job_id)
+            ), ins AS (
               INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
                                           status)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'accepted')
+              SELECT id, tenant_id, provider, topic, delivery_key, sha, body, headers::jsonb, 'accepted' FROM input
               ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING
-              RETURNING id
-            ), job AS (
-              INSERT INTO jobs (id, tenant_id, event_id) SELECT ?, ?, id FROM ins
+              RETURNING id, tenant_id, provider, delivery_key
+            ), jobs AS (
+              INSERT INTO jobs (id, tenant_id, event_id)
+              SELECT input.job_id, ins.tenant_id, ins.id FROM ins JOIN input ON input.id = ins.id
             )
-            SELECT id, true AS inserted FROM ins
-            UNION ALL
-            SELECT id, false AS inserted FROM webhook_events
-             WHERE tenant_id = ? AND provider = ? AND delivery_key = ? AND NOT EXISTS (SELECT 1 FROM ins)""";
+            SELECT id, tenant_id, provider, delivery_key FROM ins""";
 
-    static final String FIND = """
-            SELECT id, false AS inserted FROM webhook_events
-             WHERE tenant_id = ? AND provider = ? AND delivery_key = ?""";
+    /** The first copies of the deliveries the insert skipped (a new statement: it sees concurrent commits). */
+    static final String FIND_BATCH = """
+            SELECT e.id, e.tenant_id, e.provider, e.delivery_key
+              FROM unnest(?::uuid[], ?::text[], ?::text[]) AS k(tenant_id, provider, delivery_key)
+              JOIN webhook_events e ON e.tenant_id = k.tenant_id AND e.provider = k.provider
+                                   AND e.delivery_key = k.delivery_key""";
 
     static final String INSERT_REJECTED = """
             INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
@@ -45,30 +61,173 @@ final class EventWriter {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'rejected', ?)
             ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING""";
 
-    private final Database db;
-
-    EventWriter(Database db) {
-        this.db = db;
-    }
-
     /** The stored event: new ({@code inserted}) or the first copy of a duplicate. */
     record Stored(UUID eventId, boolean inserted) {
     }
 
-    Stored insertOrFind(Delivery d) {
-        UUID eventId = UUID.randomUUID();
-        String provider = d.provider().wire();
-        UUID tenant = d.tenant().value();
-        Optional<Stored> stored = db.call(() -> db.client().execute().get(
-                INSERT_OR_FIND, eventId, tenant, provider, d.topic().orElse(null), d.deliveryKey(), d.sha256(),
-                d.body(), Json.MAPPER.valueToTree(d.headers()).toString(), UUID.randomUUID(), tenant,
-                tenant, provider, d.deliveryKey()).map(EventWriter::stored));
-        if (stored.isPresent()) {
-            return stored.get();
+    private record Pending(Delivery delivery, UUID eventId, CompletableFuture<Stored> result) {
+        String key() {
+            return key(delivery.tenant().value(), delivery.provider().wire(), delivery.deliveryKey());
         }
-        return db.call(() -> db.client().execute().get(FIND, tenant, provider, d.deliveryKey())
-                .map(EventWriter::stored)
-                .orElseThrow(() -> new IllegalStateException("event vanished between insert and find")));
+
+        static String key(Object tenant, String provider, String deliveryKey) {
+            return tenant + "\u0000" + provider + "\u0000" + deliveryKey;
+        }
+    }
+
+    private final Database db;
+    private final int maxBatch;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> writers = new ArrayList<>();
+    private volatile boolean running = true;
+
+    /**
+     * @param writers  concurrent writer transactions
+     * @param maxBatch most deliveries in one transaction
+     */
+    EventWriter(Database db, int writers, int maxBatch) {
+        this.db = db;
+        this.maxBatch = maxBatch;
+        for (int i = 0; i < writers; i++) {
+            Thread t = Thread.ofPlatform().daemon().name("tollgate-event-writer-" + i).start(this::loop);
+            this.writers.add(t);
+        }
+    }
+
+    /** Queues a delivery; the future completes after the commit that stored it (or found its first copy). */
+    CompletableFuture<Stored> submit(Delivery d) {
+        Pending p = new Pending(d, UUID.randomUUID(), new CompletableFuture<>());
+        if (!running) {
+            p.result().completeExceptionally(new IllegalStateException("the gateway is stopping"));
+            return p.result();
+        }
+        queue.add(p);
+        return p.result();
+    }
+
+    private void loop() {
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                write(batch);
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            } catch (RuntimeException e) {
+                for (Pending p : batch) {
+                    p.result().completeExceptionally(e);
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void write(List<Pending> batch) {
+        Map<String, UUID> stored = new HashMap<>();
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                insert(c, batch, stored);
+                List<Pending> skipped = batch.stream().filter(p -> !stored.containsKey(p.key())).toList();
+                if (!skipped.isEmpty()) {
+                    find(c, skipped, stored);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            DataException translated = DataException.translate(e);
+            if (!(translated instanceof DataException.Unavailable)) {
+                LOG.log(Level.ERROR, "could not store a batch of " + batch.size() + " deliveries", e);
+            }
+            throw translated;
+        }
+        for (Pending p : batch) {
+            UUID id = stored.get(p.key());
+            if (id == null) {
+                p.result().completeExceptionally(new IllegalStateException("event vanished between insert and find"));
+            } else {
+                p.result().complete(new Stored(id, id.equals(p.eventId())));
+            }
+        }
+    }
+
+    private void insert(Connection c, List<Pending> batch, Map<String, UUID> stored) throws SQLException {
+        int n = batch.size();
+        UUID[] ids = new UUID[n];
+        UUID[] tenants = new UUID[n];
+        String[] providers = new String[n];
+        String[] topics = new String[n];
+        String[] keys = new String[n];
+        byte[][] shas = new byte[n][];
+        byte[][] bodies = new byte[n][];
+        String[] headers = new String[n];
+        UUID[] jobs = new UUID[n];
+        for (int i = 0; i < n; i++) {
+            Delivery d = batch.get(i).delivery();
+            ids[i] = batch.get(i).eventId();
+            tenants[i] = d.tenant().value();
+            providers[i] = d.provider().wire();
+            topics[i] = d.topic().orElse(null);
+            keys[i] = d.deliveryKey();
+            shas[i] = d.sha256();
+            bodies[i] = d.body();
+            headers[i] = Json.MAPPER.valueToTree(d.headers()).toString();
+            jobs[i] = UUID.randomUUID();
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
+            List<Array> arrays = List.of(c.createArrayOf("uuid", ids), c.createArrayOf("uuid", tenants),
+                                         c.createArrayOf("text", providers), c.createArrayOf("text", topics),
+                                         c.createArrayOf("text", keys), c.createArrayOf("bytea", shas),
+                                         c.createArrayOf("bytea", bodies), c.createArrayOf("text", headers),
+                                         c.createArrayOf("uuid", jobs));
+            for (int i = 0; i < arrays.size(); i++) {
+                ps.setArray(i + 1, arrays.get(i));
+            }
+            collect(ps, stored);
+        }
+    }
+
+    private static void find(Connection c, List<Pending> skipped, Map<String, UUID> stored) throws SQLException {
+        int n = skipped.size();
+        UUID[] tenants = new UUID[n];
+        String[] providers = new String[n];
+        String[] keys = new String[n];
+        for (int i = 0; i < n; i++) {
+            Delivery d = skipped.get(i).delivery();
+            tenants[i] = d.tenant().value();
+            providers[i] = d.provider().wire();
+            keys[i] = d.deliveryKey();
+        }
+        try (PreparedStatement ps = c.prepareStatement(FIND_BATCH)) {
+            ps.setArray(1, c.createArrayOf("uuid", tenants));
+            ps.setArray(2, c.createArrayOf("text", providers));
+            ps.setArray(3, c.createArrayOf("text", keys));
+            collect(ps, stored);
+        }
+    }
+
+    private static void collect(PreparedStatement ps, Map<String, UUID> stored) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                stored.put(Pending.key(rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4)),
+                           rs.getObject(1, UUID.class));
+            }
+        }
     }
 
     /** Keeps an authentic but unparseable body for operators (no job). */
@@ -78,7 +237,20 @@ final class EventWriter {
                 d.deliveryKey(), d.sha256(), d.body(), Json.MAPPER.valueToTree(d.headers()).toString(), reason));
     }
 
-    private static Stored stored(DbRow r) {
-        return new Stored(uuid(r, "id"), bool(r, "inserted"));
+    /** Writes what is queued, then stops the writers. */
+    @Override
+    public void close() {
+        running = false;
+        for (Thread t : writers) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.result().completeExceptionally(new IllegalStateException("the gateway stopped"));
+        }
     }
 }

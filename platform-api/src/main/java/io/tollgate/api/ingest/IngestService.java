@@ -48,7 +48,8 @@ import java.util.regex.Pattern;
  * {@code POST /webhooks/{tenant}/gorgias} and {@code /shopify}: the hot path. Checks in CONTRACT §1's order: tenant
  * (404/403), size (413, decided before buffering more than the limit), signature (401; forged traffic never touches
  * the tenant's bucket), the tenant's rate (429), its concurrency and ack deadline and the database (503), the body's
- * JSON (400, kept as a rejected event), then one durable insert-or-find (202 first copy, 200 duplicate).
+ * JSON (400, kept as a rejected event), then a durable insert-or-find, group-committed with the deliveries waiting
+ * at the same moment (202 first copy, 200 duplicate).
  *
  * <p>Failure policy: never a 2xx unless the event and its job are committed.
  */
@@ -73,9 +74,9 @@ public final class IngestService implements HttpService, AutoCloseable {
     private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
 
     public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, RateLimiter rates,
-                         int forgedPerMinute, IngressMetrics metrics, RouteTable routes) {
+                         int forgedPerMinute, IngressMetrics metrics, RouteTable routes, int writers, int maxBatch) {
         this.resolver = resolver;
-        this.writer = new EventWriter(db);
+        this.writer = new EventWriter(db, writers, maxBatch);
         this.rates = rates;
         this.forgeries = new FailureLimiter(forgedPerMinute);
         this.metrics = metrics;
@@ -174,7 +175,7 @@ public final class IngestService implements HttpService, AutoCloseable {
                         "malformed-json", "The body is not a JSON object: " + json.problem()
                         + ". It was kept for the operator.", List.of()));
             }
-            EventWriter.Stored stored = call(deadline, () -> writer.insertOrFind(d));
+            EventWriter.Stored stored = await(deadline, writer.submit(d));
             res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
             res.headers().contentType(MediaTypes.APPLICATION_JSON);
             res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId())));
@@ -213,7 +214,11 @@ public final class IngestService implements HttpService, AutoCloseable {
         if (remaining <= 0) {
             throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
         }
-        Future<T> f = writes.submit(work::get);
+        return await(deadline, writes.submit(work::get));
+    }
+
+    private <T> T await(long deadline, Future<T> f) {
+        long remaining = deadline - System.nanoTime();
         try {
             return f.get(remaining, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -273,6 +278,7 @@ public final class IngestService implements HttpService, AutoCloseable {
 
     @Override
     public void close() {
+        writer.close();
         writes.shutdown();
     }
 

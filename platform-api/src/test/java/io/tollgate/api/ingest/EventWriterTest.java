@@ -1,0 +1,107 @@
+package io.tollgate.api.ingest;
+
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.crypto.CredentialCipher;
+import io.tollgate.tenant.crypto.MasterKey;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.store.TenantStore;
+import io.tollgate.tenant.testing.TestDatabase;
+import io.tollgate.tenant.testing.TestTenants;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Group commit: copies inside one batch, across batches and across tenants resolve to one first copy each. */
+class EventWriterTest {
+    private static TestDatabase testDb;
+    private static Database db;
+    private static TenantId a;
+    private static TenantId b;
+
+    @BeforeAll
+    static void setUp() {
+        testDb = TestDatabase.migrated();
+        db = testDb.open();
+        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        a = store.create(TestTenants.newTenant("writer-a")).id();
+        b = store.create(TestTenants.newTenant("writer-b")).id();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        db.close();
+        testDb.close();
+    }
+
+    private static Delivery delivery(TenantId tenant, String key) {
+        byte[] body = ("{\"k\": \"" + key + "\"}").getBytes(StandardCharsets.UTF_8);
+        return new Delivery(tenant, Provider.SHOPIFY, Optional.of("orders/create"), key, new byte[32], body,
+                            Map.of("x-shopify-topic", "orders/create"));
+    }
+
+    @Test
+    void copiesInsideAndAcrossBatchesHaveOneFirstCopy() throws Exception {
+        List<CompletableFuture<EventWriter.Stored>> copiesA = new ArrayList<>();
+        List<CompletableFuture<EventWriter.Stored>> copiesB = new ArrayList<>();
+        List<CompletableFuture<EventWriter.Stored>> unique = new ArrayList<>();
+        try (EventWriter writer = new EventWriter(db, 2, 25)) {
+            for (int i = 0; i < 40; i++) {
+                copiesA.add(writer.submit(delivery(a, "same-key")));
+                copiesB.add(writer.submit(delivery(b, "same-key")));
+                unique.add(writer.submit(delivery(a, "unique-" + i)));
+            }
+            assertOneFirstCopy(copiesA);
+            assertOneFirstCopy(copiesB);
+            assertThat(copiesA.getFirst().get().eventId()).isNotEqualTo(copiesB.getFirst().get().eventId());
+            Set<UUID> ids = new HashSet<>();
+            for (CompletableFuture<EventWriter.Stored> f : unique) {
+                assertThat(f.get().inserted()).isTrue();
+                ids.add(f.get().eventId());
+            }
+            assertThat(ids).hasSize(40);
+
+            // a later copy, in a batch of its own, finds the same first copy
+            EventWriter.Stored late = writer.submit(delivery(a, "same-key")).get();
+            assertThat(late.inserted()).isFalse();
+            assertThat(late.eventId()).isEqualTo(copiesA.getFirst().get().eventId());
+        }
+        assertThat(count("SELECT count(*) FROM webhook_events")).isEqualTo(42);
+        assertThat(count("SELECT count(*) FROM jobs j JOIN webhook_events e ON e.id = j.event_id"
+                                 + " AND e.tenant_id = j.tenant_id")).isEqualTo(42);
+    }
+
+    private static void assertOneFirstCopy(List<CompletableFuture<EventWriter.Stored>> copies) throws Exception {
+        int inserted = 0;
+        Set<UUID> ids = new HashSet<>();
+        for (CompletableFuture<EventWriter.Stored> f : copies) {
+            inserted += f.get().inserted() ? 1 : 0;
+            ids.add(f.get().eventId());
+        }
+        assertThat(inserted).isEqualTo(1);
+        assertThat(ids).hasSize(1);
+    }
+
+    private static long count(String sql) throws Exception {
+        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
