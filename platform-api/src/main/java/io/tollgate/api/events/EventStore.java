@@ -52,16 +52,15 @@ public final class EventStore {
                                    Optional<Map.Entry<Instant, UUID>> after) {
         Instant beforeTime = after.map(Map.Entry::getKey).orElse(Instant.parse("9999-12-31T00:00:00Z"));
         UUID beforeId = after.map(Map.Entry::getValue).orElse(new UUID(-1L, -1L));
-        String statusWire = status.map(EventStatus::wire).orElse(null);
+        // The status is a literal from the enum, never client text, so the planner can match the partial index of
+        // dead and rejected events.
+        String statusFilter = status.map(s -> " AND e.status = '" + s.wire() + "'").orElse("");
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().query(
-                    "SELECT " + SUMMARY_COLUMNS + """
-                     FROM webhook_events e
-                    WHERE e.tenant_id = ? AND (?::text IS NULL OR e.status = ?)
-                      AND (e.received_at, e.id) < (?, ?)
+                    "SELECT " + SUMMARY_COLUMNS + " FROM webhook_events e WHERE e.tenant_id = ?" + statusFilter + """
+                       AND (e.received_at, e.id) < (?, ?)
                     ORDER BY e.received_at DESC, e.id DESC LIMIT ?""",
-                    tenant.value(), statusWire, statusWire,
-                    io.tollgate.tenant.db.Rows.param(beforeTime), beforeId, limit)) {
+                    tenant.value(), io.tollgate.tenant.db.Rows.param(beforeTime), beforeId, limit)) {
                 return rows.map(EventStore::summary).toList();
             }
         });

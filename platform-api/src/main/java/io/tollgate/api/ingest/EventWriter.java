@@ -96,7 +96,7 @@ final class EventWriter implements AutoCloseable {
 
     /** Queues a delivery; the future completes after the commit that stored it (or found its first copy). */
     CompletableFuture<Stored> submit(Delivery d) {
-        Pending p = new Pending(d, UUID.randomUUID(), new CompletableFuture<>());
+        Pending p = new Pending(d, TimeOrderedIds.next(), new CompletableFuture<>());
         if (!running) {
             p.result().completeExceptionally(new IllegalStateException("the gateway is stopping"));
             return p.result();
@@ -187,7 +187,7 @@ final class EventWriter implements AutoCloseable {
             shas[i] = d.sha256();
             bodies[i] = d.body();
             headers[i] = Json.MAPPER.valueToTree(d.headers()).toString();
-            jobs[i] = UUID.randomUUID();
+            jobs[i] = TimeOrderedIds.next();
         }
         try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
             List<Array> arrays = List.of(c.createArrayOf("uuid", ids), c.createArrayOf("uuid", tenants),
