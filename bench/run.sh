@@ -7,8 +7,9 @@
 # plus p99 at half of (b)'s maximum rate, and wrk's own ceiling on a static route (is the load generator the limit?).
 # Needs: wrk (apt-get install wrk), pgbench/psql and PostgreSQL on 127.0.0.1:5432 (trust, user postgres).
 # Settings: BENCH_SECONDS (15), BENCH_CONCURRENCY ("16 64"), BENCH_TENANTS (10000), BENCH_PORT (18080),
-#           BENCH_WARMUP (30 s: C2 needs it on 2 cores), BENCH_POOL (64: the gateway's pool, as many as pgbench's clients).
-# (a) and (b) run back to back at each concurrency so both see the same table size.
+#           BENCH_WARMUP (30 s: C2 needs it on 2 cores), BENCH_POOL (16, the default pool: with group commit ingest
+#           needs only its writers' connections, and pgbench's 64 clients must fit in max_connections = 100).
+# (a), (b) and (d) run back to back at each concurrency so all three see the same table size.
 set -euo pipefail
 export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +40,7 @@ BODY=$OUT/body.json
 
 DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATABASE_USER=postgres \
 TOLLGATE_MASTER_KEY=$(openssl rand -base64 32) TOLLGATE_ADMIN_TOKEN=$TOKEN PORT=$PORT TOLLGATE_HOST=127.0.0.1 \
-TOLLGATE_DB_POOL_SIZE=${BENCH_POOL:-64} \
+TOLLGATE_DB_POOL_SIZE=${BENCH_POOL:-16} \
   "$JAVA_HOME/bin/java" -jar "$ROOT/platform-api/target/platform-api.jar" > "$OUT/gateway.log" 2>&1 &
 GW=$!
 trap 'kill $GW 2>/dev/null; wait $GW 2>/dev/null || true' EXIT
@@ -101,29 +102,38 @@ pgbench_run() { # conc
   echo "a_pgbench $c $tps $p50 $p99 0" | tee -a "$OUT/rows.txt"
 }
 
-# warm the gateway (JIT) with unique deliveries, then (a) and (b) back to back at each concurrency
+# (d) needs N tenants, each with its own secret: onboard them first through the admin API
+"$BENCH/sign.py" --tenants "$NTEN" bt "$BODY" > "$OUT/tenants.tsv"
+echo "== creating $NTEN tenants"
+"$BENCH/create_tenants.py" "$PORT" "$TOKEN" "$LIMITS" < "$OUT/tenants.tsv"
+echo "   $(psql $PG -d "$DB" -tAc 'SELECT count(*) FROM tenants') tenants"
+
+# warm the gateway (JIT, tenant cache), then (a), (b) and (d) back to back at each concurrency, so all three see the
+# same table size
 wrk -t2 -c16 -d"${BENCH_WARMUP:-30}s" -s "$BENCH/unique.lua" "http://127.0.0.1:$PORT" -- "$BODY" "$SIG" \
   bench-one.myshopify.com bench-one "w$RUN" 0 >/dev/null
+wrk -t2 -c64 -d10s -s "$BENCH/tenants.lua" "http://127.0.0.1:$PORT" -- "$BODY" "$OUT/tenants.tsv" "w2$RUN" >/dev/null
 for c in $CONC; do
   pgbench_run "$c"
   wrk_run b_unique "$c" unique.lua "$BODY" "$SIG" bench-one.myshopify.com bench-one "b$RUN-$c" 0
+  wrk_run d_tenants "$c" tenants.lua "$BODY" "$OUT/tenants.tsv" "d$RUN-$c"
 done
 
 # (c) duplicates of one delivery
 for c in $CONC; do wrk_run c_duplicate "$c" duplicate.lua "$BODY" "$SIG" bench-one.myshopify.com bench-one "dup-$RUN"; done
 
-# (d) the same with N tenants, each with its own secret; a warm-up fills the tenant cache
-"$BENCH/sign.py" --tenants "$NTEN" bt "$BODY" > "$OUT/tenants.tsv"
-echo "== creating $NTEN tenants"
-"$BENCH/create_tenants.py" "$PORT" "$TOKEN" "$LIMITS" < "$OUT/tenants.tsv"
-echo "   $(psql $PG -d "$DB" -tAc 'SELECT count(*) FROM tenants') tenants"
-wrk -t2 -c64 -d10s -s "$BENCH/tenants.lua" "http://127.0.0.1:$PORT" -- "$BODY" "$OUT/tenants.tsv" "w2$RUN" >/dev/null
-for c in $CONC; do wrk_run d_tenants "$c" tenants.lua "$BODY" "$OUT/tenants.tsv" "d$RUN-$c"; done
-
 # p99 at half of (b)'s best rate: 16 connections, each pausing so the total is half the maximum
 MAXB=$(awk '$1 == "b_unique" {print $3}' "$OUT/rows.txt" | sort -n | tail -1)
 HALF=$((MAXB / 2)); PAUSE=$((16 * 1000 / (HALF > 0 ? HALF : 1)))
 wrk_run half_rate 16 unique.lua "$BODY" "$SIG" bench-one.myshopify.com bench-one "h$RUN" "$PAUSE"
+# the database alone at the rate the gateway actually reached there: its own p99 is the floor for the gateway's
+GOT=$(awk '$1 == "half_rate" {print $3}' "$OUT/rows.txt")
+rm -f "$OUT"/pgb.*
+pgbench $PG -n -M prepared -c 16 -j 2 -R "$GOT" -T "$DUR" -f "$OUT/ingest.sql" -l --log-prefix="$OUT/pgb" "$DB" \
+  > "$OUT/pgbench-half.txt" 2>&1
+read -r p50 p99 < <("$BENCH/percentiles.py" "$OUT"/pgb.*)
+rm -f "$OUT"/pgb.*
+echo "a_half_rate 16 $(awk '/^tps/ {printf "%.0f", $3; exit}' "$OUT/pgbench-half.txt") $p50 $p99 0" | tee -a "$OUT/rows.txt"
 
 # the load generator's own ceiling: the same wrk against a small answer with no database (an unknown route's 404)
 wrk -t2 -c64 -d"${DUR}s" --latency "http://127.0.0.1:$PORT/no-such-route" > "$OUT/wrk-ceiling.txt" 2>&1

@@ -7,7 +7,6 @@ import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.store.TenantStore;
 
-import java.time.Clock;
 import java.util.List;
 
 /**
@@ -15,5 +14,5 @@ import java.util.List;
  * must be closed at shutdown.
  */
 public record Deps(AppConfig config, Database db, TenantStore tenants, TenantResolver resolver, MeterRegistry meters,
-                   Clock clock, RouteTable routes, List<AutoCloseable> resources) {
+                   RouteTable routes, List<AutoCloseable> resources) {
 }

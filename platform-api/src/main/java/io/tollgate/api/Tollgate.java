@@ -36,7 +36,6 @@ import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.store.TenantStore;
 
 import java.lang.System.Logger.Level;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -79,7 +78,7 @@ public final class Tollgate implements AutoCloseable {
             MeterRegistry meters = MeterRegistry.create(MetricsConfig.create());
             PoolMetrics.register(meters, db);
             List<AutoCloseable> resources = new java.util.ArrayList<>();
-            Deps deps = new Deps(config, db, tenants, resolver, meters, Clock.systemUTC(), new RouteTable(),
+            Deps deps = new Deps(config, db, tenants, resolver, meters, new RouteTable(),
                                  resources);
             resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
 

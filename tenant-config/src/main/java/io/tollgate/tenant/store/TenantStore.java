@@ -99,23 +99,6 @@ public final class TenantStore {
                 .map(this::resolved));
     }
 
-    public Optional<Tenant> findTenant(TenantId id) {
-        return db.call(() -> db.client().execute()
-                .get("SELECT " + TENANT_COLUMNS + " FROM tenants t WHERE t.id = ?", id.value())
-                .map(TenantStore::tenant));
-    }
-
-    /** Tenants ordered by slug, after {@code afterSlug} when given (keyset pagination). */
-    public List<Tenant> list(int limit, Optional<String> afterSlug) {
-        return db.call(() -> {
-            try (Stream<DbRow> rows = db.client().execute().query(
-                    "SELECT " + TENANT_COLUMNS + " FROM tenants t WHERE t.slug > ? ORDER BY t.slug LIMIT ?",
-                    afterSlug.orElse(""), limit)) {
-                return rows.map(TenantStore::tenant).toList();
-            }
-        });
-    }
-
     /** Tenants with credentials, ordered by slug, after {@code afterSlug} when given (keyset pagination). */
     public List<ResolvedTenant> listResolved(int limit, Optional<String> afterSlug) {
         return db.call(() -> {
@@ -129,14 +112,6 @@ public final class TenantStore {
     public boolean setStatus(TenantId id, TenantStatus status) {
         return db.call(() -> db.client().execute().update(
                 "UPDATE tenants SET status = ?, updated_at = now() WHERE id = ?", status.wire(), id.value())) == 1;
-    }
-
-    public boolean updateProfile(TenantId id, String name, Limits l) {
-        return db.call(() -> db.client().execute().update("""
-                UPDATE tenants SET name = ?, rate_per_minute = ?, burst = ?, max_payload_bytes = ?, timeout_ms = ?,
-                                   max_concurrent = ?, updated_at = now()
-                WHERE id = ?""", name, l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(),
-                                                          l.maxConcurrent(), id.value())) == 1;
     }
 
     /** Replaces a tenant's name, limits and credentials in one transaction; false when there is no such tenant. */

@@ -106,7 +106,8 @@ class TenantStoreTest {
                 .isInstanceOf(DataException.Conflict.class)
                 .satisfies(e -> assertThat(((DataException.Conflict) e).constraint()).isEqualTo("tenants_slug_uq"));
         // the failed transaction left nothing half-written
-        assertThat(store.list(100, Optional.empty())).filteredOn(t -> t.slug().equals("taken-slug")).hasSize(1);
+        assertThat(store.listResolved(100, Optional.empty())).filteredOn(t -> t.tenant().slug().equals("taken-slug"))
+                .hasSize(1);
     }
 
     @Test
@@ -133,7 +134,7 @@ class TenantStoreTest {
         ResolvedTenant t = store.create(TestTenants.newTenant("changing"));
         assertThat(store.setStatus(t.id(), TenantStatus.SUSPENDED)).isTrue();
         Limits tight = new Limits(30, 5, 65_536, 1_000, 2);
-        assertThat(store.updateProfile(t.id(), "Renamed", tight)).isTrue();
+        assertThat(store.update(t.id(), "Renamed", tight, t.gorgias(), t.shopify())).isTrue();
 
         ResolvedTenant read = store.find(t.id()).orElseThrow();
         assertThat(read.tenant().status()).isEqualTo(TenantStatus.SUSPENDED);
