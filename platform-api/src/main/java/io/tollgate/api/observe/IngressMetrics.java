@@ -57,6 +57,9 @@ public final class IngressMetrics {
                 Timer.builder("tollgate.webhook.ack")
                         .description("Time from a delivery's arrival to its answer")
                         .buckets(BUCKETS)
+                        // explicit buckets only: quantile series on a histogram are invalid exposition
+                        .percentiles(new double[0])
+                        .publishPercentileHistogram(false)
                         .tags(List.of(Tag.create("provider", p.wire())))))
                 .record(Duration.ofNanos(System.nanoTime() - startNanos));
     }
