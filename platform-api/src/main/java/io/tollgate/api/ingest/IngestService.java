@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
 /**
  * {@code POST /webhooks/{tenant}/gorgias} and {@code /shopify}: the hot path. Checks in CONTRACT §1's order: tenant
  * (404/403), size (413, decided before buffering more than the limit), signature (401; forged traffic never touches
- * the tenant's bucket), the tenant's rate (429), its concurrency and ack deadline and the database (503), the body's
+ * the tenant's bucket, and an address that keeps forging waits for its 401s), the tenant's rate (429), its concurrency and ack deadline and the database (503), the body's
  * JSON (400, kept as a rejected event), then a durable insert-or-find, group-committed with the deliveries waiting
  * at the same moment (202 first copy, 200 duplicate).
  *
@@ -126,16 +126,17 @@ public final class IngestService implements HttpService, AutoCloseable {
         // 2. size, before buffering more than the limit
         byte[] body = readCapped(req, tenant.tenant().limits().maxPayloadBytes());
 
-        // 3. signature; forged traffic is limited per address and never spends the tenant's bucket
+        // 3. signature. Forged traffic never reaches the tenant's bucket. An address past its allowance of failures
+        // is still verified (an authentic delivery from a shared address passes), but its forgeries are answered
+        // only after a pause: the flood costs its sender time, never the merchant.
         String address = Peers.address(req);
-        if (forgeries.refused(address)) {
-            throw new Refusal(Outcome.INVALID_SIGNATURE, new ApiException.TooManyRequests(
-                    "too-many-invalid-signatures", "Too many deliveries with invalid signatures from this address.",
-                    forgeries.retryAfter(address)));
-        }
         HeaderLookup headers = name -> req.headers().first(HeaderNames.create(name));
         if (!authentic(provider, tenant, headers, body)) {
+            boolean overAllowance = forgeries.refused(address);
             forgeries.failed(address);
+            if (overAllowance) {
+                tarpit();
+            }
             throw new Refusal(Outcome.INVALID_SIGNATURE, new ApiException.Unauthorized(
                     "invalid-signature", "The delivery's signature does not verify with this merchant's secret."));
         }
@@ -240,6 +241,17 @@ public final class IngestService implements HttpService, AutoCloseable {
                         "storage-failed", "The delivery could not be stored; retry later.", DB_RETRY_AFTER));
             }
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** How long a forged delivery from an address past its allowance waits for its 401. */
+    static final Duration FORGERY_TARPIT = Duration.ofSeconds(1);
+
+    private static void tarpit() {
+        try {
+            Thread.sleep(FORGERY_TARPIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -273,10 +273,10 @@ class IngressTest {
     void forgedFloodDoesNotSpendTheTenantsBucket() {
         TestTenant t = Webhooks.create(server, "tight-shop", "tight_shopify_0123456", "{\"rate_per_minute\": 1,"
                 + " \"burst\": 3}");
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 10; i++) {
             assertThat(Webhooks.shopify(server, t, utf8("{}"), "orders/create", "forged-" + i,
                                         "X-Shopify-Hmac-Sha256", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
-                               .statusCode()).isIn(401, 429);
+                               .statusCode()).isEqualTo(401);
         }
         for (int i = 0; i < 3; i++) {
             assertThat(Webhooks.shopify(server, t, utf8("{}"), "orders/create", "real-" + i).statusCode())

@@ -1,0 +1,62 @@
+package io.tollgate.api.ingest;
+
+import io.tollgate.api.TestServers;
+import io.tollgate.api.Tollgate;
+import io.tollgate.api.Webhooks;
+import io.tollgate.api.Webhooks.TestTenant;
+import io.tollgate.api.config.AppConfig;
+import io.tollgate.tenant.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import static io.tollgate.api.Webhooks.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** An address that keeps forging waits for its 401s; its authentic deliveries are never refused. */
+class ForgedTrafficTest {
+    private static TestDatabase db;
+    private static Tollgate server;
+
+    @BeforeAll
+    static void start() {
+        db = TestDatabase.empty();
+        Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
+        env.put("TOLLGATE_FORGED_PER_MINUTE", "3");
+        server = Tollgate.start(AppConfig.load(env));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        db.close();
+    }
+
+    @Test
+    void forgeriesPastTheAllowanceWaitButAuthenticDeliveriesPass() {
+        TestTenant t = Webhooks.create(server, "shared-nat-shop", "shared_nat_shopify_01", null);
+        String forged = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            assertThat(Webhooks.shopify(server, t, utf8("{}"), "orders/create", "f" + i,
+                                        "X-Shopify-Hmac-Sha256", forged).statusCode()).isEqualTo(401);
+            assertThat(millisSince(t0)).isLessThan(IngestService.FORGERY_TARPIT.toMillis());
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<String> slowed = Webhooks.shopify(server, t, utf8("{}"), "orders/create", "f4",
+                                                       "X-Shopify-Hmac-Sha256", forged);
+        assertThat(slowed.statusCode()).isEqualTo(401);
+        assertThat(millisSince(t0)).isGreaterThanOrEqualTo(IngestService.FORGERY_TARPIT.toMillis());
+
+        t0 = System.nanoTime();
+        assertThat(Webhooks.shopify(server, t, utf8("{}"), "orders/create", "real-1").statusCode()).isEqualTo(202);
+        assertThat(millisSince(t0)).isLessThan(IngestService.FORGERY_TARPIT.toMillis());
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}
