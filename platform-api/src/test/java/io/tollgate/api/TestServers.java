@@ -36,6 +36,12 @@ public final class TestServers {
         return env;
     }
 
+    /** The same environment with the database reached through {@code proxy}, so a test can cut it off. */
+    public static Map<String, String> envVia(TestDatabase db, io.tollgate.tenant.testing.TcpProxy proxy) {
+        return env("jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/" + db.name(), db.user(),
+                   db.password());
+    }
+
     public static Tollgate start(TestDatabase db) {
         return Tollgate.start(AppConfig.load(env(db.jdbcUrl(), db.user(), db.password())));
     }

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.util.Map;
 
 import static io.tollgate.api.Webhooks.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,9 +27,7 @@ class IngressOutageTest {
     static void start() throws Exception {
         db = TestDatabase.empty();
         proxy = new TcpProxy(db.address().getHost(), db.address().getPort());
-        Map<String, String> env = TestServers.env("jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/"
-                                                          + db.name(), db.user(), db.password());
-        server = Tollgate.start(AppConfig.load(env));
+        server = Tollgate.start(AppConfig.load(TestServers.envVia(db, proxy)));
         shop = Webhooks.create(server, "outage-shop", "outage_shopify_0123", "{\"timeout_ms\": 3000}");
         Webhooks.create(server, "cold-shop", "cold_shopify_012345", null);
     }

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,9 +23,7 @@ class HealthTest {
     static void start() throws Exception {
         db = TestDatabase.empty();
         proxy = new TcpProxy(db.address().getHost(), db.address().getPort());
-        Map<String, String> env = TestServers.env("jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/"
-                                                          + db.name(), db.user(), db.password());
-        server = Tollgate.start(AppConfig.load(env));
+        server = Tollgate.start(AppConfig.load(TestServers.envVia(db, proxy)));
     }
 
     @AfterAll
