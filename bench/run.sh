@@ -72,7 +72,8 @@ wrk_run() { # name conc script args...
   echo "$name $c $rps $p50 $p99 $bad" | tee -a "$OUT/rows.txt"
 }
 
-# (a) pgbench: the exact statement of an accepted delivery (EventWriter.INSERT_OR_FIND), prepared, autocommit
+# (a) pgbench: the statement one accepted delivery runs when committed alone (insert-or-find of the event and its
+#     job; EventWriter batches the same insert over unnest()), prepared, autocommit
 HEX=$(xxd -p "$BODY" | tr -d '\n'); SHA=$(sha256sum "$BODY" | cut -d' ' -f1)
 HDRS='{"content-type": "application/json", "user-agent": "wrk", "x-shopify-topic": "orders/create", "x-shopify-shop-domain": "bench-one.myshopify.com", "x-shopify-event-id": "1"}'
 cat > "$OUT/ingest.sql" <<SQL

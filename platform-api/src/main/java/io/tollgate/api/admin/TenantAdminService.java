@@ -94,7 +94,7 @@ public final class TenantAdminService implements HttpService {
             throw new ApiException.Conflict("slug-taken", "A tenant with slug '" + newTenant.slug()
                     + "' already exists.");
         }
-        resolver.invalidate(created.id() + " " + created.tenant().slug());
+        resolver.invalidate(created);
         note(req, "tenant.create", created, Optional.empty());
         res.header(HeaderNames.LOCATION, "/admin/tenants/" + created.tenant().slug());
         Responses.json(res, Status.CREATED_201, TenantOut.of(created, base(req), gorgiasSecret));
@@ -122,7 +122,7 @@ public final class TenantAdminService implements HttpService {
         if (!tenants.update(current.id(), p.name(), p.limits(), p.gorgias(), p.shopify())) {
             throw notFound(current.tenant().slug());
         }
-        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        resolver.invalidate(current);
         Responses.json(res, Status.OK_200, TenantOut.of(reload(current), base(req)));
     }
 
@@ -132,7 +132,7 @@ public final class TenantAdminService implements HttpService {
         if (!tenants.delete(current.id())) {
             throw notFound(current.tenant().slug());
         }
-        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        resolver.invalidate(current);
         res.status(Status.NO_CONTENT_204).send();
     }
 
@@ -140,7 +140,7 @@ public final class TenantAdminService implements HttpService {
         ResolvedTenant current = tenant(req);
         note(req, status == TenantStatus.SUSPENDED ? "tenant.suspend" : "tenant.resume", current, Optional.empty());
         tenants.setStatus(current.id(), status);
-        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        resolver.invalidate(current);
         Responses.json(res, Status.OK_200, TenantOut.of(reload(current), base(req)));
     }
 
@@ -170,7 +170,7 @@ public final class TenantAdminService implements HttpService {
         if (!tenants.rotateSecret(current.id(), provider.get(), next, Duration.ofSeconds(grace))) {
             throw notFound(current.tenant().slug());
         }
-        resolver.invalidate(current.id() + " " + current.tenant().slug());
+        resolver.invalidate(current);
         Responses.json(res, Status.OK_200, new RotateOut(provider.get().wire(), grace, until, TenantOut.mask(next),
                                                          provider.get() == Provider.GORGIAS ? next.reveal() : null));
     }

@@ -15,12 +15,18 @@ public sealed abstract class ApiException extends RuntimeException {
     private final Status status;
     private final String kind;
     private final String title;
+    private final Duration retryAfter;
 
     private ApiException(Status status, String kind, String title, String detail) {
+        this(status, kind, title, detail, null);
+    }
+
+    private ApiException(Status status, String kind, String title, String detail, Duration retryAfter) {
         super(detail, null, false, false);
         this.status = status;
         this.kind = kind;
         this.title = title;
+        this.retryAfter = retryAfter;
     }
 
     public Status status() {
@@ -41,7 +47,7 @@ public sealed abstract class ApiException extends RuntimeException {
 
     /** Seconds for {@code Retry-After}, when the client should come back. */
     public Optional<Duration> retryAfter() {
-        return Optional.empty();
+        return Optional.ofNullable(retryAfter);
     }
 
     public static final class BadRequest extends ApiException {
@@ -89,30 +95,23 @@ public sealed abstract class ApiException extends RuntimeException {
     }
 
     public static final class TooManyRequests extends ApiException {
-        private final Duration retryAfter;
-
         public TooManyRequests(String kind, String detail, Duration retryAfter) {
-            super(Status.TOO_MANY_REQUESTS_429, kind, "Too many requests", detail);
-            this.retryAfter = retryAfter;
-        }
-
-        @Override
-        public Optional<Duration> retryAfter() {
-            return Optional.of(retryAfter);
+            super(Status.TOO_MANY_REQUESTS_429, kind, "Too many requests", detail, retryAfter);
         }
     }
 
     public static final class Unavailable extends ApiException {
-        private final Duration retryAfter;
-
         public Unavailable(String kind, String detail, Duration retryAfter) {
-            super(Status.SERVICE_UNAVAILABLE_503, kind, "Service unavailable", detail);
-            this.retryAfter = retryAfter;
+            super(Status.SERVICE_UNAVAILABLE_503, kind, "Service unavailable", detail, retryAfter);
         }
 
-        @Override
-        public Optional<Duration> retryAfter() {
-            return Optional.of(retryAfter);
+        /** The database cannot be reached: the one answer for it, from the admin API and ingress alike. */
+        public static Unavailable database() {
+            return new Unavailable("database-unavailable", "The database is unreachable; retry later.",
+                                   DATABASE_RETRY_AFTER);
         }
     }
+
+    /** How long a client should wait after the database was unreachable. */
+    public static final Duration DATABASE_RETRY_AFTER = Duration.ofSeconds(5);
 }

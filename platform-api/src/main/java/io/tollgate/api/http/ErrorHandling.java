@@ -10,7 +10,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.tenant.db.DataException;
 
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -21,8 +20,6 @@ import java.util.UUID;
 public final class ErrorHandling {
     private static final System.Logger LOG = System.getLogger(ErrorHandling.class.getName());
     private static final HttpMediaType PROBLEM = HttpMediaType.create(Problem.MEDIA_TYPE);
-    /** How long a client should wait after the database was unreachable. */
-    static final Duration DB_RETRY_AFTER = Duration.ofSeconds(5);
 
     private ErrorHandling() {
     }
@@ -32,9 +29,7 @@ public final class ErrorHandling {
                 .error(DataException.Unavailable.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "database unavailable during " + req.prologue().method().text() + " "
                             + req.prologue().uriPath().path() + ": " + e.getMessage());
-                    send(req, res, new ApiException.Unavailable("database-unavailable",
-                                                                "The database is unreachable; retry later.",
-                                                                DB_RETRY_AFTER));
+                    send(req, res, ApiException.Unavailable.database());
                 })
                 .error(HttpException.class, ErrorHandling::http)
                 .error(Throwable.class, ErrorHandling::unexpected);

@@ -62,7 +62,6 @@ public final class IngestService implements HttpService, AutoCloseable {
             "x-shopify-webhook-id", "x-shopify-api-version", "x-shopify-triggered-at", "x-gorgias-webhook-id",
             "x-gorgias-account");
     static final Duration DEADLINE_RETRY_AFTER = Duration.ofSeconds(2);
-    static final Duration DB_RETRY_AFTER = Duration.ofSeconds(5);
 
     private final TenantResolver resolver;
     private final EventWriter writer;
@@ -142,7 +141,11 @@ public final class IngestService implements HttpService, AutoCloseable {
         }
 
         // 4. the tenant's rate
-        Optional<Duration> wait = call(deadline, () -> rates.tryConsume(tenant));
+        Optional<Duration> wait = switch (rates) {
+            case RateLimiter.Local local -> local.tryConsume(tenant);
+            // the shared bucket is a database round trip: it runs within the tenant's deadline
+            case RateLimiter.Postgres shared -> call(deadline, () -> shared.tryConsume(tenant));
+        };
         if (wait.isPresent()) {
             throw new Refusal(Outcome.RATE_LIMITED, new ApiException.TooManyRequests(
                     "rate-limited", "This merchant's delivery rate is exceeded; retry later.", wait.get()));
@@ -190,8 +193,7 @@ public final class IngestService implements HttpService, AutoCloseable {
         try {
             return resolver.resolveUnscoped(slug);
         } catch (DataException e) {
-            throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
-                    "database-unavailable", "The gateway cannot reach its database; retry later.", DB_RETRY_AFTER));
+            throw new Refusal(Outcome.UNAVAILABLE, ApiException.Unavailable.database());
         }
     }
 
@@ -231,14 +233,13 @@ public final class IngestService implements HttpService, AutoCloseable {
             throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof DataException.Unavailable) {
-                throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
-                        "database-unavailable", "The gateway cannot reach its database; retry later.",
-                        DB_RETRY_AFTER));
+                throw new Refusal(Outcome.UNAVAILABLE, ApiException.Unavailable.database());
             }
             if (e.getCause() instanceof RuntimeException r) {
                 LOG.log(Level.ERROR, "could not store a delivery", r);
                 throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
-                        "storage-failed", "The delivery could not be stored; retry later.", DB_RETRY_AFTER));
+                        "storage-failed", "The delivery could not be stored; retry later.",
+                        ApiException.DATABASE_RETRY_AFTER));
             }
             throw new IllegalStateException(e.getCause());
         }

@@ -37,10 +37,18 @@ public final class TenantResolver {
      */
     public void invalidate(String notice) {
         String[] parts = notice.strip().split(" ", 2);
-        if (parts.length == 2) {
-            cache.invalidate(parts[1]);
+        forget(parts[0], parts.length == 2 ? parts[1] : null);
+    }
+
+    /** Drops a tenant changed on this instance at once (the NOTIFY reaches the other instances). */
+    public void invalidate(ResolvedTenant changed) {
+        forget(changed.id().toString(), changed.tenant().slug());
+    }
+
+    private void forget(String id, String slug) {
+        if (slug != null) {
+            cache.invalidate(slug);
         }
-        String id = parts[0];
         cache.asMap().entrySet().removeIf(e -> e.getValue().map(t -> t.id().toString().equals(id)).orElse(false));
     }
 
