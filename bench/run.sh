@@ -33,9 +33,7 @@ echo "== results in $OUT"
 [ -f "$ROOT/platform-api/target/platform-api.jar" ] || (cd "$ROOT" && mvn -B -q package -DskipTests)
 
 dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
-FIX=$ROOT/../shared/fixtures/shopify-python-api-order.json
-[ -f "$FIX" ] || FIX=$BENCH/order.json
-cp "$FIX" "$OUT/body.json"
+cp "$BENCH/order.json" "$OUT/body.json"
 BODY=$OUT/body.json
 
 DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATABASE_USER=postgres \

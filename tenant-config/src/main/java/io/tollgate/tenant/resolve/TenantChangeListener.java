@@ -28,6 +28,7 @@ public final class TenantChangeListener implements AutoCloseable {
     private final CountDownLatch firstListen = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile Connection connection;
+    private volatile String lastNotice;
     private final Thread thread;
 
     private TenantChangeListener(Database db, TenantResolver resolver, Duration retryDelay) {
@@ -67,6 +68,7 @@ public final class TenantChangeListener implements AutoCloseable {
                     if (notes != null) {
                         for (PGNotification n : notes) {
                             resolver.invalidate(n.getParameter());
+                            lastNotice = n.getParameter();
                         }
                     }
                 }
@@ -86,6 +88,14 @@ public final class TenantChangeListener implements AutoCloseable {
                 connection = null;
             }
         }
+    }
+
+    /**
+     * The payload of the last notice handled. PostgreSQL delivers notices in commit order, so once a notice sent
+     * after some change is seen here, that change's own notices have been handled too.
+     */
+    public String lastNotice() {
+        return lastNotice;
     }
 
     private static void sleep(Duration d) {

@@ -95,6 +95,8 @@ class TenantResolverTest {
     @Test
     void resolvingIsCachedUntilAChange() {
         ResolvedTenant created = one.store.create(TestTenants.newTenant("cached-one"));
+        // The creation's own notices invalidate instance two's cache whenever they arrive; wait until they have.
+        awaitNoticesHandled(two);
         ResolvedTenant first = two.resolver.resolveUnscoped("cached-one").orElseThrow();
         // the same object back means no second load from the database
         assertThat(two.resolver.resolveUnscoped("cached-one").orElseThrow()).isSameAs(first);
@@ -102,6 +104,14 @@ class TenantResolverTest {
         one.store.setStatus(created.id(), TenantStatus.SUSPENDED);
         assertThat(waitFor(() -> two.resolver.resolveUnscoped("cached-one").orElseThrow() != first,
                            Duration.ofSeconds(1))).isTrue();
+    }
+
+    /** Sends a marker notice after everything committed so far and waits until {@code instance} has handled it. */
+    private static void awaitNoticesHandled(Instance instance) {
+        String marker = java.util.UUID.randomUUID().toString();
+        one.db.call(() -> one.db.client().execute().get("SELECT pg_notify(?, ?)", TenantChangeListener.CHANNEL,
+                                                         marker));
+        assertThat(waitFor(() -> marker.equals(instance.listener.lastNotice()), Duration.ofSeconds(5))).isTrue();
     }
 
     private static boolean waitFor(java.util.function.BooleanSupplier condition, Duration within) {
