@@ -58,6 +58,8 @@ class OrderMatcherTest {
             "Call me at 555-1002-44",
             "my phone is +1 555 1002 4411",
             "phone (555) 1002-4411",
+            "reach me on 0161 1002, thanks",
+            "call 555-1002",
             "I paid $1002 for this",
             "it cost 1002.50",
             "it cost 1,002",
