@@ -1,0 +1,172 @@
+package io.tollgate.api.orders;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Picks the order a support ticket is about, from the ticket's subject and the customer's message (both untrusted
+ * free text, either may be null) and the orders Shopify returned for the customer's email (any order).
+ *
+ * <p>Rules, first that applies wins (the subject is read before the message, each from left to right):
+ * <ol>
+ *   <li>no customer email: {@link OrderMatch.NoEmail};</li>
+ *   <li>orders whose email is set and differs from the customer's (ignoring case) are dropped, so that a loose
+ *       search never leads to someone else's order; none left: {@link OrderMatch.NoOrders};</li>
+ *   <li>an explicit mention ("#1002", "# 1002", "order 1002", "order #1002", "order no. 1002", "order number: 1002")
+ *       of one of the customer's order numbers, or an order's full name as written by the merchant ("EU-1002"):
+ *       {@link OrderMatch.How#NAMED};</li>
+ *   <li>a number standing on its own that equals one of the customer's order numbers:
+ *       {@link OrderMatch.How#NUMBER}. A number is not "on its own" when it touches letters, other digits or
+ *       {@code $ € £ # + - . / , : % _}, when it is one group of a digit sequence separated by single spaces or
+ *       hyphens (phone numbers), when a decimal part follows, or when a currency word follows (prices). Numbers
+ *       that are no order number of this customer (zip codes, phone numbers, tracking numbers, dates, prices) are
+ *       never matched;</li>
+ *   <li>an explicit mention of at least three digits that is none of the customer's orders:
+ *       {@link OrderMatch.UnknownOrder} with their most recent order as context;</li>
+ *   <li>otherwise the most recent order by creation time: {@link OrderMatch.How#MOST_RECENT}.</li>
+ * </ol>
+ * A zip code or other bare number that happens to equal one of the customer's order numbers is taken for that
+ * order; nothing in the text can tell them apart.
+ */
+public final class OrderMatcher {
+    private static final int MAX_TEXT = 20_000;
+    private static final int MIN_UNKNOWN_DIGITS = 3;
+
+    private static final Pattern EXPLICIT = Pattern.compile(
+            "(?:#|\\borders?\\b(?:\\s*(?:number|num|no|nr|id)\\b\\.?)?\\s*[:#]?\\s*#?)\\s*(\\d{1,18})"
+                    + "(?![\\p{L}\\p{N}_]|[.,]\\d)",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+
+    private static final Pattern BARE = Pattern.compile(
+            "(?<![\\p{L}\\p{N}$€£¥#+\\-./,:_])(?<!\\p{N}[ \\-])(\\d{1,18})"
+                    + "(?![\\p{L}\\p{N}\\-/_%€$£]|[.,:]\\p{N}|[ \\-]\\p{N}"
+                    + "|\\s?(?:usd|eur|gbp|cad|aud|chf|sek|nok|dkk|dollars?|euros?|pounds?)\\b)",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+
+    public OrderMatcher() {
+    }
+
+    public OrderMatch match(String customerEmail, String subject, String message, List<OrderFacts> orders) {
+        String text = clip(subject) + "\n" + clip(message);
+        List<Long> explicit = explicitNumbers(text);
+        String mentioned = explicit.stream().filter(n -> digits(n) >= MIN_UNKNOWN_DIGITS).findFirst()
+                .map(n -> "#" + n).orElse(null);
+        if (customerEmail == null || customerEmail.isBlank()) {
+            return new OrderMatch.NoEmail(mentioned);
+        }
+        String email = customerEmail.strip();
+        List<OrderFacts> mine = (orders == null ? List.<OrderFacts>of() : orders).stream()
+                .filter(Objects::nonNull)
+                .filter(o -> o.email() == null || o.email().equalsIgnoreCase(email))
+                .toList();
+        if (mine.isEmpty()) {
+            return new OrderMatch.NoOrders(email, mentioned);
+        }
+        Optional<OrderFacts> named = named(text, mine);
+        if (named.isPresent()) {
+            return new OrderMatch.Matched(named.get(), OrderMatch.How.NAMED);
+        }
+        Matcher bare = BARE.matcher(text);
+        while (bare.find()) {
+            Optional<OrderFacts> byNumber = byNumber(mine, bare.group(1));
+            if (byNumber.isPresent()) {
+                return new OrderMatch.Matched(byNumber.get(), OrderMatch.How.NUMBER);
+            }
+        }
+        OrderFacts mostRecent = mine.stream().max(RECENCY).orElseThrow();
+        if (mentioned != null) {
+            return new OrderMatch.UnknownOrder(mentioned, mostRecent);
+        }
+        return new OrderMatch.Matched(mostRecent, OrderMatch.How.MOST_RECENT);
+    }
+
+    /** Newer creation time wins; an order without one counts as oldest; then the higher number. */
+    static final Comparator<OrderFacts> RECENCY = Comparator
+            .comparing(OrderFacts::createdAt, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparingLong(OrderFacts::number);
+
+    private static Optional<OrderFacts> named(String text, List<OrderFacts> orders) {
+        int bestAt = Integer.MAX_VALUE;
+        OrderFacts best = null;
+        Matcher explicit = EXPLICIT.matcher(text);
+        while (explicit.find() && explicit.start() < bestAt) {
+            Optional<OrderFacts> order = byNumber(orders, explicit.group(1));
+            if (order.isPresent()) {
+                bestAt = explicit.start();
+                best = order.get();
+            }
+        }
+        String lower = text.toLowerCase(Locale.ROOT);
+        for (OrderFacts order : orders) {
+            if (order.name() == null || order.name().chars().noneMatch(Character::isLetterOrDigit)) {
+                continue;
+            }
+            int at = nameAt(lower, order.name().toLowerCase(Locale.ROOT));
+            if (at >= 0 && at < bestAt) {
+                bestAt = at;
+                best = order;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Where the name occurs in the text, not glued to further letters or digits on either side; -1 if nowhere. */
+    private static int nameAt(String text, String name) {
+        for (int at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+            int end = at + name.length();
+            boolean startOk = at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1))
+                    || !Character.isLetterOrDigit(name.charAt(0));
+            boolean endOk = end == text.length() || !Character.isLetterOrDigit(text.charAt(end))
+                    || !Character.isLetterOrDigit(name.charAt(name.length() - 1));
+            if (startOk && endOk) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    private static Optional<OrderFacts> byNumber(List<OrderFacts> orders, String digits) {
+        long number = parse(digits);
+        if (number <= 0) {
+            return Optional.empty();
+        }
+        return orders.stream().filter(o -> o.number() == number).findFirst();
+    }
+
+    private static List<Long> explicitNumbers(String text) {
+        List<Long> out = new ArrayList<>();
+        Matcher m = EXPLICIT.matcher(text);
+        while (m.find()) {
+            long n = parse(m.group(1));
+            if (n > 0) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    private static long parse(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static int digits(long n) {
+        return Long.toString(n).length();
+    }
+
+    private static String clip(String text) {
+        if (text == null) {
+            return "";
+        }
+        return text.length() > MAX_TEXT ? text.substring(0, MAX_TEXT) : text;
+    }
+}
