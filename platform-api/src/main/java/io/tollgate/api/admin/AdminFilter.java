@@ -85,8 +85,8 @@ public final class AdminFilter implements Filter {
         if (operator.isEmpty()) {
             long left = failures.failed(address);
             LOG.log(Level.INFO, "admin authentication failed from " + address + " for "
-                    + req.prologue().method().text() + " " + StorableText.sanitise(path, AuditLog.MAX_TEXT) + " (" + left
-                    + " attempts left this minute)");
+                    + req.prologue().method().text() + " " + StorableText.sanitise(path, AuditLog.MAX_TEXT)
+                    + " (" + left + " attempts left this minute)");
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tollgate-admin\"");
             ErrorHandling.send(req, res, new ApiException.Unauthorized(
                     "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."));

@@ -56,7 +56,7 @@ public final class StorableText {
         return b.toString();
     }
 
-    /** {@code s} with control characters and unpaired surrogates written as {@code \}{@code uXXXX}, for naming a key. */
+    /** {@code s} with control characters and unpaired surrogates written as backslash-uXXXX, for naming a key. */
     static String escape(String s) {
         if (problem(s).isEmpty()) {
             return s;

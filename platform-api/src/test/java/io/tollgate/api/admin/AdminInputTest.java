@@ -113,7 +113,8 @@ class AdminInputTest {
         byte[] latin1 = "{\"name\": \"caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
         var res = TestServers.send(java.net.http.HttpRequest.newBuilder(
                         TestServers.uri(server, "/admin/tenants/input-shop"))
-                                           .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofByteArray(latin1))
+                                           .method("PATCH", java.net.http.HttpRequest.BodyPublishers
+                                                   .ofByteArray(latin1))
                                            .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN).build());
         assertThat(res.statusCode()).isEqualTo(400);
         assertThat(res.headers().firstValue("content-type")).hasValue("application/problem+json");
@@ -217,6 +218,24 @@ class AdminInputTest {
         JsonNode t = admin.get("/admin/tenants/input-shop").json();
         assertThat(t.get("name").asText()).isEqualTo("Shop input-shop");
         assertThat(t.at("/limits/rate_per_minute").asInt()).isEqualTo(600);
+    }
+
+    @Test
+    void malformedPercentEncodingIsAProblemDocumentAndNothingIsAudited() {
+        // java.net.URI will not even build these targets; they go out on a raw socket
+        long before = lastAuditId();
+        for (String target : List.of("/admin/tenants/%ZZ", "/admin/tenants?cursor=%", "/admin/audit?tenant=%E",
+                                     "/admin/tenants/input-shop/events?status=%ZZ")) {
+            AdminFuzzTest.Reply r = AdminFuzzTest.Raw.send(server.port(), "GET", target, null);
+            assertThat(r.status()).as(target).isEqualTo(400);
+            assertThat(r.contentType()).as(target).isEqualTo("application/problem+json");
+            assertThat(r.body()).as(target).contains("\"field\":\"(request)\"").doesNotContain("%ZZ");
+        }
+        AdminFuzzTest.Reply delete = AdminFuzzTest.Raw.send(server.port(), "DELETE", "/admin/tenants/%ZZ", null);
+        assertThat(delete.status()).isEqualTo(400);
+        assertThat(delete.contentType()).isEqualTo("application/problem+json");
+        assertThat(admin.get("/admin/tenants/input-shop").status()).isEqualTo(200);
+        assertThat(lastAuditId()).as("refused before authentication: not audited").isEqualTo(before);
     }
 
     // --- the audit row survives content PostgreSQL cannot store ------------------------------------------------
