@@ -94,6 +94,7 @@ public final class Tollgate implements AutoCloseable {
                                     .addCheck(new DatabaseHealthCheck(db)).build(),
                             MetricsObserver.builder().meterRegistry(meters).build()))
                     .routing(r -> routing(r, deps))
+                    .directHandlers(ErrorHandling.directHandlers())
                     .build()
                     .start();
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()

@@ -16,6 +16,7 @@ import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.FailureLimiter;
 import io.tollgate.api.http.Peers;
+import io.tollgate.api.http.StorableText;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -84,7 +85,8 @@ public final class AdminFilter implements Filter {
         if (operator.isEmpty()) {
             long left = failures.failed(address);
             LOG.log(Level.INFO, "admin authentication failed from " + address + " for "
-                    + req.prologue().method().text() + " " + path + " (" + left + " attempts left this minute)");
+                    + req.prologue().method().text() + " " + StorableText.sanitise(path, AuditLog.MAX_TEXT)
+                    + " (" + left + " attempts left this minute)");
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tollgate-admin\"");
             ErrorHandling.send(req, res, new ApiException.Unauthorized(
                     "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."));
@@ -96,6 +98,8 @@ public final class AdminFilter implements Filter {
             chain.proceed();
             return;
         }
+        // the path as requested: after routing, req.path() is relative to the service
+        String fallbackAction = req.prologue().method().text() + " " + path;
         int status = 500;
         try {
             chain.proceed();
@@ -104,7 +108,7 @@ public final class AdminFilter implements Filter {
             status = e.status().code();
             throw e;
         } finally {
-            writeAudit(req, operator.get(), status);
+            writeAudit(req, operator.get(), status, fallbackAction);
         }
     }
 
@@ -145,14 +149,14 @@ public final class AdminFilter implements Filter {
         res.status(Status.NO_CONTENT_204).send();
     }
 
-    private void writeAudit(RoutingRequest req, Operator operator, int status) {
+    private void writeAudit(RoutingRequest req, Operator operator, int status, String fallbackAction) {
         AuditLog.Note note = req.context().get(AuditLog.Note.class).orElseGet(() -> new AuditLog.Note(
-                req.prologue().method().text() + " " + req.path().path(), Optional.empty(),
-                Optional.empty(), Optional.empty()));
+                fallbackAction, Optional.empty(), Optional.empty(), Optional.empty()));
         try {
             audit.record(operator, note, status);
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "could not write the audit row for " + note.action() + " by " + operator.name(), e);
+            LOG.log(Level.ERROR, "could not write the audit row for "
+                    + StorableText.sanitise(note.action(), AuditLog.MAX_TEXT) + " by " + operator.name(), e);
         }
     }
 

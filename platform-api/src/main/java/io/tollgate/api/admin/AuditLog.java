@@ -1,6 +1,7 @@
 package io.tollgate.api.admin;
 
 import io.helidon.dbclient.DbRow;
+import io.tollgate.api.http.StorableText;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.db.Rows;
@@ -32,13 +33,24 @@ public final class AuditLog {
                         Optional<String> tenantSlug, Optional<String> target, String outcome, int status) {
     }
 
+    /**
+     * Writes one row. Every text in it may come from the client (a path, a token name, a slug that did not
+     * validate), so it is made storable first: a row must never be lost to what a client sent.
+     */
     public void record(Operator who, Note note, int status) {
         db.call(() -> db.client().execute().insert("""
                 INSERT INTO audit_log (token_id, token_name, action, tenant_id, tenant_slug, target, outcome, status)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                who.tokenId().orElse(null), who.name(), note.action(),
-                note.tenantId().map(TenantId::value).orElse(null), note.tenantSlug().orElse(null),
-                note.target().orElse(null), status < 400 ? "success" : "failure", status));
+                who.tokenId().orElse(null), storable(who.name()), storable(note.action()),
+                note.tenantId().map(TenantId::value).orElse(null), storable(note.tenantSlug().orElse(null)),
+                storable(note.target().orElse(null)), status < 400 ? "success" : "failure", status));
+    }
+
+    /** The longest text kept in one audit column; a request path can be far longer. */
+    static final int MAX_TEXT = 1_000;
+
+    private static String storable(String s) {
+        return StorableText.sanitise(s, MAX_TEXT);
     }
 
     /** Newest first, optionally for one tenant slug, before {@code beforeId} (keyset pagination). */

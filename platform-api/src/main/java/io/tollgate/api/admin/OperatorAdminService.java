@@ -94,13 +94,7 @@ public final class OperatorAdminService implements HttpService {
 
     private void audit(ServerRequest req, ServerResponse res) {
         int limit = Queries.limit(req);
-        Optional<Long> before = Cursor.decode(Queries.string(req, "cursor"), 1).map(p -> {
-            try {
-                return Long.parseLong(p.getFirst());
-            } catch (NumberFormatException e) {
-                throw Cursor.invalid();
-            }
-        });
+        Optional<Long> before = Cursor.decode(Queries.string(req, "cursor"), 1).map(p -> Cursor.id(p.getFirst()));
         List<AuditLog.Entry> page = audit.list(Queries.string(req, "tenant"), limit + 1, before);
         List<AuditOut> items = page.subList(0, Math.min(limit, page.size())).stream()
                 .map(e -> new AuditOut(e.id(), e.at(), e.tokenId().orElse(null), e.tokenName(), e.action(),

@@ -194,18 +194,13 @@ public final class TenantAdminService implements HttpService {
     private void listEvents(ServerRequest req, ServerResponse res) {
         ResolvedTenant t = tenant(req);
         Optional<EventStatus> status = Queries.string(req, "status").map(s -> EventStatus.fromWire(s)
-                .orElseThrow(() -> new ApiException.BadRequest("invalid-query", "Unknown event status '" + s + "'.",
+                .orElseThrow(() -> new ApiException.BadRequest("invalid-query", "Unknown event status.",
                                                                List.of(new FieldError("status", "must be one of "
                                                                        + java.util.Arrays.stream(EventStatus.values())
                                                                        .map(EventStatus::wire).toList())))));
         int limit = Queries.limit(req);
-        Optional<Map.Entry<Instant, UUID>> after = Cursor.decode(Queries.string(req, "cursor"), 2).map(p -> {
-            try {
-                return Map.entry(Instant.parse(p.get(0)), UUID.fromString(p.get(1)));
-            } catch (RuntimeException e) {
-                throw Cursor.invalid();
-            }
-        });
+        Optional<Map.Entry<Instant, UUID>> after = Cursor.decode(Queries.string(req, "cursor"), 2)
+                .map(p -> Map.entry(Cursor.instant(p.get(0)), Cursor.uuid(p.get(1))));
         List<EventStore.EventSummary> page = events.list(t.id(), status, limit + 1, after);
         List<EventOut> items = page.subList(0, Math.min(limit, page.size())).stream().map(EventOut::of).toList();
         String next = page.size() > limit

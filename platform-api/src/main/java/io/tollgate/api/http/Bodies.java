@@ -1,13 +1,11 @@
 package io.tollgate.api.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.List;
 
 /** Reading request bodies with a hard cap, before anything is parsed. */
 public final class Bodies {
@@ -38,22 +36,17 @@ public final class Bodies {
         }
     }
 
-    /** An admin JSON body; an empty or malformed body is a 400 naming {@code (body)}. */
+    /**
+     * An admin JSON body. An empty, malformed, too deeply nested or trailing body is a 400 naming {@code (body)};
+     * text that cannot be stored, a duplicate key or an overlong number is a 400 naming the field (see
+     * {@link StrictJson}).
+     */
     public static JsonNode json(ServerRequest req) {
         byte[] body = read(req, ADMIN_MAX_BYTES);
         if (body.length == 0) {
-            throw new ApiException.BadRequest("invalid-json", "The request needs a JSON body.",
-                                              List.of(new Problem.FieldError("(body)", "is required")));
+            throw StrictJson.required();
         }
         // The body is parsed as JSON whatever the Content-Type says (curl -d sends a form type by default).
-        try {
-            return Json.MAPPER.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new ApiException.BadRequest("invalid-json", "The body is not valid JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").",
-                                              List.of(new Problem.FieldError("(body)", "is not valid JSON")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StrictJson.parse(body);
     }
 }

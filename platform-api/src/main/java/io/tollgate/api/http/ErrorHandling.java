@@ -1,9 +1,12 @@
 package io.tollgate.api.http;
 
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
+import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -33,6 +36,45 @@ public final class ErrorHandling {
                 })
                 .error(HttpException.class, ErrorHandling::http)
                 .error(Throwable.class, ErrorHandling::unexpected);
+    }
+
+    /**
+     * Answers to requests the server refuses before routing (a malformed request line, path, query or header), in
+     * the same problem format. The request is not echoed: it is what could not be parsed.
+     */
+    public static DirectHandlers directHandlers() {
+        DirectHandlers.Builder b = DirectHandlers.builder();
+        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+            b.addHandler(type, ErrorHandling::direct);
+        }
+        return b.build();
+    }
+
+    private static DirectHandler.TransportResponse direct(DirectHandler.TransportRequest req,
+                                                          DirectHandler.EventType type, Status status,
+                                                          ServerResponseHeaders headers, String message) {
+        String errorId = null;
+        String detail;
+        List<Problem.FieldError> errors = null;
+        if (status.code() >= 500) {
+            errorId = UUID.randomUUID().toString();
+            LOG.log(Level.ERROR, "unexpected error " + errorId + " before routing: " + message);
+            detail = "Something went wrong on our side. Quote error id " + errorId + " to support.";
+        } else if (status.code() == 400) {
+            detail = "The request line, path, query or headers could not be parsed.";
+            errors = List.of(new Problem.FieldError("(request)", "is not a valid HTTP request"));
+        } else {
+            detail = status.reasonPhrase();
+        }
+        String kind = status.code() == 400 ? "malformed-request" : "http-" + status.code();
+        headers.set(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        return DirectHandler.TransportResponse.builder()
+                .status(status)
+                .headers(headers)
+                .keepAlive(type.keepAlive())
+                .entity(Json.write(new Problem(Problem.TYPE_BASE + kind, status.reasonPhrase(), status.code(), detail,
+                                               null, errors, errorId)))
+                .build();
     }
 
     /** Answers with an error, also usable from filters before routing reaches a handler. */
