@@ -29,7 +29,9 @@ import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.observe.DatabaseHealthCheck;
 import io.tollgate.api.observe.PoolMetrics;
 import io.tollgate.tenant.crypto.CredentialCipher;
+import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.db.DatabaseSettings;
 import io.tollgate.tenant.db.SchemaMigrator;
 import io.tollgate.tenant.resolve.TenantChangeListener;
 import io.tollgate.tenant.resolve.TenantResolver;
@@ -65,7 +67,14 @@ public final class Tollgate implements AutoCloseable {
     /** Starts the gateway on a complete configuration (database URL and keys present). */
     public static Tollgate start(AppConfig config) {
         long t0 = System.nanoTime();
-        Database db = Database.open(config.database().settings());
+        DatabaseSettings settings = config.database().settings();
+        try {
+            Database.probe(settings);
+        } catch (DataException e) {
+            throw new StartupException("cannot use the database at DATABASE_URL=" + settings.redactedUrl() + ": "
+                                               + e.getMessage(), e);
+        }
+        Database db = Database.open(settings);
         try {
             SchemaMigrator.migrate(db.dataSource());
             CredentialCipher cipher = new CredentialCipher(
@@ -97,6 +106,19 @@ public final class Tollgate implements AutoCloseable {
                     .directHandlers(ErrorHandling.directHandlers())
                     .build()
                     .start();
+            if (!server.isRunning()) { // Helidon logged why and returned; the port was taken since Main checked it
+                for (AutoCloseable r : resources) {
+                    try {
+                        r.close();
+                    } catch (Exception suppressed) {
+                        // failing anyway
+                    }
+                }
+                listener.close();
+                ListenPort.requireFree(config.server().host(), config.server().port());
+                throw new StartupException("the web server could not start on " + config.server().host() + ":"
+                                                   + config.server().port());
+            }
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");

@@ -30,25 +30,37 @@ public final class LocalMode implements AutoCloseable {
 
     private final EmbeddedPostgres postgres;
     private final AppConfig config;
+    private final DataDirLock lock;
 
-    private LocalMode(EmbeddedPostgres postgres, AppConfig config) {
+    private LocalMode(EmbeddedPostgres postgres, AppConfig config, DataDirLock lock) {
         this.postgres = postgres;
         this.config = config;
+        this.lock = lock;
     }
 
+    /**
+     * @throws io.tollgate.api.StartupException {@code already running (pid N)} when another gateway uses the data
+     *                                          directory
+     */
     public static LocalMode start(AppConfig config) {
         Path dir = config.dataDir().toAbsolutePath();
+        DataDirLock lock = null;
+        EmbeddedPostgres pg = null;
         try {
             Files.createDirectories(dir);
+            lock = DataDirLock.acquire(dir);
             Path data = dir.resolve("pg");
             Path work = dir.resolve("pg-bin");
             Files.createDirectories(work);
             LOG.log(Level.INFO, "DATABASE_URL is not set: starting an embedded PostgreSQL with its data in " + data
                     + " (local mode; never use it in production)");
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            LeftoverPostgres.stopIfRunning(data);
+            pg = EmbeddedPostgres.builder()
                     .setOverrideWorkingDirectory(work.toFile())
                     .setDataDirectory(data)
                     .setCleanDataDirectory(false)
+                    // stopped by close(), after the gateway drained; not by a hook racing the gateway's own
+                    .setRegisterShutdownHook(false)
                     .start();
             Path secretsFile = dir.resolve(SECRETS_FILE);
             Properties secrets = loadOrCreateSecrets(secretsFile, config);
@@ -59,9 +71,26 @@ public final class LocalMode implements AutoCloseable {
             Secret token = config.keys().adminToken()
                     .orElseGet(() -> Secret.of(secrets.getProperty("TOLLGATE_ADMIN_TOKEN")));
             AppConfig local = config.withLocalMode(jdbcUrl, "postgres", key, token);
-            return new LocalMode(pg, local);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start the embedded PostgreSQL under " + dir, e);
+            return new LocalMode(pg, local, lock);
+        } catch (IOException | RuntimeException e) {
+            if (pg != null) {
+                closeQuietly(pg);
+            }
+            if (lock != null) {
+                lock.close();
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new UncheckedIOException("could not start the embedded PostgreSQL under " + dir, (IOException) e);
+        }
+    }
+
+    private static void closeQuietly(EmbeddedPostgres pg) {
+        try {
+            pg.close();
+        } catch (IOException ignored) {
+            // failing anyway
         }
     }
 
@@ -113,6 +142,8 @@ public final class LocalMode implements AutoCloseable {
             LOG.log(Level.INFO, "embedded PostgreSQL stopped");
         } catch (IOException e) {
             LOG.log(Level.WARNING, "embedded PostgreSQL did not stop cleanly: " + e.getMessage());
+        } finally {
+            lock.close();
         }
     }
 }

@@ -55,6 +55,26 @@ public final class Database implements AutoCloseable {
         return new Database(settings, new HikariDataSource(cfg));
     }
 
+    /**
+     * Makes one connection outside any pool and closes it, to find out at start-up whether the database can be used.
+     *
+     * @throws DataException saying why not in a few words ({@code connection refused},
+     *                       {@code database "x" does not exist}, {@code password authentication failed for user "y"}),
+     *                       the driver's exception as its cause
+     */
+    public static void probe(DatabaseSettings settings) {
+        Properties props = new Properties();
+        props.setProperty("user", settings.user());
+        props.setProperty("password", settings.password().reveal());
+        props.setProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
+        props.setProperty("ApplicationName", "tollgate-probe");
+        try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), props)) {
+            c.isValid((int) Math.max(1, settings.connectTimeout().toSeconds()));
+        } catch (SQLException e) {
+            throw DataException.failure(ConnectFailures.describe(e), e);
+        }
+    }
+
     public DbClient client() {
         return client;
     }

@@ -4,6 +4,7 @@ import io.tollgate.tenant.Secret;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * How to reach PostgreSQL.
@@ -21,4 +22,17 @@ public record DatabaseSettings(String jdbcUrl, String user, Secret password, int
         Objects.requireNonNull(password, "password");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
     }
+
+    /** The URL with any password in it (user:password@ or a *password=... parameter) replaced by {@code ***}. */
+    public String redactedUrl() {
+        return redact(jdbcUrl);
+    }
+
+    static String redact(String url) {
+        String s = USERINFO_PASSWORD.matcher(url).replaceFirst("$1***@");
+        return PASSWORD_PARAM.matcher(s).replaceAll("$1***");
+    }
+
+    private static final Pattern USERINFO_PASSWORD = Pattern.compile("^(jdbc:postgresql://[^/?#@:]*:)[^/?#@]*@");
+    private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)([?&][^=&]*password=)[^&]*");
 }
