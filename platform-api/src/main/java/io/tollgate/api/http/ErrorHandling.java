@@ -1,9 +1,13 @@
 package io.tollgate.api.http;
 
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
+import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -35,6 +39,47 @@ public final class ErrorHandling {
                 .error(Throwable.class, ErrorHandling::unexpected);
     }
 
+    /**
+     * The answers the web server gives on its own, before or outside routing (a request line, header or framing it
+     * cannot parse, an unsupported HTTP version), as problem documents too. A failure before any request could be
+     * parsed (the web server reports it as a 500 with no method, e.g. for a control character in the method) is the
+     * client's: a 400.
+     */
+    public static DirectHandlers directHandlers() {
+        DirectHandlers.Builder handlers = DirectHandlers.builder();
+        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+            handlers.addHandler(type, ErrorHandling::direct);
+        }
+        return handlers.build();
+    }
+
+    private static DirectHandler.TransportResponse direct(DirectHandler.TransportRequest req,
+                                                          DirectHandler.EventType type, Status status,
+                                                          ServerResponseHeaders headers, String message) {
+        Status answer = status.code() == 500 && req.method().isEmpty() ? Status.BAD_REQUEST_400 : status;
+        String kind = switch (answer.code()) {
+            case 400 -> "malformed-request";
+            case 413 -> "payload-too-large";
+            case 500 -> "internal-error";
+            default -> "http-" + answer.code();
+        };
+        String detail = switch (answer.code()) {
+            case 400 -> "The request is not valid HTTP/1.1: its request line, headers or framing could not be read.";
+            case 413 -> "The request is larger than the server accepts.";
+            case 501 -> "The request uses a transfer coding the server does not support.";
+            case 505 -> "The HTTP version is not supported; use HTTP/1.1.";
+            case 503 -> "The server is busy; retry later.";
+            default -> answer.code() >= 500 ? "Something went wrong on our side." : answer.reasonPhrase() + ".";
+        };
+        headers.contentType(PROBLEM);
+        return DirectHandler.TransportResponse.builder()
+                .status(answer)
+                .headers(headers)
+                .entity(Json.write(new Problem(Problem.TYPE_BASE + kind, answer.reasonPhrase(), answer.code(), detail,
+                                               req.path().isEmpty() ? null : req.path(), null, null)))
+                .build();
+    }
+
     /** Answers with an error, also usable from filters before routing reaches a handler. */
     public static void send(ServerRequest req, ServerResponse res, ApiException e) {
         if (res.isSent()) {
@@ -42,6 +87,14 @@ public final class ErrorHandling {
         }
         e.retryAfter().ifPresent(d -> res.header(HeaderNames.RETRY_AFTER,
                                                  String.valueOf(Math.max(1, (d.toMillis() + 999) / 1000))));
+        if (e.closesConnection()) {
+            // the rest of this request cannot be read: answer, then close (the server does not try to drain it)
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            // one short line per refused request; the log handler rate-limits repeats (observe.LogGuard)
+            LOG.log(Level.INFO, "refused " + req.prologue().method().text() + " "
+                    + shorten(req.prologue().uriPath().path()) + " from " + Peers.address(req) + ": "
+                    + e.status().code() + " " + e.kind());
+        }
         List<Problem.FieldError> errors = e.errors().isEmpty() ? null : e.errors();
         write(res, e.status(), new Problem(Problem.TYPE_BASE + e.kind(), e.title(), e.status().code(), e.getMessage(),
                                            req.prologue().uriPath().path(), errors, null));
@@ -67,6 +120,12 @@ public final class ErrorHandling {
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
+        // the request's own transport failing (broken framing, a dropped or stalled client) is not our error
+        java.util.Optional<ApiException> clientFault = ClientFaults.transport(e);
+        if (clientFault.isPresent()) {
+            send(req, res, clientFault.get());
+            return;
+        }
         String errorId = UUID.randomUUID().toString();
         LOG.log(Level.ERROR, "unexpected error " + errorId + " during " + req.prologue().method().text() + " "
                 + req.prologue().uriPath().path(), e);
@@ -77,6 +136,10 @@ public final class ErrorHandling {
               new Problem(Problem.TYPE_BASE + "internal-error", "Internal server error", 500,
                           "Something went wrong on our side. Quote error id " + errorId + " to support.",
                           req.prologue().uriPath().path(), null, errorId));
+    }
+
+    private static String shorten(String path) {
+        return path.length() > 80 ? path.substring(0, 80) + "..." : path;
     }
 
     private static void write(ServerResponse res, Status status, Problem problem) {
