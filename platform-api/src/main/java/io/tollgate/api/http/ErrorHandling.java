@@ -15,6 +15,7 @@ import io.tollgate.tenant.db.DataException;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -90,7 +91,7 @@ public final class ErrorHandling {
         if (e.closesConnection()) {
             // the rest of this request cannot be read: answer, then close (the server does not try to drain it)
             res.header(HeaderValues.CONNECTION_CLOSE);
-            // one short line per refused request; the log handler rate-limits repeats (observe.LogGuard)
+            // one short line per refused request; the log handler rate-limits repeats (observe.GuardedHandler)
             LOG.log(Level.INFO, "refused " + req.prologue().method().text() + " "
                     + shorten(req.prologue().uriPath().path()) + " from " + Peers.address(req) + ": "
                     + e.status().code() + " " + e.kind());
@@ -121,7 +122,7 @@ public final class ErrorHandling {
 
     private static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
         // the request's own transport failing (broken framing, a dropped or stalled client) is not our error
-        java.util.Optional<ApiException> clientFault = ClientFaults.transport(e);
+        Optional<ApiException> clientFault = ClientFaults.transport(e);
         if (clientFault.isPresent()) {
             send(req, res, clientFault.get());
             return;
