@@ -25,6 +25,7 @@ import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.http.Peers;
+import io.tollgate.api.http.ReadTimeoutSocketOptions;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.observe.DatabaseHealthCheck;
 import io.tollgate.api.observe.PoolMetrics;
@@ -96,6 +97,11 @@ public final class Tollgate implements AutoCloseable {
                     .port(config.server().port())
                     .shutdownHook(false)
                     .shutdownGracePeriod(config.server().shutdownGrace())
+                    // no read waits longer than this: stalled clients are answered 408 or closed. The timeout is
+                    // the socket's SO_TIMEOUT, which only the stream-based sockets honour (not NIO channel reads)
+                    .useNio(false)
+                    .connectionOptions(ReadTimeoutSocketOptions.of(config.server().readTimeout()))
+                    .directHandlers(ErrorHandling.directHandlers())
                     .featuresDiscoverServices(false)
                     .addFeature(ContextFeature.create())
                     .addFeature(ObserveFeature.just(
@@ -103,7 +109,6 @@ public final class Tollgate implements AutoCloseable {
                                     .addCheck(new DatabaseHealthCheck(db)).build(),
                             MetricsObserver.builder().meterRegistry(meters).build()))
                     .routing(r -> routing(r, deps))
-                    .directHandlers(ErrorHandling.directHandlers())
                     .build()
                     .start();
             if (!server.isRunning()) { // Helidon logged why and returned; the port was taken since Main checked it

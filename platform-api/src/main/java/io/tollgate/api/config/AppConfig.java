@@ -25,8 +25,11 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      * @param shutdownGrace how long in-flight requests may take to finish on SIGTERM
      * @param publicUrl     the base merchants reach Tollgate at, for the webhook URLs shown to operators
      *                      (empty: taken from the admin request's Host header)
+     * @param readTimeout   longest wait for the next bytes of a request (or of the next request on a kept-alive
+     *                      connection) before the connection is answered 408 or closed
      */
-    public record Server(String host, int port, Duration shutdownGrace, Optional<URI> publicUrl) {
+    public record Server(String host, int port, Duration shutdownGrace, Optional<URI> publicUrl,
+                         Duration readTimeout) {
     }
 
     /** @param url empty: local mode, an embedded PostgreSQL under {@code dataDir} */
@@ -102,7 +105,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         return new AppConfig(
                 new Server(s.string("TOLLGATE_HOST"), s.integer("PORT", 0, 65535),
                            Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300)),
-                           s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl)),
+                           s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl),
+                           Duration.ofSeconds(s.integer("TOLLGATE_READ_TIMEOUT_SECONDS", 1, 3600))),
                 new DatabaseConfig(dbUrl, s.string("DATABASE_USER"),
                                    Secret.of(s.optional("DATABASE_PASSWORD").orElse("")),
                                    s.integer("TOLLGATE_DB_POOL_SIZE", 1, 500),

@@ -45,6 +45,11 @@ public sealed abstract class ApiException extends RuntimeException {
         return List.of();
     }
 
+    /** Whether the connection must close after the answer (the rest of the request cannot be trusted or read). */
+    public boolean closesConnection() {
+        return false;
+    }
+
     /** Seconds for {@code Retry-After}, when the client should come back. */
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
@@ -61,6 +66,33 @@ public sealed abstract class ApiException extends RuntimeException {
         @Override
         public List<FieldError> errors() {
             return errors;
+        }
+    }
+
+    /**
+     * The request itself could not be read: broken HTTP framing, a body cut short, a connection that failed
+     * mid-request. Answered if the client still listens, then the connection closes.
+     */
+    public static final class MalformedRequest extends ApiException {
+        public MalformedRequest(String detail) {
+            super(Status.BAD_REQUEST_400, "malformed-request", "Bad request", detail);
+        }
+
+        @Override
+        public boolean closesConnection() {
+            return true;
+        }
+    }
+
+    /** The client stopped sending mid-request for longer than the read timeout. The connection closes. */
+    public static final class RequestTimeout extends ApiException {
+        public RequestTimeout(String detail) {
+            super(Status.REQUEST_TIMEOUT_408, "request-timeout", "Request timeout", detail);
+        }
+
+        @Override
+        public boolean closesConnection() {
+            return true;
         }
     }
 

@@ -15,7 +15,11 @@ public final class Bodies {
     private Bodies() {
     }
 
-    /** Reads at most {@code max} bytes; a declared or actual larger body is a 413. */
+    /**
+     * Reads at most {@code max} bytes; a declared or actual larger body is a 413, a body that cannot be read (broken
+     * framing, cut short, stalled past the read timeout) an {@link ApiException#closesConnection() answer that closes
+     * the connection}.
+     */
     public static byte[] read(ServerRequest req, int max) {
         long declared = req.headers().contentLength().orElse(-1L);
         if (declared > max) {
@@ -25,15 +29,17 @@ public final class Bodies {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
+        byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                throw new ApiException.PayloadTooLarge("The body is larger than the limit of " + max + " bytes.");
-            }
-            return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            body = in.readNBytes(max + 1);
+        } catch (IOException | RuntimeException e) {
+            // broken framing, a body cut short, a dropped or stalled connection: the client's doing, never a 500
+            throw ClientFaults.reading(e);
         }
+        if (body.length > max) {
+            throw new ApiException.PayloadTooLarge("The body is larger than the limit of " + max + " bytes.");
+        }
+        return body;
     }
 
     /**

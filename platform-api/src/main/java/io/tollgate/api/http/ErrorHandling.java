@@ -2,6 +2,7 @@ package io.tollgate.api.http;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.ServerResponseHeaders;
@@ -14,6 +15,7 @@ import io.tollgate.tenant.db.DataException;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -39,41 +41,52 @@ public final class ErrorHandling {
     }
 
     /**
-     * Answers to requests the server refuses before routing (a malformed request line, path, query or header), in
-     * the same problem format. The request is not echoed: it is what could not be parsed.
+     * The answers the web server gives on its own, before or outside routing (a request line, header or framing it
+     * cannot parse, an unsupported HTTP version), as problem documents too. A failure before any request could be
+     * parsed (the web server reports it as a 500 with no method, e.g. for a control character in the method) is the
+     * client's: a 400.
      */
     public static DirectHandlers directHandlers() {
-        DirectHandlers.Builder b = DirectHandlers.builder();
+        DirectHandlers.Builder handlers = DirectHandlers.builder();
         for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
-            b.addHandler(type, ErrorHandling::direct);
+            handlers.addHandler(type, ErrorHandling::direct);
         }
-        return b.build();
+        return handlers.build();
     }
 
     private static DirectHandler.TransportResponse direct(DirectHandler.TransportRequest req,
                                                           DirectHandler.EventType type, Status status,
                                                           ServerResponseHeaders headers, String message) {
+        Status answer = status.code() == 500 && req.method().isEmpty() ? Status.BAD_REQUEST_400 : status;
+        String kind = switch (answer.code()) {
+            case 400 -> "malformed-request";
+            case 413 -> "payload-too-large";
+            case 500 -> "internal-error";
+            default -> "http-" + answer.code();
+        };
         String errorId = null;
-        String detail;
-        List<Problem.FieldError> errors = null;
-        if (status.code() >= 500) {
+        String detail = switch (answer.code()) {
+            case 400 -> "The request is not valid HTTP/1.1: its request line, headers or framing could not be read.";
+            case 413 -> "The request is larger than the server accepts.";
+            case 501 -> "The request uses a transfer coding the server does not support.";
+            case 505 -> "The HTTP version is not supported; use HTTP/1.1.";
+            case 503 -> "The server is busy; retry later.";
+            default -> answer.reasonPhrase() + ".";
+        };
+        if (answer.code() >= 500 && answer.code() != 501 && answer.code() != 503 && answer.code() != 505) {
             errorId = UUID.randomUUID().toString();
             LOG.log(Level.ERROR, "unexpected error " + errorId + " before routing: " + message);
             detail = "Something went wrong on our side. Quote error id " + errorId + " to support.";
-        } else if (status.code() == 400) {
-            detail = "The request line, path, query or headers could not be parsed.";
-            errors = List.of(new Problem.FieldError("(request)", "is not a valid HTTP request"));
-        } else {
-            detail = status.reasonPhrase();
         }
-        String kind = status.code() == 400 ? "malformed-request" : "http-" + status.code();
-        headers.set(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        List<Problem.FieldError> errors = answer.code() == 400
+                ? List.of(new Problem.FieldError("(request)", "is not a valid HTTP request")) : null;
+        headers.contentType(PROBLEM);
         return DirectHandler.TransportResponse.builder()
-                .status(status)
+                .status(answer)
                 .headers(headers)
                 .keepAlive(type.keepAlive())
-                .entity(Json.write(new Problem(Problem.TYPE_BASE + kind, status.reasonPhrase(), status.code(), detail,
-                                               null, errors, errorId)))
+                .entity(Json.write(new Problem(Problem.TYPE_BASE + kind, answer.reasonPhrase(), answer.code(), detail,
+                                               req.path().isEmpty() ? null : req.path(), errors, errorId)))
                 .build();
     }
 
@@ -84,6 +97,14 @@ public final class ErrorHandling {
         }
         e.retryAfter().ifPresent(d -> res.header(HeaderNames.RETRY_AFTER,
                                                  String.valueOf(Math.max(1, (d.toMillis() + 999) / 1000))));
+        if (e.closesConnection()) {
+            // the rest of this request cannot be read: answer, then close (the server does not try to drain it)
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            // one short line per refused request; the log handler rate-limits repeats (observe.GuardedHandler)
+            LOG.log(Level.INFO, "refused " + req.prologue().method().text() + " "
+                    + shorten(req.prologue().uriPath().path()) + " from " + Peers.address(req) + ": "
+                    + e.status().code() + " " + e.kind());
+        }
         List<Problem.FieldError> errors = e.errors().isEmpty() ? null : e.errors();
         write(res, e.status(), new Problem(Problem.TYPE_BASE + e.kind(), e.title(), e.status().code(), e.getMessage(),
                                            req.prologue().uriPath().path(), errors, null));
@@ -109,6 +130,12 @@ public final class ErrorHandling {
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
+        // the request's own transport failing (broken framing, a dropped or stalled client) is not our error
+        Optional<ApiException> clientFault = ClientFaults.transport(e);
+        if (clientFault.isPresent()) {
+            send(req, res, clientFault.get());
+            return;
+        }
         String errorId = UUID.randomUUID().toString();
         LOG.log(Level.ERROR, "unexpected error " + errorId + " during " + req.prologue().method().text() + " "
                 + req.prologue().uriPath().path(), e);
@@ -119,6 +146,10 @@ public final class ErrorHandling {
               new Problem(Problem.TYPE_BASE + "internal-error", "Internal server error", 500,
                           "Something went wrong on our side. Quote error id " + errorId + " to support.",
                           req.prologue().uriPath().path(), null, errorId));
+    }
+
+    private static String shorten(String path) {
+        return path.length() > 80 ? path.substring(0, 80) + "..." : path;
     }
 
     private static void write(ServerResponse res, Status status, Problem problem) {

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Bodies;
+import io.tollgate.api.http.ClientFaults;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.FailureLimiter;
 import io.tollgate.api.http.Json;
@@ -104,6 +105,10 @@ public final class IngestService implements HttpService, AutoCloseable {
         } catch (Refusal r) {
             outcome = r.outcome;
             ErrorHandling.send(req, res, r.answer);
+        } catch (ClientFaults.ClientGone gone) {
+            // the sender dropped the connection mid-body: nothing to answer, but it is counted
+            outcome = Outcome.MALFORMED;
+            throw gone;
         } finally {
             metrics.record(label[0], provider, outcome, start);
         }
@@ -267,6 +272,8 @@ public final class IngestService implements HttpService, AutoCloseable {
             return Bodies.read(req, max);
         } catch (ApiException.PayloadTooLarge e) {
             throw new Refusal(Outcome.TOO_LARGE, e);
+        } catch (ApiException.MalformedRequest | ApiException.RequestTimeout e) {
+            throw new Refusal(Outcome.MALFORMED, e);
         }
     }
 

@@ -108,4 +108,19 @@ class AppConfigTest {
         env.put("CORS_ORIGINS", "https://ops.example.com/admin");
         assertThatThrownBy(() -> AppConfig.load(env)).hasMessageStartingWith("CORS_ORIGINS: ");
     }
+
+    @Test
+    void theReadTimeoutDefaultsTo20SecondsAndIsBounded() {
+        assertThat(AppConfig.load(Map.of()).server().readTimeout()).isEqualTo(Duration.ofSeconds(20));
+        Map<String, String> env = production();
+        env.put("TOLLGATE_READ_TIMEOUT_SECONDS", "5");
+        assertThat(AppConfig.load(env).server().readTimeout()).isEqualTo(Duration.ofSeconds(5));
+        for (String bad : new String[] {"0", "-1", "3601", "soon"}) {
+            env.put("TOLLGATE_READ_TIMEOUT_SECONDS", bad);
+            assertThatThrownBy(() -> AppConfig.load(env)).as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .satisfies(e -> assertThat(((ConfigException) e).key())
+                            .isEqualTo("TOLLGATE_READ_TIMEOUT_SECONDS"));
+        }
+    }
 }
