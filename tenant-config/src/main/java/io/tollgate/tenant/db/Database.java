@@ -35,8 +35,16 @@ public final class Database implements AutoCloseable {
 
     /** Opens the pool. Connections are made lazily, so this succeeds even while the database is down. */
     public static Database open(DatabaseSettings settings) {
+        return open(settings, "tollgate");
+    }
+
+    /**
+     * Opens a pool named {@code name}; its connections carry that name as their {@code application_name}, so the
+     * server's {@code pg_stat_activity} tells the pools apart.
+     */
+    public static Database open(DatabaseSettings settings, String name) {
         HikariConfig cfg = new HikariConfig();
-        cfg.setPoolName("tollgate");
+        cfg.setPoolName(name);
         cfg.setJdbcUrl(settings.jdbcUrl());
         cfg.setUsername(settings.user());
         cfg.setPassword(settings.password().reveal());
@@ -51,7 +59,7 @@ public final class Database implements AutoCloseable {
         cfg.addDataSourceProperty("socketTimeout", 30);
         // DbClient binds UUIDs (and strings) with setString; let PostgreSQL infer the parameter's real type.
         cfg.addDataSourceProperty("stringtype", "unspecified");
-        cfg.addDataSourceProperty("ApplicationName", "tollgate");
+        cfg.addDataSourceProperty("ApplicationName", name);
         return new Database(settings, new HikariDataSource(cfg));
     }
 
@@ -69,6 +77,11 @@ public final class Database implements AutoCloseable {
 
     public DatabaseSettings settings() {
         return settings;
+    }
+
+    /** The pool's name, also its connections' {@code application_name}. */
+    public String name() {
+        return dataSource.getPoolName();
     }
 
     /** A connection outside the pool, for long-lived sessions such as LISTEN. The caller closes it. */
