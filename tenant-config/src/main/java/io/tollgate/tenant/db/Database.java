@@ -57,6 +57,9 @@ public final class Database implements AutoCloseable {
         cfg.addDataSourceProperty("tcpKeepAlive", true);
         // A read that hangs (network partition) fails after this instead of holding a connection forever.
         cfg.addDataSourceProperty("socketTimeout", 30);
+        // A statement's query timeout is enforced by a cancel request sent from the driver's one shared timer
+        // thread; an unreachable server must not hold that thread (and every other timeout) for the default 10 s.
+        cfg.addDataSourceProperty("cancelSignalTimeout", Math.max(1, settings.connectTimeout().toSeconds()));
         // DbClient binds UUIDs (and strings) with setString; let PostgreSQL infer the parameter's real type.
         cfg.addDataSourceProperty("stringtype", "unspecified");
         cfg.addDataSourceProperty("ApplicationName", name);
