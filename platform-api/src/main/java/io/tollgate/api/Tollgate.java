@@ -18,6 +18,7 @@ import io.tollgate.api.admin.OperatorTokens;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.events.RetentionSweeper;
+import io.tollgate.api.ingest.DatabaseLoad;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.ingest.RateLimiter;
 import io.tollgate.api.observe.IngressMetrics;
@@ -50,15 +51,17 @@ public final class Tollgate implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Tollgate.class.getName());
 
     private final Database db;
+    private final Database adminDb;
     private final TenantChangeListener listener;
     private final WebServer server;
 
     private final RouteTable routes;
     private final List<AutoCloseable> resources;
 
-    private Tollgate(Database db, TenantChangeListener listener, WebServer server, RouteTable routes,
-                     List<AutoCloseable> resources) {
+    private Tollgate(Database db, Database adminDb, TenantChangeListener listener, WebServer server,
+                     RouteTable routes, List<AutoCloseable> resources) {
         this.db = db;
+        this.adminDb = adminDb;
         this.listener = listener;
         this.server = server;
         this.routes = routes;
@@ -76,6 +79,8 @@ public final class Tollgate implements AutoCloseable {
                                                + e.getMessage(), e);
         }
         Database db = Database.open(settings);
+        // the admin API's own few connections: operators are served while ingress holds every one of the main pool
+        Database adminDb = Database.open(config.database().adminSettings(), "tollgate-admin");
         try {
             SchemaMigrator.migrate(db.dataSource());
             CredentialCipher cipher = new CredentialCipher(
@@ -84,12 +89,17 @@ public final class Tollgate implements AutoCloseable {
             TenantResolver resolver = new TenantResolver(tenants, config.tenants().cacheTtl(),
                                                          config.tenants().cacheSize());
             TenantChangeListener listener = TenantChangeListener.start(db, resolver, Duration.ofSeconds(5));
+            Deps.Admin admin = new Deps.Admin(adminDb, new TenantStore(adminDb, cipher));
+            DatabaseLoad ingressLoad = new DatabaseLoad(
+                    config.ingress().queueMax(),
+                    DatabaseLoad.statementsFor(config.database().poolSize(), config.ingress().writers()));
 
             MeterRegistry meters = MeterRegistry.create(MetricsConfig.create());
             PoolMetrics.register(meters, db);
+            PoolMetrics.registerAdmin(meters, adminDb);
             List<AutoCloseable> resources = new java.util.ArrayList<>();
             Deps deps = new Deps(config, db, tenants, resolver, meters, new RouteTable(),
-                                 resources);
+                                 resources, admin, ingressLoad);
             resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
 
             WebServer server = WebServer.builder()
@@ -106,7 +116,8 @@ public final class Tollgate implements AutoCloseable {
                     .addFeature(ContextFeature.create())
                     .addFeature(ObserveFeature.just(
                             HealthObserver.builder().details(true).useSystemServices(false)
-                                    .addCheck(new DatabaseHealthCheck(db)).build(),
+                                    .addCheck(new DatabaseHealthCheck(db, adminDb, ingressLoad,
+                                                                      config.database().connectTimeout())).build(),
                             MetricsObserver.builder().meterRegistry(meters).build()))
                     .routing(r -> routing(r, deps))
                     .build()
@@ -127,8 +138,9 @@ public final class Tollgate implements AutoCloseable {
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, listener, server, deps.routes(), resources);
+            return new Tollgate(db, adminDb, listener, server, deps.routes(), resources);
         } catch (RuntimeException e) {
+            adminDb.close();
             db.close();
             throw e;
         }
@@ -142,15 +154,17 @@ public final class Tollgate implements AutoCloseable {
         ErrorHandling.register(routing);
         AppConfig config = deps.config();
 
-        OperatorTokens tokens = new OperatorTokens(deps.db(), config.keys().adminToken().orElseThrow());
-        AuditLog audit = new AuditLog(deps.db());
+        // the admin API runs on its own pool (deps.admin()), never on ingress's
+        Database adminDb = deps.admin().db();
+        OperatorTokens tokens = new OperatorTokens(adminDb, config.keys().adminToken().orElseThrow());
+        AuditLog audit = new AuditLog(adminDb);
         Security security = Security.builder()
                 .addAuthenticationProvider(new OperatorAuthProvider(tokens), OperatorAuthProvider.NAME)
                 .build();
-        EventStore events = new EventStore(deps.db());
+        EventStore events = new EventStore(adminDb);
         routing.addFilter(new AdminFilter(security, audit, config.cors().origins()));
         routing.register("/admin",
-                         new TenantAdminService(deps.tenants(), deps.resolver(), events,
+                         new TenantAdminService(deps.admin().tenants(), deps.resolver(), events,
                                                 config.upstreams().allowOverride(), config.server().publicUrl(),
                                                 deps.routes()),
                          new OperatorAdminService(tokens, audit, deps.routes()));
@@ -163,7 +177,7 @@ public final class Tollgate implements AutoCloseable {
             case POSTGRES -> new RateLimiter.Postgres(deps.db());
         };
         IngestService ingest = new IngestService(
-                deps.resolver(), deps.db(), rates, config.ingress().forgedPerMinute(),
+                deps.resolver(), deps.db(), deps.ingressLoad(), rates, config.ingress().forgedPerMinute(),
                 new IngressMetrics(deps.meters(), TenantLabels.parse(config.metrics().tenantLabels(),
                                                                      config.metrics().tenantLabelCap())),
                 deps.routes(), config.ingress().writers(), config.ingress().batchMax());
@@ -197,6 +211,7 @@ public final class Tollgate implements AutoCloseable {
             }
         }
         listener.close();
+        adminDb.close();
         db.close();
         LOG.log(Level.INFO, "Tollgate stopped");
     }

@@ -32,12 +32,20 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                          Duration readTimeout) {
     }
 
-    /** @param url empty: local mode, an embedded PostgreSQL under {@code dataDir} */
+    /**
+     * @param url           empty: local mode, an embedded PostgreSQL under {@code dataDir}
+     * @param poolSize      the main pool (ingress, tenant look-ups, background work)
+     * @param adminPoolSize the admin API's own pool, so operators are served while ingress holds every connection
+     */
     public record DatabaseConfig(Optional<String> url, String user, Secret password, int poolSize,
-                                 Duration connectTimeout) {
+                                 Duration connectTimeout, int adminPoolSize) {
         public DatabaseSettings settings() {
             return new DatabaseSettings(url.orElseThrow(() -> new ConfigException("DATABASE_URL", "is required")),
                                         user, password, poolSize, connectTimeout);
+        }
+
+        public DatabaseSettings adminSettings() {
+            return new DatabaseSettings(settings().jdbcUrl(), user, password, adminPoolSize, connectTimeout);
         }
     }
 
@@ -66,9 +74,10 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      * @param sweepEvery      how often expired events are deleted
      * @param writers         concurrent group-commit transactions writing events
      * @param batchMax        most deliveries committed together
+     * @param queueMax        most deliveries waiting for a writer (past it, 503 at once)
      */
     public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration sweepEvery,
-                          boolean trustForwardedFor, int writers, int batchMax) {
+                          boolean trustForwardedFor, int writers, int batchMax, int queueMax) {
     }
 
     /** @param tenantLabels {@code all}, {@code none} or a comma-separated list of slugs */
@@ -110,7 +119,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                 new DatabaseConfig(dbUrl, s.string("DATABASE_USER"),
                                    Secret.of(s.optional("DATABASE_PASSWORD").orElse("")),
                                    s.integer("TOLLGATE_DB_POOL_SIZE", 1, 500),
-                                   Duration.ofMillis(s.integer("TOLLGATE_DB_CONNECT_TIMEOUT_MS", 250, 60_000))),
+                                   Duration.ofMillis(s.integer("TOLLGATE_DB_CONNECT_TIMEOUT_MS", 250, 60_000)),
+                                   s.integer("TOLLGATE_ADMIN_DB_POOL_SIZE", 1, 100)),
                 new Keys(masterKey, previous, adminToken),
                 new Upstreams(s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE")),
                 new Cors(corsOrigins(s.optional("CORS_ORIGINS").orElse(""))),
@@ -122,7 +132,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                             Duration.ofSeconds(s.integer("TOLLGATE_RETENTION_SWEEP_SECONDS", 1, 86_400)),
                             s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR"),
                             s.integer("TOLLGATE_INGEST_WRITERS", 1, 256),
-                            s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000)),
+                            s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000),
+                            s.integer("TOLLGATE_INGEST_QUEUE_MAX", 1, 1_000_000)),
                 new Metrics(tenantLabels(s.string("TOLLGATE_METRICS_TENANT_LABELS")),
                             s.integer("TOLLGATE_METRICS_TENANT_LABEL_CAP", 0, 100_000)),
                 Path.of(s.string("TOLLGATE_DATA_DIR")));
@@ -148,7 +159,7 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
     public AppConfig withLocalMode(String jdbcUrl, String user, MasterKey key, Secret token) {
         return new AppConfig(server,
                              new DatabaseConfig(Optional.of(jdbcUrl), user, Secret.of(""), database.poolSize(),
-                                                database.connectTimeout()),
+                                                database.connectTimeout(), database.adminPoolSize()),
                              new Keys(Optional.of(keys.masterKey().orElse(key)), keys.previousMasterKeys(),
                                       Optional.of(keys.adminToken().orElse(token))),
                              upstreams, cors, tenants, ingress, metrics, dataDir);
@@ -156,7 +167,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
     public AppConfig withDatabase(DatabaseSettings db) {
         return new AppConfig(server, new DatabaseConfig(Optional.of(db.jdbcUrl()), db.user(), db.password(),
-                                                        db.maxPoolSize(), db.connectTimeout()),
+                                                        db.maxPoolSize(), db.connectTimeout(),
+                                                        database.adminPoolSize()),
                              keys, upstreams, cors, tenants, ingress, metrics, dataDir);
     }
 

@@ -65,7 +65,8 @@ final class EventWriter implements AutoCloseable {
     record Stored(UUID eventId, boolean inserted) {
     }
 
-    private record Pending(Delivery delivery, UUID eventId, CompletableFuture<Stored> result) {
+    /** A queued delivery; {@code deadline} (nanoTime) is when its caller stops waiting. */
+    private record Pending(Delivery delivery, UUID eventId, long deadline, CompletableFuture<Stored> result) {
         String key() {
             return key(delivery.tenant().value(), delivery.provider().wire(), delivery.deliveryKey());
         }
@@ -76,8 +77,9 @@ final class EventWriter implements AutoCloseable {
     }
 
     private final Database db;
+    private final DatabaseLoad load;
     private final int maxBatch;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Pending> queue;
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean running = true;
 
@@ -85,23 +87,41 @@ final class EventWriter implements AutoCloseable {
      * @param writers  concurrent writer transactions
      * @param maxBatch most deliveries in one transaction
      */
-    EventWriter(Database db, int writers, int maxBatch) {
+    EventWriter(Database db, DatabaseLoad load, int writers, int maxBatch) {
         this.db = db;
+        this.load = load;
         this.maxBatch = maxBatch;
+        this.queue = new LinkedBlockingQueue<>(load.queueMax());
+        load.queueSize(queue::size);
         for (int i = 0; i < writers; i++) {
             Thread t = Thread.ofPlatform().daemon().name("tollgate-event-writer-" + i).start(this::loop);
             this.writers.add(t);
         }
     }
 
-    /** Queues a delivery; the future completes after the commit that stored it (or found its first copy). */
-    CompletableFuture<Stored> submit(Delivery d) {
-        Pending p = new Pending(d, TimeOrderedIds.next(), new CompletableFuture<>());
+    /**
+     * Queues a delivery; the future completes after the commit that stored it (or found its first copy). A caller
+     * that stops waiting cancels the future: the delivery leaves the queue, and is not written if no writer has
+     * taken it yet.
+     *
+     * @param deadline nanoTime when the caller stops waiting; the batch's statements are cancelled soon after
+     * @throws DatabaseLoad.Busy at once when the queue is full (the database is not keeping up)
+     */
+    CompletableFuture<Stored> submit(Delivery d, long deadline) {
+        Pending p = new Pending(d, TimeOrderedIds.next(), deadline, new CompletableFuture<>());
         if (!running) {
             p.result().completeExceptionally(new IllegalStateException("the gateway is stopping"));
             return p.result();
         }
-        queue.add(p);
+        if (!queue.offer(p)) {
+            load.refused();
+            throw new DatabaseLoad.Busy();
+        }
+        p.result().whenComplete((stored, e) -> {
+            if (e instanceof java.util.concurrent.CancellationException) {
+                queue.remove(p);
+            }
+        });
         return p.result();
     }
 
@@ -115,7 +135,11 @@ final class EventWriter implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
-                write(batch);
+                // deliveries whose callers gave up (answered 503) are not written: their retry will be
+                batch.removeIf(p -> p.result().isDone());
+                if (!batch.isEmpty()) {
+                    write(batch);
+                }
             } catch (InterruptedException e) {
                 if (!running) {
                     break;
@@ -132,13 +156,18 @@ final class EventWriter implements AutoCloseable {
 
     private void write(List<Pending> batch) {
         Map<String, UUID> stored = new HashMap<>();
+        // The statements give up shortly after the last caller of the batch stopped waiting (whole seconds: JDBC's
+        // query timeout, enforced by the driver with a cancel request, so no extra round trip per batch)
+        long deadline = batch.stream().mapToLong(Pending::deadline).max().orElseThrow();
+        int timeout = timeoutSeconds(deadline);
+        DatabaseLoad.Work work = load.begin();
         try (Connection c = db.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try {
-                insert(c, batch, stored);
+                insert(c, batch, stored, timeout);
                 List<Pending> skipped = batch.stream().filter(p -> !stored.containsKey(p.key())).toList();
                 if (!skipped.isEmpty()) {
-                    find(c, skipped, stored);
+                    find(c, skipped, stored, timeout);
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -155,6 +184,8 @@ final class EventWriter implements AutoCloseable {
                 LOG.log(Level.ERROR, "could not store a batch of " + batch.size() + " deliveries", e);
             }
             throw translated;
+        } finally {
+            load.end(work);
         }
         for (Pending p : batch) {
             UUID id = stored.get(p.key());
@@ -166,7 +197,14 @@ final class EventWriter implements AutoCloseable {
         }
     }
 
-    private void insert(Connection c, List<Pending> batch, Map<String, UUID> stored) throws SQLException {
+    /** Whole seconds from now until {@code deadline} (nanoTime), at least 1. */
+    static int timeoutSeconds(long deadline) {
+        long nanos = deadline - System.nanoTime();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (nanos + 999_999_999L) / 1_000_000_000L));
+    }
+
+    private void insert(Connection c, List<Pending> batch, Map<String, UUID> stored, int timeout)
+            throws SQLException {
         int n = batch.size();
         UUID[] ids = new UUID[n];
         UUID[] tenants = new UUID[n];
@@ -190,6 +228,7 @@ final class EventWriter implements AutoCloseable {
             jobs[i] = TimeOrderedIds.next();
         }
         try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
+            ps.setQueryTimeout(timeout);
             List<Array> arrays = List.of(c.createArrayOf("uuid", ids), c.createArrayOf("uuid", tenants),
                                          c.createArrayOf("text", providers), c.createArrayOf("text", topics),
                                          c.createArrayOf("text", keys), c.createArrayOf("bytea", shas),
@@ -202,7 +241,8 @@ final class EventWriter implements AutoCloseable {
         }
     }
 
-    private static void find(Connection c, List<Pending> skipped, Map<String, UUID> stored) throws SQLException {
+    private static void find(Connection c, List<Pending> skipped, Map<String, UUID> stored, int timeout)
+            throws SQLException {
         int n = skipped.size();
         UUID[] tenants = new UUID[n];
         String[] providers = new String[n];
@@ -214,6 +254,7 @@ final class EventWriter implements AutoCloseable {
             keys[i] = d.deliveryKey();
         }
         try (PreparedStatement ps = c.prepareStatement(FIND_BATCH)) {
+            ps.setQueryTimeout(timeout);
             ps.setArray(1, c.createArrayOf("uuid", tenants));
             ps.setArray(2, c.createArrayOf("text", providers));
             ps.setArray(3, c.createArrayOf("text", keys));
@@ -230,11 +271,24 @@ final class EventWriter implements AutoCloseable {
         }
     }
 
-    /** Keeps an authentic but unparseable body for operators (no job). */
-    void storeRejected(Delivery d, String reason) {
-        db.call(() -> db.client().execute().insert(
-                INSERT_REJECTED, UUID.randomUUID(), d.tenant().value(), d.provider().wire(), d.topic().orElse(null),
-                d.deliveryKey(), d.sha256(), d.body(), Json.MAPPER.valueToTree(d.headers()).toString(), reason));
+    /** Keeps an authentic but unparseable body for operators (no job), giving up soon after {@code deadline}. */
+    void storeRejected(Delivery d, String reason, long deadline) {
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement(INSERT_REJECTED)) {
+            ps.setQueryTimeout(timeoutSeconds(deadline));
+            ps.setObject(1, UUID.randomUUID());
+            ps.setObject(2, d.tenant().value());
+            ps.setString(3, d.provider().wire());
+            ps.setString(4, d.topic().orElse(null));
+            ps.setString(5, d.deliveryKey());
+            ps.setBytes(6, d.sha256());
+            ps.setBytes(7, d.body());
+            ps.setString(8, Json.MAPPER.valueToTree(d.headers()).toString());
+            ps.setString(9, reason);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw DataException.translate(e);
+        }
     }
 
     /** Writes what is queued, then stops the writers. */

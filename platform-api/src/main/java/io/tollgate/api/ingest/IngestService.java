@@ -72,11 +72,14 @@ public final class IngestService implements HttpService, AutoCloseable {
     private final IngressMetrics metrics;
     private final RouteTable routes;
     private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
+    private final DatabaseLoad load;
 
-    public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, RateLimiter rates,
-                         int forgedPerMinute, IngressMetrics metrics, RouteTable routes, int writers, int maxBatch) {
+    public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, DatabaseLoad load,
+                         RateLimiter rates, int forgedPerMinute, IngressMetrics metrics, RouteTable routes,
+                         int writers, int maxBatch) {
         this.resolver = resolver;
-        this.writer = new EventWriter(db, writers, maxBatch);
+        this.load = load;
+        this.writer = new EventWriter(db, load, writers, maxBatch);
         this.rates = rates;
         this.forgeries = new FailureLimiter(forgedPerMinute);
         this.metrics = metrics;
@@ -149,7 +152,8 @@ public final class IngestService implements HttpService, AutoCloseable {
         Optional<Duration> wait = switch (rates) {
             case RateLimiter.Local local -> local.tryConsume(tenant);
             // the shared bucket is a database round trip: it runs within the tenant's deadline
-            case RateLimiter.Postgres shared -> call(deadline, () -> shared.tryConsume(tenant));
+            case RateLimiter.Postgres shared -> call(deadline, () -> shared.tryConsume(
+                    tenant, Duration.ofNanos(deadline - System.nanoTime())));
         };
         if (wait.isPresent()) {
             throw new Refusal(Outcome.RATE_LIMITED, new ApiException.TooManyRequests(
@@ -177,14 +181,19 @@ public final class IngestService implements HttpService, AutoCloseable {
                                       sha, body, kept(headers, provider));
             if (!json.valid()) {
                 call(deadline, () -> {
-                    writer.storeRejected(d, json.problem());
+                    writer.storeRejected(d, json.problem(), deadline);
                     return null;
                 });
                 throw new Refusal(Outcome.MALFORMED, new ApiException.BadRequest(
                         "malformed-json", "The body is not a JSON object: " + json.problem()
                         + ". It was kept for the operator.", List.of()));
             }
-            EventWriter.Stored stored = await(deadline, writer.submit(d));
+            EventWriter.Stored stored;
+            try {
+                stored = await(deadline, writer.submit(d, deadline));
+            } catch (DatabaseLoad.Busy e) {
+                throw new Refusal(Outcome.UNAVAILABLE, databaseBusy());
+            }
             res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
             res.headers().contentType(MediaTypes.APPLICATION_JSON);
             res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId())));
@@ -214,15 +223,46 @@ public final class IngestService implements HttpService, AutoCloseable {
     }
 
     /**
-     * Runs database work within the tenant's deadline. Past it the caller gets a 503; the work may still commit, and
-     * then the sender's retry is answered as a duplicate, never lost.
+     * Runs database work within the tenant's deadline, as one of the few statements ingress may run at once besides
+     * the writers' ({@link DatabaseLoad}); when too many already wait, 503 at once. Past the deadline the caller gets
+     * a 503; the work may still commit, and then the sender's retry is answered as a duplicate, never lost. The work
+     * is never interrupted (that would tear its connection and leave its server process waiting): its statement's
+     * own timeout ends it, and only then is its turn given back.
      */
     private <T> T call(long deadline, Supplier<T> work) {
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
             throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
         }
-        return await(deadline, writes.submit(work::get));
+        boolean admitted;
+        try {
+            admitted = load.enter(deadline);
+        } catch (DatabaseLoad.Busy e) {
+            throw new Refusal(Outcome.UNAVAILABLE, databaseBusy());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        }
+        if (!admitted) {
+            load.lateAnswer();
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        }
+        Future<T> f;
+        try {
+            f = writes.submit(() -> {
+                DatabaseLoad.Work w = load.begin();
+                try {
+                    return work.get();
+                } finally {
+                    load.end(w);
+                    load.leave();
+                }
+            });
+        } catch (RuntimeException e) {
+            load.leave();
+            throw e;
+        }
+        return await(deadline, f);
     }
 
     private <T> T await(long deadline, Future<T> f) {
@@ -230,14 +270,16 @@ public final class IngestService implements HttpService, AutoCloseable {
         try {
             return f.get(remaining, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            f.cancel(true);
+            f.cancel(false);
+            load.lateAnswer();
             throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            f.cancel(true);
+            f.cancel(false);
             throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof DataException.Unavailable) {
+                load.lateAnswer();
                 throw new Refusal(Outcome.UNAVAILABLE, ApiException.Unavailable.database());
             }
             if (e.getCause() instanceof RuntimeException r) {
@@ -259,6 +301,12 @@ public final class IngestService implements HttpService, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Refused at once: ingress's bounded share of the database is full of work that is not finishing. */
+    private static ApiException databaseBusy() {
+        return new ApiException.Unavailable("database-busy", "The database is busy; retry later.",
+                                            DEADLINE_RETRY_AFTER);
     }
 
     private static ApiException deadlineExceeded() {

@@ -18,6 +18,7 @@ import io.tollgate.tenant.db.Database;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each tenant's own token bucket ({@code burst} tokens, refilled at {@code rate_per_minute}), spent only by authentic
@@ -58,23 +59,42 @@ public sealed interface RateLimiter permits RateLimiter.Local, RateLimiter.Postg
     }
 
     final class Postgres implements RateLimiter {
-        private final ProxyManager<Long> proxy;
+        private final Database db;
+        /**
+         * One proxy per whole-second request timeout (bucket4j puts it on its statements as JDBC's query timeout),
+         * so a bucket check blocked by a lock gives its connection back soon after the caller's deadline. At most
+         * one per second of the longest tenant deadline.
+         */
+        private final ConcurrentHashMap<Integer, ProxyManager<Long>> proxies = new ConcurrentHashMap<>();
 
         public Postgres(Database db) {
-            this.proxy = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(db.dataSource())
+            this.db = db;
+        }
+
+        private ProxyManager<Long> proxy(int timeoutSeconds) {
+            return proxies.computeIfAbsent(timeoutSeconds, s -> Bucket4jPostgreSQL
+                    .selectForUpdateBasedBuilder(db.dataSource())
                     .table("rate_buckets").idColumn("id").stateColumn("state").expiresAtColumn("expires_at")
                     .expirationAfterWrite(ExpirationAfterWriteStrategy
                                                   .basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(5)))
-                    .build();
+                    .requestTimeout(Duration.ofSeconds(s))
+                    .build());
         }
 
         @Override
         public Optional<Duration> tryConsume(ResolvedTenant tenant) {
+            return tryConsume(tenant, Duration.ofMillis(Limits.MAX_TIMEOUT_MS));
+        }
+
+        /** The same, its statements giving up after {@code within} (rounded up to whole seconds). */
+        public Optional<Duration> tryConsume(ResolvedTenant tenant, Duration within) {
             Limits l = tenant.tenant().limits();
             UUID id = tenant.id().value();
             long key = id.getMostSignificantBits() ^ id.getLeastSignificantBits();
+            long cap = Duration.ofMillis(Limits.MAX_TIMEOUT_MS).toSeconds() + 1;
+            int seconds = (int) Math.clamp((within.toMillis() + 999) / 1000, 1, cap);
             try {
-                return decide(proxy.builder()
+                return decide(proxy(seconds).builder()
                                       .withImplicitConfigurationReplacement(l.hashCode() & 0x7fffffffL,
                                                                             TokensInheritanceStrategy.PROPORTIONALLY)
                                       .build(key, () -> configuration(l))

@@ -18,18 +18,28 @@ public final class PoolMetrics {
     }
 
     public static void register(MeterRegistry registry, Database db) {
-        gauge(registry, db, "active", HikariPoolMXBean::getActiveConnections);
-        gauge(registry, db, "idle", HikariPoolMXBean::getIdleConnections);
-        gauge(registry, db, "pending", HikariPoolMXBean::getThreadsAwaitingConnection);
-        gauge(registry, db, "total", HikariPoolMXBean::getTotalConnections);
+        register(registry, db, "tollgate.db.pool.connections");
     }
 
-    private static void gauge(MeterRegistry registry, Database db, String state, ToIntFunction<HikariPoolMXBean> read) {
-        registry.getOrCreate(Gauge.builder("tollgate.db.pool.connections", db, d -> {
+    /** The admin API's own pool, as {@code tollgate_db_admin_pool_connections{state}}. */
+    public static void registerAdmin(MeterRegistry registry, Database db) {
+        register(registry, db, "tollgate.db.admin.pool.connections");
+    }
+
+    private static void register(MeterRegistry registry, Database db, String name) {
+        gauge(registry, db, name, "active", HikariPoolMXBean::getActiveConnections);
+        gauge(registry, db, name, "idle", HikariPoolMXBean::getIdleConnections);
+        gauge(registry, db, name, "pending", HikariPoolMXBean::getThreadsAwaitingConnection);
+        gauge(registry, db, name, "total", HikariPoolMXBean::getTotalConnections);
+    }
+
+    private static void gauge(MeterRegistry registry, Database db, String name, String state,
+                              ToIntFunction<HikariPoolMXBean> read) {
+        registry.getOrCreate(Gauge.builder(name, db, d -> {
                     HikariPoolMXBean pool = d.poolStats();
                     return pool == null ? 0 : read.applyAsInt(pool);
                 })
-                .description("Database pool connections by state")
+                .description("Database pool connections by state (" + db.name() + ")")
                 .tags(List.of(Tag.create("state", state))));
     }
 }

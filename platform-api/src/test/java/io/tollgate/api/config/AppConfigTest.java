@@ -30,6 +30,8 @@ class AppConfigTest {
         assertThat(c.database().url()).isEmpty();
         assertThat(c.database().poolSize()).isEqualTo(16);
         assertThat(c.database().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.database().adminPoolSize()).isEqualTo(4);
+        assertThat(c.ingress().queueMax()).isEqualTo(512);
         assertThat(c.upstreams().allowOverride()).isFalse();
         assertThat(c.cors().origins()).isEmpty();
         assertThat(c.dataDir()).isEqualTo(Path.of(".tollgate"));
@@ -40,11 +42,17 @@ class AppConfigTest {
         Map<String, String> env = production();
         env.put("PORT", "9090");
         env.put("TOLLGATE_DB_POOL_SIZE", "32");
+        env.put("TOLLGATE_ADMIN_DB_POOL_SIZE", "3");
+        env.put("TOLLGATE_INGEST_QUEUE_MAX", "100");
         env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
         env.put("CORS_ORIGINS", "https://ops.example.com, http://localhost:3000");
         AppConfig c = AppConfig.load(env);
         assertThat(c.server().port()).isEqualTo(9090);
         assertThat(c.database().poolSize()).isEqualTo(32);
+        assertThat(c.database().adminPoolSize()).isEqualTo(3);
+        assertThat(c.database().adminSettings().maxPoolSize()).isEqualTo(3);
+        assertThat(c.database().adminSettings().jdbcUrl()).isEqualTo(c.database().settings().jdbcUrl());
+        assertThat(c.ingress().queueMax()).isEqualTo(100);
         assertThat(c.upstreams().allowOverride()).isTrue();
         assertThat(c.cors().origins()).containsExactly(URI.create("https://ops.example.com"),
                                                        URI.create("http://localhost:3000"));
@@ -90,6 +98,8 @@ class AppConfigTest {
         Map<String, Map.Entry<String, String>> cases = Map.of(
                 "PORT", Map.entry("PORT", "eighty"),
                 "TOLLGATE_DB_POOL_SIZE", Map.entry("TOLLGATE_DB_POOL_SIZE", "0"),
+                "TOLLGATE_ADMIN_DB_POOL_SIZE", Map.entry("TOLLGATE_ADMIN_DB_POOL_SIZE", "0"),
+                "TOLLGATE_INGEST_QUEUE_MAX", Map.entry("TOLLGATE_INGEST_QUEUE_MAX", "none"),
                 "TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", Map.entry("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "maybe"),
                 "CORS_ORIGINS", Map.entry("CORS_ORIGINS", "*"),
                 "TOLLGATE_ADMIN_TOKEN", Map.entry("TOLLGATE_ADMIN_TOKEN", "short"));

@@ -60,11 +60,12 @@ class EventWriterTest {
         List<CompletableFuture<EventWriter.Stored>> copiesA = new ArrayList<>();
         List<CompletableFuture<EventWriter.Stored>> copiesB = new ArrayList<>();
         List<CompletableFuture<EventWriter.Stored>> unique = new ArrayList<>();
-        try (EventWriter writer = new EventWriter(db, 2, 25)) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        try (EventWriter writer = new EventWriter(db, new DatabaseLoad(1000, 4), 2, 25)) {
             for (int i = 0; i < 40; i++) {
-                copiesA.add(writer.submit(delivery(a, "same-key")));
-                copiesB.add(writer.submit(delivery(b, "same-key")));
-                unique.add(writer.submit(delivery(a, "unique-" + i)));
+                copiesA.add(writer.submit(delivery(a, "same-key"), deadline));
+                copiesB.add(writer.submit(delivery(b, "same-key"), deadline));
+                unique.add(writer.submit(delivery(a, "unique-" + i), deadline));
             }
             assertOneFirstCopy(copiesA);
             assertOneFirstCopy(copiesB);
@@ -77,7 +78,7 @@ class EventWriterTest {
             assertThat(ids).hasSize(40);
 
             // a later copy, in a batch of its own, finds the same first copy
-            EventWriter.Stored late = writer.submit(delivery(a, "same-key")).get();
+            EventWriter.Stored late = writer.submit(delivery(a, "same-key"), deadline).get();
             assertThat(late.inserted()).isFalse();
             assertThat(late.eventId()).isEqualTo(copiesA.getFirst().get().eventId());
         }

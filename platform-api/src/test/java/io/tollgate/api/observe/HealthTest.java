@@ -37,7 +37,8 @@ class HealthTest {
     void healthFollowsTheDatabase() throws Exception {
         HttpResponse<String> up = TestServers.get(server, "/observe/health");
         assertThat(up.statusCode()).isEqualTo(200);
-        assertThat(up.body()).contains("\"name\":\"db\"").contains("\"status\":\"UP\"");
+        assertThat(up.body()).contains("\"name\":\"db\"").contains("\"status\":\"UP\"")
+                .contains("\"ingress\":\"ok\"").doesNotContain("\"reason\"");
 
         proxy.cut();
         long t0 = System.nanoTime();
@@ -65,7 +66,9 @@ class HealthTest {
         assertThat(metrics.body())
                 .contains("tollgate_db_pool_connections{scope=\"application\",state=\"active\"")
                 .contains("state=\"idle\"")
-                .contains("state=\"pending\"");
+                .contains("state=\"pending\"")
+                // the admin API's own pool
+                .contains("tollgate_db_admin_pool_connections{scope=\"application\",state=\"active\"");
     }
 
     @Test

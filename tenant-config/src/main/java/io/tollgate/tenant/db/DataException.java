@@ -66,6 +66,11 @@ public sealed class DataException extends RuntimeException
                 if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
                     return new Unavailable("database unavailable (SQLState " + state + ")", e);
                 }
+                // 57014: the statement was cancelled (its timeout passed); 55P03: a lock was not granted in time.
+                // The database is alive but busy: retry later, like an outage.
+                if (state.equals("57014") || state.equals("55P03")) {
+                    return new Unavailable("the database did not answer in time (SQLState " + state + ")", e);
+                }
             }
         }
         return failure("database error: " + e.getMessage(), e);

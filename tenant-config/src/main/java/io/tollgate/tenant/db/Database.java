@@ -35,8 +35,16 @@ public final class Database implements AutoCloseable {
 
     /** Opens the pool. Connections are made lazily, so this succeeds even while the database is down. */
     public static Database open(DatabaseSettings settings) {
+        return open(settings, "tollgate");
+    }
+
+    /**
+     * Opens a pool named {@code name}; its connections carry that name as their {@code application_name}, so the
+     * server's {@code pg_stat_activity} tells the pools apart.
+     */
+    public static Database open(DatabaseSettings settings, String name) {
         HikariConfig cfg = new HikariConfig();
-        cfg.setPoolName("tollgate");
+        cfg.setPoolName(name);
         cfg.setJdbcUrl(settings.jdbcUrl());
         cfg.setUsername(settings.user());
         cfg.setPassword(settings.password().reveal());
@@ -49,9 +57,12 @@ public final class Database implements AutoCloseable {
         cfg.addDataSourceProperty("tcpKeepAlive", true);
         // A read that hangs (network partition) fails after this instead of holding a connection forever.
         cfg.addDataSourceProperty("socketTimeout", 30);
+        // A statement's query timeout is enforced by a cancel request sent from the driver's one shared timer
+        // thread; an unreachable server must not hold that thread (and every other timeout) for the default 10 s.
+        cfg.addDataSourceProperty("cancelSignalTimeout", Math.max(1, settings.connectTimeout().toSeconds()));
         // DbClient binds UUIDs (and strings) with setString; let PostgreSQL infer the parameter's real type.
         cfg.addDataSourceProperty("stringtype", "unspecified");
-        cfg.addDataSourceProperty("ApplicationName", "tollgate");
+        cfg.addDataSourceProperty("ApplicationName", name);
         return new Database(settings, new HikariDataSource(cfg));
     }
 
@@ -89,6 +100,11 @@ public final class Database implements AutoCloseable {
 
     public DatabaseSettings settings() {
         return settings;
+    }
+
+    /** The pool's name, also its connections' {@code application_name}. */
+    public String name() {
+        return dataSource.getPoolName();
     }
 
     /** A connection outside the pool, for long-lived sessions such as LISTEN. The caller closes it. */
