@@ -44,7 +44,7 @@ public final class ErrorHandling {
      * The answers the web server gives on its own, before or outside routing (a request line, header or framing it
      * cannot parse, an unsupported HTTP version), as problem documents too. A failure before any request could be
      * parsed (the web server reports it as a 500 with no method, e.g. for a control character in the method) is the
-     * client's: a 400.
+     * client's: a 400. The request is not echoed: it is what could not be parsed.
      */
     public static DirectHandlers directHandlers() {
         DirectHandlers.Builder handlers = DirectHandlers.builder();
@@ -86,7 +86,7 @@ public final class ErrorHandling {
                 .headers(headers)
                 .keepAlive(type.keepAlive())
                 .entity(Json.write(new Problem(Problem.TYPE_BASE + kind, answer.reasonPhrase(), answer.code(), detail,
-                                               req.path().isEmpty() ? null : req.path(), errors, errorId)))
+                                               null, errors, errorId)))
                 .build();
     }
 
