@@ -24,6 +24,22 @@ final class LeftoverPostgres {
     }
 
     static void stopIfRunning(Path data) throws IOException {
+        stopIfRunning(data, true);
+    }
+
+    /**
+     * After a start of our own that failed half-way (the server runs but did not answer in time): stops it so it is
+     * not left behind, without the "earlier Tollgate" warning.
+     */
+    static void stopOwnFailedStart(Path data) {
+        try {
+            stopIfRunning(data, false);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not stop the embedded PostgreSQL after a failed start", e);
+        }
+    }
+
+    private static void stopIfRunning(Path data, boolean leftByEarlierGateway) throws IOException {
         Path pidFile = data.resolve("postmaster.pid");
         List<String> lines;
         try {
@@ -49,6 +65,9 @@ final class LeftoverPostgres {
             return;
         }
         stop(pg, data);
+        if (!leftByEarlierGateway) {
+            return;
+        }
         LOG.log(Level.WARNING, "stopped the embedded PostgreSQL (pid " + pg.pid() + ") that an earlier Tollgate left"
                 + " running in " + data + " (it was not shut down cleanly, e.g. kill -9)");
     }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Properties;
 
@@ -61,6 +62,8 @@ public final class LocalMode implements AutoCloseable {
                     .setCleanDataDirectory(false)
                     // stopped by close(), after the gateway drained; not by a hook racing the gateway's own
                     .setRegisterShutdownHook(false)
+                    // zonky waits 10 s, short on a busy machine; a start that gives up stops what it started (below)
+                    .setPGStartupWait(Duration.ofSeconds(30))
                     .start();
             Path secretsFile = dir.resolve(SECRETS_FILE);
             Properties secrets = loadOrCreateSecrets(secretsFile, config);
@@ -75,6 +78,9 @@ public final class LocalMode implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (pg != null) {
                 closeQuietly(pg);
+            } else if (lock != null) {
+                // zonky may have started the server and then given up on it: ours (we hold the lock), so stop it
+                LeftoverPostgres.stopOwnFailedStart(dir.resolve("pg"));
             }
             if (lock != null) {
                 lock.close();

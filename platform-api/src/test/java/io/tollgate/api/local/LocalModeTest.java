@@ -63,6 +63,27 @@ class LocalModeTest {
         }
     }
 
+    @Test
+    void stalePidFileNamingAnUnrelatedProcessIsClearedAndThatProcessLeftAlone() throws Exception {
+        Map<String, String> env = Map.of("PORT", "0", "TOLLGATE_HOST", "127.0.0.1",
+                                         "TOLLGATE_DATA_DIR", dir.toString());
+        try (Main.Running first = Main.boot(env)) {
+            assertThat(TestServers.get(first.gateway(), "/observe/health").statusCode()).isEqualTo(200);
+        }
+        // after a reboot the pid in postmaster.pid may belong to anything: it must not block the start, nor be killed
+        Process unrelated = new ProcessBuilder("sleep", "300").start();
+        try {
+            Path pidFile = dir.resolve("pg").resolve("postmaster.pid");
+            Files.writeString(pidFile, unrelated.pid() + "\n" + dir.resolve("pg") + "\n1700000000\n5432\n");
+            try (Main.Running second = Main.boot(env)) {
+                assertThat(TestServers.get(second.gateway(), "/observe/health").statusCode()).isEqualTo(200);
+            }
+            assertThat(unrelated.isAlive()).isTrue();
+        } finally {
+            unrelated.destroyForcibly();
+        }
+    }
+
     private static Properties load(Path file) throws Exception {
         Properties p = new Properties();
         try (var in = Files.newInputStream(file)) {
