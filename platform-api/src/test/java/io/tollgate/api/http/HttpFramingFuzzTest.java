@@ -201,9 +201,10 @@ class HttpFramingFuzzTest {
 
     @Test
     void generatedBrokenRequestsNeverGetA500OrAStackTraceAndTheLogStaysSmall() throws Exception {
-        long seed = Long.getLong("fuzz.seed", DEFAULT_SEED);
-        int cases = Integer.getInteger("fuzz.cases", DEFAULT_CASES);
-        System.out.printf("HttpFramingFuzzTest: seed=%d (0x%x) cases=%d (rerun with -Dfuzz.seed=%d -Dfuzz.cases=%d)%n",
+        long seed = Long.getLong("tollgate.fuzz.seed", DEFAULT_SEED);
+        int cases = Integer.getInteger("tollgate.fuzz.cases", DEFAULT_CASES);
+        System.out.printf("HttpFramingFuzzTest: seed=%d (0x%x) cases=%d"
+                                  + " (rerun with -Dtollgate.fuzz.seed=%d -Dtollgate.fuzz.cases=%d)%n",
                           seed, seed, cases, seed, cases);
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger refused = new AtomicInteger();
