@@ -8,6 +8,8 @@ import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.store.TenantStore;
 
+import io.tollgate.api.observe.IngressMetrics;
+
 import java.util.List;
 
 /**
@@ -17,7 +19,8 @@ import java.util.List;
  * {@code ingressLoad} bounds ingress's database work and tells the health check about it.
  */
 public record Deps(AppConfig config, Database db, TenantStore tenants, TenantResolver resolver, MeterRegistry meters,
-                   RouteTable routes, List<AutoCloseable> resources, Admin admin, DatabaseLoad ingressLoad) {
+                   RouteTable routes, List<AutoCloseable> resources, Admin admin, DatabaseLoad ingressLoad,
+                   IngressMetrics ingressMetrics) {
     /** The admin API's own pool, and the tenant store over it. */
     public record Admin(Database db, TenantStore tenants) {
     }

@@ -57,15 +57,17 @@ public final class Tollgate implements AutoCloseable {
 
     private final RouteTable routes;
     private final List<AutoCloseable> resources;
+    private final IngressMetrics ingressMetrics;
 
     private Tollgate(Database db, Database adminDb, TenantChangeListener listener, WebServer server,
-                     RouteTable routes, List<AutoCloseable> resources) {
+                     RouteTable routes, List<AutoCloseable> resources, IngressMetrics ingressMetrics) {
         this.db = db;
         this.adminDb = adminDb;
         this.listener = listener;
         this.server = server;
         this.routes = routes;
         this.resources = resources;
+        this.ingressMetrics = ingressMetrics;
     }
 
     /** Starts the gateway on a complete configuration (database URL and keys present). */
@@ -98,8 +100,10 @@ public final class Tollgate implements AutoCloseable {
             PoolMetrics.register(meters, db);
             PoolMetrics.registerAdmin(meters, adminDb);
             List<AutoCloseable> resources = new java.util.ArrayList<>();
+            IngressMetrics ingressMetrics = new IngressMetrics(
+                    meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
             Deps deps = new Deps(config, db, tenants, resolver, meters, new RouteTable(),
-                                 resources, admin, ingressLoad);
+                                 resources, admin, ingressLoad, ingressMetrics);
             resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
 
             WebServer server = WebServer.builder()
@@ -138,7 +142,7 @@ public final class Tollgate implements AutoCloseable {
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, adminDb, listener, server, deps.routes(), resources);
+            return new Tollgate(db, adminDb, listener, server, deps.routes(), resources, ingressMetrics);
         } catch (RuntimeException e) {
             adminDb.close();
             db.close();
@@ -178,8 +182,7 @@ public final class Tollgate implements AutoCloseable {
         };
         IngestService ingest = new IngestService(
                 deps.resolver(), deps.db(), deps.ingressLoad(), rates, config.ingress().forgedPerMinute(),
-                new IngressMetrics(deps.meters(), TenantLabels.parse(config.metrics().tenantLabels(),
-                                                                     config.metrics().tenantLabelCap())),
+                deps.ingressMetrics(),
                 deps.routes(), config.ingress().writers(), config.ingress().batchMax());
         deps.resources().add(ingest);
         routing.register("/webhooks", ingest);
@@ -202,6 +205,8 @@ public final class Tollgate implements AutoCloseable {
     @Override
     public void close() {
         LOG.log(Level.INFO, "Tollgate stopping");
+        // before the server removes its own meters at stop: see IngressMetrics
+        ingressMetrics.stopCreating();
         server.stop();
         for (AutoCloseable r : resources) {
             try {
