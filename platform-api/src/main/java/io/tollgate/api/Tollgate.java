@@ -22,6 +22,7 @@ import io.tollgate.api.ingest.DatabaseLoad;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.ingest.RateLimiter;
 import io.tollgate.api.observe.IngressMetrics;
+import io.tollgate.api.worker.JobQueue;
 import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
@@ -164,7 +165,7 @@ public final class Tollgate implements AutoCloseable {
         EventStore events = new EventStore(adminDb);
         routing.addFilter(new AdminFilter(security, audit, config.cors().origins()));
         routing.register("/admin",
-                         new TenantAdminService(deps.admin().tenants(), deps.resolver(), events,
+                         new TenantAdminService(deps.admin().tenants(), deps.resolver(), events, new JobQueue(adminDb),
                                                 config.upstreams().allowOverride(), config.server().publicUrl(),
                                                 deps.routes()),
                          new OperatorAdminService(tokens, audit, deps.routes()));
