@@ -22,6 +22,7 @@ import io.tollgate.api.ingest.DatabaseLoad;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.ingest.RateLimiter;
 import io.tollgate.api.observe.IngressMetrics;
+import io.tollgate.api.worker.JobQueue;
 import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
@@ -91,7 +92,6 @@ public final class Tollgate implements AutoCloseable {
             TenantResolver resolver = new TenantResolver(tenants, config.tenants().cacheTtl(),
                                                          config.tenants().cacheSize());
             TenantChangeListener listener = TenantChangeListener.start(db, resolver, Duration.ofSeconds(5));
-            Deps.Admin admin = new Deps.Admin(adminDb, new TenantStore(adminDb, cipher));
             DatabaseLoad ingressLoad = new DatabaseLoad(
                     config.ingress().queueMax(),
                     DatabaseLoad.statementsFor(config.database().poolSize(), config.ingress().writers()));
@@ -99,12 +99,14 @@ public final class Tollgate implements AutoCloseable {
             MeterRegistry meters = MeterRegistry.create(MetricsConfig.create());
             PoolMetrics.register(meters, db);
             PoolMetrics.registerAdmin(meters, adminDb);
-            List<AutoCloseable> resources = new java.util.ArrayList<>();
             IngressMetrics ingressMetrics = new IngressMetrics(
                     meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
-            Deps deps = new Deps(config, db, tenants, resolver, meters, new RouteTable(),
-                                 resources, admin, ingressLoad, ingressMetrics);
-            resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
+            RouteTable routes = new RouteTable();
+            RetentionSweeper sweeper = new RetentionSweeper(db, config.ingress().retention())
+                    .start(config.ingress().sweepEvery());
+            Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes);
+            // closed in this order at shutdown
+            List<AutoCloseable> resources = List.of(sweeper, services.ingest());
 
             WebServer server = WebServer.builder()
                     .host(config.server().host())
@@ -123,7 +125,7 @@ public final class Tollgate implements AutoCloseable {
                                     .addCheck(new DatabaseHealthCheck(db, adminDb, ingressLoad,
                                                                       config.database().connectTimeout())).build(),
                             MetricsObserver.builder().meterRegistry(meters).build()))
-                    .routing(r -> routing(r, deps))
+                    .routing(r -> routing(r, services))
                     .build()
                     .start();
             if (!server.isRunning()) { // Helidon logged why and returned; the port was taken since Main checked it
@@ -142,7 +144,7 @@ public final class Tollgate implements AutoCloseable {
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, adminDb, listener, server, deps.routes(), resources, ingressMetrics);
+            return new Tollgate(db, adminDb, listener, server, routes, resources, ingressMetrics);
         } catch (RuntimeException e) {
             adminDb.close();
             db.close();
@@ -151,41 +153,46 @@ public final class Tollgate implements AutoCloseable {
     }
 
     /**
-     * Every HTTP service of the gateway, with its failure policy:
-     * the admin API fails closed (no valid operator token, no access; every mutation audited).
+     * Builds every HTTP service over the two pools ({@code db} for ingress, {@code adminDb} for the admin API). The
+     * caller owns what needs closing ({@link Services#ingest()}).
      */
-    static void routing(HttpRouting.Builder routing, Deps deps) {
-        ErrorHandling.register(routing);
-        AppConfig config = deps.config();
+    static Services services(AppConfig config, Database db, Database adminDb, TenantResolver resolver,
+                             CredentialCipher cipher, DatabaseLoad ingressLoad, IngressMetrics ingressMetrics,
+                             RouteTable routes) {
+        Peers peers = new Peers(config.ingress().trustForwardedFor());
 
-        // the admin API runs on its own pool (deps.admin()), never on ingress's
-        Database adminDb = deps.admin().db();
+        // the admin API runs on its own pool, never on ingress's; it fails closed (no valid operator token, no
+        // access; every mutation audited)
         OperatorTokens tokens = new OperatorTokens(adminDb, config.keys().adminToken().orElseThrow());
         AuditLog audit = new AuditLog(adminDb);
         Security security = Security.builder()
                 .addAuthenticationProvider(new OperatorAuthProvider(tokens), OperatorAuthProvider.NAME)
                 .build();
-        EventStore events = new EventStore(adminDb);
-        routing.addFilter(new AdminFilter(security, audit, config.cors().origins()));
-        routing.register("/admin",
-                         new TenantAdminService(deps.admin().tenants(), deps.resolver(), events,
-                                                config.upstreams().allowOverride(), config.server().publicUrl(),
-                                                deps.routes()),
-                         new OperatorAdminService(tokens, audit, deps.routes()));
-        routing.register("/openapi", new OpenApiService());
+        AdminFilter adminFilter = new AdminFilter(security, audit, config.cors().origins(), peers);
+        TenantAdminService tenantAdmin = new TenantAdminService(
+                new TenantStore(adminDb, cipher), resolver, new EventStore(adminDb), new JobQueue(adminDb),
+                config.upstreams().allowOverride(), config.server().publicUrl(), routes);
+        OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
 
         // Ingress: never a 2xx unless the event and its job are committed.
-        Peers.trustForwardedFor(config.ingress().trustForwardedFor());
         RateLimiter rates = switch (config.ingress().rateMode()) {
             case LOCAL -> new RateLimiter.Local();
-            case POSTGRES -> new RateLimiter.Postgres(deps.db());
+            case POSTGRES -> new RateLimiter.Postgres(db);
         };
         IngestService ingest = new IngestService(
-                deps.resolver(), deps.db(), deps.ingressLoad(), rates, config.ingress().forgedPerMinute(),
-                deps.ingressMetrics(),
-                deps.routes(), config.ingress().writers(), config.ingress().batchMax());
-        deps.resources().add(ingest);
-        routing.register("/webhooks", ingest);
+                resolver, db, ingressLoad, rates, config.ingress().forgedPerMinute(),
+                ingressMetrics,
+                routes, config.ingress().writers(), config.ingress().batchMax(), peers);
+        return new Services(peers, adminFilter, tenantAdmin, operatorAdmin, new OpenApiService(), ingest);
+    }
+
+    /** Registers every HTTP service of the gateway (built by {@link #start}); builds nothing. */
+    static void routing(HttpRouting.Builder routing, Services services) {
+        ErrorHandling.register(routing, services.peers());
+        routing.addFilter(services.adminFilter());
+        routing.register("/admin", services.tenantAdmin(), services.operatorAdmin());
+        routing.register("/openapi", services.openApi());
+        routing.register("/webhooks", services.ingest());
     }
 
     /** Every route the HTTP services registered (for checking against the OpenAPI document). */

@@ -46,11 +46,13 @@ public final class AdminFilter implements Filter {
     private final Security security;
     private final AuditLog audit;
     private final Set<String> corsOrigins;
+    private final Peers peers;
     private final FailureLimiter failures = new FailureLimiter(AUTH_FAILURES_PER_MINUTE);
 
-    public AdminFilter(Security security, AuditLog audit, List<URI> corsOrigins) {
+    public AdminFilter(Security security, AuditLog audit, List<URI> corsOrigins, Peers peers) {
         this.security = security;
         this.audit = audit;
+        this.peers = peers;
         this.corsOrigins = corsOrigins.stream().map(AdminFilter::origin).collect(Collectors.toSet());
     }
 
@@ -73,11 +75,11 @@ public final class AdminFilter implements Filter {
             res.header(HeaderNames.VARY, "Origin");
         }
 
-        String address = Peers.address(req);
+        String address = peers.address(req);
         if (failures.refused(address)) {
             ErrorHandling.send(req, res, new ApiException.TooManyRequests(
                     "too-many-auth-failures", "Too many failed authentications from this address; retry later.",
-                    failures.retryAfter(address)));
+                    failures.retryAfter(address)), peers);
             return;
         }
 
@@ -89,7 +91,7 @@ public final class AdminFilter implements Filter {
                     + " (" + left + " attempts left this minute)");
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"tollgate-admin\"");
             ErrorHandling.send(req, res, new ApiException.Unauthorized(
-                    "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."));
+                    "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."), peers);
             return;
         }
         req.context().register(operator.get());
@@ -138,7 +140,8 @@ public final class AdminFilter implements Filter {
     private void preflight(RoutingRequest req, RoutingResponse res, boolean allowed, String origin) {
         if (!allowed) {
             ErrorHandling.send(req, res, new ApiException.Forbidden("cors-origin-not-allowed",
-                                                                    "This origin may not call the admin API."));
+                                                                    "This origin may not call the admin API."),
+                               peers);
             return;
         }
         res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);

@@ -8,8 +8,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.tollgate.api.events.EventStatus;
 import io.tollgate.api.events.EventStore;
+import io.tollgate.api.worker.EventStatus;
+import io.tollgate.api.worker.JobQueue;
+import io.tollgate.api.worker.JobStatus;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Bodies;
 import io.tollgate.api.http.Cursor;
@@ -49,16 +51,18 @@ public final class TenantAdminService implements HttpService {
     private final TenantStore tenants;
     private final TenantResolver resolver;
     private final EventStore events;
+    private final JobQueue jobs;
     private final TenantValidation validation;
     private final Optional<URI> publicUrl;
     private final RouteTable routes;
     private final SecureRandom random = new SecureRandom();
 
-    public TenantAdminService(TenantStore tenants, TenantResolver resolver, EventStore events, boolean allowOverride,
-                              Optional<URI> publicUrl, RouteTable routes) {
+    public TenantAdminService(TenantStore tenants, TenantResolver resolver, EventStore events, JobQueue jobs,
+                              boolean allowOverride, Optional<URI> publicUrl, RouteTable routes) {
         this.tenants = tenants;
         this.resolver = resolver;
         this.events = events;
+        this.jobs = jobs;
         this.validation = new TenantValidation(allowOverride);
         this.publicUrl = publicUrl;
         this.routes = routes;
@@ -232,10 +236,11 @@ public final class TenantAdminService implements HttpService {
         ResolvedTenant t = tenant(req);
         UUID id = eventId(req);
         note(req, "event.replay", t, Optional.of(id.toString()));
-        switch (events.replay(t.id(), id)) {
-            case EventStore.ReplayResult.Queued q -> Responses.json(res, Status.ACCEPTED_202, new ReplayOut("queued", id));
-            case EventStore.ReplayResult.NotFound n -> throw eventNotFound(id);
-            case EventStore.ReplayResult.NotReplayable n -> throw new ApiException.Conflict(
+        switch (jobs.replay(t.id(), id)) {
+            case JobQueue.ReplayResult.Queued q -> Responses.json(res, Status.ACCEPTED_202,
+                                                                  new ReplayOut(JobStatus.QUEUED.wire(), id));
+            case JobQueue.ReplayResult.NotFound n -> throw eventNotFound(id);
+            case JobQueue.ReplayResult.NotReplayable n -> throw new ApiException.Conflict(
                     "event-not-replayable", "Event " + id + " is " + n.status().wire()
                     + " (its body was not valid JSON) and cannot be replayed.");
         }

@@ -17,6 +17,10 @@ import java.util.Properties;
  * Every setting of the server, read once at boot from the environment over {@code application.yaml} defaults and
  * validated: a missing or invalid value stops the boot with the setting's name ({@link ConfigException}).
  * Handlers never read configuration themselves; they get what they need through constructors.
+ *
+ * <p>Each group of settings is a record that reads and validates its own keys ({@code from(Settings)}); a new
+ * setting is a component and a line in that record's {@code from}, plus its default in {@code application.yaml}
+ * (and the README's table and {@code .env.example}).
  */
 public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstreams upstreams, Cors cors,
                         Tenants tenants, Ingress ingress, Metrics metrics, Path dataDir) {
@@ -30,6 +34,12 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      */
     public record Server(String host, int port, Duration shutdownGrace, Optional<URI> publicUrl,
                          Duration readTimeout) {
+        static Server from(Settings s) {
+            return new Server(s.string("TOLLGATE_HOST"), s.integer("PORT", 0, 65535),
+                              Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300)),
+                              s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl),
+                              Duration.ofSeconds(s.integer("TOLLGATE_READ_TIMEOUT_SECONDS", 1, 3600)));
+        }
     }
 
     /**
@@ -47,22 +57,79 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         public DatabaseSettings adminSettings() {
             return new DatabaseSettings(settings().jdbcUrl(), user, password, adminPoolSize, connectTimeout);
         }
+
+        /** @param url already validated ({@link AppConfig#load} reads it first) */
+        static DatabaseConfig from(Settings s, Optional<String> url) {
+            return new DatabaseConfig(url, s.string("DATABASE_USER"),
+                                      Secret.of(s.optional("DATABASE_PASSWORD").orElse("")),
+                                      s.integer("TOLLGATE_DB_POOL_SIZE", 1, 500),
+                                      Duration.ofMillis(s.integer("TOLLGATE_DB_CONNECT_TIMEOUT_MS", 250, 60_000)),
+                                      s.integer("TOLLGATE_ADMIN_DB_POOL_SIZE", 1, 100));
+        }
+
+        /** The same settings for another server: its URL, user and password. */
+        public DatabaseConfig withConnection(String jdbcUrl, String user, Secret password) {
+            return new DatabaseConfig(Optional.of(jdbcUrl), user, password, poolSize, connectTimeout, adminPoolSize);
+        }
     }
 
     /** The master key that seals stored credentials (with older keys that still open), and the bootstrap token. */
     public record Keys(Optional<MasterKey> masterKey, List<MasterKey> previousMasterKeys, Optional<Secret> adminToken) {
+        /** @param required whether the keys must be given (a database URL is: production) */
+        static Keys from(Settings s, boolean required) {
+            Optional<MasterKey> masterKey = s.optional("TOLLGATE_MASTER_KEY")
+                    .map(v -> AppConfig.masterKey("TOLLGATE_MASTER_KEY", v));
+            List<MasterKey> previous = s.optional("TOLLGATE_PREVIOUS_MASTER_KEYS")
+                    .map(v -> Arrays.stream(v.split(",")).map(String::strip).filter(k -> !k.isEmpty())
+                            .map(k -> AppConfig.masterKey("TOLLGATE_PREVIOUS_MASTER_KEYS", k)).toList())
+                    .orElse(List.of());
+            Optional<Secret> adminToken = s.optional("TOLLGATE_ADMIN_TOKEN").map(v -> {
+                if (v.length() < 24) {
+                    throw new ConfigException("TOLLGATE_ADMIN_TOKEN", "must be at least 24 characters;"
+                            + " generate one with: openssl rand -base64 32");
+                }
+                return Secret.of(v);
+            });
+            if (required) {
+                if (masterKey.isEmpty()) {
+                    throw new ConfigException("TOLLGATE_MASTER_KEY", "is required when DATABASE_URL is set;"
+                            + " generate one with: openssl rand -base64 32");
+                }
+                if (adminToken.isEmpty()) {
+                    throw new ConfigException("TOLLGATE_ADMIN_TOKEN", "is required when DATABASE_URL is set;"
+                            + " generate one with: openssl rand -base64 32");
+                }
+            }
+            return new Keys(masterKey, previous, adminToken);
+        }
+
+        /** These keys, with {@code key} and {@code token} where none was given. */
+        public Keys orElse(MasterKey key, Secret token) {
+            return new Keys(Optional.of(masterKey.orElse(key)), previousMasterKeys,
+                            Optional.of(adminToken.orElse(token)));
+        }
     }
 
     /** @param allowOverride whether a tenant's {@code base_url} overrides are accepted (staging and tests) */
     public record Upstreams(boolean allowOverride) {
+        static Upstreams from(Settings s) {
+            return new Upstreams(s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE"));
+        }
     }
 
     /** Origins allowed to call the admin API from a browser. Never a wildcard. */
     public record Cors(List<URI> origins) {
+        static Cors from(Settings s) {
+            return new Cors(corsOrigins(s.optional("CORS_ORIGINS").orElse("")));
+        }
     }
 
     /** @param cacheTtl safety net for the tenant cache; changes invalidate it at once through NOTIFY */
     public record Tenants(Duration cacheTtl, long cacheSize) {
+        static Tenants from(Settings s) {
+            return new Tenants(Duration.ofSeconds(s.integer("TOLLGATE_TENANT_CACHE_TTL_SECONDS", 1, 86_400)),
+                               s.integer("TOLLGATE_TENANT_CACHE_SIZE", 10, 10_000_000));
+        }
     }
 
     /** How rate buckets are kept: in each instance, or shared by the fleet in PostgreSQL. */
@@ -78,65 +145,33 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      */
     public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration sweepEvery,
                           boolean trustForwardedFor, int writers, int batchMax, int queueMax) {
+        static Ingress from(Settings s) {
+            return new Ingress(AppConfig.rateMode(s.string("TOLLGATE_RATE_LIMIT_MODE")),
+                               s.integer("TOLLGATE_FORGED_PER_MINUTE", 1, 1_000_000),
+                               Duration.ofDays(s.integer("TOLLGATE_EVENT_RETENTION_DAYS", 1, 3650)),
+                               Duration.ofSeconds(s.integer("TOLLGATE_RETENTION_SWEEP_SECONDS", 1, 86_400)),
+                               s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR"),
+                               s.integer("TOLLGATE_INGEST_WRITERS", 1, 256),
+                               s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000),
+                               s.integer("TOLLGATE_INGEST_QUEUE_MAX", 1, 1_000_000));
+        }
     }
 
     /** @param tenantLabels {@code all}, {@code none} or a comma-separated list of slugs */
     public record Metrics(String tenantLabels, int tenantLabelCap) {
+        static Metrics from(Settings s) {
+            return new Metrics(AppConfig.tenantLabels(s.string("TOLLGATE_METRICS_TENANT_LABELS")),
+                               s.integer("TOLLGATE_METRICS_TENANT_LABEL_CAP", 0, 100_000));
+        }
     }
 
     public static AppConfig load(Map<String, String> env) {
         Settings s = new Settings(env);
+        // read first: whether the keys are required depends on it
         Optional<String> dbUrl = s.optional("DATABASE_URL").map(AppConfig::validJdbcUrl);
-
-        Optional<MasterKey> masterKey = s.optional("TOLLGATE_MASTER_KEY").map(v -> masterKey("TOLLGATE_MASTER_KEY", v));
-        List<MasterKey> previous = s.optional("TOLLGATE_PREVIOUS_MASTER_KEYS")
-                .map(v -> Arrays.stream(v.split(",")).map(String::strip).filter(k -> !k.isEmpty())
-                        .map(k -> masterKey("TOLLGATE_PREVIOUS_MASTER_KEYS", k)).toList())
-                .orElse(List.of());
-        Optional<Secret> adminToken = s.optional("TOLLGATE_ADMIN_TOKEN").map(v -> {
-            if (v.length() < 24) {
-                throw new ConfigException("TOLLGATE_ADMIN_TOKEN", "must be at least 24 characters;"
-                        + " generate one with: openssl rand -base64 32");
-            }
-            return Secret.of(v);
-        });
-        if (dbUrl.isPresent()) {
-            if (masterKey.isEmpty()) {
-                throw new ConfigException("TOLLGATE_MASTER_KEY", "is required when DATABASE_URL is set;"
-                        + " generate one with: openssl rand -base64 32");
-            }
-            if (adminToken.isEmpty()) {
-                throw new ConfigException("TOLLGATE_ADMIN_TOKEN", "is required when DATABASE_URL is set;"
-                        + " generate one with: openssl rand -base64 32");
-            }
-        }
-
-        return new AppConfig(
-                new Server(s.string("TOLLGATE_HOST"), s.integer("PORT", 0, 65535),
-                           Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300)),
-                           s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl),
-                           Duration.ofSeconds(s.integer("TOLLGATE_READ_TIMEOUT_SECONDS", 1, 3600))),
-                new DatabaseConfig(dbUrl, s.string("DATABASE_USER"),
-                                   Secret.of(s.optional("DATABASE_PASSWORD").orElse("")),
-                                   s.integer("TOLLGATE_DB_POOL_SIZE", 1, 500),
-                                   Duration.ofMillis(s.integer("TOLLGATE_DB_CONNECT_TIMEOUT_MS", 250, 60_000)),
-                                   s.integer("TOLLGATE_ADMIN_DB_POOL_SIZE", 1, 100)),
-                new Keys(masterKey, previous, adminToken),
-                new Upstreams(s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE")),
-                new Cors(corsOrigins(s.optional("CORS_ORIGINS").orElse(""))),
-                new Tenants(Duration.ofSeconds(s.integer("TOLLGATE_TENANT_CACHE_TTL_SECONDS", 1, 86_400)),
-                            s.integer("TOLLGATE_TENANT_CACHE_SIZE", 10, 10_000_000)),
-                new Ingress(rateMode(s.string("TOLLGATE_RATE_LIMIT_MODE")),
-                            s.integer("TOLLGATE_FORGED_PER_MINUTE", 1, 1_000_000),
-                            Duration.ofDays(s.integer("TOLLGATE_EVENT_RETENTION_DAYS", 1, 3650)),
-                            Duration.ofSeconds(s.integer("TOLLGATE_RETENTION_SWEEP_SECONDS", 1, 86_400)),
-                            s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR"),
-                            s.integer("TOLLGATE_INGEST_WRITERS", 1, 256),
-                            s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000),
-                            s.integer("TOLLGATE_INGEST_QUEUE_MAX", 1, 1_000_000)),
-                new Metrics(tenantLabels(s.string("TOLLGATE_METRICS_TENANT_LABELS")),
-                            s.integer("TOLLGATE_METRICS_TENANT_LABEL_CAP", 0, 100_000)),
-                Path.of(s.string("TOLLGATE_DATA_DIR")));
+        Keys keys = Keys.from(s, dbUrl.isPresent());
+        return new AppConfig(Server.from(s), DatabaseConfig.from(s, dbUrl), keys, Upstreams.from(s), Cors.from(s),
+                             Tenants.from(s), Ingress.from(s), Metrics.from(s), Path.of(s.string("TOLLGATE_DATA_DIR")));
     }
 
     private static RateMode rateMode(String v) {
@@ -157,19 +192,12 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
     /** The same configuration with what local mode supplies: the embedded database and generated keys. */
     public AppConfig withLocalMode(String jdbcUrl, String user, MasterKey key, Secret token) {
-        return new AppConfig(server,
-                             new DatabaseConfig(Optional.of(jdbcUrl), user, Secret.of(""), database.poolSize(),
-                                                database.connectTimeout(), database.adminPoolSize()),
-                             new Keys(Optional.of(keys.masterKey().orElse(key)), keys.previousMasterKeys(),
-                                      Optional.of(keys.adminToken().orElse(token))),
-                             upstreams, cors, tenants, ingress, metrics, dataDir);
+        return with(database.withConnection(jdbcUrl, user, Secret.of("")), keys.orElse(key, token));
     }
 
-    public AppConfig withDatabase(DatabaseSettings db) {
-        return new AppConfig(server, new DatabaseConfig(Optional.of(db.jdbcUrl()), db.user(), db.password(),
-                                                        db.maxPoolSize(), db.connectTimeout(),
-                                                        database.adminPoolSize()),
-                             keys, upstreams, cors, tenants, ingress, metrics, dataDir);
+    /** The same configuration with other database settings and keys. */
+    public AppConfig with(DatabaseConfig database, Keys keys) {
+        return new AppConfig(server, database, keys, upstreams, cors, tenants, ingress, metrics, dataDir);
     }
 
     private static String validJdbcUrl(String url) {

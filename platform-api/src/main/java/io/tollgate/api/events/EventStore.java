@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.helidon.dbclient.DbRow;
 import io.tollgate.api.http.Json;
+import io.tollgate.api.worker.EventStatus;
+import io.tollgate.api.worker.JobStatus;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
@@ -24,7 +26,10 @@ import static io.tollgate.tenant.db.Rows.raw;
 import static io.tollgate.tenant.db.Rows.string;
 import static io.tollgate.tenant.db.Rows.uuid;
 
-/** Stored webhook events as operators see them. Every query takes the tenant id first. */
+/**
+ * Stored webhook events as operators see them. Every query takes the tenant id first. Re-queueing an event is the
+ * job queue's ({@link io.tollgate.api.worker.JobQueue#replay}).
+ */
 public final class EventStore {
     private static final String SUMMARY_COLUMNS = """
             e.id, e.provider, e.topic, e.delivery_key, e.payload_sha256, octet_length(e.body) AS size_bytes,
@@ -41,7 +46,7 @@ public final class EventStore {
                                Instant receivedAt, Optional<Instant> processedAt) {
     }
 
-    public record JobState(String status, int attempts, Instant runAt, Optional<String> lastError) {
+    public record JobState(JobStatus status, int attempts, Instant runAt, Optional<String> lastError) {
     }
 
     public record EventDetail(EventSummary summary, Map<String, String> headers, byte[] body, Optional<JobState> job) {
@@ -54,7 +59,7 @@ public final class EventStore {
         UUID beforeId = after.map(Map.Entry::getValue).orElse(new UUID(-1L, -1L));
         // The status is a literal from the enum, never client text, so the planner can match the partial index of
         // dead and rejected events.
-        String statusFilter = status.map(s -> " AND e.status = '" + s.wire() + "'").orElse("");
+        String statusFilter = status.map(s -> " AND e.status = " + s.sql()).orElse("");
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().query(
                     "SELECT " + SUMMARY_COLUMNS + " FROM webhook_events e WHERE e.tenant_id = ?" + statusFilter + """
@@ -75,45 +80,8 @@ public final class EventStore {
                 WHERE e.tenant_id = ? AND e.id = ?""", tenant.value(), eventId)
                 .map(r -> new EventDetail(summary(r), headers(string(r, "headers")), bytes(r, "body"),
                                           optString(r, "job_status").map(js -> new JobState(
-                                                  js, integer(r, "attempts"), instant(r, "run_at"),
-                                                  optString(r, "last_error"))))));
-    }
-
-    public sealed interface ReplayResult {
-        record Queued() implements ReplayResult {
-        }
-
-        record NotFound() implements ReplayResult {
-        }
-
-        record NotReplayable(EventStatus status) implements ReplayResult {
-        }
-    }
-
-    /**
-     * Puts an event back in the queue (a new job, or the existing one reset). The worker's note ledger keeps a replay
-     * from posting a second note. A rejected (unparseable) event cannot be replayed.
-     */
-    public ReplayResult replay(TenantId tenant, UUID eventId) {
-        return db.inTransaction(tx -> {
-            Optional<DbRow> event = tx.get("SELECT status FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE",
-                                           tenant.value(), eventId);
-            if (event.isEmpty()) {
-                return new ReplayResult.NotFound();
-            }
-            EventStatus status = EventStatus.fromWire(string(event.get(), "status")).orElseThrow();
-            if (status == EventStatus.REJECTED) {
-                return new ReplayResult.NotReplayable(status);
-            }
-            tx.insert("""
-                    INSERT INTO jobs (id, tenant_id, event_id, status, run_at) VALUES (?, ?, ?, 'queued', now())
-                    ON CONFLICT (event_id) DO UPDATE SET status = 'queued', attempts = 0, run_at = now(),
-                        lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = now()""",
-                      UUID.randomUUID(), tenant.value(), eventId);
-            tx.update("UPDATE webhook_events SET status = 'accepted', processed_at = NULL, error = NULL"
-                              + " WHERE tenant_id = ? AND id = ?", tenant.value(), eventId);
-            return new ReplayResult.Queued();
-        });
+                                                  JobStatus.fromWire(js).orElseThrow(), integer(r, "attempts"),
+                                                  instant(r, "run_at"), optString(r, "last_error"))))));
     }
 
     private static EventSummary summary(DbRow r) {

@@ -29,15 +29,16 @@ public final class ErrorHandling {
     private ErrorHandling() {
     }
 
-    public static void register(HttpRouting.Builder routing) {
-        routing.error(ApiException.class, ErrorHandling::api)
+    /** @param peers names the client in the log lines of refused requests */
+    public static void register(HttpRouting.Builder routing, Peers peers) {
+        routing.error(ApiException.class, (req, res, e) -> send(req, res, e, peers))
                 .error(DataException.Unavailable.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "database unavailable during " + req.prologue().method().text() + " "
                             + req.prologue().uriPath().path() + ": " + e.getMessage());
-                    send(req, res, ApiException.Unavailable.database());
+                    send(req, res, ApiException.Unavailable.database(), peers);
                 })
-                .error(HttpException.class, ErrorHandling::http)
-                .error(Throwable.class, ErrorHandling::unexpected);
+                .error(HttpException.class, (req, res, e) -> http(req, res, e, peers))
+                .error(Throwable.class, (req, res, e) -> unexpected(req, res, e, peers));
     }
 
     /**
@@ -91,7 +92,7 @@ public final class ErrorHandling {
     }
 
     /** Answers with an error, also usable from filters before routing reaches a handler. */
-    public static void send(ServerRequest req, ServerResponse res, ApiException e) {
+    public static void send(ServerRequest req, ServerResponse res, ApiException e, Peers peers) {
         if (res.isSent()) {
             return;
         }
@@ -102,7 +103,7 @@ public final class ErrorHandling {
             res.header(HeaderValues.CONNECTION_CLOSE);
             // one short line per refused request; the log handler rate-limits repeats (observe.GuardedHandler)
             LOG.log(Level.INFO, "refused " + req.prologue().method().text() + " "
-                    + shorten(req.prologue().uriPath().path()) + " from " + Peers.address(req) + ": "
+                    + shorten(req.prologue().uriPath().path()) + " from " + peers.address(req) + ": "
                     + e.status().code() + " " + e.kind());
         }
         List<Problem.FieldError> errors = e.errors().isEmpty() ? null : e.errors();
@@ -110,15 +111,11 @@ public final class ErrorHandling {
                                            req.prologue().uriPath().path(), errors, null));
     }
 
-    private static void api(ServerRequest req, ServerResponse res, ApiException e) {
-        send(req, res, e);
-    }
-
     /** Helidon's own errors (no route, bad request line, ...) in the same problem format. */
-    private static void http(ServerRequest req, ServerResponse res, HttpException e) {
+    private static void http(ServerRequest req, ServerResponse res, HttpException e, Peers peers) {
         Status status = e.status();
         if (status.code() >= 500) {
-            unexpected(req, res, e);
+            unexpected(req, res, e, peers);
             return;
         }
         String kind = status.code() == 404 ? "not-found" : "http-" + status.code();
@@ -129,11 +126,11 @@ public final class ErrorHandling {
                                        req.prologue().uriPath().path(), null, null));
     }
 
-    private static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
+    private static void unexpected(ServerRequest req, ServerResponse res, Throwable e, Peers peers) {
         // the request's own transport failing (broken framing, a dropped or stalled client) is not our error
         Optional<ApiException> clientFault = ClientFaults.transport(e);
         if (clientFault.isPresent()) {
-            send(req, res, clientFault.get());
+            send(req, res, clientFault.get(), peers);
             return;
         }
         String errorId = UUID.randomUUID().toString();

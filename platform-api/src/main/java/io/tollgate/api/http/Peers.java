@@ -9,17 +9,14 @@ import java.net.InetSocketAddress;
  * the last address that proxy appended to {@code X-Forwarded-For}.
  */
 public final class Peers {
-    private static volatile boolean trustForwardedFor;
+    private final boolean trustForwardedFor;
 
-    private Peers() {
+    /** @param trustForwardedFor whether a proxy in front appends the client's address to X-Forwarded-For */
+    public Peers(boolean trustForwardedFor) {
+        this.trustForwardedFor = trustForwardedFor;
     }
 
-    /** Set once at boot from configuration. */
-    public static void trustForwardedFor(boolean trust) {
-        trustForwardedFor = trust;
-    }
-
-    public static String address(ServerRequest req) {
+    public String address(ServerRequest req) {
         if (trustForwardedFor) {
             var xff = req.headers().first(io.helidon.http.HeaderNames.X_FORWARDED_FOR);
             if (xff.isPresent()) {

@@ -1,6 +1,8 @@
 package io.tollgate.api.ingest;
 
 import io.tollgate.api.http.Json;
+import io.tollgate.api.worker.EventStatus;
+import io.tollgate.api.worker.JobQueue;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
 
@@ -23,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The durable write behind every acknowledgement, with group commit. Deliveries waiting at the same moment are
  * written by one of a few writer threads in one transaction: one multi-row INSERT ... ON CONFLICT stores the new
- * events and enqueues their jobs, a second statement finds the first copies of duplicates, then one commit. Each
+ * events and enqueues their jobs ({@link JobQueue#enqueueSql}), a second statement finds the first copies of
+ * duplicates, then one commit. Each
  * caller is completed only after that commit. The unique key on (tenant, provider, delivery key) decides which copy
  * is first, across threads, batches and instances.
  */
@@ -39,14 +42,15 @@ final class EventWriter implements AutoCloseable {
             ), ins AS (
               INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
                                           status)
-              SELECT id, tenant_id, provider, topic, delivery_key, sha, body, headers::jsonb, 'accepted' FROM input
+              SELECT id, tenant_id, provider, topic, delivery_key, sha, body, headers::jsonb, %s FROM input
               ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING
               RETURNING id, tenant_id, provider, delivery_key
             ), jobs AS (
-              INSERT INTO jobs (id, tenant_id, event_id)
-              SELECT input.job_id, ins.tenant_id, ins.id FROM ins JOIN input ON input.id = ins.id
+            %s
             )
-            SELECT id, tenant_id, provider, delivery_key FROM ins""";
+            SELECT id, tenant_id, provider, delivery_key FROM ins""".formatted(
+            EventStatus.ACCEPTED.sql(),
+            JobQueue.enqueueSql("input.job_id", "ins.tenant_id", "ins.id", "ins JOIN input ON input.id = ins.id"));
 
     /** The first copies of the deliveries the insert skipped (a new statement: it sees concurrent commits). */
     static final String FIND_BATCH = """
@@ -58,8 +62,8 @@ final class EventWriter implements AutoCloseable {
     static final String INSERT_REJECTED = """
             INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
                                         status, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'rejected', ?)
-            ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING""";
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, %s, ?)
+            ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING""".formatted(EventStatus.REJECTED.sql());
 
     /** The stored event: new ({@code inserted}) or the first copy of a duplicate. */
     record Stored(UUID eventId, boolean inserted) {

@@ -73,11 +73,13 @@ public final class IngestService implements HttpService, AutoCloseable {
     private final RouteTable routes;
     private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
     private final DatabaseLoad load;
+    private final Peers peers;
 
     public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, DatabaseLoad load,
                          RateLimiter rates, int forgedPerMinute, IngressMetrics metrics, RouteTable routes,
-                         int writers, int maxBatch) {
+                         int writers, int maxBatch, Peers peers) {
         this.resolver = resolver;
+        this.peers = peers;
         this.load = load;
         this.writer = new EventWriter(db, load, writers, maxBatch);
         this.rates = rates;
@@ -107,7 +109,7 @@ public final class IngestService implements HttpService, AutoCloseable {
             outcome = process(req, res, provider, slug, start, label);
         } catch (Refusal r) {
             outcome = r.outcome;
-            ErrorHandling.send(req, res, r.answer);
+            ErrorHandling.send(req, res, r.answer, peers);
         } catch (ClientFaults.ClientGone gone) {
             // the sender dropped the connection mid-body: nothing to answer, but it is counted
             outcome = Outcome.MALFORMED;
@@ -136,7 +138,7 @@ public final class IngestService implements HttpService, AutoCloseable {
         // 3. signature. Forged traffic never reaches the tenant's bucket. An address past its allowance of failures
         // is still verified (an authentic delivery from a shared address passes), but its forgeries are answered
         // only after a pause: the flood costs its sender time, never the merchant.
-        String address = Peers.address(req);
+        String address = peers.address(req);
         HeaderLookup headers = name -> req.headers().first(HeaderNames.create(name));
         if (!authentic(provider, tenant, headers, body)) {
             boolean overAllowance = forgeries.refused(address);

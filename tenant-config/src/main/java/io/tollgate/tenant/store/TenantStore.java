@@ -51,6 +51,17 @@ public final class TenantStore {
             JOIN shopify_credentials s ON s.tenant_id = t.id
             """;
 
+    /**
+     * A tenant, its credentials and its live webhook secrets in one query: one row per secret (the tenant's columns
+     * repeated), or one row with NULL secret columns when it has none; newest secret first.
+     */
+    private static final String SELECT_ONE = SELECT_RESOLVED.replace("FROM tenants t", """
+            , w.id AS w_id, w.provider AS w_provider, w.secret_enc AS w_secret, w.valid_from AS w_valid_from,
+                   w.valid_until AS w_valid_until
+            FROM tenants t""") + """
+            LEFT JOIN webhook_secrets w ON w.tenant_id = t.id AND (w.valid_until IS NULL OR w.valid_until > now())
+            """;
+
     private static final String SELECT_SECRETS = """
             SELECT id, provider, secret_enc, valid_from, valid_until FROM webhook_secrets
             WHERE tenant_id = ? AND (valid_until IS NULL OR valid_until > now())
@@ -90,13 +101,33 @@ public final class TenantStore {
 
     /** The one unscoped lookup: slug (from a webhook URL) to tenant, whatever its status. */
     public Optional<ResolvedTenant> findBySlugUnscoped(String slug) {
-        return db.call(() -> db.client().execute().get(SELECT_RESOLVED + " WHERE t.slug = ?", slug)
-                .map(this::resolved));
+        return findOne("t.slug = ?", slug);
     }
 
+    /** A tenant with its decrypted credentials and secrets, by id, in one query. */
     public Optional<ResolvedTenant> find(TenantId id) {
-        return db.call(() -> db.client().execute().get(SELECT_RESOLVED + " WHERE t.id = ?", id.value())
-                .map(this::resolved));
+        return findOne("t.id = ?", id.value());
+    }
+
+    private Optional<ResolvedTenant> findOne(String where, Object key) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(
+                    SELECT_ONE + " WHERE " + where + " ORDER BY w.valid_from DESC", key)) {
+                ResolvedTenant first = null;
+                List<WebhookSecret> secrets = new java.util.ArrayList<>();
+                for (DbRow row : (Iterable<DbRow>) rows::iterator) {
+                    if (first == null) {
+                        first = credentials(row, List.of());
+                    }
+                    if (optString(row, "w_id").isPresent()) {
+                        secrets.add(secret(first.id(), row, "w_id", "w_provider", "w_secret", "w_valid_from",
+                                           "w_valid_until"));
+                    }
+                }
+                return first == null ? Optional.<ResolvedTenant>empty()
+                        : Optional.of(new ResolvedTenant(first.tenant(), first.gorgias(), first.shopify(), secrets));
+            }
+        });
     }
 
     /** Tenants with credentials, ordered by slug, after {@code afterSlug} when given (keyset pagination). */
@@ -192,6 +223,26 @@ public final class TenantStore {
     }
 
     private ResolvedTenant resolved(DbRow row) {
+        TenantId id = new TenantId(uuid(row, "id"));
+        List<WebhookSecret> secrets;
+        try (Stream<DbRow> rows = db.client().execute().query(SELECT_SECRETS, id.value())) {
+            secrets = rows.map(r -> secret(id, r, "id", "provider", "secret_enc", "valid_from", "valid_until"))
+                    .toList();
+        }
+        return credentials(row, secrets);
+    }
+
+    private WebhookSecret secret(TenantId id, DbRow r, String idColumn, String providerColumn, String secretColumn,
+                                 String fromColumn, String untilColumn) {
+        UUID secretId = uuid(r, idColumn);
+        Provider provider = Provider.fromWire(string(r, providerColumn)).orElseThrow();
+        return new WebhookSecret(secretId, provider,
+                                 cipher.decrypt(bytes(r, secretColumn), secretContext(id, provider, secretId)),
+                                 instant(r, fromColumn), optInstant(r, untilColumn));
+    }
+
+    /** The tenant and its decrypted credentials from a row of {@link #SELECT_RESOLVED}, with {@code secrets}. */
+    private ResolvedTenant credentials(DbRow row, List<WebhookSecret> secrets) {
         Tenant tenant = tenant(row);
         TenantId id = tenant.id();
         GorgiasCredentials gorgias = new GorgiasCredentials(
@@ -203,16 +254,6 @@ public final class TenantStore {
                 cipher.decrypt(bytes(row, "s_access_token"), context(id, "shopify.access_token")),
                 string(row, "s_api_version"),
                 optString(row, "s_base_url").map(URI::create));
-        List<WebhookSecret> secrets;
-        try (Stream<DbRow> rows = db.client().execute().query(SELECT_SECRETS, id.value())) {
-            secrets = rows.map(r -> {
-                UUID secretId = uuid(r, "id");
-                Provider provider = Provider.fromWire(string(r, "provider")).orElseThrow();
-                return new WebhookSecret(secretId, provider,
-                                         cipher.decrypt(bytes(r, "secret_enc"), secretContext(id, provider, secretId)),
-                                         instant(r, "valid_from"), optInstant(r, "valid_until"));
-            }).toList();
-        }
         return new ResolvedTenant(tenant, gorgias, shopify, secrets);
     }
 

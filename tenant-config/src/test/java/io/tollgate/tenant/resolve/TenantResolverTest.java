@@ -106,6 +106,52 @@ class TenantResolverTest {
                            Duration.ofSeconds(1))).isTrue();
     }
 
+    @Test
+    void resolvingByIdIsCachedAndInvalidatedByAChangeElsewhere() {
+        ResolvedTenant created = one.store.create(TestTenants.newTenant("by-id"));
+        awaitNoticesHandled(two);
+        ResolvedTenant first = two.resolver.resolve(created.id()).orElseThrow();
+        assertThat(first.tenant().slug()).isEqualTo("by-id");
+        assertThat(first.gorgias().apiKey()).isEqualTo(created.gorgias().apiKey());
+        assertThat(first.secrets()).hasSize(2);
+        // the same object back means no second load (and no second decrypt)
+        assertThat(two.resolver.resolve(created.id()).orElseThrow()).isSameAs(first);
+
+        Secret next = Secret.of("rotated-secret-by-id-000000001");
+        one.store.rotateSecret(created.id(), Provider.SHOPIFY, next, Duration.ZERO);
+        assertThat(waitFor(() -> two.resolver.resolve(created.id()).orElseThrow()
+                .verifyingSecrets(Provider.SHOPIFY, Instant.now()).equals(java.util.List.of(next)),
+                           Duration.ofSeconds(1))).isTrue();
+
+        one.store.delete(created.id());
+        assertThat(waitFor(() -> two.resolver.resolve(created.id()).isEmpty(), Duration.ofSeconds(1))).isTrue();
+    }
+
+    @Test
+    void resolvingByIdKeepsTenantsApart() {
+        ResolvedTenant a = one.store.create(TestTenants.newTenant("by-id-a"));
+        ResolvedTenant b = one.store.create(TestTenants.newTenant("by-id-b"));
+        awaitNoticesHandled(two);
+
+        ResolvedTenant ra = two.resolver.resolve(a.id()).orElseThrow();
+        ResolvedTenant rb = two.resolver.resolve(b.id()).orElseThrow();
+        assertThat(ra.tenant().slug()).isEqualTo("by-id-a");
+        assertThat(rb.tenant().slug()).isEqualTo("by-id-b");
+        assertThat(ra.shopify().accessToken()).isEqualTo(a.shopify().accessToken())
+                .isNotEqualTo(rb.shopify().accessToken());
+        assertThat(ra.verifyingSecrets(Provider.GORGIAS, Instant.now()))
+                .isEqualTo(a.verifyingSecrets(Provider.GORGIAS, Instant.now()))
+                .doesNotContainAnyElementsOf(rb.verifyingSecrets(Provider.GORGIAS, Instant.now()));
+
+        // a change to one drops only that one
+        one.store.setStatus(a.id(), TenantStatus.SUSPENDED);
+        assertThat(waitFor(() -> two.resolver.resolve(a.id()).orElseThrow().tenant().status()
+                == TenantStatus.SUSPENDED, Duration.ofSeconds(1))).isTrue();
+        awaitNoticesHandled(two);
+        assertThat(two.resolver.resolve(b.id()).orElseThrow()).isSameAs(rb);
+        assertThat(two.resolver.resolve(io.tollgate.tenant.TenantId.random())).isEmpty();
+    }
+
     /** Sends a marker notice after everything committed so far and waits until {@code instance} has handled it. */
     private static void awaitNoticesHandled(Instance instance) {
         String marker = java.util.UUID.randomUUID().toString();

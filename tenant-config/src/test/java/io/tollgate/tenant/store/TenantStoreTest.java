@@ -69,6 +69,31 @@ class TenantStoreTest {
     }
 
     @Test
+    void findByIdAndBySlugAndTheListAgreeWithOrWithoutLiveSecrets() throws Exception {
+        ResolvedTenant t = store.create(TestTenants.newTenant("one-query"));
+        store.rotateSecret(t.id(), Provider.SHOPIFY, Secret.of("shopify-new-secret-one-query-0"), Duration.ofHours(1));
+        ResolvedTenant byId = store.find(t.id()).orElseThrow();
+        assertThat(byId).isEqualTo(store.findBySlugUnscoped("one-query").orElseThrow());
+        assertThat(byId).isEqualTo(store.listResolved(1, Optional.of("one-que")).getFirst());
+        assertThat(byId.secrets()).hasSize(3);
+        // newest first, as the list loads them
+        assertThat(byId.secrets().getFirst().value().reveal()).isEqualTo("shopify-new-secret-one-query-0");
+
+        // every secret expired: the tenant is still found, with none
+        try (var c = testDb.connect(); var ps = c.prepareStatement(
+                "UPDATE webhook_secrets SET valid_from = now() - interval '2 minutes',"
+                        + " valid_until = now() - interval '1 minute' WHERE tenant_id = ?")) {
+            ps.setObject(1, t.id().value());
+            ps.executeUpdate();
+        }
+        ResolvedTenant bare = store.find(t.id()).orElseThrow();
+        assertThat(bare.secrets()).isEmpty();
+        assertThat(bare.gorgias()).isEqualTo(byId.gorgias());
+        assertThat(store.findBySlugUnscoped("one-query").orElseThrow().secrets()).isEmpty();
+        assertThat(store.find(io.tollgate.tenant.TenantId.random())).isEmpty();
+    }
+
+    @Test
     void databaseHoldsNoPlaintextCredential() throws Exception {
         store.create(TestTenants.newTenant("plain-check"));
         List<String> plaintexts = List.of("gorgias-api-key-plain-check", "shpat_plain-check_access_token",

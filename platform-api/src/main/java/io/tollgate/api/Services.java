@@ -1,0 +1,27 @@
+package io.tollgate.api;
+
+import io.tollgate.api.admin.AdminFilter;
+import io.tollgate.api.admin.OperatorAdminService;
+import io.tollgate.api.admin.TenantAdminService;
+import io.tollgate.api.http.OpenApiService;
+import io.tollgate.api.http.Peers;
+import io.tollgate.api.ingest.IngestService;
+
+import java.util.Objects;
+
+/**
+ * Every HTTP-facing part of the gateway, built once in {@link Tollgate#start}; {@link Tollgate#routing} only
+ * registers them. Stateful parts that outlive a request (writers, sweepers, the worker) are built there too and
+ * closed by {@link Tollgate#close}.
+ */
+record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin,
+                OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest) {
+    Services {
+        Objects.requireNonNull(peers, "peers");
+        Objects.requireNonNull(adminFilter, "adminFilter");
+        Objects.requireNonNull(tenantAdmin, "tenantAdmin");
+        Objects.requireNonNull(operatorAdmin, "operatorAdmin");
+        Objects.requireNonNull(openApi, "openApi");
+        Objects.requireNonNull(ingest, "ingest");
+    }
+}
