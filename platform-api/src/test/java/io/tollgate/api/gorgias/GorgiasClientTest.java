@@ -114,7 +114,7 @@ class GorgiasClientTest {
         server.stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(401)
                 .withHeader("X-Request-Id", "req-401-abc")
                 .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\": \"bad credentials\", \"key\": \"" + gorgiasKey("leaky")
+                .withBody("{\"error\": \"bad credentials\",\n\"key\": \"" + gorgiasKey("leaky")
                                   + "\", \"auth\": \"" + basic(t) + "\"}")));
 
         UpstreamResult<Long> result;
@@ -128,6 +128,7 @@ class GorgiasClientTest {
         UpstreamResult.Failed<Long> failed = (UpstreamResult.Failed<Long>) result;
         assertThat(failed.status()).isEqualTo(401);
         assertThat(failed.reason()).contains("gorgias", "401", "req-401-abc", "bad credentials");
+        assertThat(failed.reason()).as("one line, though the body had two").doesNotContain("\n");
         String secretFree = basic(t).substring("Basic ".length());
         for (String text : new String[] {failed.reason(), logs}) {
             assertThat(text).doesNotContain(gorgiasKey("leaky"), secretFree, shopifyToken("leaky"));
