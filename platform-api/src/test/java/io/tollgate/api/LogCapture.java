@@ -50,6 +50,13 @@ public final class LogCapture extends Handler implements AutoCloseable {
         return String.join("\n", lines);
     }
 
+    /** The records of loggers whose names start with one of {@code prefixes} (not those of a test's own servers). */
+    public String from(String... prefixes) {
+        return String.join("\n", lines.stream()
+                .filter(l -> java.util.Arrays.stream(prefixes).anyMatch(l::startsWith))
+                .toList());
+    }
+
     public int size() {
         return lines.size();
     }

@@ -1,0 +1,150 @@
+package io.tollgate.api.gorgias;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tollgate.api.draft.Draft;
+import io.tollgate.api.http.Json;
+import io.tollgate.api.upstream.BaseUrls;
+import io.tollgate.api.upstream.TenantPacing;
+import io.tollgate.api.upstream.Upstream;
+import io.tollgate.api.upstream.UpstreamAnswer;
+import io.tollgate.api.upstream.UpstreamCaller;
+import io.tollgate.api.upstream.UpstreamMetrics;
+import io.tollgate.api.upstream.UpstreamRequest;
+import io.tollgate.api.upstream.UpstreamResult;
+import io.tollgate.api.upstream.UpstreamSettings;
+import io.tollgate.tenant.GorgiasCredentials;
+import io.tollgate.tenant.ResolvedTenant;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The Gorgias REST API: internal notes on tickets. Every call is paced per tenant ({@link UpstreamSettings#gorgiasCalls()}
+ * per {@link UpstreamSettings#gorgiasWindow()}: a call over the budget returns {@link UpstreamResult.RetryLater} without
+ * being made) and passes through a circuit breaker per tenant (see {@link UpstreamCaller}).
+ */
+public final class GorgiasClient {
+    /** Messages asked for per page when looking for an external id. */
+    static final int PAGE_SIZE = 100;
+
+    private final UpstreamCaller caller;
+    private final UpstreamSettings settings;
+
+    public GorgiasClient(UpstreamSettings settings, UpstreamMetrics metrics) {
+        this.settings = settings;
+        this.caller = new UpstreamCaller(Upstream.GORGIAS, settings, metrics,
+                                         Optional.of(new TenantPacing(settings.gorgiasCalls(),
+                                                                      settings.gorgiasWindow())));
+    }
+
+    /**
+     * Posts {@code draft} as an internal note on the ticket, sent by the API user, tagged with {@code externalId};
+     * Ok holds the id of the created message. After a {@code RetryLater} the note may exist (a 5xx or a timeout):
+     * look for it with {@link #findMessageByExternalId} before posting again.
+     */
+    public UpstreamResult<Long> postInternalNote(ResolvedTenant tenant, long ticketId, String externalId, Draft draft) {
+        Objects.requireNonNull(externalId, "externalId");
+        Objects.requireNonNull(draft, "draft");
+        GorgiasCredentials c = tenant.gorgias();
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("channel", "internal-note");
+        body.put("via", "api");
+        body.put("from_agent", true);
+        body.putObject("sender").put("email", c.username());
+        body.put("body_text", draft.text());
+        body.put("body_html", draft.html());
+        body.put("external_id", externalId);
+        UpstreamRequest request = UpstreamRequest.postJson(messages(c, ticketId), headers(c), Json.write(body));
+        return caller.call(tenant, request, answer -> {
+            JsonNode id = tree(answer).get("id");
+            if (id == null || !id.canConvertToLong()) {
+                return new UpstreamResult.Failed<>(answer.status(), "the answer has no message id");
+            }
+            return new UpstreamResult.Ok<>(id.longValue());
+        });
+    }
+
+    /**
+     * The id of the ticket's message with {@code externalId}, if there is one. Reads at most
+     * {@link UpstreamSettings#maxMessagePages()} pages; a ticket with more messages than that is {@code Failed}
+     * (status 0), since "not found" could not be told apart from "not read".
+     */
+    public UpstreamResult<Optional<Long>> findMessageByExternalId(ResolvedTenant tenant, long ticketId,
+                                                                  String externalId) {
+        Objects.requireNonNull(externalId, "externalId");
+        GorgiasCredentials c = tenant.gorgias();
+        Optional<String> cursor = Optional.empty();
+        for (int page = 0; page < settings.maxMessagePages(); page++) {
+            String query = "?limit=" + PAGE_SIZE + cursor.map(
+                    v -> "&cursor=" + URLEncoder.encode(v, StandardCharsets.UTF_8)).orElse("");
+            URI uri = URI.create(messages(c, ticketId) + query);
+            UpstreamResult<Page> result = caller.call(tenant, UpstreamRequest.get(uri, headers(c)),
+                                                      answer -> page(answer, externalId));
+            if (!(result instanceof UpstreamResult.Ok<Page>(Page found))) {
+                return result.cast();
+            }
+            if (found.id().isPresent() || found.nextCursor().isEmpty()) {
+                return new UpstreamResult.Ok<>(found.id());
+            }
+            cursor = found.nextCursor();
+        }
+        return new UpstreamResult.Failed<>(0, "gorgias: ticket " + ticketId + " has more than "
+                + settings.maxMessagePages() * PAGE_SIZE + " messages; external id " + externalId + " not found in them");
+    }
+
+    private URI messages(GorgiasCredentials c, long ticketId) {
+        return BaseUrls.resolve(BaseUrls.gorgias(c, settings.allowBaseUrlOverride()),
+                                "/api/tickets/" + ticketId + "/messages");
+    }
+
+    private static Map<String, String> headers(GorgiasCredentials c) {
+        String basic = c.username() + ":" + c.apiKey().reveal();
+        return Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                              basic.getBytes(StandardCharsets.UTF_8)),
+                      "Accept", "application/json");
+    }
+
+    private static UpstreamResult<Page> page(UpstreamAnswer answer, String externalId) {
+        JsonNode root = tree(answer);
+        JsonNode data = root.get("data");
+        if (data == null || !data.isArray()) {
+            return new UpstreamResult.Failed<>(answer.status(), "the answer has no data list");
+        }
+        Optional<Long> id = Optional.empty();
+        for (JsonNode message : data) {
+            JsonNode ext = message.get("external_id");
+            JsonNode mid = message.get("id");
+            if (ext != null && ext.isTextual() && externalId.equals(ext.textValue()) && mid != null
+                    && mid.canConvertToLong()) {
+                id = Optional.of(mid.longValue());
+                break;
+            }
+        }
+        JsonNode next = root.path("meta").get("next_cursor");
+        Optional<String> nextCursor = next != null && next.isTextual() && !next.textValue().isEmpty()
+                ? Optional.of(next.textValue()) : Optional.empty();
+        return new UpstreamResult.Ok<>(new Page(id, nextCursor));
+    }
+
+    private static JsonNode tree(UpstreamAnswer answer) {
+        try {
+            JsonNode root = Json.MAPPER.readTree(answer.body());
+            if (root == null || !root.isObject()) {
+                throw new IllegalArgumentException("the answer is not a JSON object");
+            }
+            return root;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the answer is not JSON");
+        }
+    }
+
+    private record Page(Optional<Long> id, Optional<String> nextCursor) {
+    }
+}

@@ -1,0 +1,349 @@
+package io.tollgate.api.upstream;
+
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.faulttolerance.CircuitBreaker;
+import io.helidon.faulttolerance.CircuitBreakerOpenException;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.TenantId;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Makes the HTTP calls to one upstream for every tenant: paces them (when given a {@link TenantPacing}), passes them
+ * through the tenant's circuit breaker, counts and times them, and turns the answer into an {@link UpstreamResult}.
+ *
+ * <p>HTTP 429 and 5xx, timeouts and refused connections become {@link UpstreamResult.RetryLater} (honouring a
+ * {@code Retry-After} in seconds or as an HTTP date); other non-2xx answers become {@link UpstreamResult.Failed}. 5xx,
+ * timeouts and connection errors count as failures of the tenant's breaker; while it is open, calls return
+ * {@code RetryLater} without reaching the upstream. Each call that does not end in {@code Ok} is logged once, at
+ * WARNING, with the tenant's slug and the reason; reasons and log lines have the tenant's credentials blanked out.
+ * Redirects are not followed (the credentials would travel with them).
+ */
+public final class UpstreamCaller {
+    /** The most of an answer's body that goes into a reason or a log line. */
+    public static final int MAX_REASON_BODY = 8 * 1024;
+
+    private static final System.Logger LOG = System.getLogger(UpstreamCaller.class.getName());
+    private static final String BLANKED = "***";
+
+    private final Upstream upstream;
+    private final WebClient client;
+    private final UpstreamSettings settings;
+    private final UpstreamMetrics metrics;
+    private final Optional<TenantPacing> pacing;
+    private final Map<TenantId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+
+    public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
+                          Optional<TenantPacing> pacing) {
+        this.upstream = upstream;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.pacing = pacing;
+        this.client = WebClient.builder()
+                .connectTimeout(settings.connectTimeout())
+                .readTimeout(settings.readTimeout())
+                .followRedirects(false)
+                .build();
+    }
+
+    public Upstream upstream() {
+        return upstream;
+    }
+
+    /**
+     * Makes one call for {@code tenant}; a 2xx answer goes to {@code read}, whose non-Ok results get this call's
+     * upstream, status and request id put in front of their reason (and are logged).
+     */
+    public <T> UpstreamResult<T> call(ResolvedTenant tenant, UpstreamRequest request,
+                                      Function<UpstreamAnswer, UpstreamResult<T>> read) {
+        CircuitBreaker breaker = breakers.computeIfAbsent(tenant.id(), this::breaker);
+        if (breaker.state() == CircuitBreaker.State.OPEN) {
+            return refused(tenant, upstream.label() + ": circuit breaker open after repeated failures");
+        }
+        if (pacing.isPresent()) {
+            Optional<Duration> wait = pacing.get().take(tenant.id());
+            if (wait.isPresent()) {
+                Duration after = roundUp(wait.get());
+                LOG.log(System.Logger.Level.DEBUG, () -> "upstream call paced: tenant=" + tenant.tenant().slug()
+                        + " upstream=" + upstream.label() + " wait=" + after);
+                return new UpstreamResult.RetryLater<>(after, upstream.label() + ": tenant's pacing budget of "
+                        + settings.gorgiasCalls() + " calls per " + settings.gorgiasWindow().toSeconds()
+                        + " s is spent");
+            }
+        }
+        List<String> secrets = secrets(tenant, request);
+        Exchange exchange;
+        try {
+            exchange = breaker.invoke(() -> {
+                Exchange e = exchange(request, secrets);
+                if (e.breakerFailure()) {
+                    throw new BreakerFailure(e);
+                }
+                return e;
+            });
+        } catch (BreakerFailure f) {
+            exchange = f.exchange;
+        } catch (CircuitBreakerOpenException e) {
+            return refused(tenant, upstream.label() + ": circuit breaker open after repeated failures");
+        }
+        UpstreamResult<T> result;
+        if (exchange.answer != null) {
+            try {
+                result = read.apply(exchange.answer);
+            } catch (RuntimeException e) {
+                result = new UpstreamResult.Failed<>(exchange.answer.status(), "the answer could not be read");
+            }
+            result = prefixed(result, exchange.prefix, exchange.bodyText);
+        } else {
+            result = exchange.result();
+        }
+        if (!(result instanceof UpstreamResult.Ok<T>)) {
+            String reason = switch (result) {
+                case UpstreamResult.RetryLater<T> r -> r.reason();
+                case UpstreamResult.Failed<T> f -> f.reason();
+                case UpstreamResult.Ok<T> ok -> "";
+            };
+            LOG.log(System.Logger.Level.WARNING, "upstream call failed: tenant=" + tenant.tenant().slug() + " "
+                    + reason);
+        }
+        return result;
+    }
+
+    private <T> UpstreamResult<T> refused(ResolvedTenant tenant, String reason) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "upstream call refused: tenant=" + tenant.tenant().slug() + " "
+                + reason);
+        return new UpstreamResult.RetryLater<>(settings.breakerDelay(), reason);
+    }
+
+    private static <T> UpstreamResult<T> prefixed(UpstreamResult<T> result, String prefix, String body) {
+        return switch (result) {
+            case UpstreamResult.Ok<T> ok -> ok;
+            case UpstreamResult.RetryLater<T> r -> new UpstreamResult.RetryLater<>(
+                    r.after(), prefix + ": " + r.reason() + "; body: " + body);
+            case UpstreamResult.Failed<T> f -> new UpstreamResult.Failed<>(
+                    f.status(), prefix + ": " + f.reason() + "; body: " + body);
+        };
+    }
+
+    private CircuitBreaker breaker(TenantId tenant) {
+        return CircuitBreaker.builder()
+                .name("upstream-" + upstream.label() + "-" + tenant)
+                .volume(settings.breakerVolume())
+                .errorRatio(settings.breakerErrorRatio())
+                .delay(settings.breakerDelay())
+                .successThreshold(1)
+                .enableMetrics(false)
+                .build();
+    }
+
+    private Exchange exchange(UpstreamRequest request, List<String> secrets) {
+        HttpClientRequest http = client.method(Method.create(request.method())).uri(request.uri());
+        request.headers().forEach((name, value) -> http.header(HeaderNames.create(name), value));
+        long start = System.nanoTime();
+        try {
+            HttpClientResponse response;
+            if (request.body().isPresent()) {
+                http.contentType(MediaTypes.APPLICATION_JSON);
+                response = http.submit(request.body().get());
+            } else {
+                response = http.request();
+            }
+            try (response) {
+                int status = response.status().code();
+                Optional<String> requestId = requestId(response);
+                boolean ok = status >= 200 && status < 300;
+                byte[] body = read(response, ok ? settings.maxAnswerBytes() + 1 : MAX_REASON_BODY);
+                metrics.answered(upstream, status, Duration.ofNanos(System.nanoTime() - start));
+                String prefix = upstream.label() + " HTTP " + status + " (request id " + requestId.orElse("none")
+                        + ")";
+                String bodyText = text(body, secrets);
+                if (ok) {
+                    if (body.length > settings.maxAnswerBytes()) {
+                        return Exchange.done(new UpstreamResult.Failed<>(status, prefix + ": the answer is larger than "
+                                + settings.maxAnswerBytes() + " bytes"), false);
+                    }
+                    return new Exchange(new UpstreamAnswer(status, requestId, body), prefix, bodyText, null, false);
+                }
+                String reason = prefix + ": " + bodyText;
+                if (status == 429) {
+                    Duration after = retryAfter(response).orElse(settings.defaultRetryAfter());
+                    return Exchange.done(new UpstreamResult.RetryLater<>(after, reason), false);
+                }
+                if (status >= 500) {
+                    Duration after = retryAfter(response).orElse(Duration.ZERO);
+                    return Exchange.done(new UpstreamResult.RetryLater<>(after, reason), true);
+                }
+                return Exchange.done(new UpstreamResult.Failed<>(status, reason), false);
+            }
+        } catch (RuntimeException | IOException e) {
+            boolean timeout = isTimeout(e);
+            metrics.unanswered(upstream, timeout, Duration.ofNanos(System.nanoTime() - start));
+            String reason = timeout
+                    ? upstream.label() + ": timeout (no connection within " + settings.connectTimeout().toMillis()
+                      + " ms or no answer within " + settings.readTimeout().toMillis() + " ms) for "
+                      + request.method() + " " + request.uri().getPath()
+                    : upstream.label() + ": no answer for " + request.method() + " " + request.uri().getPath() + ": "
+                      + redact(String.valueOf(describe(e)), secrets);
+            LOG.log(System.Logger.Level.DEBUG, "upstream exception", e);
+            return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, reason), true);
+        }
+    }
+
+    private static byte[] read(HttpClientResponse response, int limit) throws IOException {
+        if (!response.entity().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = response.inputStream()) {
+            return in.readNBytes(limit);
+        }
+    }
+
+    private Optional<String> requestId(HttpClientResponse response) {
+        for (String name : upstream.requestIdHeaders()) {
+            Optional<String> v = response.headers().first(HeaderNames.create(name));
+            if (v.isPresent() && !v.get().isBlank()) {
+                return Optional.of(oneLine(v.get().length() > 200 ? v.get().substring(0, 200) : v.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Duration> retryAfter(HttpClientResponse response) {
+        return response.headers().first(HeaderNames.RETRY_AFTER).flatMap(UpstreamCaller::parseRetryAfter);
+    }
+
+    /** A {@code Retry-After} value: seconds (Shopify sends "2.0") or an HTTP date; nothing for anything else. */
+    public static Optional<Duration> parseRetryAfter(String value) {
+        String v = value.strip();
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            double seconds = Double.parseDouble(v);
+            if (!Double.isFinite(seconds) || seconds < 0) {
+                return Optional.empty();
+            }
+            return Optional.of(Duration.ofMillis((long) Math.ceil(Math.min(seconds, 86_400) * 1000)));
+        } catch (NumberFormatException e) {
+            // not seconds: an HTTP date
+        }
+        try {
+            ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration d = Duration.between(java.time.Instant.now(), at.toInstant());
+            return Optional.of(d.isNegative() ? Duration.ZERO : d);
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException
+                    || t instanceof TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The innermost message, without exception class names. */
+    private static String describe(Throwable e) {
+        String message = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? "connection failed" : oneLine(message);
+    }
+
+    /** Everything that must never show in a reason or a log line: the tenant's credentials and auth headers. */
+    private static List<String> secrets(ResolvedTenant tenant, UpstreamRequest request) {
+        List<String> out = new ArrayList<>();
+        out.add(tenant.gorgias().apiKey().reveal());
+        out.add(tenant.shopify().accessToken().reveal());
+        String basic = tenant.gorgias().username() + ":" + tenant.gorgias().apiKey().reveal();
+        out.add(Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
+        request.headers().forEach((name, value) -> {
+            if (name.equalsIgnoreCase("Authorization") || name.toLowerCase().contains("token")) {
+                out.add(value);
+                int space = value.indexOf(' ');
+                if (space > 0) {
+                    out.add(value.substring(space + 1));
+                }
+            }
+        });
+        out.removeIf(s -> s.length() < 4);
+        out.sort((a, b) -> b.length() - a.length());
+        return List.copyOf(out);
+    }
+
+    private static String text(byte[] body, List<String> secrets) {
+        int n = Math.min(body.length, MAX_REASON_BODY);
+        String s = new String(body, 0, n, StandardCharsets.UTF_8);
+        return redact(oneLine(s), secrets) + (body.length > MAX_REASON_BODY ? "..." : "");
+    }
+
+    private static String redact(String s, List<String> secrets) {
+        String out = s;
+        for (String secret : secrets) {
+            out = out.replace(secret, BLANKED);
+        }
+        return out;
+    }
+
+    private static String oneLine(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? ' ' : c));
+        return b.toString();
+    }
+
+    private static Duration roundUp(Duration d) {
+        long millis = d.toMillis() + (d.toNanosPart() % 1_000_000 == 0 ? 0 : 1);
+        return Duration.ofMillis(Math.max(1, millis));
+    }
+
+    /** One exchange: a 2xx answer for the reader, or the result it already is. */
+    private record Exchange(UpstreamAnswer answer, String prefix, String bodyText, UpstreamResult<?> done,
+                            boolean breakerFailure) {
+        static Exchange done(UpstreamResult<?> result, boolean breakerFailure) {
+            return new Exchange(null, null, null, result, breakerFailure);
+        }
+
+        @SuppressWarnings("unchecked")
+        <T> UpstreamResult<T> result() {
+            return (UpstreamResult<T>) done;
+        }
+    }
+
+    /** Carries a failed exchange through the circuit breaker, which counts exceptions. */
+    private static final class BreakerFailure extends RuntimeException {
+        private final transient Exchange exchange;
+
+        BreakerFailure(Exchange exchange) {
+            super(null, null, false, false);
+            this.exchange = exchange;
+        }
+    }
+}

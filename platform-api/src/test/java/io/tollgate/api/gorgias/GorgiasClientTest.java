@@ -1,0 +1,281 @@
+package io.tollgate.api.gorgias;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.MetricsConfig;
+import io.tollgate.api.LogCapture;
+import io.tollgate.api.draft.Draft;
+import io.tollgate.api.upstream.UpstreamMetrics;
+import io.tollgate.api.upstream.UpstreamResult;
+import io.tollgate.api.upstream.UpstreamSettings;
+import io.tollgate.api.upstream.UpstreamTesting;
+import io.tollgate.tenant.ResolvedTenant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.tollgate.api.upstream.UpstreamTesting.gorgiasKey;
+import static io.tollgate.api.upstream.UpstreamTesting.shopifyToken;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Gorgias client against WireMock on a local port: real HTTP, the contract's request shapes. */
+class GorgiasClientTest {
+    private static final Draft DRAFT = new Draft("Hi Bob,\nyour order #1003 shipped.",
+                                                 "<p>Hi Bob,<br>your order #1003 shipped.</p>");
+    private static final String NOTES = "/api/tickets/123/messages";
+
+    private static WireMockServer server;
+    private static URI base;
+
+    private MeterRegistry registry;
+    private UpstreamMetrics metrics;
+    private Map<String, Long> before;
+
+    @BeforeAll
+    static void startServer() {
+        server = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        server.start();
+        base = URI.create("http://localhost:" + server.port());
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.stop();
+    }
+
+    @BeforeEach
+    void reset() {
+        server.resetAll();
+        registry = MeterRegistry.create(MetricsConfig.create());
+        metrics = new UpstreamMetrics(registry);
+        before = UpstreamTesting.counts(registry);
+    }
+
+    private long moved(String status) {
+        return UpstreamTesting.moved(registry, before, "gorgias", status);
+    }
+
+    private GorgiasClient client(UpstreamSettings settings) {
+        return new GorgiasClient(settings, metrics);
+    }
+
+    private static String basic(ResolvedTenant t) {
+        String pair = t.gorgias().username() + ":" + gorgiasKey(t.tenant().slug());
+        return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void postsTheInternalNoteOfTheContractWithBasicAuthAndReturnsTheMessageId() {
+        ResolvedTenant t = UpstreamTesting.tenant("acme", base);
+        server.stubFor(post(urlEqualTo(NOTES))
+                .withBasicAuth(t.gorgias().username(), gorgiasKey("acme"))
+                .withHeader("Content-Type", equalTo("application/json"))
+                .withRequestBody(equalToJson("""
+                        {"channel": "internal-note", "via": "api", "from_agent": true,
+                         "sender": {"email": "agent@acme.example"},
+                         "body_text": "Hi Bob,\\nyour order #1003 shipped.",
+                         "body_html": "<p>Hi Bob,<br>your order #1003 shipped.</p>",
+                         "external_id": "tollgate:evt-1"}"""))
+                .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+                                    .withBody("{\"id\": 98765432101, \"channel\": \"internal-note\"}")));
+
+        UpstreamResult<Long> result = client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:evt-1",
+                                                                                          DRAFT);
+
+        assertThat(result).isEqualTo(new UpstreamResult.Ok<>(98765432101L));
+        server.verify(1, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(moved("201")).isEqualTo(1);
+    }
+
+    @Test
+    void wrongCredentialsAreFailedWithTheUpstreamsBodyAndRequestIdAndNoSecretAnywhere() {
+        ResolvedTenant t = UpstreamTesting.tenant("leaky", base);
+        // an upstream that echoes what it was sent: the reason must still hold no credential
+        server.stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(401)
+                .withHeader("X-Request-Id", "req-401-abc")
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\": \"bad credentials\",\n\"key\": \"" + gorgiasKey("leaky")
+                                  + "\", \"auth\": \"" + basic(t) + "\"}")));
+
+        UpstreamResult<Long> result;
+        String logs;
+        try (LogCapture capture = LogCapture.start()) {
+            result = client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:evt-2", DRAFT);
+            logs = capture.from(UpstreamTesting.CLIENT_LOGGERS);
+        }
+
+        assertThat(result).isInstanceOf(UpstreamResult.Failed.class);
+        UpstreamResult.Failed<Long> failed = (UpstreamResult.Failed<Long>) result;
+        assertThat(failed.status()).isEqualTo(401);
+        assertThat(failed.reason()).contains("gorgias", "401", "req-401-abc", "bad credentials");
+        assertThat(failed.reason()).as("one line, though the body had two").doesNotContain("\n");
+        String secretFree = basic(t).substring("Basic ".length());
+        for (String text : new String[] {failed.reason(), logs}) {
+            assertThat(text).doesNotContain(gorgiasKey("leaky"), secretFree, shopifyToken("leaky"));
+        }
+        assertThat(logs).as("one WARNING line for the failed call, with the tenant's slug")
+                .contains("tenant=leaky", "req-401-abc", "bad credentials");
+        assertThat(logs.lines().filter(l -> l.contains("upstream call failed")).count()).isEqualTo(1);
+        assertThat(moved("401")).isEqualTo(1);
+        assertThat(moved("201")).isZero();
+    }
+
+    @Test
+    void tooManyRequestsHonoursRetryAfterInSeconds() {
+        ResolvedTenant t = UpstreamTesting.tenant("busy", base);
+        server.stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")
+                                                                  .withBody("{\"error\": \"rate limited\"}")));
+
+        UpstreamResult<Long> result = client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:e", DRAFT);
+
+        assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
+        assertThat(((UpstreamResult.RetryLater<Long>) result).after()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(((UpstreamResult.RetryLater<Long>) result).reason()).contains("gorgias HTTP 429", "rate limited");
+        assertThat(moved("429")).isEqualTo(1);
+    }
+
+    @Test
+    void serverErrorsAreRetriedLater() {
+        ResolvedTenant t = UpstreamTesting.tenant("flaky", base);
+        server.stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(500).withBody("oops")));
+
+        UpstreamResult<Long> result = client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:e", DRAFT);
+
+        assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
+        assertThat(((UpstreamResult.RetryLater<Long>) result).reason()).contains("gorgias HTTP 500", "oops");
+        assertThat(moved("500")).isEqualTo(1);
+    }
+
+    @Test
+    void aReadTimeoutIsRetriedLaterAndCountedAsTimeout() {
+        ResolvedTenant t = UpstreamTesting.tenant("slow", base);
+        server.stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 1}").withFixedDelay(3_000)));
+
+        UpstreamResult<Long> result = client(UpstreamTesting.settings(Duration.ofMillis(300), 1000, 1000))
+                .postInternalNote(t, 123, "tollgate:e", DRAFT);
+
+        assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
+        assertThat(((UpstreamResult.RetryLater<Long>) result).reason()).contains("gorgias", "timeout");
+        assertThat(moved("timeout")).isEqualTo(1);
+        assertThat(moved("200")).isZero();
+    }
+
+    @Test
+    void theFortyFirstCallOfATenantIsPacedWithoutReachingGorgiasWhileAnotherTenantPasses() {
+        ResolvedTenant busy = UpstreamTesting.tenant("busy-shop", base);
+        ResolvedTenant calm = UpstreamTesting.tenant("calm-shop", base);
+        server.stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 7}").withStatus(201)));
+        GorgiasClient client = client(UpstreamTesting.settings(Duration.ofSeconds(10), 40, 1000));
+
+        for (int i = 0; i < 40; i++) {
+            assertThat(client.postInternalNote(busy, 123, "tollgate:e" + i, DRAFT))
+                    .as("call %d", i + 1).isEqualTo(new UpstreamResult.Ok<>(7L));
+        }
+        UpstreamResult<Long> paced = client.postInternalNote(busy, 123, "tollgate:e40", DRAFT);
+        UpstreamResult<Long> other = client.postInternalNote(calm, 123, "tollgate:x", DRAFT);
+
+        assertThat(paced).isInstanceOf(UpstreamResult.RetryLater.class);
+        Duration after = ((UpstreamResult.RetryLater<Long>) paced).after();
+        assertThat(after).as("about one token's refill time (an hour / 40)")
+                .isPositive().isLessThanOrEqualTo(Duration.ofSeconds(90));
+        assertThat(other).isEqualTo(new UpstreamResult.Ok<>(7L));
+        server.verify(40, postRequestedFor(urlEqualTo(NOTES))
+                .withBasicAuth(new com.github.tomakehurst.wiremock.client.BasicCredentials(
+                        busy.gorgias().username(), gorgiasKey("busy-shop"))));
+        server.verify(41, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(moved("201")).isEqualTo(41);
+    }
+
+    @Test
+    void theDefaultPacingIsFortyCallsPerTwentySeconds() {
+        assertThat(UpstreamSettings.DEFAULTS.gorgiasCalls()).isEqualTo(40);
+        assertThat(UpstreamSettings.DEFAULTS.gorgiasWindow()).isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void theBreakerOpensAfterRepeatedFailuresAndThenGorgiasSeesNoMoreCallsOfThatTenant() {
+        ResolvedTenant down = UpstreamTesting.tenant("down-shop", base);
+        ResolvedTenant fine = UpstreamTesting.tenant("fine-shop", base);
+        server.stubFor(post(urlEqualTo(NOTES)).withBasicAuth(down.gorgias().username(), gorgiasKey("down-shop"))
+                               .willReturn(aResponse().withStatus(503).withBody("maintenance")));
+        server.stubFor(post(urlEqualTo(NOTES)).withBasicAuth(fine.gorgias().username(), gorgiasKey("fine-shop"))
+                               .willReturn(okJson("{\"id\": 5}").withStatus(201)));
+        GorgiasClient client = client(UpstreamTesting.settings(Duration.ofSeconds(10), 1000, 4));
+
+        for (int i = 0; i < 4; i++) {
+            UpstreamResult<Long> r = client.postInternalNote(down, 123, "tollgate:e", DRAFT);
+            assertThat(r).isInstanceOf(UpstreamResult.RetryLater.class);
+            assertThat(((UpstreamResult.RetryLater<Long>) r).reason()).contains("HTTP 503", "maintenance");
+        }
+        for (int i = 0; i < 3; i++) {
+            UpstreamResult<Long> r = client.postInternalNote(down, 123, "tollgate:e", DRAFT);
+            assertThat(r).isInstanceOf(UpstreamResult.RetryLater.class);
+            assertThat(((UpstreamResult.RetryLater<Long>) r).reason()).contains("circuit breaker open");
+            assertThat(((UpstreamResult.RetryLater<Long>) r).after()).isEqualTo(Duration.ofMinutes(10));
+        }
+        assertThat(client.postInternalNote(fine, 123, "tollgate:f", DRAFT)).isEqualTo(new UpstreamResult.Ok<>(5L));
+
+        server.verify(5, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(moved("503")).isEqualTo(4);
+    }
+
+    @Test
+    void findsTheMessageWithTheExternalIdOnALaterPage() {
+        ResolvedTenant t = UpstreamTesting.tenant("finder", base);
+        server.stubFor(get(urlPathEqualTo(NOTES)).withQueryParam("cursor", absent())
+                               .withBasicAuth(t.gorgias().username(), gorgiasKey("finder"))
+                               .willReturn(okJson("""
+                                       {"data": [{"id": 1, "external_id": null, "channel": "email"},
+                                                 {"id": 2, "external_id": "tollgate:other"}],
+                                        "meta": {"next_cursor": "c2", "prev_cursor": null}}""")));
+        server.stubFor(get(urlPathEqualTo(NOTES)).withQueryParam("cursor", equalTo("c2"))
+                               .withBasicAuth(t.gorgias().username(), gorgiasKey("finder"))
+                               .willReturn(okJson("""
+                                       {"data": [{"id": 3, "channel": "chat"},
+                                                 {"id": 44, "external_id": "tollgate:evt-9", "channel": "internal-note"}],
+                                        "meta": {"next_cursor": "c3"}}""")));
+        GorgiasClient client = client(UpstreamTesting.settings());
+
+        assertThat(client.findMessageByExternalId(t, 123, "tollgate:evt-9"))
+                .isEqualTo(new UpstreamResult.Ok<>(Optional.of(44L)));
+        server.verify(2, getRequestedFor(urlPathEqualTo(NOTES)));
+        assertThat(moved("200")).isEqualTo(2);
+    }
+
+    @Test
+    void anExternalIdOnNoPageIsAbsentAndTooManyPagesIsNotCalledAbsent() {
+        ResolvedTenant t = UpstreamTesting.tenant("finder2", base);
+        server.stubFor(get(urlPathEqualTo(NOTES)).willReturn(okJson("""
+                {"data": [{"id": 1, "external_id": "tollgate:other"}], "meta": {"next_cursor": null}}""")));
+        server.stubFor(get(urlPathEqualTo("/api/tickets/456/messages")).willReturn(okJson("""
+                {"data": [{"id": 1}], "meta": {"next_cursor": "more"}}""")));
+        GorgiasClient client = client(UpstreamTesting.settings());
+
+        assertThat(client.findMessageByExternalId(t, 123, "tollgate:evt-9"))
+                .isEqualTo(new UpstreamResult.Ok<>(Optional.empty()));
+        assertThat(client.findMessageByExternalId(t, 456, "tollgate:evt-9"))
+                .isInstanceOf(UpstreamResult.Failed.class);
+        server.verify(UpstreamTesting.settings().maxMessagePages(),
+                      getRequestedFor(urlPathEqualTo("/api/tickets/456/messages")));
+    }
+}
