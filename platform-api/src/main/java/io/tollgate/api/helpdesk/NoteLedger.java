@@ -102,7 +102,9 @@ public final class NoteLedger {
      * processed. The first reservation inserts the row with external id {@code tollgate:<eventId>}; later ones, under
      * any event, find that row and keep its external id.
      *
-     * @param eventId the webhook event being processed (must exist in {@code webhook_events})
+     * @param eventId the webhook event being processed (must exist in {@code webhook_events}); one event answers one
+     *                message, so its external id is never used for two notes (if it were, the tenant's unique
+     *                external id refuses the write with {@link io.tollgate.tenant.db.DataException.Conflict})
      */
     public Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, UUID eventId) {
         Objects.requireNonNull(tenant, "tenant");
