@@ -9,8 +9,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Deletes events older than the retention (their jobs and notes go with them by cascade), in small batches so no
- * long transaction holds locks the ingress path needs. The dedup window is this retention.
+ * Deletes events older than the retention (their jobs go with them by cascade; the note ledger stays, only forgetting
+ * which event reserved each note), in small batches so no long transaction holds locks the ingress path needs. The
+ * dedup window is this retention.
  */
 public final class RetentionSweeper implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RetentionSweeper.class.getName());

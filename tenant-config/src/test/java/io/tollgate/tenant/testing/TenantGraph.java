@@ -43,9 +43,9 @@ public final class TenantGraph {
         exec(c, "INSERT INTO orders (id, tenant_id, customer_id, shopify_order_id, name, email, upstream_updated_at)"
                      + " VALUES (?, ?, ?, ?, '#1001', 'bob@example.com', now())",
              UUID.randomUUID(), tenantId, customer, 450789469L + base);
-        exec(c, "INSERT INTO notes (id, tenant_id, event_id, ticket_id, gorgias_ticket_id, external_id)"
-                     + " VALUES (?, ?, ?, ?, ?, ?)", UUID.randomUUID(), tenantId, event, ticket, base + 2,
-             "tollgate:" + event);
+        exec(c, "INSERT INTO notes (id, tenant_id, event_id, ticket_id, gorgias_ticket_id, answered_message_id,"
+                     + " external_id) VALUES (?, ?, ?, ?, ?, ?, ?)", UUID.randomUUID(), tenantId, event, ticket,
+             base + 2, base + 3, "tollgate:" + event);
         exec(c, "INSERT INTO draft_budget (tenant_id, day, used) VALUES (?, current_date, 3)", tenantId);
     }
 

@@ -1,0 +1,164 @@
+package io.tollgate.api.helpdesk;
+
+import io.helidon.dbclient.DbRow;
+import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.db.Database;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+import static io.tollgate.tenant.db.Rows.instant;
+import static io.tollgate.tenant.db.Rows.optBigint;
+import static io.tollgate.tenant.db.Rows.optInstant;
+import static io.tollgate.tenant.db.Rows.string;
+import static io.tollgate.tenant.db.Rows.uuid;
+
+/**
+ * The exactly-once ledger of internal notes ({@code notes}), one row per customer message answered: the key is
+ * (tenant, Gorgias ticket id, answered message id), so ticket-created and ticket-message-created for the same message,
+ * a duplicate, a replay, or the same ticket state re-sent under a new webhook id all find the same row. The row
+ * outlives the webhook event that reserved it (event retention only clears {@code event_id}).
+ *
+ * <p>A worker {@link #reserve reserves} before it calls Gorgias (the intent is on record before the upstream call),
+ * then records the outcome with {@link #markPosted} or {@link #markFailed}. Each attempt holds the row under a lease
+ * ({@code lease_until}); while it runs, a reserve for the same message answers {@link Reservation.InFlight} instead
+ * of letting a second worker post. The lease must outlast the worker's upstream call (its timeouts included): an
+ * attempt that is still running when its lease ends may race the next one.
+ *
+ * <p>Every statement is scoped by the tenant id first.
+ */
+public final class NoteLedger {
+    /** How a note's {@code external_id} starts; the rest is the id of the event that first reserved it. */
+    public static final String EXTERNAL_PREFIX = TicketEvent.TOLLGATE_PREFIX;
+
+    private static final String INSERT = """
+            INSERT INTO notes (id, tenant_id, event_id, ticket_id, gorgias_ticket_id, answered_message_id,
+                               external_id, state, lease_until)
+            VALUES (?, ?, ?, (SELECT id FROM tickets WHERE tenant_id = ? AND gorgias_ticket_id = ?::bigint),
+                    ?::bigint, ?::bigint, ?, 'pending', now() + make_interval(secs => ?))
+            ON CONFLICT (tenant_id, gorgias_ticket_id, answered_message_id) DO NOTHING
+            RETURNING id, external_id""";
+
+    private static final String LOCK = """
+            SELECT id, external_id, state, upstream_message_id, lease_until, now() AS now FROM notes
+             WHERE tenant_id = ? AND gorgias_ticket_id = ?::bigint AND answered_message_id = ?::bigint
+               FOR UPDATE""";
+
+    private static final String TAKE_LEASE = """
+            UPDATE notes SET state = 'pending', lease_until = now() + make_interval(secs => ?), updated_at = now()
+             WHERE tenant_id = ? AND id = ?""";
+
+    private final Database db;
+    private final Duration lease;
+
+    /**
+     * @param lease how long one attempt holds a note; longer than the worker's whole upstream call (connect, read
+     *              and look-up timeouts) so no second attempt starts while the first may still post
+     */
+    public NoteLedger(Database db, Duration lease) {
+        this.db = Objects.requireNonNull(db, "db");
+        if (lease == null || lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive");
+        }
+        this.lease = lease;
+    }
+
+    /** What {@link #reserve} found. */
+    public sealed interface Reservation {
+        /**
+         * A new note: its intent is recorded (state pending, under this attempt's lease). Post it with
+         * {@code externalId}, then {@link #markPosted} or {@link #markFailed}.
+         */
+        record Reserved(UUID noteId, String externalId) implements Reservation {
+        }
+
+        /** The note for this message is already posted upstream: post nothing. */
+        record AlreadyPosted(long upstreamMessageId) implements Reservation {
+        }
+
+        /**
+         * An earlier attempt's outcome is uncertain (it died or failed before recording one), and this attempt now
+         * holds the note: look for {@code externalId} on the ticket's messages upstream, and post only if it is not
+         * there. Either way record the outcome with {@link #markPosted} or {@link #markFailed}.
+         */
+        record Pending(UUID noteId, String externalId) implements Reservation {
+        }
+
+        /** Another attempt holds the note until {@code leaseUntil}: post nothing now, try again after that. */
+        record InFlight(UUID noteId, Instant leaseUntil) implements Reservation {
+        }
+    }
+
+    /** The external id of a note first reserved by {@code eventId}. */
+    public static String externalIdFor(UUID eventId) {
+        return EXTERNAL_PREFIX + eventId;
+    }
+
+    /**
+     * Reserves the note answering {@code answeredMessageId} on Gorgias ticket {@code ticketId}, for the event being
+     * processed. The first reservation inserts the row with external id {@code tollgate:<eventId>}; later ones, under
+     * any event, find that row and keep its external id.
+     *
+     * @param eventId the webhook event being processed (must exist in {@code webhook_events}); one event answers one
+     *                message, so its external id is never used for two notes (if it were, the tenant's unique
+     *                external id refuses the write with {@link io.tollgate.tenant.db.DataException.Conflict})
+     */
+    public Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, UUID eventId) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(eventId, "eventId");
+        UUID t = tenant.value();
+        double seconds = lease.toNanos() / 1e9;
+        String externalId = externalIdFor(eventId);
+        return db.inTransaction(tx -> {
+            Optional<DbRow> inserted = tx.get(INSERT, UUID.randomUUID(), t, eventId, t, ticketId, ticketId,
+                                              answeredMessageId, externalId, seconds);
+            if (inserted.isPresent()) {
+                return new Reservation.Reserved(uuid(inserted.get(), "id"), string(inserted.get(), "external_id"));
+            }
+            // The conflicting row is committed (ON CONFLICT waited for its transaction); this new statement sees it.
+            DbRow row = tx.get(LOCK, t, ticketId, answeredMessageId)
+                    .orElseThrow(() -> new IllegalStateException("the note ledger row vanished during reserve"));
+            UUID noteId = uuid(row, "id");
+            String state = string(row, "state");
+            if ("posted".equals(state)) {
+                return new Reservation.AlreadyPosted(optBigint(row, "upstream_message_id").orElse(0L));
+            }
+            Optional<Instant> until = optInstant(row, "lease_until");
+            if (until.isPresent() && until.get().isAfter(instant(row, "now"))) {
+                return new Reservation.InFlight(noteId, until.get());
+            }
+            tx.update(TAKE_LEASE, seconds, t, noteId);
+            return new Reservation.Pending(noteId, string(row, "external_id"));
+        });
+    }
+
+    /**
+     * Records that the note is posted upstream as message {@code upstreamMessageId} (also after finding it by its
+     * external id). Idempotent.
+     *
+     * @return false when the tenant has no such note
+     */
+    public boolean markPosted(TenantId tenant, UUID noteId, long upstreamMessageId) {
+        return db.call(() -> db.client().execute().update("""
+                UPDATE notes SET state = 'posted', upstream_message_id = ?::bigint, posted_at = COALESCE(posted_at, now()),
+                                 lease_until = NULL, error = NULL, updated_at = now()
+                 WHERE tenant_id = ? AND id = ?""", upstreamMessageId, tenant.value(), noteId)) == 1;
+    }
+
+    /**
+     * Records that this attempt failed for {@code reason} (kept as the note's error) and ends its lease. A later
+     * reserve for the same message answers {@link Reservation.Pending}: the outcome upstream is treated as uncertain.
+     * A note already posted stays posted.
+     *
+     * @return false when the tenant has no such note, or it is posted
+     */
+    public boolean markFailed(TenantId tenant, UUID noteId, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        return db.call(() -> db.client().execute().update("""
+                UPDATE notes SET state = 'failed', error = ?, lease_until = NULL, updated_at = now()
+                 WHERE tenant_id = ? AND id = ? AND state <> 'posted'""", reason, tenant.value(), noteId)) == 1;
+    }
+}

@@ -1,0 +1,285 @@
+package io.tollgate.api.helpdesk;
+
+import io.tollgate.api.events.RetentionSweeper;
+import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.crypto.CredentialCipher;
+import io.tollgate.tenant.crypto.MasterKey;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.store.TenantStore;
+import io.tollgate.tenant.testing.TestDatabase;
+import io.tollgate.tenant.testing.TestTenants;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static io.tollgate.api.helpdesk.GorgiasBodies.FIRST;
+import static io.tollgate.api.helpdesk.GorgiasBodies.TICKET;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The exactly-once note ledger on the real PostgreSQL, keyed by the customer message answered. */
+class NoteLedgerTest {
+    private static final Duration LEASE = Duration.ofMinutes(5);
+
+    private static TestDatabase testDb;
+    private static Database db;
+    private static NoteLedger ledger;
+    private static TenantId a;
+    private static TenantId b;
+
+    @BeforeAll
+    static void setUp() {
+        testDb = TestDatabase.migrated();
+        db = testDb.open();
+        TenantStore tenants = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        a = tenants.create(TestTenants.newTenant("ledger-a")).id();
+        b = tenants.create(TestTenants.newTenant("ledger-b")).id();
+        ledger = new NoteLedger(db, LEASE);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        db.close();
+        testDb.close();
+    }
+
+    @BeforeEach
+    void empty() throws SQLException {
+        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
+            s.execute("DELETE FROM notes");
+            s.execute("DELETE FROM webhook_events");
+        }
+    }
+
+    /** A stored Gorgias webhook event (what ingest writes), received {@code ageDays} ago. */
+    private static UUID event(TenantId tenant, String topic, int ageDays) throws SQLException {
+        UUID id = UUID.randomUUID();
+        exec("INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, status,"
+                     + " received_at) VALUES (?, ?, 'gorgias', ?, ?, sha256('{}'::bytea), '{}'::bytea, 'accepted',"
+                     + " now() - make_interval(days => ?))", id, tenant.value(), topic, "key-" + id, ageDays);
+        return id;
+    }
+
+    private static UUID event(TenantId tenant) throws SQLException {
+        return event(tenant, "ticket-created", 0);
+    }
+
+    private static void exec(String sql, Object... params) throws SQLException {
+        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private static List<String> notes(TenantId tenant) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT id, event_id, gorgias_ticket_id, answered_message_id, external_id, state, upstream_message_id,"
+                        + " error FROM notes WHERE tenant_id = ? ORDER BY created_at, id")) {
+            ps.setObject(1, tenant.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(String.join("|", rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                         rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The attempt holding the note died: its lease has run out. */
+    private static void leaseRunsOut(UUID noteId) throws SQLException {
+        exec("UPDATE notes SET lease_until = now() - interval '1 second' WHERE id = ?", noteId);
+    }
+
+    private static Reply.Answer answerOf(byte[] body) {
+        return (Reply.Answer) TicketEvents.parse(body).answerable();
+    }
+
+    @Test
+    void ticketCreatedThenMessageCreatedForTheSameFirstMessageMakeOneNote() throws SQLException {
+        UUID created = event(a, "ticket-created", 0);
+        UUID messageCreated = event(a, "ticket-message-created", 0);
+        Reply.Answer first = answerOf(GorgiasBodies.ticketCreated());
+        Reply.Answer second = answerOf(GorgiasBodies.firstMessageCreated());
+        assertThat(List.of(second.ticketId(), second.messageId())).isEqualTo(List.of(first.ticketId(),
+                                                                                     first.messageId()));
+
+        NoteLedger.Reservation r1 = ledger.reserve(a, first.ticketId(), first.messageId(), created);
+        assertThat(r1).isInstanceOf(NoteLedger.Reservation.Reserved.class);
+        NoteLedger.Reservation.Reserved reserved = (NoteLedger.Reservation.Reserved) r1;
+        assertThat(reserved.externalId()).isEqualTo("tollgate:" + created);
+
+        // while the first attempt is posting, the second event must not post
+        NoteLedger.Reservation r2 = ledger.reserve(a, second.ticketId(), second.messageId(), messageCreated);
+        assertThat(r2).isInstanceOfSatisfying(NoteLedger.Reservation.InFlight.class,
+                                              f -> assertThat(f.noteId()).isEqualTo(reserved.noteId()));
+
+        assertThat(ledger.markPosted(a, reserved.noteId(), 555L)).isTrue();
+        assertThat(ledger.reserve(a, second.ticketId(), second.messageId(), messageCreated))
+                .isEqualTo(new NoteLedger.Reservation.AlreadyPosted(555L));
+        assertThat(notes(a)).containsExactly(String.join("|", reserved.noteId().toString(), created.toString(),
+                                                         String.valueOf(TICKET), String.valueOf(FIRST),
+                                                         "tollgate:" + created, "posted", "555", null));
+    }
+
+    @Test
+    void anUncertainEarlierAttemptIsPendingUnderItsFirstExternalId() throws SQLException {
+        UUID e1 = event(a);
+        UUID e2 = event(a);
+        NoteLedger.Reservation.Reserved reserved =
+                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        leaseRunsOut(reserved.noteId()); // the worker died mid-call: nobody knows if Gorgias got the note
+
+        NoteLedger.Reservation again = ledger.reserve(a, TICKET, FIRST, e2);
+
+        assertThat(again).isEqualTo(new NoteLedger.Reservation.Pending(reserved.noteId(), "tollgate:" + e1));
+        // and this attempt now holds the note: a third one waits
+        assertThat(ledger.reserve(a, TICKET, FIRST, e2)).isInstanceOf(NoteLedger.Reservation.InFlight.class);
+        assertThat(notes(a)).hasSize(1);
+    }
+
+    @Test
+    void aFailedAttemptIsRetriedAsPendingAndAPostedNoteStaysPosted() throws SQLException {
+        UUID e1 = event(a);
+        NoteLedger.Reservation.Reserved reserved =
+                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        assertThat(ledger.markFailed(a, reserved.noteId(), "gorgias answered 503")).isTrue();
+        assertThat(notes(a)).singleElement().asString().endsWith("|failed|null|gorgias answered 503");
+
+        UUID replay = event(a);
+        assertThat(ledger.reserve(a, TICKET, FIRST, replay))
+                .isEqualTo(new NoteLedger.Reservation.Pending(reserved.noteId(), "tollgate:" + e1));
+        assertThat(notes(a)).singleElement().asString().contains("|pending|");
+
+        assertThat(ledger.markPosted(a, reserved.noteId(), 9_007_199_254_740_993L)).isTrue();
+        assertThat(ledger.markFailed(a, reserved.noteId(), "late failure")).as("posted stays posted").isFalse();
+        assertThat(ledger.reserve(a, TICKET, FIRST, replay))
+                .isEqualTo(new NoteLedger.Reservation.AlreadyPosted(9_007_199_254_740_993L));
+    }
+
+    @Test
+    void theSameTicketStateUnderANewWebhookIdMakesNoSecondNote() throws SQLException {
+        UUID original = event(a);
+        NoteLedger.Reservation.Reserved reserved =
+                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, original);
+        ledger.markPosted(a, reserved.noteId(), 901L);
+
+        UUID resent = event(a); // same body, new webhook id: a new event
+        assertThat(ledger.reserve(a, TICKET, FIRST, resent)).isEqualTo(new NoteLedger.Reservation.AlreadyPosted(901L));
+
+        // a new customer message on the same ticket is a new note
+        NoteLedger.Reservation next = ledger.reserve(a, TICKET, FIRST + 2, resent);
+        assertThat(next).isInstanceOfSatisfying(NoteLedger.Reservation.Reserved.class,
+                                                r -> assertThat(r.externalId()).isEqualTo("tollgate:" + resent));
+        assertThat(notes(a)).hasSize(2);
+    }
+
+    @Test
+    void theLedgerOutlivesEventRetention() throws Exception {
+        UUID old = event(a, "ticket-created", 30);
+        NoteLedger.Reservation.Reserved reserved =
+                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, old);
+        ledger.markPosted(a, reserved.noteId(), 902L);
+
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7))) {
+            assertThat(sweeper.sweepOnce()).isEqualTo(1);
+        }
+
+        assertThat(notes(a)).containsExactly(String.join("|", reserved.noteId().toString(), null,
+                                                         String.valueOf(TICKET), String.valueOf(FIRST),
+                                                         "tollgate:" + old, "posted", "902", null));
+        // the same ticket state re-sent after the retention window: still no second note
+        assertThat(ledger.reserve(a, TICKET, FIRST, event(a))).isEqualTo(new NoteLedger.Reservation.AlreadyPosted(902L));
+    }
+
+    @Test
+    void tenantsHaveSeparateLedgers() throws SQLException {
+        NoteLedger.Reservation.Reserved inA =
+                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, event(a));
+        ledger.markPosted(a, inA.noteId(), 903L);
+
+        NoteLedger.Reservation inB = ledger.reserve(b, TICKET, FIRST, event(b));
+
+        assertThat(inB).isInstanceOf(NoteLedger.Reservation.Reserved.class);
+        UUID bNote = ((NoteLedger.Reservation.Reserved) inB).noteId();
+        assertThat(ledger.markPosted(a, bNote, 1L)).as("tenant a cannot touch b's note").isFalse();
+        assertThat(ledger.markFailed(a, bNote, "x")).isFalse();
+        assertThat(notes(b)).singleElement().asString().contains("|pending|null|null");
+        assertThat(notes(a)).singleElement().asString().contains("|posted|903|");
+    }
+
+    @Test
+    void concurrentReservesForTheSameMessageMakeExactlyOneReservation() throws Exception {
+        int threads = 6;
+        int rounds = 25;
+        // tenant a's racers and tenant b's one, each on its own thread (7 connections: the pool holds 8)
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                long message = 1_000 + round;
+                List<UUID> events = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    events.add(event(a));
+                }
+                UUID bEvent = event(b);
+                CyclicBarrier start = new CyclicBarrier(threads + 2); // a's racers, b's one, this thread
+                List<Future<NoteLedger.Reservation>> results = new ArrayList<>();
+                for (UUID e : events) {
+                    results.add(pool.submit(() -> {
+                        start.await(30, TimeUnit.SECONDS);
+                        return ledger.reserve(a, TICKET, message, e);
+                    }));
+                }
+                // the other tenant, same ids, at the same moment
+                Future<NoteLedger.Reservation> other = pool.submit(() -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return ledger.reserve(b, TICKET, message, bEvent);
+                });
+                start.await(30, TimeUnit.SECONDS);
+                List<NoteLedger.Reservation> got = new ArrayList<>();
+                for (Future<NoteLedger.Reservation> f : results) {
+                    got.add(f.get(60, TimeUnit.SECONDS));
+                }
+                assertThat(got).as("round " + round)
+                        .filteredOn(r -> r instanceof NoteLedger.Reservation.Reserved).hasSize(1);
+                assertThat(got).as("round " + round)
+                        .filteredOn(r -> r instanceof NoteLedger.Reservation.InFlight).hasSize(threads - 1);
+                UUID winner = got.stream().filter(r -> r instanceof NoteLedger.Reservation.Reserved)
+                        .map(r -> ((NoteLedger.Reservation.Reserved) r).noteId()).findFirst().orElseThrow();
+                assertThat(got).filteredOn(r -> r instanceof NoteLedger.Reservation.InFlight)
+                        .allSatisfy(r -> assertThat(((NoteLedger.Reservation.InFlight) r).noteId()).isEqualTo(winner));
+                assertThat(other.get(60, TimeUnit.SECONDS)).as("b's own note, unaffected by a's race")
+                        .isInstanceOf(NoteLedger.Reservation.Reserved.class);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Connection c = testDb.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tenant_id, count(*) FROM notes GROUP BY tenant_id")) {
+            int tenants = 0;
+            while (rs.next()) {
+                tenants++;
+                assertThat(rs.getLong(2)).as("one note per message").isEqualTo(rounds);
+            }
+            assertThat(tenants).isEqualTo(2);
+        }
+    }
+}
