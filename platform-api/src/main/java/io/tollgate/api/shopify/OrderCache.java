@@ -51,7 +51,7 @@ public final class OrderCache {
      * Orders whose email is the given one, and orders of the Shopify customer whose current email it is (a customer
      * who changed their email, customers/update). Parameters: tenant, email, tenant, email, limit.
      */
-    private static final String BY_EMAIL = """
+    static final String BY_EMAIL = """
             SELECT data::text AS data FROM (
               SELECT o.shopify_order_id, o.upstream_created_at, o.data FROM orders o
                WHERE o.tenant_id = ? AND lower(o.email) = lower(?)
