@@ -24,7 +24,9 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
     public record GorgiasOut(String domain, String username, String apiKeyHint, String baseUrl) {
     }
 
-    public record ShopifyOut(String shopDomain, String apiVersion, String accessTokenHint, String baseUrl) {
+    /** {@code disabledAt}: when the shop uninstalled the app (null, so left out, while the shop works). */
+    public record ShopifyOut(String shopDomain, String apiVersion, String accessTokenHint, String baseUrl,
+                             Instant disabledAt) {
     }
 
     public record WebhookUrls(String gorgias, String shopify) {
@@ -41,7 +43,8 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
                 new GorgiasOut(t.gorgias().domain(), t.gorgias().username(), mask(t.gorgias().apiKey()),
                                t.gorgias().baseUrl().map(URI::toString).orElse(null)),
                 new ShopifyOut(t.shopify().shopDomain(), t.shopify().apiVersion(), mask(t.shopify().accessToken()),
-                               t.shopify().baseUrl().map(URI::toString).orElse(null)),
+                               t.shopify().baseUrl().map(URI::toString).orElse(null),
+                               t.shopify().disabledAt().orElse(null)),
                 new WebhookUrls(base + "/gorgias", base + "/shopify"),
                 t.tenant().createdAt(), t.tenant().updatedAt(),
                 revealOnce == null ? null : revealOnce.reveal());

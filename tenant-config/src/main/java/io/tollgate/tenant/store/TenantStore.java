@@ -45,7 +45,7 @@ public final class TenantStore {
             ,
                    g.domain AS g_domain, g.username AS g_username, g.api_key_enc AS g_api_key, g.base_url AS g_base_url,
                    s.shop_domain AS s_shop_domain, s.access_token_enc AS s_access_token,
-                   s.api_version AS s_api_version, s.base_url AS s_base_url
+                   s.api_version AS s_api_version, s.base_url AS s_base_url, s.disabled_at AS s_disabled_at
             FROM tenants t
             JOIN gorgias_credentials g ON g.tenant_id = t.id
             JOIN shopify_credentials s ON s.tenant_id = t.id
@@ -183,6 +183,19 @@ public final class TenantStore {
         });
     }
 
+    /**
+     * Marks the tenant's Shopify credentials disabled (the shop uninstalled the app): {@link ShopifyCredentials#enabled}
+     * turns false and stays so until {@link #update} is given a different access token. Disabling again keeps the
+     * first time. The change trigger on shopify_credentials makes every instance's tenant cache drop the entry.
+     *
+     * @return false when the tenant does not exist
+     */
+    public boolean disableShopify(TenantId id) {
+        return db.call(() -> db.client().execute().update(
+                "UPDATE shopify_credentials SET disabled_at = COALESCE(disabled_at, now()), updated_at = now()"
+                        + " WHERE tenant_id = ?", id.value())) == 1;
+    }
+
     /** Deletes the tenant; {@code ON DELETE CASCADE} removes every row it owns. */
     public boolean delete(TenantId id) {
         return db.call(() -> db.client().execute().delete("DELETE FROM tenants WHERE id = ?", id.value())) == 1;
@@ -209,9 +222,16 @@ public final class TenantStore {
                               + " base_url) VALUES (?, ?, ?, ?, ?)",
                       id.value(), s.shopDomain(), token, s.apiVersion(), baseUrl);
         } else {
+            // A new access token (the shop installed the app again) ends a disable; the same token keeps it.
+            boolean newToken = tx.get("SELECT access_token_enc FROM shopify_credentials WHERE tenant_id = ?"
+                                              + " FOR UPDATE", id.value())
+                    .map(r -> !cipher.decrypt(bytes(r, "access_token_enc"), context(id, "shopify.access_token"))
+                            .equals(s.accessToken()))
+                    .orElse(true);
             tx.update("UPDATE shopify_credentials SET shop_domain = ?, access_token_enc = ?, api_version = ?,"
-                              + " base_url = ?, updated_at = now() WHERE tenant_id = ?",
-                      s.shopDomain(), token, s.apiVersion(), baseUrl, id.value());
+                              + " base_url = ?, disabled_at = CASE WHEN ? THEN NULL ELSE disabled_at END,"
+                              + " updated_at = now() WHERE tenant_id = ?",
+                      s.shopDomain(), token, s.apiVersion(), baseUrl, newToken, id.value());
         }
     }
 
@@ -253,7 +273,8 @@ public final class TenantStore {
                 string(row, "s_shop_domain"),
                 cipher.decrypt(bytes(row, "s_access_token"), context(id, "shopify.access_token")),
                 string(row, "s_api_version"),
-                optString(row, "s_base_url").map(URI::create));
+                optString(row, "s_base_url").map(URI::create),
+                optInstant(row, "s_disabled_at"));
         return new ResolvedTenant(tenant, gorgias, shopify, secrets);
     }
 

@@ -125,6 +125,30 @@ class TenantStoreTest {
     }
 
     @Test
+    void disablingShopifyIsPerTenantAndEndsWithANewAccessToken() {
+        ResolvedTenant t = store.create(TestTenants.newTenant("uninstalled-shop"));
+        ResolvedTenant other = store.create(TestTenants.newTenant("installed-shop"));
+        assertThat(t.shopify().disabledAt()).isEmpty();
+
+        assertThat(store.disableShopify(t.id())).isTrue();
+        Instant disabledAt = store.find(t.id()).orElseThrow().shopify().disabledAt().orElseThrow();
+        assertThat(store.find(other.id()).orElseThrow().shopify().enabled()).isTrue();
+        assertThat(store.disableShopify(t.id())).as("again").isTrue();
+        assertThat(store.find(t.id()).orElseThrow().shopify().disabledAt()).contains(disabledAt);
+        assertThat(store.disableShopify(io.tollgate.tenant.TenantId.random())).as("no such tenant").isFalse();
+
+        ResolvedTenant current = store.find(t.id()).orElseThrow();
+        store.update(t.id(), "Renamed", current.tenant().limits(), current.gorgias(), current.shopify());
+        assertThat(store.find(t.id()).orElseThrow().shopify().disabledAt()).as("same token").contains(disabledAt);
+
+        var s = current.shopify();
+        store.update(t.id(), "Renamed", current.tenant().limits(), current.gorgias(),
+                     new io.tollgate.tenant.ShopifyCredentials(s.shopDomain(), Secret.of("shpat_new_token_0123"),
+                                                               s.apiVersion(), s.baseUrl()));
+        assertThat(store.find(t.id()).orElseThrow().shopify().disabledAt()).as("new token").isEmpty();
+    }
+
+    @Test
     void takenSlugIsAConflict() {
         store.create(TestTenants.newTenant("taken-slug"));
         assertThatThrownBy(() -> store.create(TestTenants.newTenant("taken-slug")))
