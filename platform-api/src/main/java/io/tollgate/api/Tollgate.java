@@ -1,7 +1,6 @@
 package io.tollgate.api;
 
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.context.ContextFeature;
 import io.helidon.webserver.http.HttpRouting;
@@ -22,6 +21,7 @@ import io.tollgate.api.ingest.DatabaseLoad;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.ingest.RateLimiter;
 import io.tollgate.api.observe.IngressMetrics;
+import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.worker.JobQueue;
 import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.http.ErrorHandling;
@@ -58,17 +58,15 @@ public final class Tollgate implements AutoCloseable {
 
     private final RouteTable routes;
     private final List<AutoCloseable> resources;
-    private final IngressMetrics ingressMetrics;
 
     private Tollgate(Database db, Database adminDb, TenantChangeListener listener, WebServer server,
-                     RouteTable routes, List<AutoCloseable> resources, IngressMetrics ingressMetrics) {
+                     RouteTable routes, List<AutoCloseable> resources) {
         this.db = db;
         this.adminDb = adminDb;
         this.listener = listener;
         this.server = server;
         this.routes = routes;
         this.resources = resources;
-        this.ingressMetrics = ingressMetrics;
     }
 
     /** Starts the gateway on a complete configuration (database URL and keys present). */
@@ -96,7 +94,7 @@ public final class Tollgate implements AutoCloseable {
                     config.ingress().queueMax(),
                     DatabaseLoad.statementsFor(config.database().poolSize(), config.ingress().writers()));
 
-            MeterRegistry meters = MeterRegistry.create(MetricsConfig.create());
+            MeterRegistry meters = ProcessMeters.registry();
             PoolMetrics.register(meters, db);
             PoolMetrics.registerAdmin(meters, adminDb);
             IngressMetrics ingressMetrics = new IngressMetrics(
@@ -144,7 +142,7 @@ public final class Tollgate implements AutoCloseable {
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, adminDb, listener, server, routes, resources, ingressMetrics);
+            return new Tollgate(db, adminDb, listener, server, routes, resources);
         } catch (RuntimeException e) {
             adminDb.close();
             db.close();
@@ -212,8 +210,6 @@ public final class Tollgate implements AutoCloseable {
     @Override
     public void close() {
         LOG.log(Level.INFO, "Tollgate stopping");
-        // before the server removes its own meters at stop: see IngressMetrics
-        ingressMetrics.stopCreating();
         server.stop();
         for (AutoCloseable r : resources) {
             try {

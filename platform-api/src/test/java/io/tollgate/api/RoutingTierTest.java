@@ -3,8 +3,6 @@ package io.tollgate.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
 import io.helidon.webclient.http1.Http1ClientResponse;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.testing.junit5.DirectClient;
@@ -12,6 +10,7 @@ import io.helidon.webserver.testing.junit5.RoutingTest;
 import io.helidon.webserver.testing.junit5.SetUpRoute;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.observe.IngressMetrics;
+import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.http.RouteTable;
@@ -53,7 +52,7 @@ class RoutingTierTest {
         CredentialCipher cipher = new CredentialCipher(config.keys().masterKey().orElseThrow(), java.util.List.of());
         TenantResolver resolver = new TenantResolver(new TenantStore(db, cipher), Duration.ofMinutes(1), 100);
         services = Tollgate.services(config, db, db, resolver, cipher, new DatabaseLoad(16, 4),
-                                     new IngressMetrics(MeterRegistry.create(MetricsConfig.create()),
+                                     new IngressMetrics(ProcessMeters.registry(),
                                                         new TenantLabels.All(100)),
                                      new RouteTable());
         Tollgate.routing(routing, services);

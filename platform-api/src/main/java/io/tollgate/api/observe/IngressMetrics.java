@@ -11,18 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * {@code tollgate_webhooks_total{tenant,provider,outcome}} and {@code tollgate_webhook_ack_seconds{provider}}
  * (a histogram). Meters are looked up once and kept, so the hot path only increments.
- *
- * <p>No meter is created once {@link #stopCreating()} was called. Helidon's metrics provider takes its own lock and
- * Micrometer's in opposite orders when a meter is created and when the web server removes its request meters at
- * stop, so a delivery that creates its first counter while the server stops can deadlock the stop for good. The
- * composition root calls {@code stopCreating()} before stopping the server; a label combination first seen during
- * shutdown is then not counted.
+ * The registry must be the process's one ({@link ProcessMeters}).
  */
 public final class IngressMetrics {
     /** Every outcome of a delivery (CONTRACT §4). */
@@ -45,9 +38,6 @@ public final class IngressMetrics {
     private final TenantLabels labels;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<Provider, Timer> timers = new ConcurrentHashMap<>();
-    /** Creating a meter holds the read side; {@link #stopCreating()} takes the write side once. */
-    private final ReadWriteLock creating = new ReentrantReadWriteLock();
-    private boolean stopped;
 
     public IngressMetrics(MeterRegistry registry, TenantLabels labels) {
         this.registry = registry;
@@ -67,41 +57,13 @@ public final class IngressMetrics {
     /** @param slug a resolved tenant's slug, or {@link TenantLabels#OTHER} */
     public void record(String slug, Provider provider, Outcome outcome, long startNanos) {
         String tenant = TenantLabels.OTHER.equals(slug) ? slug : labels.label(slug);
-        String key = tenant + '\u0000' + provider.wire() + '\u0000' + outcome.label();
-        Counter counter = counters.get(key);
-        if (counter == null) {
-            counter = create(key, tenant, provider, outcome);
-        }
-        if (counter != null) {
-            counter.increment();
-        }
+        counters.computeIfAbsent(tenant + '\u0000' + provider.wire() + '\u0000' + outcome.label(), k ->
+                registry.getOrCreate(Counter.builder("tollgate.webhooks")
+                                             .description("Webhook deliveries by tenant, provider and outcome")
+                                             .tags(List.of(Tag.create("tenant", tenant),
+                                                           Tag.create("provider", provider.wire()),
+                                                           Tag.create("outcome", outcome.label())))))
+                .increment();
         timers.get(provider).record(Duration.ofNanos(System.nanoTime() - startNanos));
-    }
-
-    /** From now on no meter is created (see the class comment); existing ones keep counting. */
-    public void stopCreating() {
-        creating.writeLock().lock();
-        try {
-            stopped = true;
-        } finally {
-            creating.writeLock().unlock();
-        }
-    }
-
-    private Counter create(String key, String tenant, Provider provider, Outcome outcome) {
-        creating.readLock().lock();
-        try {
-            if (stopped) {
-                return null;
-            }
-            return counters.computeIfAbsent(key, k -> registry.getOrCreate(
-                    Counter.builder("tollgate.webhooks")
-                            .description("Webhook deliveries by tenant, provider and outcome")
-                            .tags(List.of(Tag.create("tenant", tenant),
-                                          Tag.create("provider", provider.wire()),
-                                          Tag.create("outcome", outcome.label())))));
-        } finally {
-            creating.readLock().unlock();
-        }
     }
 }
