@@ -1,13 +1,14 @@
 package io.tollgate.api.helpdesk;
 
 import io.tollgate.tenant.TenantId;
-import io.tollgate.tenant.crypto.CredentialCipher;
-import io.tollgate.tenant.crypto.MasterKey;
+
+
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
-import io.tollgate.tenant.store.TenantStore;
+
 import io.tollgate.tenant.testing.TestDatabase;
-import io.tollgate.tenant.testing.TestTenants;
+import io.tollgate.tenant.testing.TwoTenants;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Upserting customers, tickets and messages on the real PostgreSQL: idempotent, atomic, tenant-scoped. */
 class HelpdeskStoreTest {
+    private static TwoTenants fixture;
     private static TestDatabase testDb;
     private static Database db;
     private static HelpdeskStore store;
@@ -40,18 +42,17 @@ class HelpdeskStoreTest {
 
     @BeforeAll
     static void setUp() {
-        testDb = TestDatabase.migrated();
-        db = testDb.open();
-        TenantStore tenants = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
-        a = tenants.create(TestTenants.newTenant("helpdesk-a")).id();
-        b = tenants.create(TestTenants.newTenant("helpdesk-b")).id();
+        fixture = TwoTenants.create("helpdesk");
+        testDb = fixture.testDb();
+        db = fixture.db();
+        a = fixture.a();
+        b = fixture.b();
         store = new HelpdeskStore(db);
     }
 
     @AfterAll
     static void tearDown() {
-        db.close();
-        testDb.close();
+        fixture.close();
     }
 
     @BeforeEach

@@ -2,12 +2,13 @@ package io.tollgate.api.helpdesk;
 
 import io.tollgate.api.events.RetentionSweeper;
 import io.tollgate.tenant.TenantId;
-import io.tollgate.tenant.crypto.CredentialCipher;
-import io.tollgate.tenant.crypto.MasterKey;
+
+
 import io.tollgate.tenant.db.Database;
-import io.tollgate.tenant.store.TenantStore;
+
 import io.tollgate.tenant.testing.TestDatabase;
-import io.tollgate.tenant.testing.TestTenants;
+import io.tollgate.tenant.testing.TwoTenants;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NoteLedgerTest {
     private static final Duration LEASE = Duration.ofMinutes(5);
 
+    private static TwoTenants fixture;
     private static TestDatabase testDb;
     private static Database db;
     private static NoteLedger ledger;
@@ -44,18 +46,17 @@ class NoteLedgerTest {
 
     @BeforeAll
     static void setUp() {
-        testDb = TestDatabase.migrated();
-        db = testDb.open();
-        TenantStore tenants = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
-        a = tenants.create(TestTenants.newTenant("ledger-a")).id();
-        b = tenants.create(TestTenants.newTenant("ledger-b")).id();
+        fixture = TwoTenants.create("ledger");
+        testDb = fixture.testDb();
+        db = fixture.db();
+        a = fixture.a();
+        b = fixture.b();
         ledger = new NoteLedger(db, LEASE);
     }
 
     @AfterAll
     static void tearDown() {
-        db.close();
-        testDb.close();
+        fixture.close();
     }
 
     @BeforeEach

@@ -5,13 +5,14 @@ import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.RestOrders;
 import io.tollgate.api.orders.ShopifySamples;
 import io.tollgate.tenant.TenantId;
-import io.tollgate.tenant.crypto.CredentialCipher;
-import io.tollgate.tenant.crypto.MasterKey;
+
+
 import io.tollgate.tenant.db.Database;
-import io.tollgate.tenant.store.TenantStore;
+
 import io.tollgate.tenant.testing.Fixtures;
 import io.tollgate.tenant.testing.TestDatabase;
-import io.tollgate.tenant.testing.TestTenants;
+import io.tollgate.tenant.testing.TwoTenants;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The order cache on the real PostgreSQL, always with two tenants: fence, lookup by email, exact ids. */
 class OrderCacheTest {
+    private static TwoTenants fixture;
     private static TestDatabase testDb;
     private static Database db;
     private static OrderCache cache;
@@ -43,18 +45,17 @@ class OrderCacheTest {
 
     @BeforeAll
     static void setUp() {
-        testDb = TestDatabase.migrated();
-        db = testDb.open();
-        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
-        a = store.create(TestTenants.newTenant("cache-a")).id();
-        b = store.create(TestTenants.newTenant("cache-b")).id();
+        fixture = TwoTenants.create("cache");
+        testDb = fixture.testDb();
+        db = fixture.db();
+        a = fixture.a();
+        b = fixture.b();
         cache = new OrderCache(db);
     }
 
     @AfterAll
     static void tearDown() {
-        db.close();
-        testDb.close();
+        fixture.close();
     }
 
     @BeforeEach

@@ -1,12 +1,13 @@
 package io.tollgate.api.worker;
 
 import io.tollgate.tenant.TenantId;
-import io.tollgate.tenant.crypto.CredentialCipher;
-import io.tollgate.tenant.crypto.MasterKey;
+
+
 import io.tollgate.tenant.db.Database;
-import io.tollgate.tenant.store.TenantStore;
+
 import io.tollgate.tenant.testing.TestDatabase;
-import io.tollgate.tenant.testing.TestTenants;
+import io.tollgate.tenant.testing.TwoTenants;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class JobQueueTest {
     private static final Duration LEASE = Duration.ofMinutes(5);
 
+    private static TwoTenants fixture;
     private static TestDatabase testDb;
     private static Database db;
     private static JobQueue queue;
@@ -45,18 +47,17 @@ class JobQueueTest {
 
     @BeforeAll
     static void setUp() {
-        testDb = TestDatabase.migrated();
-        db = testDb.open();
-        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
-        a = store.create(TestTenants.newTenant("queue-a")).id();
-        b = store.create(TestTenants.newTenant("queue-b")).id();
+        fixture = TwoTenants.create("queue");
+        testDb = fixture.testDb();
+        db = fixture.db();
+        a = fixture.a();
+        b = fixture.b();
         queue = new JobQueue(db);
     }
 
     @AfterAll
     static void tearDown() {
-        db.close();
-        testDb.close();
+        fixture.close();
     }
 
     @BeforeEach
