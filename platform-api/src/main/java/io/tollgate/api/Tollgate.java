@@ -23,6 +23,23 @@ import io.tollgate.api.ingest.RateLimiter;
 import io.tollgate.api.observe.IngressMetrics;
 import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.worker.JobQueue;
+import io.tollgate.api.worker.JobRunner;
+import io.tollgate.api.worker.Worker;
+import io.tollgate.api.worker.WorkerSettings;
+import io.tollgate.api.draft.DraftBudget;
+import io.tollgate.api.draft.Drafting;
+import io.tollgate.api.draft.TemplateDraftWriter;
+import io.tollgate.api.gorgias.GorgiasClient;
+import io.tollgate.api.helpdesk.HelpdeskStore;
+import io.tollgate.api.helpdesk.NoteLedger;
+import io.tollgate.api.helpdesk.TicketResponder;
+import io.tollgate.api.observe.WorkerMetrics;
+import io.tollgate.api.orders.OrderMatcher;
+import io.tollgate.api.shopify.OrderCache;
+import io.tollgate.api.shopify.ShopifyClient;
+import io.tollgate.api.shopify.ShopifyEventHandler;
+import io.tollgate.api.upstream.UpstreamMetrics;
+import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
@@ -41,7 +58,9 @@ import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.store.TenantStore;
 
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -103,8 +122,18 @@ public final class Tollgate implements AutoCloseable {
             RetentionSweeper sweeper = new RetentionSweeper(db, config.ingress().retention())
                     .start(config.ingress().sweepEvery());
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes);
-            // closed in this order at shutdown
-            List<AutoCloseable> resources = List.of(sweeper, services.ingest());
+            List<AutoCloseable> resources = new ArrayList<>();
+            if (config.worker().settings().enabled()) {
+                // the worker's own pool: a busy worker never takes ingress's connections
+                Database workerDb = Database.open(config.database().workerSettings(
+                        config.worker().settings().concurrency()), "tollgate-worker");
+                PoolMetrics.registerWorker(meters, workerDb);
+                resources.add(worker(config, workerDb, resolver, cipher, meters));
+                resources.add(workerDb);
+            }
+            // closed in this order at shutdown (the worker first: it gives back what it cannot finish)
+            resources.add(sweeper);
+            resources.add(services.ingest());
 
             WebServer server = WebServer.builder()
                     .host(config.server().host())
@@ -142,12 +171,34 @@ public final class Tollgate implements AutoCloseable {
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, adminDb, listener, server, routes, resources);
+            return new Tollgate(db, adminDb, listener, server, routes, List.copyOf(resources));
         } catch (RuntimeException e) {
             adminDb.close();
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * The merchant's job: the worker and everything it calls (upstream clients, order cache, note ledger, drafting),
+     * over its own pool.
+     */
+    static Worker worker(AppConfig config, Database db, TenantResolver resolver, CredentialCipher cipher,
+                         MeterRegistry meters) {
+        UpstreamSettings upstream = config.upstreams().settings();
+        UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
+        OrderCache orders = new OrderCache(db);
+        TicketResponder tickets = new TicketResponder(
+                new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders,
+                new ShopifyClient(upstream, upstreamMetrics), new GorgiasClient(upstream, upstreamMetrics),
+                new OrderMatcher(), new Drafting(config.worker().llm(), new DraftBudget(db), new TemplateDraftWriter()));
+        ShopifyEventHandler shopify = new ShopifyEventHandler(orders, new TenantStore(db, cipher));
+        WorkerSettings settings = config.worker().settings();
+        WorkerMetrics metrics = new WorkerMetrics(
+                meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
+        JobRunner runner = new JobRunner(db, resolver, tickets, shopify, settings.schedule(), metrics,
+                                         Clock.systemUTC());
+        return Worker.start(new JobQueue(db), runner, settings, metrics);
     }
 
     /**

@@ -33,6 +33,8 @@ public final class TestServers {
         env.put("TOLLGATE_MASTER_KEY", MasterKey.generateBase64());
         env.put("TOLLGATE_ADMIN_TOKEN", ADMIN_TOKEN);
         env.put("TOLLGATE_SHUTDOWN_GRACE_SECONDS", "2");
+        // ingress and admin tests look at stored events as ingress left them; worker tests turn it on
+        env.put("TOLLGATE_WORKER_ENABLED", "false");
         return env;
     }
 

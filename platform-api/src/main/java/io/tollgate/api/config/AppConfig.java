@@ -23,7 +23,7 @@ import java.util.Properties;
  * (and the README's table and {@code .env.example}).
  */
 public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstreams upstreams, Cors cors,
-                        Tenants tenants, Ingress ingress, Metrics metrics, Path dataDir) {
+                        Tenants tenants, Ingress ingress, Metrics metrics, Worker worker, Path dataDir) {
 
     /**
      * @param shutdownGrace how long in-flight requests may take to finish on SIGTERM
@@ -56,6 +56,11 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
         public DatabaseSettings adminSettings() {
             return new DatabaseSettings(settings().jdbcUrl(), user, password, adminPoolSize, connectTimeout);
+        }
+
+        /** The worker's own pool: one connection per concurrent job and one for claiming, apart from ingress's. */
+        public DatabaseSettings workerSettings(int concurrency) {
+            return new DatabaseSettings(settings().jdbcUrl(), user, password, concurrency + 1, connectTimeout);
         }
 
         /** @param url already validated ({@link AppConfig#load} reads it first) */
@@ -110,10 +115,75 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         }
     }
 
-    /** @param allowOverride whether a tenant's {@code base_url} overrides are accepted (staging and tests) */
-    public record Upstreams(boolean allowOverride) {
+    /**
+     * @param allowOverride  whether a tenant's {@code base_url} overrides are accepted (staging and tests)
+     * @param connectTimeout longest wait for a connection to Gorgias or Shopify
+     * @param readTimeout    longest wait for the next bytes of their answer
+     */
+    public record Upstreams(boolean allowOverride, Duration connectTimeout, Duration readTimeout) {
         static Upstreams from(Settings s) {
-            return new Upstreams(s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE"));
+            return new Upstreams(s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE"),
+                                 Duration.ofMillis(s.integer("TOLLGATE_UPSTREAM_CONNECT_TIMEOUT_MS", 100, 60_000)),
+                                 Duration.ofMillis(s.integer("TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", 100, 300_000)));
+        }
+
+        public io.tollgate.api.upstream.UpstreamSettings settings() {
+            io.tollgate.api.upstream.UpstreamSettings d = io.tollgate.api.upstream.UpstreamSettings.DEFAULTS;
+            return new io.tollgate.api.upstream.UpstreamSettings(
+                    connectTimeout, readTimeout, d.gorgiasCalls(), d.gorgiasWindow(), d.breakerVolume(),
+                    d.breakerErrorRatio(), d.breakerDelay(), d.defaultRetryAfter(), d.maxMessagePages(),
+                    d.maxAnswerBytes(), allowOverride);
+        }
+    }
+
+    /**
+     * The worker (see {@link io.tollgate.api.worker.WorkerSettings} for what each value does).
+     *
+     * @param noteLease how long one attempt holds a ticket message's note in the ledger: longer than the time from
+     *                  reserving the note to Gorgias' answer (order look-up, drafting and the post, with their
+     *                  timeouts), so no second attempt posts while the first may still be posting
+     */
+    public record Worker(io.tollgate.api.worker.WorkerSettings settings, Duration noteLease,
+                         io.tollgate.api.draft.LlmSettings llm) {
+        static Worker from(Settings s, Duration stopGrace) {
+            io.tollgate.api.worker.RetrySchedule d = io.tollgate.api.worker.RetrySchedule.DEFAULT;
+            Duration base = Duration.ofMillis(s.integer("TOLLGATE_WORKER_RETRY_BASE_MS", 1, 3_600_000));
+            Duration max = Duration.ofSeconds(s.integer("TOLLGATE_WORKER_RETRY_MAX_SECONDS", 1, 86_400));
+            if (max.compareTo(base) < 0) {
+                throw new ConfigException("TOLLGATE_WORKER_RETRY_MAX_SECONDS",
+                                          "must be at least TOLLGATE_WORKER_RETRY_BASE_MS");
+            }
+            int concurrency = s.integer("TOLLGATE_WORKER_CONCURRENCY", 1, 1024);
+            return new Worker(new io.tollgate.api.worker.WorkerSettings(
+                    s.bool("TOLLGATE_WORKER_ENABLED"), concurrency,
+                    s.integer("TOLLGATE_WORKER_TENANT_CAP", 1, 1024),
+                    Duration.ofSeconds(s.integer("TOLLGATE_WORKER_LEASE_SECONDS", 1, 86_400)),
+                    Duration.ofMillis(s.integer("TOLLGATE_WORKER_POLL_MS", 10, 60_000)),
+                    Duration.ofMillis(s.integer("TOLLGATE_WORKER_REAP_MS", 10, 600_000)),
+                    stopGrace,
+                    new io.tollgate.api.worker.RetrySchedule(base, d.factor(), max, d.jitter(), d.maxRetryAfter(),
+                                                             d.maxAttempts())),
+                              Duration.ofSeconds(s.integer("TOLLGATE_WORKER_NOTE_LEASE_SECONDS", 1, 86_400)),
+                              llm(s));
+        }
+
+        private static io.tollgate.api.draft.LlmSettings llm(Settings s) {
+            Optional<URI> url = s.optional("TOLLGATE_LLM_URL").map(v -> {
+                try {
+                    return URI.create(v);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("TOLLGATE_LLM_URL", "must be an absolute http or https URL");
+                }
+            });
+            try {
+                return new io.tollgate.api.draft.LlmSettings(
+                        url, s.string("TOLLGATE_LLM_MODEL"), s.optional("TOLLGATE_LLM_API_KEY").map(Secret::of),
+                        Duration.ofMillis(s.integer("TOLLGATE_LLM_TIMEOUT_MS", 100, 300_000)),
+                        s.integer("TOLLGATE_LLM_MAX_CHARS", 200, 100_000),
+                        s.integer("TOLLGATE_LLM_DAILY_BUDGET", 0, 10_000_000));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("TOLLGATE_LLM_URL", e.getMessage());
+            }
         }
     }
 
@@ -170,8 +240,10 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         // read first: whether the keys are required depends on it
         Optional<String> dbUrl = s.optional("DATABASE_URL").map(AppConfig::validJdbcUrl);
         Keys keys = Keys.from(s, dbUrl.isPresent());
-        return new AppConfig(Server.from(s), DatabaseConfig.from(s, dbUrl), keys, Upstreams.from(s), Cors.from(s),
-                             Tenants.from(s), Ingress.from(s), Metrics.from(s), Path.of(s.string("TOLLGATE_DATA_DIR")));
+        Server server = Server.from(s);
+        return new AppConfig(server, DatabaseConfig.from(s, dbUrl), keys, Upstreams.from(s), Cors.from(s),
+                             Tenants.from(s), Ingress.from(s), Metrics.from(s), Worker.from(s, server.shutdownGrace()),
+                             Path.of(s.string("TOLLGATE_DATA_DIR")));
     }
 
     private static RateMode rateMode(String v) {
@@ -197,7 +269,7 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
     /** The same configuration with other database settings and keys. */
     public AppConfig with(DatabaseConfig database, Keys keys) {
-        return new AppConfig(server, database, keys, upstreams, cors, tenants, ingress, metrics, dataDir);
+        return new AppConfig(server, database, keys, upstreams, cors, tenants, ingress, metrics, worker, dataDir);
     }
 
     private static String validJdbcUrl(String url) {

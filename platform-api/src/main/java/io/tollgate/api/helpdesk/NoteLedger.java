@@ -161,4 +161,27 @@ public final class NoteLedger {
                 UPDATE notes SET state = 'failed', error = ?, lease_until = NULL, updated_at = now()
                  WHERE tenant_id = ? AND id = ? AND state <> 'posted'""", reason, tenant.value(), noteId)) == 1;
     }
+
+    /**
+     * Records the draft about to be posted ({@code source}: {@code template} or {@code model}), so the ledger holds
+     * the note's content before the upstream call.
+     */
+    public boolean recordDraft(TenantId tenant, UUID noteId, String source, String text, String html) {
+        return db.call(() -> db.client().execute().update("""
+                UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?, updated_at = now()
+                 WHERE tenant_id = ? AND id = ? AND state <> 'posted'""", source, text, html, tenant.value(),
+                                                          noteId)) == 1;
+    }
+
+    /**
+     * Withdraws a reservation this attempt made ({@link Reservation.Reserved}) before anything was sent upstream
+     * (e.g. the order look-up must be retried first): the row goes, so the next attempt reserves afresh instead of
+     * treating the outcome as uncertain. Never call it once a post was attempted.
+     *
+     * @return false when the row is not there or is posted
+     */
+    public boolean withdraw(TenantId tenant, UUID noteId) {
+        return db.call(() -> db.client().execute().delete(
+                "DELETE FROM notes WHERE tenant_id = ? AND id = ? AND state <> 'posted'", tenant.value(), noteId)) == 1;
+    }
 }

@@ -26,6 +26,11 @@ public final class PoolMetrics {
         register(registry, db, "tollgate.db.admin.pool.connections");
     }
 
+    /** The worker's own pool, as {@code tollgate_db_worker_pool_connections{state}}. */
+    public static void registerWorker(MeterRegistry registry, Database db) {
+        register(registry, db, "tollgate.db.worker.pool.connections");
+    }
+
     private static void register(MeterRegistry registry, Database db, String name) {
         gauge(registry, db, name, "active", HikariPoolMXBean::getActiveConnections);
         gauge(registry, db, name, "idle", HikariPoolMXBean::getIdleConnections);

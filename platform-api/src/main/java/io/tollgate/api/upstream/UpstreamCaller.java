@@ -89,7 +89,7 @@ public final class UpstreamCaller {
                         + " upstream=" + upstream.label() + " wait=" + after);
                 return new UpstreamResult.RetryLater<>(after, upstream.label() + ": tenant's pacing budget of "
                         + settings.gorgiasCalls() + " calls per " + settings.gorgiasWindow().toSeconds()
-                        + " s is spent");
+                        + " s is spent", false);
             }
         }
         List<String> secrets = secrets(tenant, request);
@@ -124,8 +124,8 @@ public final class UpstreamCaller {
                 case UpstreamResult.Failed<T> f -> f.reason();
                 case UpstreamResult.Ok<T> ok -> "";
             };
-            LOG.log(System.Logger.Level.WARNING, "upstream call failed: tenant=" + tenant.tenant().slug() + " "
-                    + reason);
+            LOG.log(System.Logger.Level.WARNING, "upstream call failed: tenant=" + tenant.tenant().slug()
+                    + CallContext.event().map(id -> " event=" + id).orElse("") + " " + reason);
         }
         return result;
     }
@@ -133,14 +133,14 @@ public final class UpstreamCaller {
     private <T> UpstreamResult<T> refused(ResolvedTenant tenant, String reason) {
         LOG.log(System.Logger.Level.DEBUG, () -> "upstream call refused: tenant=" + tenant.tenant().slug() + " "
                 + reason);
-        return new UpstreamResult.RetryLater<>(settings.breakerDelay(), reason);
+        return new UpstreamResult.RetryLater<>(settings.breakerDelay(), reason, false);
     }
 
     private static <T> UpstreamResult<T> prefixed(UpstreamResult<T> result, String prefix, String body) {
         return switch (result) {
             case UpstreamResult.Ok<T> ok -> ok;
             case UpstreamResult.RetryLater<T> r -> new UpstreamResult.RetryLater<>(
-                    r.after(), prefix + ": " + r.reason() + "; body: " + body);
+                    r.after(), prefix + ": " + r.reason() + "; body: " + body, r.sent());
             case UpstreamResult.Failed<T> f -> new UpstreamResult.Failed<>(
                     f.status(), prefix + ": " + f.reason() + "; body: " + body);
         };

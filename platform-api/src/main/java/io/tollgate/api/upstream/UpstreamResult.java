@@ -17,9 +17,15 @@ public sealed interface UpstreamResult<T> {
      * Try again later, not before {@code after} ({@link Duration#ZERO} when the upstream named no time): HTTP 429,
      * 5xx, a connect or read timeout, a refused connection, GraphQL THROTTLED, the tenant's pacing budget spent, or the
      * tenant's circuit breaker open. After a 5xx or a timeout on a write the outcome is uncertain: the write may have
-     * happened.
+     * happened. {@code sent} is false when the request never left (the pacing budget spent, the breaker open): then
+     * nothing happened upstream, and waiting is not a failure of the job.
      */
-    record RetryLater<T>(Duration after, String reason) implements UpstreamResult<T> {
+    record RetryLater<T>(Duration after, String reason, boolean sent) implements UpstreamResult<T> {
+        /** A call that reached (or may have reached) the upstream. */
+        public RetryLater(Duration after, String reason) {
+            this(after, reason, true);
+        }
+
         public RetryLater {
             Objects.requireNonNull(after, "after");
             Objects.requireNonNull(reason, "reason");

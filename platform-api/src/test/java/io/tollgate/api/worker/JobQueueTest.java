@@ -133,8 +133,7 @@ class JobQueueTest {
 
         List<JobQueue.Job> claimed = queue.claim(10, LEASE);
 
-        assertThat(claimed).extracting(JobQueue.Job::eventId).containsExactly(a1, a2, b1); // oldest first
-        assertThat(claimed).extracting(JobQueue.Job::tenant).containsExactly(a, a, b);
+        assertThat(claimed).extracting(JobQueue.Job::eventId).containsExactlyInAnyOrder(a1, a2, b1);
         assertThat(claimed).allSatisfy(j -> {
             assertThat(j.attempts()).isEqualTo(1);
             assertThat(j.maxAttempts()).isEqualTo(RetrySchedule.MAX_ATTEMPTS);
@@ -235,7 +234,7 @@ class JobQueueTest {
     }
 
     @Test
-    void anExpiredLeaseIsClaimedAgainAndTheOldHolderCanNoLongerComplete() throws SQLException {
+    void anExpiredLeaseIsReapedAndClaimedAgainAndTheOldHolderCanNoLongerComplete() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job crashed = queue.claim(1, LEASE).getFirst();
         assertThat(queue.claim(1, LEASE)).isEmpty();
@@ -244,6 +243,9 @@ class JobQueueTest {
         try (Connection c = testDb.connect()) {
             exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event);
         }
+        assertThat(queue.claim(1, LEASE)).as("still running until reaped").isEmpty();
+        assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(1, 0));
+        assertThat(jobOf(event).status()).isEqualTo(JobStatus.QUEUED.wire());
         JobQueue.Job takeover = queue.claim(1, LEASE).getFirst();
 
         assertThat(takeover.id()).isEqualTo(crashed.id());
@@ -336,5 +338,110 @@ class JobQueueTest {
         }
         assertThat(queue.replay(a, event)).isEqualTo(new JobQueue.ReplayResult.NotReplayable(EventStatus.REJECTED));
         assertThat(queue.replay(a, UUID.randomUUID())).isEqualTo(new JobQueue.ReplayResult.NotFound());
+    }
+
+    @Test
+    void aClaimTakesEveryTenantsOldestJobBeforeAnyTenantsSecond() throws SQLException {
+        List<UUID> aEvents = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            aEvents.add(enqueue(a, Duration.ofSeconds(-100 + i)));
+        }
+        UUID bEvent = enqueue(b, Duration.ofSeconds(-1)); // the newest of all
+
+        List<JobQueue.Job> claimed = queue.claim(2, LEASE, 10);
+
+        assertThat(claimed).extracting(JobQueue.Job::eventId).containsExactlyInAnyOrder(aEvents.getFirst(), bEvent);
+    }
+
+    @Test
+    void aTenantNeverHoldsMoreThanItsCapOfRunningJobs() throws SQLException {
+        for (int i = 0; i < 6; i++) {
+            enqueue(a, Duration.ofSeconds(-10 + i));
+        }
+        UUID bEvent = enqueue(b, Duration.ofSeconds(-1));
+
+        List<JobQueue.Job> first = queue.claim(10, LEASE, 2);
+        assertThat(first).extracting(j -> j.tenant()).containsOnly(a, b);
+        assertThat(first.stream().filter(j -> j.tenant().equals(a))).hasSize(2);
+        assertThat(first).extracting(JobQueue.Job::eventId).contains(bEvent);
+        assertThat(queue.claim(10, LEASE, 2)).as("a is at its cap, b has nothing left").isEmpty();
+
+        JobQueue.Job oneOfA = first.stream().filter(j -> j.tenant().equals(a)).findFirst().orElseThrow();
+        assertThat(queue.complete(oneOfA, new JobOutcome.Done())).isTrue();
+        assertThat(queue.claim(10, LEASE, 2)).as("one slot freed").hasSize(1);
+    }
+
+    @Test
+    void skippedMarksTheJobDoneAndItsEventSkippedWithTheReason() throws SQLException {
+        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+
+        assertThat(queue.complete(job, new JobOutcome.Skipped("agent message"))).isTrue();
+
+        assertThat(jobOf(event).status()).isEqualTo(JobStatus.DONE.wire());
+        assertThat(jobOf(event).lastError()).isEqualTo("agent message");
+        assertThat(eventOf(event).status()).isEqualTo(EventStatus.SKIPPED.wire());
+        assertThat(eventOf(event).processedAt()).isNotNull();
+    }
+
+    @Test
+    void deferQueuesTheJobAgainWithoutSpendingAnAttempt() throws SQLException {
+        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        assertThat(job.attempts()).isEqualTo(1);
+
+        Instant at = Instant.now().minusSeconds(1);
+        assertThat(queue.complete(job, new JobOutcome.Defer(at, "paced"))).isTrue();
+
+        JobRow row = jobOf(event);
+        assertThat(row.status()).isEqualTo(JobStatus.QUEUED.wire());
+        assertThat(row.attempts()).isZero();
+        assertThat(row.lastError()).isEqualTo("paced");
+        assertThat(eventOf(event).status()).isEqualTo(EventStatus.ACCEPTED.wire());
+        assertThat(queue.claim(1, LEASE).getFirst().attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void anExpiredLeaseOnTheLastAttemptIsDeadWithWhy() throws SQLException {
+        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        try (Connection c = testDb.connect()) {
+            exec(c, "UPDATE jobs SET attempts = max_attempts - 1 WHERE event_id = ?", event);
+        }
+        JobQueue.Job last = queue.claim(1, LEASE).getFirst();
+        assertThat(last.attempts()).isEqualTo(last.maxAttempts());
+        try (Connection c = testDb.connect()) {
+            exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event);
+        }
+
+        assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(0, 1));
+
+        assertThat(jobOf(event).status()).isEqualTo(JobStatus.DEAD.wire());
+        assertThat(eventOf(event).status()).isEqualTo(EventStatus.DEAD.wire());
+        assertThat(eventOf(event).error()).contains("lease expired");
+        assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(0, 0));
+    }
+
+    @Test
+    void statsCountTheQueueAndAgeItsMostOverdueJob() throws SQLException {
+        assertThat(queue.stats()).isEqualTo(new JobQueue.Stats(0, 0, 0, 0.0));
+        enqueue(a, Duration.ofSeconds(-30));
+        enqueue(b, Duration.ofSeconds(-5));
+        enqueue(b, Duration.ofSeconds(600)); // not due: not "waiting"
+        queue.claim(1, LEASE, 1);
+
+        JobQueue.Stats stats = queue.stats();
+        assertThat(stats.queued()).isEqualTo(2);
+        assertThat(stats.running()).isEqualTo(1);
+        assertThat(stats.dead()).isZero();
+        assertThat(stats.oldestSeconds()).isBetween(4.0, 29.0); // a's 30 s job was claimed; b's 5 s one waits
+    }
+
+    @Test
+    void releaseGivesTheJobBackDueNow() throws SQLException {
+        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        assertThat(queue.release(job, "worker stopping")).isTrue();
+        assertThat(queue.release(job, "worker stopping")).as("lease gone").isFalse();
+        assertThat(queue.claim(1, LEASE)).extracting(JobQueue.Job::eventId).containsExactly(event);
     }
 }

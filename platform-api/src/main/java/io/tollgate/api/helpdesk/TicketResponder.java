@@ -1,0 +1,194 @@
+package io.tollgate.api.helpdesk;
+
+import io.tollgate.api.draft.DraftRequest;
+import io.tollgate.api.draft.Drafted;
+import io.tollgate.api.draft.Drafting;
+import io.tollgate.api.gorgias.GorgiasClient;
+import io.tollgate.api.orders.OrderFacts;
+import io.tollgate.api.orders.OrderMatch;
+import io.tollgate.api.orders.OrderMatcher;
+import io.tollgate.api.shopify.OrderCache;
+import io.tollgate.api.shopify.ShopifyClient;
+import io.tollgate.api.upstream.UpstreamResult;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.TenantId;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The merchant's job for one Gorgias ticket event (CONTRACT §2): record the customer, ticket and messages; decide
+ * which customer message it asks to answer; find the customer's orders (the tenant's order cache first, Shopify's
+ * GraphQL API when the cache has none or lacks the order the customer names); pick the order; draft a reply; and post
+ * it as an internal note, exactly once per answered message.
+ *
+ * <p>Exactly once rests on the {@link NoteLedger}: the note is reserved (intent recorded) before Gorgias is called,
+ * and marked posted with the upstream message id after. An attempt that finds an earlier attempt's outcome uncertain
+ * ({@link NoteLedger.Reservation.Pending}) first looks for the note's external id on the ticket and only posts when it
+ * is not there.
+ */
+public final class TicketResponder {
+    /** Orders asked of Shopify per customer. */
+    static final int ORDERS_FIRST = 10;
+    /** How soon an event whose note another attempt holds looks again. */
+    static final Duration IN_FLIGHT_RECHECK = Duration.ofSeconds(1);
+
+    private final HelpdeskStore store;
+    private final NoteLedger ledger;
+    private final OrderCache cache;
+    private final ShopifyClient shopify;
+    private final GorgiasClient gorgias;
+    private final OrderMatcher matcher;
+    private final Drafting drafting;
+
+    public TicketResponder(HelpdeskStore store, NoteLedger ledger, OrderCache cache, ShopifyClient shopify,
+                           GorgiasClient gorgias, OrderMatcher matcher, Drafting drafting) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.shopify = Objects.requireNonNull(shopify, "shopify");
+        this.gorgias = Objects.requireNonNull(gorgias, "gorgias");
+        this.matcher = Objects.requireNonNull(matcher, "matcher");
+        this.drafting = Objects.requireNonNull(drafting, "drafting");
+    }
+
+    /** Handles the stored Gorgias event {@code eventId} of {@code tenant} whose raw body is {@code body}. */
+    public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body) {
+        TicketEvent event = TicketEvents.parse(body);
+        TenantId id = tenant.id();
+        store.save(id, event);
+        Reply reply = Replies.decide(event);
+        if (reply instanceof Reply.Skip skip) {
+            return new Handled.Skipped(describe(skip.reason()));
+        }
+        Reply.Answer answer = (Reply.Answer) reply;
+        NoteLedger.Reservation reservation = ledger.reserve(id, answer.ticketId(), answer.messageId(), eventId);
+        return switch (reservation) {
+            case NoteLedger.Reservation.AlreadyPosted p -> new Handled.AlreadyPosted(p.upstreamMessageId());
+            // look again soon: the other attempt usually finishes well before its lease ends
+            case NoteLedger.Reservation.InFlight f -> new Handled.Later(
+                    shortest(Duration.between(Instant.now(), f.leaseUntil()), IN_FLIGHT_RECHECK),
+                    "another attempt is posting the note for message " + answer.messageId() + " of ticket "
+                            + answer.ticketId(), false);
+            case NoteLedger.Reservation.Reserved r -> draftAndPost(tenant, event, answer, r.noteId(), r.externalId(),
+                                                                   true);
+            case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p);
+        };
+    }
+
+    /** An earlier attempt may have posted: look before posting. */
+    private Handled afterUncertain(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer,
+                                   NoteLedger.Reservation.Pending p) {
+        UpstreamResult<Optional<Long>> found = gorgias.findMessageByExternalId(tenant, answer.ticketId(),
+                                                                               p.externalId());
+        return switch (found) {
+            case UpstreamResult.Ok<Optional<Long>>(Optional<Long> messageId) when messageId.isPresent() -> {
+                ledger.markPosted(tenant.id(), p.noteId(), messageId.get());
+                yield new Handled.Posted(messageId.get(), true, "found");
+            }
+            case UpstreamResult.Ok<Optional<Long>> none -> draftAndPost(tenant, event, answer, p.noteId(),
+                                                                        p.externalId(), false);
+            default -> failed(tenant.id(), p.noteId(), found, false);
+        };
+    }
+
+    private Handled draftAndPost(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
+                                 String externalId, boolean fresh) {
+        TenantId id = tenant.id();
+        Orders orders = orders(tenant, answer);
+        if (orders.problem() != null) {
+            // nothing was sent to Gorgias in this attempt: a fresh reservation can go, a pending one stays uncertain
+            return failed(id, noteId, orders.problem(), fresh);
+        }
+        Drafted drafted = drafting.write(id, new DraftRequest(
+                firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name()));
+        String source = drafted.source().name().toLowerCase(Locale.ROOT);
+        ledger.recordDraft(id, noteId, source, drafted.draft().text(), drafted.draft().html());
+        UpstreamResult<Long> posted = gorgias.postInternalNote(tenant, answer.ticketId(), externalId, drafted.draft());
+        if (posted instanceof UpstreamResult.Ok<Long>(Long messageId)) {
+            ledger.markPosted(id, noteId, messageId);
+            return new Handled.Posted(messageId, false, source);
+        }
+        // a request that never left (pacing, breaker) changed nothing upstream, so a fresh reservation can go
+        boolean unsent = posted instanceof UpstreamResult.RetryLater<Long> r && !r.sent();
+        return failed(id, noteId, posted, fresh && unsent);
+    }
+
+    private record Orders(OrderMatch match, UpstreamResult<?> problem) {
+    }
+
+    /** The cache first; Shopify when the cache has no order for the email, or not the one the customer names. */
+    private Orders orders(ResolvedTenant tenant, Reply.Answer answer) {
+        String email = answer.customerEmail();
+        if (email == null || email.isBlank()) {
+            return new Orders(matcher.match(email, answer.subject(), answer.text(), List.of()), null);
+        }
+        List<OrderFacts> cached = cache.recentByEmail(tenant.id(), email, ORDERS_FIRST);
+        OrderMatch match = matcher.match(email, answer.subject(), answer.text(), cached);
+        boolean complete = match instanceof OrderMatch.Matched;
+        if (complete || !tenant.shopify().enabled()) {
+            return new Orders(match, null);
+        }
+        UpstreamResult<List<OrderFacts>> fetched = shopify.ordersByEmail(tenant, email, ORDERS_FIRST);
+        if (!(fetched instanceof UpstreamResult.Ok<List<OrderFacts>>(List<OrderFacts> found))) {
+            return new Orders(null, fetched);
+        }
+        cache.putAll(tenant.id(), found);
+        return new Orders(matcher.match(email, answer.subject(), answer.text(), found), null);
+    }
+
+    /**
+     * An attempt that ends without a note: the ledger row is withdrawn ({@code withdraw}: nothing reached Gorgias in
+     * this attempt, and it reserved the row) or marked failed (a later attempt treats the outcome as uncertain).
+     */
+    private Handled failed(TenantId tenant, UUID noteId, UpstreamResult<?> result, boolean withdraw) {
+        String reason = switch (result) {
+            case UpstreamResult.RetryLater<?> r -> r.reason();
+            case UpstreamResult.Failed<?> f -> f.reason();
+            case UpstreamResult.Ok<?> ok -> "unexpected success";
+        };
+        if (withdraw) {
+            ledger.withdraw(tenant, noteId);
+        } else {
+            ledger.markFailed(tenant, noteId, reason);
+        }
+        return switch (result) {
+            case UpstreamResult.RetryLater<?> r -> new Handled.Later(r.after(), reason, r.sent());
+            default -> new Handled.Failed(reason);
+        };
+    }
+
+    private static String firstName(TicketEvent event) {
+        TicketEvent.Customer c = event.customer();
+        if (c == null) {
+            return null;
+        }
+        if (c.firstname() != null && !c.firstname().isBlank()) {
+            return c.firstname().strip();
+        }
+        if (c.name() != null && !c.name().isBlank() && !c.name().contains("@")) {
+            return c.name().strip().split("\\s+")[0];
+        }
+        return null;
+    }
+
+    private static String describe(Reply.Reason reason) {
+        return switch (reason) {
+            case NO_TICKET_ID -> "skipped: the event names no ticket";
+            case INTERNAL_NOTE -> "skipped: the message is an internal note";
+            case AGENT_MESSAGE -> "skipped: the message is an agent's";
+            case TOLLGATE_NOTE -> "skipped: the message is a note Tollgate posted";
+            case NO_CUSTOMER_MESSAGE -> "skipped: no message from the customer to answer";
+        };
+    }
+
+    private static Duration shortest(Duration d, Duration cap) {
+        Duration positive = d.isNegative() || d.isZero() ? Duration.ofMillis(100) : d;
+        return positive.compareTo(cap) > 0 ? cap : positive;
+    }
+}

@@ -1,0 +1,94 @@
+package io.tollgate.api.observe;
+
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The worker's series (CONTRACT §4): {@code tollgate_queue_depth{status}} and {@code tollgate_queue_oldest_seconds}
+ * (the queue as the database holds it, sampled by {@link #queue}; every instance reports the same fleet-wide value,
+ * so aggregate with {@code max}, not {@code sum}), {@code tollgate_jobs_total{tenant,outcome}} and
+ * {@code tollgate_drafts_posted_total{tenant}}, with the tenant label bounded like ingress's.
+ */
+public final class WorkerMetrics {
+    /** How a job's run ended. */
+    public enum JobOutcome {
+        /** processed (a note posted, found, or already there; a Shopify event applied) */
+        DONE,
+        /** nothing to do (an internal note, an agent's message, Tollgate's own note) */
+        SKIPPED,
+        /** failed, queued again with backoff */
+        RETRY,
+        /** waits without spending an attempt (pacing, the note held by another attempt) */
+        DEFERRED,
+        /** failed for good or out of attempts */
+        DEAD,
+        /** the worker lost the job's lease before it could record the outcome */
+        LOST;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** A sample of the queue. */
+    public record QueueSample(long queued, long running, long dead, double oldestSeconds) {
+        static final QueueSample EMPTY = new QueueSample(0, 0, 0, 0);
+    }
+
+    private final MeterRegistry registry;
+    private final TenantLabels labels;
+    private final AtomicReference<QueueSample> sample = new AtomicReference<>(QueueSample.EMPTY);
+    private final Map<String, Counter> jobs = new ConcurrentHashMap<>();
+    private final Map<String, Counter> drafts = new ConcurrentHashMap<>();
+
+    public WorkerMetrics(MeterRegistry registry, TenantLabels labels) {
+        this.registry = registry;
+        this.labels = labels;
+        depth("queued", QueueSample::queued);
+        depth("running", QueueSample::running);
+        depth("dead", QueueSample::dead);
+        registry.getOrCreate(Gauge.builder("tollgate.queue.oldest.seconds", sample, s -> s.get().oldestSeconds())
+                                     .description("Age of the most overdue queued job (0 when none waits)"));
+    }
+
+    private void depth(String status, java.util.function.ToLongFunction<QueueSample> read) {
+        registry.getOrCreate(Gauge.builder("tollgate.queue.depth", sample, s -> (double) read.applyAsLong(s.get()))
+                                     .description("Jobs in the queue by status")
+                                     .tags(List.of(Tag.create("status", status))));
+    }
+
+    /** Records the latest sample of the queue. */
+    public void queue(QueueSample latest) {
+        sample.set(latest);
+    }
+
+    public QueueSample lastQueueSample() {
+        return sample.get();
+    }
+
+    public void job(String slug, JobOutcome outcome) {
+        String tenant = labels.label(slug);
+        jobs.computeIfAbsent(tenant + '\u0000' + outcome.label(), k -> registry.getOrCreate(
+                Counter.builder("tollgate.jobs")
+                        .description("Job runs by tenant and outcome")
+                        .tags(List.of(Tag.create("tenant", tenant), Tag.create("outcome", outcome.label())))))
+                .increment();
+    }
+
+    public void draftPosted(String slug) {
+        String tenant = labels.label(slug);
+        drafts.computeIfAbsent(tenant, k -> registry.getOrCreate(
+                Counter.builder("tollgate.drafts.posted")
+                        .description("Internal notes posted to Gorgias by tenant")
+                        .tags(List.of(Tag.create("tenant", tenant)))))
+                .increment();
+    }
+}

@@ -1,0 +1,141 @@
+package io.tollgate.api.worker;
+
+import io.helidon.dbclient.DbRow;
+import io.tollgate.api.helpdesk.Handled;
+import io.tollgate.api.helpdesk.TicketResponder;
+import io.tollgate.api.observe.WorkerMetrics;
+import io.tollgate.api.shopify.ShopifyEventHandler;
+import io.tollgate.api.shopify.ShopifyEvents;
+import io.tollgate.api.upstream.CallContext;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.TenantStatus;
+import io.tollgate.tenant.db.DataException;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.resolve.TenantResolver;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Random;
+import java.util.random.RandomGenerator;
+
+import static io.tollgate.tenant.db.Rows.bytes;
+import static io.tollgate.tenant.db.Rows.optString;
+import static io.tollgate.tenant.db.Rows.string;
+
+/**
+ * Runs one claimed job: loads its event, resolves its tenant (cached, by id), hands a Gorgias event to the
+ * {@link TicketResponder} and a Shopify event to the {@link ShopifyEventHandler}, and turns what they did into a
+ * {@link JobOutcome} (failures through the {@link RetrySchedule}). It never throws: an unexpected error is a retry,
+ * logged with its stack trace.
+ */
+public final class JobRunner {
+    private static final System.Logger LOG = System.getLogger(JobRunner.class.getName());
+
+    private final Database db;
+    private final TenantResolver tenants;
+    private final TicketResponder tickets;
+    private final ShopifyEventHandler shopify;
+    private final RetrySchedule schedule;
+    private final WorkerMetrics metrics;
+    private final Clock clock;
+    private final RandomGenerator random = new Random();
+
+    public JobRunner(Database db, TenantResolver tenants, TicketResponder tickets, ShopifyEventHandler shopify,
+                     RetrySchedule schedule, WorkerMetrics metrics, Clock clock) {
+        this.db = db;
+        this.tenants = tenants;
+        this.tickets = tickets;
+        this.shopify = shopify;
+        this.schedule = schedule;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** What ran, for the caller's bookkeeping: the outcome and the tenant's slug (for metrics), if known. */
+    public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted) {
+    }
+
+    public Ran run(JobQueue.Job job) {
+        return CallContext.forEvent(job.eventId(), () -> {
+            Optional<String> slug = Optional.empty();
+            try {
+                Optional<StoredEvent> event = load(job);
+                if (event.isEmpty()) {
+                    return new Ran(new JobOutcome.Skipped("the event is gone (retention or deletion)"), slug, false);
+                }
+                Optional<ResolvedTenant> tenant = tenants.resolve(job.tenant());
+                if (tenant.isEmpty()) {
+                    return new Ran(new JobOutcome.Skipped("the tenant is gone"), slug, false);
+                }
+                slug = Optional.of(tenant.get().tenant().slug());
+                if (tenant.get().tenant().status() == TenantStatus.SUSPENDED) {
+                    return new Ran(new JobOutcome.Dead("the tenant is suspended; replay the event after resuming it"),
+                                   slug, false);
+                }
+                return switch (event.get().provider()) {
+                    case GORGIAS -> gorgias(job, tenant.get(), event.get(), slug);
+                    case SHOPIFY -> new Ran(shopify(event.get(), tenant.get()), slug, false);
+                };
+            } catch (DataException e) {
+                LOG.log(Level.WARNING, "job " + job.id() + " of event " + job.eventId() + ": database: "
+                        + e.getMessage());
+                return new Ran(failure(job, "database: " + e.getMessage(), Optional.empty()), slug, false);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "job " + job.id() + " of event " + job.eventId() + " failed unexpectedly", e);
+                return new Ran(failure(job, "internal error: " + e.getClass().getSimpleName(), Optional.empty()),
+                               slug, false);
+            }
+        });
+    }
+
+    private Ran gorgias(JobQueue.Job job, ResolvedTenant tenant, StoredEvent event, Optional<String> slug) {
+        Handled handled = tickets.respond(tenant, job.eventId(), event.body());
+        JobOutcome outcome = switch (handled) {
+            case Handled.Posted p -> new JobOutcome.Done();
+            case Handled.AlreadyPosted p -> new JobOutcome.Done();
+            case Handled.Skipped s -> new JobOutcome.Skipped(s.reason());
+            case Handled.Later l when !l.failure() -> new JobOutcome.Defer(now().plus(l.after()), l.reason());
+            case Handled.Later l -> failure(job, l.reason(), Optional.of(l.after()));
+            case Handled.Failed f -> new JobOutcome.Dead(f.reason());
+        };
+        return new Ran(outcome, slug, handled instanceof Handled.Posted p && !p.found());
+    }
+
+    private JobOutcome shopify(StoredEvent event, ResolvedTenant tenant) {
+        ShopifyEvents.Outcome applied = shopify.apply(tenant.id(), event.topic().orElse(""), event.body());
+        return switch (applied) {
+            case ShopifyEvents.Malformed m -> new JobOutcome.Dead("the Shopify payload cannot be applied: "
+                                                                          + m.reason());
+            case ShopifyEvents.Ignored i -> new JobOutcome.Skipped("skipped: topic " + i.topic()
+                                                                           + " is stored, not acted on");
+            default -> new JobOutcome.Done();
+        };
+    }
+
+    private JobOutcome failure(JobQueue.Job job, String reason, Optional<Duration> retryAfter) {
+        String withAttempt = reason + " (attempt " + job.attempts() + " of " + job.maxAttempts() + ")";
+        if (job.attempts() >= job.maxAttempts()) {
+            return new JobOutcome.Dead(withAttempt);
+        }
+        return schedule.afterFailure(job.attempts(), withAttempt, retryAfter.filter(d -> !d.isZero()), now(), random);
+    }
+
+    private Instant now() {
+        return clock.instant();
+    }
+
+    private record StoredEvent(Provider provider, Optional<String> topic, byte[] body) {
+    }
+
+    private Optional<StoredEvent> load(JobQueue.Job job) {
+        return db.call(() -> db.client().execute().get(
+                        "SELECT provider, topic, body FROM webhook_events WHERE tenant_id = ? AND id = ?",
+                        job.tenant().value(), job.eventId())
+                .map((DbRow r) -> new StoredEvent(Provider.fromWire(string(r, "provider")).orElseThrow(),
+                                                  optString(r, "topic"), bytes(r, "body"))));
+    }
+}

@@ -1,0 +1,219 @@
+package io.tollgate.api.worker;
+
+import io.tollgate.api.observe.WorkerMetrics;
+import io.tollgate.tenant.db.DataException;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The durable worker inside the server: one claimer thread takes due jobs from the {@link JobQueue} (fairly across
+ * tenants, each tenant capped) whenever a slot is free, and {@code concurrency} worker threads run them with the
+ * {@link JobRunner} and record their outcome. The claimer also returns expired leases to the queue and samples the
+ * queue for metrics every {@link WorkerSettings#reapEvery()}.
+ *
+ * <p>Stopping ({@link #close}): no new claims; running jobs get {@link WorkerSettings#stopGrace()} to finish; a job
+ * still running after that is given back to the queue (its attempt not spent) and its thread interrupted. A job given
+ * back while its thread still runs cannot post twice: the note ledger holds the note under its own lease.
+ */
+public final class Worker implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+
+    private final JobQueue queue;
+    private final JobRunner runner;
+    private final WorkerSettings settings;
+    private final WorkerMetrics metrics;
+    private final Semaphore slots;
+    private final ExecutorService pool;
+    private final Set<JobQueue.Job> running = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final AtomicInteger claimFailures = new AtomicInteger();
+    private final Thread claimer;
+    private volatile boolean stopping;
+    private long nextReapNanos;
+
+    private Worker(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics) {
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.runner = Objects.requireNonNull(runner, "runner");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.slots = new Semaphore(settings.concurrency());
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(settings.concurrency(), r -> {
+            Thread t = new Thread(r, "tollgate-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.claimer = new Thread(this::claimLoop, "tollgate-worker-claimer");
+        this.claimer.setDaemon(true);
+    }
+
+    /** Starts a worker; the caller closes it. */
+    public static Worker start(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics) {
+        Worker w = new Worker(queue, runner, settings, metrics);
+        w.claimer.start();
+        LOG.log(Level.INFO, "worker started: " + settings.concurrency() + " at once, at most " + settings.tenantCap()
+                + " per tenant");
+        return w;
+    }
+
+    /** Jobs this worker is running now. */
+    public int inFlight() {
+        return running.size();
+    }
+
+    private void claimLoop() {
+        while (!stopping) {
+            try {
+                maintain();
+                int free = slots.availablePermits();
+                if (free == 0) {
+                    await(settings.poll());
+                    continue;
+                }
+                List<JobQueue.Job> jobs = queue.claim(free, settings.lease(), settings.tenantCap());
+                claimFailures.set(0);
+                for (JobQueue.Job job : jobs) {
+                    slots.acquireUninterruptibly();
+                    running.add(job);
+                    pool.execute(() -> runOne(job));
+                }
+                if (jobs.size() < free) {
+                    await(settings.poll());
+                }
+            } catch (DataException e) {
+                int failures = claimFailures.incrementAndGet();
+                if (failures == 1 || failures % 100 == 0) {
+                    LOG.log(Level.WARNING, "worker cannot claim jobs (" + failures + " times in a row): "
+                            + e.getMessage());
+                }
+                await(Duration.ofMillis(Math.min(5_000, settings.poll().toMillis() * (1L << Math.min(failures, 6)))));
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "worker claim loop error", e);
+                await(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** Every reapEvery: expired leases back to the queue, and a fresh sample of the queue for the gauges. */
+    private void maintain() {
+        long now = System.nanoTime();
+        if (now - nextReapNanos < 0) {
+            return;
+        }
+        nextReapNanos = now + settings.reapEvery().toNanos();
+        JobQueue.Reaped reaped = queue.reapExpired();
+        if (reaped.requeued() + reaped.dead() > 0) {
+            LOG.log(Level.WARNING, "jobs whose worker stopped before finishing them (lease expired): "
+                    + reaped.requeued() + " queued again, " + reaped.dead() + " dead (out of attempts)");
+        }
+        JobQueue.Stats s = queue.stats();
+        metrics.queue(new WorkerMetrics.QueueSample(s.queued(), s.running(), s.dead(), s.oldestSeconds()));
+    }
+
+    private void runOne(JobQueue.Job job) {
+        try {
+            JobRunner.Ran ran = runner.run(job);
+            boolean recorded;
+            try {
+                recorded = queue.complete(job, ran.outcome());
+            } catch (DataException e) {
+                // the lease runs out and the job is run again; the note ledger keeps that from posting twice
+                LOG.log(Level.WARNING, "could not record the outcome of job " + job.id() + " (event " + job.eventId()
+                        + "): " + e.getMessage());
+                recorded = false;
+            }
+            String slug = ran.slug().orElse("other");
+            metrics.job(slug, recorded ? outcomeLabel(ran.outcome()) : WorkerMetrics.JobOutcome.LOST);
+            if (ran.notePosted()) {
+                metrics.draftPosted(slug);
+            }
+            if (ran.outcome() instanceof JobOutcome.Dead d && recorded) {
+                LOG.log(Level.WARNING, "event " + job.eventId() + " is dead: " + d.reason());
+            }
+        } finally {
+            running.remove(job);
+            slots.release();
+            signal();
+        }
+    }
+
+    private static WorkerMetrics.JobOutcome outcomeLabel(JobOutcome outcome) {
+        return switch (outcome) {
+            case JobOutcome.Done d -> WorkerMetrics.JobOutcome.DONE;
+            case JobOutcome.Skipped s -> WorkerMetrics.JobOutcome.SKIPPED;
+            case JobOutcome.Retry r -> WorkerMetrics.JobOutcome.RETRY;
+            case JobOutcome.Defer d -> WorkerMetrics.JobOutcome.DEFERRED;
+            case JobOutcome.Dead d -> WorkerMetrics.JobOutcome.DEAD;
+        };
+    }
+
+    private void await(Duration d) {
+        lock.lock();
+        try {
+            if (!stopping) {
+                wake.await(d.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops claiming, waits for running jobs up to the grace period, then gives back what is still running. */
+    @Override
+    public void close() {
+        stopping = true;
+        signal();
+        try {
+            claimer.join(settings.stopGrace().toMillis() + 5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(settings.stopGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                int given = 0;
+                for (JobQueue.Job job : List.copyOf(running)) {
+                    try {
+                        if (queue.release(job, "given back: the worker stopped before the job finished")) {
+                            given++;
+                        }
+                    } catch (DataException e) {
+                        // its lease runs out instead
+                    }
+                }
+                pool.shutdownNow();
+                LOG.log(Level.WARNING, "worker stopped with jobs still running; " + given
+                        + " given back to the queue");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
+        }
+        LOG.log(Level.INFO, "worker stopped");
+    }
+}

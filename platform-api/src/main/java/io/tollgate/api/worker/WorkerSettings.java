@@ -1,0 +1,53 @@
+package io.tollgate.api.worker;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the worker runs.
+ *
+ * @param enabled     whether this instance runs the worker ({@code TOLLGATE_WORKER_ENABLED}); a fleet can run ingress
+ *                    and workers as separate deployments
+ * @param concurrency jobs this instance runs at once
+ * @param tenantCap   jobs of one tenant running at once (fleet-wide), so one merchant's backlog leaves workers for
+ *                    the others; below {@code concurrency}
+ * @param lease       how long a claimed job is held before another worker may take it over: longer than a job's
+ *                    slowest run (upstream timeouts included)
+ * @param poll        the wait between claims while the queue has nothing due
+ * @param reapEvery   how often expired leases are returned to the queue, and the queue sampled for metrics
+ * @param stopGrace   how long a stopping worker waits for its running jobs before giving them back
+ * @param schedule    retries: backoff, jitter and the retry budget
+ */
+public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Duration lease, Duration poll,
+                             Duration reapEvery, Duration stopGrace, RetrySchedule schedule) {
+
+    public static final WorkerSettings DEFAULTS = new WorkerSettings(
+            true, 8, 4, Duration.ofMinutes(5), Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(10),
+            RetrySchedule.DEFAULT);
+
+    public WorkerSettings {
+        Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(poll, "poll");
+        Objects.requireNonNull(reapEvery, "reapEvery");
+        Objects.requireNonNull(stopGrace, "stopGrace");
+        Objects.requireNonNull(schedule, "schedule");
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1");
+        }
+        if (tenantCap < 1) {
+            throw new IllegalArgumentException("tenantCap must be at least 1");
+        }
+        for (Duration d : new Duration[] {lease, poll, reapEvery}) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("lease, poll and reapEvery must be positive");
+            }
+        }
+        if (stopGrace.isNegative()) {
+            throw new IllegalArgumentException("stopGrace must not be negative");
+        }
+    }
+
+    public WorkerSettings withEnabled(boolean on) {
+        return new WorkerSettings(on, concurrency, tenantCap, lease, poll, reapEvery, stopGrace, schedule);
+    }
+}

@@ -1,0 +1,250 @@
+package io.tollgate.api.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.tollgate.api.TestServers;
+import io.tollgate.api.Tollgate;
+import io.tollgate.api.Webhooks;
+import io.tollgate.api.config.AppConfig;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.testing.Fixtures;
+import io.tollgate.tenant.testing.TestDatabase;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+
+/**
+ * The whole pipeline for end-to-end tests: a real PostgreSQL, gateways started as production starts them (worker on),
+ * and one WireMock server standing in for both Gorgias ({@code /api/tickets/...}) and Shopify
+ * ({@code /admin/api/.../graphql.json}), reached through the tenants' {@code base_url} overrides.
+ */
+final class Pipeline implements AutoCloseable {
+    static final String BOB = "bob.norman@hostmail.com";
+    /** Shopify's REST fixture order #1001 (shopify-python-api-order.json) carries this tracking number. */
+    static final String TRACKING_1001 = "1Z2345";
+
+    final TestDatabase db;
+    final WireMockServer stub;
+    final Map<String, String> env;
+    final Database pool;
+    final List<Tollgate> servers = new ArrayList<>();
+
+    private Pipeline(Map<String, String> overrides) {
+        db = TestDatabase.migrated();
+        stub = new WireMockServer(WireMockConfiguration.options().dynamicPort().containerThreads(20));
+        stub.start();
+        env = new HashMap<>(TestServers.env(db.jdbcUrl(), db.user(), db.password()));
+        env.put("TOLLGATE_WORKER_ENABLED", "true");
+        env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
+        env.put("TOLLGATE_WORKER_POLL_MS", "20");
+        env.put("TOLLGATE_WORKER_REAP_MS", "100");
+        env.put("TOLLGATE_WORKER_RETRY_BASE_MS", "50");
+        env.put("TOLLGATE_WORKER_RETRY_MAX_SECONDS", "1");
+        env.putAll(overrides);
+        pool = Database.open(db.settings());
+        stubDefaults();
+    }
+
+    static Pipeline start(Map<String, String> overrides) {
+        Pipeline p = new Pipeline(overrides);
+        p.startServer();
+        return p;
+    }
+
+    Tollgate server() {
+        return servers.getFirst();
+    }
+
+    Tollgate startServer() {
+        return startServer(Map.of());
+    }
+
+    Tollgate startServer(Map<String, String> extra) {
+        Map<String, String> e = new HashMap<>(env);
+        e.putAll(extra);
+        Tollgate t = Tollgate.start(AppConfig.load(e));
+        servers.add(t);
+        return t;
+    }
+
+    /** Shopify answers Bob's orders (#1001 with its fixture tracking); Gorgias accepts notes and lists none. */
+    void stubDefaults() {
+        stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(10)
+                             .willReturn(okJson(ordersAnswer())));
+        stub.stubFor(post(urlPathMatching("/api/tickets/[0-9]+/messages")).atPriority(10)
+                             .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+                                                 .withBody("{\"id\": 555000111, \"channel\": \"internal-note\"}")));
+        stub.stubFor(get(urlPathMatching("/api/tickets/[0-9]+/messages")).atPriority(10)
+                             .willReturn(okJson("{\"data\": [], \"meta\": {\"next_cursor\": null}}")));
+    }
+
+    /** A GraphQL orders answer built from Shopify's REST fixture order #1001 (its name, email, dates, tracking). */
+    static String ordersAnswer() {
+        JsonNode o = Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
+                                              StandardCharsets.UTF_8)).get("order");
+        JsonNode f = o.get("fulfillments").get(0);
+        return """
+                {"data": {"orders": {"nodes": [
+                  {"id": "gid://shopify/Order/%d", "name": "%s", "email": "%s", "createdAt": "%s", "updatedAt": "%s",
+                   "cancelledAt": null, "displayFinancialStatus": "AUTHORIZED", "displayFulfillmentStatus": "FULFILLED",
+                   "fulfillments": [{"status": "SUCCESS", "trackingInfo": [
+                     {"company": "UPS", "number": "%s", "url": "%s"}]}]}
+                ]}}, "extensions": {"cost": {"requestedQueryCost": 12, "actualQueryCost": 6,
+                  "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1994, "restoreRate": 100.0}}}}"""
+                .formatted(o.get("id").asLong(), o.get("name").asText(), o.get("email").asText(),
+                           java.time.OffsetDateTime.parse(o.get("created_at").asText()).toInstant(),
+                           java.time.OffsetDateTime.parse(o.get("updated_at").asText()).toInstant(),
+                           f.get("tracking_number").asText(), f.get("tracking_url").asText());
+    }
+
+    /** A tenant whose Gorgias and Shopify are the stub. */
+    record Tenant(String slug, String username, String apiKey, String accessToken, String gorgiasSecret) {
+    }
+
+    Tenant tenant(String slug) {
+        String base = "http://127.0.0.1:" + stub.port();
+        String username = "agent@" + slug + ".example";
+        String apiKey = "gk-" + slug + "-0123456789";
+        String token = "shpat_" + slug + "_0123456789";
+        String body = """
+                {"slug": "%1$s", "name": "Shop %1$s",
+                 "gorgias": {"domain": "%2$s", "username": "%3$s", "api_key": "%4$s", "base_url": "%6$s"},
+                 "shopify": {"shop_domain": "%1$s.myshopify.com", "access_token": "%5$s",
+                             "webhook_secret": "shpss_%1$s", "base_url": "%6$s"}}""".formatted(
+                slug, slug.replace("-", ""), username, apiKey, token, base);
+        HttpResponse<String> res = Webhooks.admin(server(), "POST", "/admin/tenants", body);
+        if (res.statusCode() != 201) {
+            throw new AssertionError("could not create " + slug + ": " + res.body());
+        }
+        return new Tenant(slug, username, apiKey, token,
+                          Webhooks.json(res.body()).get("gorgias_webhook_secret").asText());
+    }
+
+    /** A Gorgias delivery as an HTTP integration sends it (the X-Tollgate-Token header); webhookId may be null. */
+    HttpResponse<String> deliver(Tenant t, byte[] body, String webhookId) {
+        return deliver(server(), t, body, webhookId);
+    }
+
+    HttpResponse<String> deliver(Tollgate to, Tenant t, byte[] body, String webhookId) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(TestServers.uri(to, "/webhooks/" + t.slug() + "/gorgias"))
+                .header("Content-Type", "application/json")
+                .header("X-Tollgate-Token", t.gorgiasSecret())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (webhookId != null) {
+            b.header("X-Gorgias-Webhook-Id", webhookId);
+        }
+        return TestServers.send(b.build());
+    }
+
+    static UUID eventId(HttpResponse<String> accepted) {
+        return UUID.fromString(Webhooks.json(accepted.body()).get("event_id").asText());
+    }
+
+    /** Waits until the event's status is one of {@code done} (e.g. processed, skipped, dead). */
+    String awaitStatus(UUID event, Duration within, String... done) {
+        long deadline = System.nanoTime() + within.toNanos();
+        Set<String> wanted = Set.of(done);
+        String status = null;
+        while (System.nanoTime() < deadline) {
+            status = status(event);
+            if (wanted.contains(status)) {
+                return status;
+            }
+            sleep(20);
+        }
+        throw new AssertionError("event " + event + " is " + status + ", not " + wanted + " after " + within
+                                         + "; job: " + job(event));
+    }
+
+    String status(UUID event) {
+        return one("SELECT status FROM webhook_events WHERE id = ?", event);
+    }
+
+    String job(UUID event) {
+        return one("SELECT status || ' attempts=' || attempts || ' last_error=' || coalesce(last_error, '-')"
+                           + " FROM jobs WHERE event_id = ?", event);
+    }
+
+    String one(String sql, Object... params) {
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The notes posted to a ticket (every POST the stub received for it, answered or not). */
+    List<LoggedRequest> notePosts(long ticketId) {
+        return stub.findAll(postRequestedFor(urlMatching("/api/tickets/" + ticketId + "/messages")));
+    }
+
+    /** A Gorgias ticket-created body: Bob asks about {@code text} on ticket {@code ticketId}. */
+    static byte[] ticket(long ticketId, long messageId, String subject, String text) {
+        return ("""
+                {"ticket": {"id": %d, "subject": "%s", "channel": "email", "status": "open",
+                 "customer": {"id": 7001, "email": "%s", "firstname": "Bob", "lastname": "Norman", "name": "Bob Norman"},
+                 "messages": [
+                   {"id": %d, "channel": "email", "via": "email", "from_agent": false,
+                    "sender": {"id": 7001, "email": "%3$s"}, "body_text": "%s", "body_html": "<p>%5$s</p>",
+                    "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": null}]}}""")
+                .formatted(ticketId, subject, BOB, messageId, text).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** ticket-message-created for a customer message: {"message": {...}} with the ticket id only. */
+    static byte[] messageCreated(long ticketId, long messageId, String text) {
+        return ("""
+                {"message": {"id": %d, "ticket_id": %d, "channel": "email", "from_agent": false,
+                 "sender": {"email": "%s"}, "body_text": "%s", "created_datetime": "2024-01-15T10:30:00Z"}}""")
+                .formatted(messageId, ticketId, BOB, text).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Tollgate t : servers) {
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                // closing the rest
+            }
+        }
+        stub.stop();
+        pool.close();
+        db.close();
+    }
+}

@@ -1,0 +1,269 @@
+package io.tollgate.api.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.tollgate.api.LogCapture;
+import io.tollgate.api.Webhooks;
+import io.tollgate.tenant.testing.Fixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * CONTRACT §2 over HTTP: signed Gorgias deliveries go in, internal notes come out at the Gorgias stub, exactly once
+ * per customer message.
+ */
+class WorkerEndToEndTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static Pipeline p;
+
+    @BeforeAll
+    static void start() {
+        p = Pipeline.start(Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        p.close();
+    }
+
+    @Test
+    void aCustomerAskingAbout1001GetsOneNoteNamingItAndItsTracking() {
+        Pipeline.Tenant t = p.tenant("e2e-happy");
+        long ticket = 41_000_000_001L;
+        HttpResponse<String> res = p.deliver(t, Pipeline.ticket(ticket, 51_000_000_001L, "Where is my order?",
+                                                                "Hi, where is my order #1001?"), "wh-happy-1");
+        assertThat(res.statusCode()).isEqualTo(202);
+        UUID event = Pipeline.eventId(res);
+
+        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+
+        List<LoggedRequest> posts = p.notePosts(ticket);
+        assertThat(posts).hasSize(1);
+        LoggedRequest note = posts.getFirst();
+        String basic = "Basic " + Base64.getEncoder().encodeToString(
+                (t.username() + ":" + t.apiKey()).getBytes(StandardCharsets.UTF_8));
+        assertThat(note.getHeader("Authorization")).isEqualTo(basic);
+        JsonNode body = Webhooks.json(note.getBodyAsString());
+        assertThat(body.get("channel").asText()).isEqualTo("internal-note");
+        assertThat(body.get("via").asText()).isEqualTo("api");
+        assertThat(body.get("from_agent").asBoolean()).isTrue();
+        assertThat(body.at("/sender/email").asText()).isEqualTo(t.username());
+        assertThat(body.get("external_id").asText()).isEqualTo("tollgate:" + event);
+        assertThat(body.get("body_text").asText()).contains("#1001").contains(Pipeline.TRACKING_1001);
+        assertThat(body.get("body_html").asText()).contains("#1001").contains(Pipeline.TRACKING_1001);
+
+        List<LoggedRequest> graphql = p.stub.findAll(postRequestedFor(urlPathMatching("/admin/api/.*/graphql.json"))
+                                                             .withHeader("X-Shopify-Access-Token",
+                                                                         com.github.tomakehurst.wiremock.client.WireMock
+                                                                                 .equalTo(t.accessToken())));
+        assertThat(graphql).isNotEmpty();
+        assertThat(graphql.getFirst().getUrl()).isEqualTo("/admin/api/2025-10/graphql.json");
+        assertThat(graphql.getFirst().getBodyAsString()).contains(Pipeline.BOB).contains("sortKey");
+
+        // the ledger holds the note and its upstream id; the metrics count it
+        assertThat(p.one("SELECT state || ' ' || upstream_message_id || ' ' || draft_source FROM notes"
+                                 + " WHERE gorgias_ticket_id = ?", ticket)).isEqualTo("posted 555000111 template");
+        assertThat(Webhooks.metric(p.server(), "tollgate_drafts_posted_total", "tenant", t.slug())).isEqualTo(1.0);
+        assertThat(Webhooks.metric(p.server(), "tollgate_jobs_total", "tenant", t.slug(), "outcome", "done"))
+                .isEqualTo(1.0);
+        String scrape = io.tollgate.api.TestServers.get(p.server(), "/observe/metrics").body();
+        assertThat(scrape.lines().filter(l -> l.startsWith("tollgate_queue_depth{")))
+                .anyMatch(l -> l.contains("status=\"queued\"")).anyMatch(l -> l.contains("status=\"dead\""));
+        assertThat(scrape).contains("\ntollgate_queue_oldest_seconds");
+        assertThat(Webhooks.metric(p.server(), "tollgate_upstream_requests_total", "upstream", "gorgias", "status",
+                                   "201")).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void duplicatesAndTheSameMessageUnderOtherWebhookIdsMakeOneNote() {
+        Pipeline.Tenant t = p.tenant("e2e-dups");
+        long ticket = 41_000_000_002L;
+        long message = 51_000_000_002L;
+        byte[] created = Pipeline.ticket(ticket, message, "Order #1001", "Where is it?");
+        UUID first = Pipeline.eventId(p.deliver(t, created, "wh-dup-1"));
+        HttpResponse<String> again = p.deliver(t, created, "wh-dup-1");
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(Pipeline.eventId(again)).isEqualTo(first);
+        // ticket-message-created for the same first message, and the same ticket state re-sent under a new id
+        UUID messageEvent = Pipeline.eventId(p.deliver(t, Pipeline.messageCreated(ticket, message, "Where is it?"),
+                                                       "wh-dup-2"));
+        UUID resent = Pipeline.eventId(p.deliver(t, created, "wh-dup-3"));
+
+        for (UUID e : List.of(first, messageEvent, resent)) {
+            assertThat(p.awaitStatus(e, WAIT, "processed", "dead")).isEqualTo("processed");
+        }
+        assertThat(p.notePosts(ticket)).hasSize(1);
+        assertThat(p.one("SELECT count(*) FROM notes WHERE gorgias_ticket_id = ?", ticket)).isEqualTo("1");
+    }
+
+    @Test
+    void aReplayThroughTheAdminApiPostsNoSecondNote() {
+        Pipeline.Tenant t = p.tenant("e2e-replay");
+        long ticket = 41_000_000_003L;
+        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_003L, "Hi", "Order #1001?"),
+                                                "wh-replay-1"));
+        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+
+        HttpResponse<String> replay = Webhooks.admin(p.server(), "POST",
+                                                     "/admin/tenants/" + t.slug() + "/events/" + event + "/replay",
+                                                     null);
+        assertThat(replay.statusCode()).isEqualTo(202);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!"done".equals(p.one("SELECT status FROM jobs WHERE event_id = ?", event))
+                || !"processed".equals(p.status(event))) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Pipeline.sleep(20);
+        }
+        assertThat(p.one("SELECT attempts FROM jobs WHERE event_id = ?", event)).isEqualTo("1");
+        assertThat(p.notePosts(ticket)).hasSize(1);
+    }
+
+    @Test
+    void tollgatesOwnNoteAndAnAgentsInternalNoteComingBackDraftNothing() throws Exception {
+        Pipeline.Tenant t = p.tenant("e2e-loop");
+        long ticket = 41_000_000_004L;
+        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_004L, "Hi", "Order #1001?"),
+                                                "wh-loop-1"));
+        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+
+        // Tollgate's own note, as Gorgias sends it back in ticket-message-created
+        byte[] own = ("""
+                {"message": {"id": 555000111, "ticket_id": %d, "channel": "internal-note", "via": "api",
+                 "from_agent": true, "sender": {"email": "%s"}, "body_text": "Suggested reply",
+                 "external_id": "tollgate:%s"}}""").formatted(ticket, t.username(), event)
+                .getBytes(StandardCharsets.UTF_8);
+        UUID ownEvent = Pipeline.eventId(p.deliver(t, own, "wh-loop-own"));
+        // an agent's internal note: Gorgias' own shape (the pipedream fixture), on this ticket
+        ObjectNodeEdit agent = new ObjectNodeEdit(Fixtures.bytes("gorgias-internal-note-created-pipedream-synthetic.json"));
+        agent.node.put("ticket_id", ticket);
+        UUID agentEvent = Pipeline.eventId(p.deliver(t, agent.bytes(), "wh-loop-agent"));
+
+        assertThat(p.awaitStatus(ownEvent, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
+        assertThat(p.awaitStatus(agentEvent, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
+        assertThat(p.notePosts(ticket)).hasSize(1);
+        assertThat(p.one("SELECT last_error FROM jobs WHERE event_id = ?", ownEvent)).contains("Tollgate posted");
+    }
+
+    @Test
+    void gorgiasAnswering429WithRetryAfter2TwiceGivesOneNoteAndWaitsEachTime() {
+        Pipeline.Tenant t = p.tenant("e2e-429");
+        long ticket = 41_000_000_005L;
+        String url = "/api/tickets/" + ticket + "/messages";
+        p.stub.stubFor(post(urlEqualTo(url)).inScenario("429").whenScenarioStateIs(Scenario.STARTED)
+                               .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2"))
+                               .willSetStateTo("once"));
+        p.stub.stubFor(post(urlEqualTo(url)).inScenario("429").whenScenarioStateIs("once")
+                               .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2"))
+                               .willSetStateTo("twice"));
+        p.stub.stubFor(post(urlEqualTo(url)).inScenario("429").whenScenarioStateIs("twice")
+                               .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+                                                   .withBody("{\"id\": 777}")));
+
+        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_005L, "Hi", "Order #1001?"),
+                                                "wh-429"));
+        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+
+        List<LoggedRequest> posts = p.notePosts(ticket);
+        assertThat(posts).hasSize(3);
+        for (int i = 1; i < posts.size(); i++) {
+            long gap = posts.get(i).getLoggedDate().getTime() - posts.get(i - 1).getLoggedDate().getTime();
+            assertThat(gap).as("POST %d came %d ms after a 429 with Retry-After: 2", i + 1, gap)
+                    .isGreaterThanOrEqualTo(2000);
+        }
+        assertThat(posts).extracting(r -> Webhooks.json(r.getBodyAsString()).get("external_id").asText())
+                .containsOnly("tollgate:" + event);
+        assertThat(p.one("SELECT state || ' ' || upstream_message_id FROM notes WHERE gorgias_ticket_id = ?", ticket))
+                .isEqualTo("posted 777");
+        assertThat(p.one("SELECT attempts FROM jobs WHERE event_id = ?", event)).isEqualTo("3");
+    }
+
+    @Test
+    void aRejectedNoteIsDeadWithTheUpstreamsStatusRequestIdAndBodyAndNoCredential() {
+        Pipeline.Tenant t = p.tenant("e2e-401");
+        long ticket = 41_000_000_006L;
+        p.stub.stubFor(post(urlEqualTo("/api/tickets/" + ticket + "/messages"))
+                               .willReturn(aResponse().withStatus(401).withHeader("X-Request-Id", "req-e2e-401")
+                                                   .withHeader("Content-Type", "application/json")
+                                                   .withBody("{\"error\": \"Invalid API key " + t.apiKey() + "\"}")));
+        try (LogCapture logs = LogCapture.start()) {
+            UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_006L, "Hi", "#1001?"),
+                                                    "wh-401"));
+            assertThat(p.awaitStatus(event, WAIT, "dead", "processed")).isEqualTo("dead");
+
+            JsonNode detail = Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + t.slug()
+                    + "/events/" + event, null).body());
+            String shown = detail.toString();
+            assertThat(shown).contains("HTTP 401").contains("req-e2e-401").contains("Invalid API key")
+                    .doesNotContain(t.apiKey());
+            String ours = logs.from("io.tollgate", "io.helidon", "org.postgresql", "com.zaxxer");
+            String line = ours.lines().filter(l -> l.contains("upstream call failed")).findFirst().orElse("");
+            assertThat(line).contains("tenant=" + t.slug()).contains("event=" + event).contains("HTTP 401")
+                    .contains("req-e2e-401").doesNotContain(t.apiKey());
+            assertThat(ours.lines().filter(l -> l.contains(t.apiKey())).toList()).isEmpty();
+        }
+        assertThat(p.notePosts(ticket)).hasSize(1);
+    }
+
+    @Test
+    void ordersFromShopifysWebhooksAreUsedWithoutAskingShopify() {
+        Pipeline.Tenant t = p.tenant("e2e-cache");
+        // orders/create with Shopify's fixture order #1001, signed as Shopify signs it
+        byte[] order = Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
+                                                StandardCharsets.UTF_8)).get("order").toString()
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> res = Webhooks.post(p.server(), "/webhooks/" + t.slug() + "/shopify", order,
+                                                 "X-Shopify-Hmac-Sha256", Webhooks.shopifyHmac("shpss_" + t.slug(), order),
+                                                 "X-Shopify-Shop-Domain", t.slug() + ".myshopify.com",
+                                                 "X-Shopify-Topic", "orders/create",
+                                                 "X-Shopify-Event-Id", "evt-cache-1");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+        assertThat(p.awaitStatus(Pipeline.eventId(res), WAIT, "processed", "dead")).isEqualTo("processed");
+        int graphqlBefore = p.stub.findAll(postRequestedFor(urlPathMatching("/admin/api/.*/graphql.json"))
+                                                   .withHeader("X-Shopify-Access-Token",
+                                                               com.github.tomakehurst.wiremock.client.WireMock
+                                                                       .equalTo(t.accessToken()))).size();
+        assertThat(graphqlBefore).isZero();
+
+        long ticket = 41_000_000_007L;
+        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_007L, "Hi", "Order #1001?"),
+                                                "wh-cache"));
+        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        assertThat(Webhooks.json(p.notePosts(ticket).getFirst().getBodyAsString()).get("body_text").asText())
+                .contains("#1001").contains("January 10, 2008"); // the fixture order's own date
+        assertThat(p.stub.findAll(postRequestedFor(urlPathMatching("/admin/api/.*/graphql.json"))
+                                          .withHeader("X-Shopify-Access-Token",
+                                                      com.github.tomakehurst.wiremock.client.WireMock
+                                                              .equalTo(t.accessToken())))).isEmpty();
+    }
+
+    /** A JSON fixture to edit. */
+    private static final class ObjectNodeEdit {
+        final com.fasterxml.jackson.databind.node.ObjectNode node;
+
+        ObjectNodeEdit(byte[] json) {
+            node = (com.fasterxml.jackson.databind.node.ObjectNode) Webhooks.json(
+                    new String(json, StandardCharsets.UTF_8));
+        }
+
+        byte[] bytes() {
+            return node.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}
