@@ -15,9 +15,11 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
                         ShopifyOut shopify, WebhookUrls webhookUrls, Instant createdAt, Instant updatedAt,
                         String gorgiasWebhookSecret) {
 
-    public record LimitsOut(int ratePerMinute, int burst, int maxPayloadBytes, int timeoutMs, int maxConcurrent) {
+    public record LimitsOut(int ratePerMinute, int burst, int maxPayloadBytes, int timeoutMs, int maxConcurrent,
+                            int retryAttempts) {
         static LimitsOut of(Limits l) {
-            return new LimitsOut(l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(), l.maxConcurrent());
+            return new LimitsOut(l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(), l.maxConcurrent(),
+                                 l.retryAttempts());
         }
     }
 

@@ -37,7 +37,8 @@ final class TenantValidation {
     private static final Set<String> SHOPIFY_FIELDS = Set.of("shop_domain", "access_token", "webhook_secret",
                                                              "api_version", "base_url");
     private static final Set<String> LIMITS_FIELDS = Set.of("rate_per_minute", "burst", "max_payload_bytes",
-                                                            "timeout_ms", "max_concurrent");
+                                                            "timeout_ms", "max_concurrent",
+                                                            "retry_attempts");
 
     private final boolean allowOverride;
 
@@ -167,6 +168,7 @@ final class TenantValidation {
         int timeout = x.integer("timeout_ms", false, Limits.MIN_TIMEOUT_MS, Limits.MAX_TIMEOUT_MS)
                 .orElse(base.timeoutMs());
         int concurrent = x.integer("max_concurrent", false, 1, 1024).orElse(base.maxConcurrent());
-        return new Limits(rate, burst, payload, timeout, concurrent);
+        int retries = x.integer("retry_attempts", false, 1, Limits.MAX_RETRY_ATTEMPTS).orElse(base.retryAttempts());
+        return new Limits(rate, burst, payload, timeout, concurrent, retries);
     }
 }

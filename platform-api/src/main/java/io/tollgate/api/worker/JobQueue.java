@@ -74,7 +74,8 @@ public final class JobQueue {
               UPDATE jobs j SET status = %2$s, attempts = j.attempts + 1, lease_owner = ?,
                                 lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
                 FROM picked WHERE j.id = picked.id
-              RETURNING j.id, j.tenant_id, j.event_id, j.attempts, j.max_attempts, j.lease_owner, j.lease_expires_at
+              RETURNING j.id, j.tenant_id, j.event_id, j.attempts, j.lease_owner, j.lease_expires_at,
+                        (SELECT t.retry_attempts FROM tenants t WHERE t.id = j.tenant_id) AS max_attempts
             ), events AS (
               UPDATE webhook_events e SET status = %3$s
                 FROM claimed WHERE e.tenant_id = claimed.tenant_id AND e.id = claimed.event_id
@@ -92,11 +93,11 @@ public final class JobQueue {
                ORDER BY lease_expires_at LIMIT 1000
                FOR UPDATE SKIP LOCKED
             ), reaped AS (
-              UPDATE jobs j SET status = CASE WHEN j.attempts >= j.max_attempts THEN %3$s ELSE %1$s END,
+              UPDATE jobs j SET status = CASE WHEN j.attempts >= t.retry_attempts THEN %3$s ELSE %1$s END,
                                 run_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
                                 last_error = 'the worker running attempt ' || j.attempts
                                              || ' stopped before finishing it (its lease expired)'
-                FROM expired WHERE j.id = expired.id
+                FROM expired, tenants t WHERE j.id = expired.id AND t.id = j.tenant_id
               RETURNING j.tenant_id, j.event_id, j.status, j.last_error
             ), events AS (
               UPDATE webhook_events e

@@ -121,7 +121,9 @@ public final class JobRunner {
         if (job.attempts() >= job.maxAttempts()) {
             return new JobOutcome.Dead(withAttempt);
         }
-        return schedule.afterFailure(job.attempts(), withAttempt, retryAfter.filter(d -> !d.isZero()), now(), random);
+        // the tenant's retry budget (job.maxAttempts) decides when to stop; the schedule only how long to wait
+        return new JobOutcome.Retry(now().plus(schedule.next(job.attempts(), retryAfter.filter(d -> !d.isZero()),
+                                                             random)), withAttempt);
     }
 
     private Instant now() {

@@ -27,7 +27,10 @@ public record RetrySchedule(Duration baseDelay, double factor, Duration maxDelay
     public static final double JITTER = 1.0;
     /** The longest upstream {@code Retry-After} honoured. */
     public static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
-    /** Runs of a job before it is dead; the same as the {@code jobs.max_attempts} column's default. */
+    /**
+     * Runs of a job before it is dead, by default: the same as the default of a tenant's own budget
+     * ({@code limits.retry_attempts}), which the worker applies.
+     */
     public static final int MAX_ATTEMPTS = 8;
 
     public static final RetrySchedule DEFAULT = new RetrySchedule(BASE_DELAY, FACTOR, MAX_DELAY, JITTER,

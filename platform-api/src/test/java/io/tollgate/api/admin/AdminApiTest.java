@@ -161,6 +161,8 @@ class AdminApiTest {
             "timeout below 100 ms   | /limits/timeout_ms         | 99",
             "timeout above 30 s     | /limits/timeout_ms         | 30001",
             "concurrency below 1    | /limits/max_concurrent     | 0",
+            "retry budget below 1   | /limits/retry_attempts     | 0",
+            "retry budget above 50  | /limits/retry_attempts     | 51",
             "gorgias override off   | /gorgias/base_url          | \"http://127.0.0.1:9999\"",
             "shopify override off   | /shopify/base_url          | \"http://127.0.0.1:9999\"",
             "unknown top field      | /surprise                  | true",

@@ -124,6 +124,11 @@ final class Pipeline implements AutoCloseable {
     }
 
     Tenant tenant(String slug) {
+        return tenant(slug, null);
+    }
+
+    /** @param limits a JSON object for the tenant's {@code limits}, or null for the defaults */
+    Tenant tenant(String slug, String limits) {
         String base = "http://127.0.0.1:" + stub.port();
         String username = "agent@" + slug + ".example";
         String apiKey = "gk-" + slug + "-0123456789";
@@ -132,8 +137,9 @@ final class Pipeline implements AutoCloseable {
                 {"slug": "%1$s", "name": "Shop %1$s",
                  "gorgias": {"domain": "%2$s", "username": "%3$s", "api_key": "%4$s", "base_url": "%6$s"},
                  "shopify": {"shop_domain": "%1$s.myshopify.com", "access_token": "%5$s",
-                             "webhook_secret": "shpss_%1$s", "base_url": "%6$s"}}""".formatted(
-                slug, slug.replace("-", ""), username, apiKey, token, base);
+                             "webhook_secret": "shpss_%1$s", "base_url": "%6$s"}%7$s}""".formatted(
+                slug, slug.replace("-", ""), username, apiKey, token, base,
+                limits == null ? "" : ", \"limits\": " + limits);
         HttpResponse<String> res = Webhooks.admin(server(), "POST", "/admin/tenants", body);
         if (res.statusCode() != 201) {
             throw new AssertionError("could not create " + slug + ": " + res.body());

@@ -253,6 +253,34 @@ class WorkerEndToEndTest {
                                                               .equalTo(t.accessToken())))).isEmpty();
     }
 
+    @Test
+    void anEventIsDeadAfterItsTenantsRetryBudgetWithItsAttemptsAndLastErrorShown() {
+        Pipeline.Tenant t = p.tenant("e2e-budget", "{\"retry_attempts\": 3}");
+        assertThat(Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/e2e-budget", null).body())
+                           .at("/limits/retry_attempts").asInt()).isEqualTo(3);
+        long ticket = 41_000_000_008L;
+        p.stub.stubFor(post(urlEqualTo("/api/tickets/" + ticket + "/messages"))
+                               .willReturn(aResponse().withStatus(503).withHeader("X-Request-Id", "req-down")
+                                                   .withBody("upstream maintenance")));
+        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_008L, "Hi", "#1001?"),
+                                                "wh-budget"));
+
+        assertThat(p.awaitStatus(event, WAIT, "dead", "processed")).isEqualTo("dead");
+
+        assertThat(p.notePosts(ticket)).hasSize(3);
+        JsonNode detail = Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + t.slug() + "/events/"
+                + event, null).body());
+        assertThat(detail.toString()).contains("HTTP 503").contains("req-down").contains("upstream maintenance")
+                .contains("attempt 3 of 3");
+        JsonNode dead = Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + t.slug()
+                + "/events?status=dead", null).body());
+        assertThat(dead.toString()).contains(event.toString());
+        assertThat(Webhooks.metric(p.server(), "tollgate_jobs_total", "tenant", t.slug(), "outcome", "dead"))
+                .isEqualTo(1.0);
+        assertThat(Webhooks.metric(p.server(), "tollgate_jobs_total", "tenant", t.slug(), "outcome", "retry"))
+                .isEqualTo(2.0);
+    }
+
     /** A JSON fixture to edit. */
     private static final class ObjectNodeEdit {
         final com.fasterxml.jackson.databind.node.ObjectNode node;

@@ -39,7 +39,7 @@ import static io.tollgate.tenant.db.Rows.uuid;
 public final class TenantStore {
     private static final String TENANT_COLUMNS = """
             t.id, t.slug, t.name, t.status, t.rate_per_minute, t.burst, t.max_payload_bytes, t.timeout_ms,
-            t.max_concurrent, t.created_at, t.updated_at""";
+            t.max_concurrent, t.retry_attempts, t.created_at, t.updated_at""";
 
     private static final String SELECT_RESOLVED = "SELECT " + TENANT_COLUMNS + """
             ,
@@ -86,10 +86,10 @@ public final class TenantStore {
             Limits l = n.limits();
             tx.insert("""
                     INSERT INTO tenants (id, slug, name, status, rate_per_minute, burst, max_payload_bytes,
-                                         timeout_ms, max_concurrent)
-                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?)""",
+                                         timeout_ms, max_concurrent, retry_attempts)
+                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)""",
                       id.value(), n.slug(), n.name(), l.ratePerMinute(), l.burst(), l.maxPayloadBytes(),
-                      l.timeoutMs(), l.maxConcurrent());
+                      l.timeoutMs(), l.maxConcurrent(), l.retryAttempts());
             writeGorgias(tx, id, n.gorgias(), true);
             writeShopify(tx, id, n.shopify(), true);
             insertSecret(tx, id, Provider.GORGIAS, n.gorgiasWebhookSecret());
@@ -150,9 +150,9 @@ public final class TenantStore {
         return db.inTransaction(tx -> {
             long n = tx.update("""
                     UPDATE tenants SET name = ?, rate_per_minute = ?, burst = ?, max_payload_bytes = ?, timeout_ms = ?,
-                                       max_concurrent = ?, updated_at = now()
+                                       max_concurrent = ?, retry_attempts = ?, updated_at = now()
                     WHERE id = ?""", name, l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(),
-                               l.maxConcurrent(), id.value());
+                               l.maxConcurrent(), l.retryAttempts(), id.value());
             if (n == 0) {
                 return false;
             }
@@ -283,7 +283,7 @@ public final class TenantStore {
                           TenantStatus.fromWire(string(row, "status")),
                           new Limits(integer(row, "rate_per_minute"), integer(row, "burst"),
                                      integer(row, "max_payload_bytes"), integer(row, "timeout_ms"),
-                                     integer(row, "max_concurrent")),
+                                     integer(row, "max_concurrent"), integer(row, "retry_attempts")),
                           instant(row, "created_at"), instant(row, "updated_at"));
     }
 
