@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -131,6 +132,66 @@ class AppConfigTest {
                     .isInstanceOf(ConfigException.class)
                     .satisfies(e -> assertThat(((ConfigException) e).key())
                             .isEqualTo("TOLLGATE_READ_TIMEOUT_SECONDS"));
+        }
+    }
+
+    @Test
+    void theWorkerRunsByDefaultWithTemplateDraftsOnly() {
+        AppConfig c = AppConfig.load(Map.of());
+        io.tollgate.api.worker.WorkerSettings w = c.worker().settings();
+        assertThat(w.enabled()).isTrue();
+        assertThat(w.concurrency()).isEqualTo(8);
+        assertThat(w.tenantCap()).isEqualTo(4);
+        assertThat(w.lease()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(w.poll()).isEqualTo(Duration.ofMillis(100));
+        assertThat(w.stopGrace()).isEqualTo(c.server().shutdownGrace());
+        assertThat(w.schedule().baseDelay()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(w.schedule().maxDelay()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.worker().noteLease()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.worker().llm().enabled()).isFalse();
+        assertThat(c.worker().llm().dailyBudget()).isEqualTo(200);
+        assertThat(c.upstreams().settings().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.upstreams().settings().readTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(AppConfig.load(production()).database().workerSettings(w.concurrency()).maxPoolSize()).isEqualTo(9);
+    }
+
+    @Test
+    void workerAndModelSettingsComeFromTheEnvironment() {
+        Map<String, String> env = production();
+        env.put("TOLLGATE_WORKER_ENABLED", "false");
+        env.put("TOLLGATE_WORKER_CONCURRENCY", "3");
+        env.put("TOLLGATE_WORKER_TENANT_CAP", "1");
+        env.put("TOLLGATE_WORKER_RETRY_BASE_MS", "250");
+        env.put("TOLLGATE_WORKER_RETRY_MAX_SECONDS", "60");
+        env.put("TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", "1500");
+        env.put("TOLLGATE_LLM_URL", "https://llm.internal/v1/chat/completions");
+        env.put("TOLLGATE_LLM_MODEL", "local-model");
+        env.put("TOLLGATE_LLM_API_KEY", "sk-secret-value-123");
+        env.put("TOLLGATE_LLM_DAILY_BUDGET", "5");
+        AppConfig c = AppConfig.load(env);
+        assertThat(c.worker().settings().enabled()).isFalse();
+        assertThat(c.worker().settings().concurrency()).isEqualTo(3);
+        assertThat(c.worker().settings().tenantCap()).isEqualTo(1);
+        assertThat(c.worker().settings().schedule().baseDelay()).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.worker().settings().schedule().maxDelay()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.upstreams().settings().readTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.worker().llm().url()).contains(URI.create("https://llm.internal/v1/chat/completions"));
+        assertThat(c.worker().llm().model()).isEqualTo("local-model");
+        assertThat(c.worker().llm().dailyBudget()).isEqualTo(5);
+        assertThat(c.toString()).doesNotContain("sk-secret-value-123");
+    }
+
+    @Test
+    void badWorkerAndModelSettingsNameTheirVariable() {
+        for (Map.Entry<String, String> bad : List.of(Map.entry("TOLLGATE_WORKER_CONCURRENCY", "0"),
+                                                     Map.entry("TOLLGATE_WORKER_ENABLED", "maybe"),
+                                                     Map.entry("TOLLGATE_WORKER_RETRY_MAX_SECONDS", "0"),
+                                                     Map.entry("TOLLGATE_LLM_URL", "ftp://llm.internal/x"),
+                                                     Map.entry("TOLLGATE_LLM_URL", "not a url"))) {
+            Map<String, String> env = production();
+            env.put(bad.getKey(), bad.getValue());
+            assertThatThrownBy(() -> AppConfig.load(env)).as(bad.toString())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining(bad.getKey());
         }
     }
 }
