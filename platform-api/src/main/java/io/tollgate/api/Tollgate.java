@@ -122,18 +122,9 @@ public final class Tollgate implements AutoCloseable {
             RetentionSweeper sweeper = new RetentionSweeper(db, config.ingress().retention())
                     .start(config.ingress().sweepEvery());
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes);
-            List<AutoCloseable> resources = new ArrayList<>();
-            if (config.worker().settings().enabled()) {
-                // the worker's own pool: a busy worker never takes ingress's connections
-                Database workerDb = Database.open(config.database().workerSettings(
-                        config.worker().settings().concurrency()), "tollgate-worker");
-                PoolMetrics.registerWorker(meters, workerDb);
-                resources.add(worker(config, workerDb, resolver, cipher, meters));
-                resources.add(workerDb);
-            }
-            // closed in this order at shutdown (the worker first: it gives back what it cannot finish)
-            resources.add(sweeper);
-            resources.add(services.ingest());
+            // closed in this order at shutdown (the worker, added first once the server runs, gives back what it
+            // cannot finish)
+            List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest()));
 
             WebServer server = WebServer.builder()
                     .host(config.server().host())
@@ -156,17 +147,26 @@ public final class Tollgate implements AutoCloseable {
                     .build()
                     .start();
             if (!server.isRunning()) { // Helidon logged why and returned; the port was taken since Main checked it
-                for (AutoCloseable r : resources) {
-                    try {
-                        r.close();
-                    } catch (Exception suppressed) {
-                        // failing anyway
-                    }
-                }
+                closeQuietly(resources);
                 listener.close();
                 ListenPort.requireFree(config.server().host(), config.server().port());
                 throw new StartupException("the web server could not start on " + config.server().host() + ":"
                                                    + config.server().port());
+            }
+            if (config.worker().settings().enabled()) {
+                try {
+                    // the worker's own pool: a busy worker never takes ingress's connections
+                    Database workerDb = Database.open(config.database().workerSettings(
+                            config.worker().settings().concurrency()), "tollgate-worker");
+                    resources.addFirst(workerDb);
+                    PoolMetrics.registerWorker(meters, workerDb);
+                    resources.addFirst(worker(config, workerDb, resolver, cipher, meters));
+                } catch (RuntimeException e) {
+                    server.stop();
+                    closeQuietly(resources);
+                    listener.close();
+                    throw e;
+                }
             }
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
@@ -176,6 +176,16 @@ public final class Tollgate implements AutoCloseable {
             adminDb.close();
             db.close();
             throw e;
+        }
+    }
+
+    private static void closeQuietly(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception suppressed) {
+                // failing anyway
+            }
         }
     }
 
