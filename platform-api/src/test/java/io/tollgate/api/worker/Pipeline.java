@@ -1,6 +1,7 @@
 package io.tollgate.api.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -20,19 +21,24 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 
 /**
@@ -73,8 +79,20 @@ final class Pipeline implements AutoCloseable {
         return p;
     }
 
+    /** The database and the stub, with no gateway yet: the test starts (and stops) its gateways itself. */
+    static Pipeline create(Map<String, String> overrides) {
+        return new Pipeline(overrides);
+    }
+
+    /** The first gateway still running: the one tenants are created through and deliveries go to by default. */
     Tollgate server() {
         return servers.getFirst();
+    }
+
+    /** Stops a gateway as production stops it ({@link Tollgate#close}); the pipeline no longer uses it. */
+    void stop(Tollgate t) {
+        servers.remove(t);
+        t.close();
     }
 
     Tollgate startServer() {
@@ -124,11 +142,19 @@ final class Pipeline implements AutoCloseable {
     }
 
     Tenant tenant(String slug) {
-        return tenant(slug, null);
+        return tenant(server(), slug, null);
+    }
+
+    Tenant tenant(Tollgate via, String slug) {
+        return tenant(via, slug, null);
     }
 
     /** @param limits a JSON object for the tenant's {@code limits}, or null for the defaults */
     Tenant tenant(String slug, String limits) {
+        return tenant(server(), slug, limits);
+    }
+
+    Tenant tenant(Tollgate via, String slug, String limits) {
         String base = "http://127.0.0.1:" + stub.port();
         String username = "agent@" + slug + ".example";
         String apiKey = "gk-" + slug + "-0123456789";
@@ -140,7 +166,7 @@ final class Pipeline implements AutoCloseable {
                              "webhook_secret": "shpss_%1$s", "base_url": "%6$s"}%7$s}""".formatted(
                 slug, slug.replace("-", ""), username, apiKey, token, base,
                 limits == null ? "" : ", \"limits\": " + limits);
-        HttpResponse<String> res = Webhooks.admin(server(), "POST", "/admin/tenants", body);
+        HttpResponse<String> res = Webhooks.admin(via, "POST", "/admin/tenants", body);
         if (res.statusCode() != 201) {
             throw new AssertionError("could not create " + slug + ": " + res.body());
         }
@@ -162,6 +188,30 @@ final class Pipeline implements AutoCloseable {
             b.header("X-Gorgias-Webhook-Id", webhookId);
         }
         return TestServers.send(b.build());
+    }
+
+    /** A Shopify delivery signed as Shopify signs it, with the tenant's webhook secret ({@code shpss_<slug>}). */
+    HttpResponse<String> shopify(Tollgate to, Tenant t, byte[] body, String topic, String eventId) {
+        return Webhooks.post(to, "/webhooks/" + t.slug() + "/shopify", body,
+                             "X-Shopify-Hmac-Sha256", Webhooks.shopifyHmac("shpss_" + t.slug(), body),
+                             "X-Shopify-Shop-Domain", t.slug() + ".myshopify.com",
+                             "X-Shopify-Topic", topic,
+                             "X-Shopify-Api-Version", "2025-10",
+                             "X-Shopify-Event-Id", eventId);
+    }
+
+    /**
+     * Shopify's fixture order #1001 (shopify-python-api-order.json, its "order" object) as another order: id
+     * {@code id}, name {@code #<number>}, updated {@code updatedAt}; the rest (customer, lines, fulfillment) as is.
+     */
+    static byte[] order(long id, int number, Instant updatedAt) {
+        ObjectNode o = (ObjectNode) Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
+                                                             StandardCharsets.UTF_8)).get("order");
+        o.put("id", id);
+        o.put("name", "#" + number);
+        o.put("order_number", number);
+        o.put("updated_at", updatedAt.toString());
+        return o.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     static UUID eventId(HttpResponse<String> accepted) {
@@ -193,6 +243,21 @@ final class Pipeline implements AutoCloseable {
                            + " FROM jobs WHERE event_id = ?", event);
     }
 
+    /** Waits until {@code condition} holds, polling; fails with {@code state()} when it does not in time. */
+    static void await(BooleanSupplier condition, Duration within, Supplier<String> state) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not so after " + within + ": " + state.get());
+            }
+            sleep(20);
+        }
+    }
+
+    long count(String sql, Object... params) {
+        return Long.parseLong(one(sql, params));
+    }
+
     String one(String sql, Object... params) {
         try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
@@ -209,6 +274,11 @@ final class Pipeline implements AutoCloseable {
     /** The notes posted to a ticket (every POST the stub received for it, answered or not). */
     List<LoggedRequest> notePosts(long ticketId) {
         return stub.findAll(postRequestedFor(urlMatching("/api/tickets/" + ticketId + "/messages")));
+    }
+
+    /** Tollgate's look-ups of a ticket's messages (GET, any query), before posting after an uncertain attempt. */
+    List<LoggedRequest> messageLookups(long ticketId) {
+        return stub.findAll(getRequestedFor(urlPathEqualTo("/api/tickets/" + ticketId + "/messages")));
     }
 
     /** A Gorgias ticket-created body: Bob asks about {@code text} on ticket {@code ticketId}. */
