@@ -36,9 +36,9 @@ public final class NoteLedger {
 
     private static final String INSERT = """
             INSERT INTO notes (id, tenant_id, event_id, ticket_id, gorgias_ticket_id, answered_message_id,
-                               external_id, state, lease_until)
+                               external_id, state, lease_until, attempt)
             VALUES (?, ?, ?, (SELECT id FROM tickets WHERE tenant_id = ? AND gorgias_ticket_id = ?::bigint),
-                    ?::bigint, ?::bigint, ?, 'pending', now() + make_interval(secs => ?))
+                    ?::bigint, ?::bigint, ?, 'pending', now() + make_interval(secs => ?), ?)
             ON CONFLICT (tenant_id, gorgias_ticket_id, answered_message_id) DO NOTHING
             RETURNING id, external_id""";
 
@@ -48,7 +48,8 @@ public final class NoteLedger {
                FOR UPDATE""";
 
     private static final String TAKE_LEASE = """
-            UPDATE notes SET state = 'pending', lease_until = now() + make_interval(secs => ?), updated_at = now()
+            UPDATE notes SET state = 'pending', lease_until = now() + make_interval(secs => ?), attempt = ?,
+                             updated_at = now()
              WHERE tenant_id = ? AND id = ?""";
 
     private final Database db;
@@ -72,7 +73,7 @@ public final class NoteLedger {
          * A new note: its intent is recorded (state pending, under this attempt's lease). Post it with
          * {@code externalId}, then {@link #markPosted} or {@link #markFailed}.
          */
-        record Reserved(UUID noteId, String externalId) implements Reservation {
+        record Reserved(UUID noteId, String externalId, UUID attempt) implements Reservation {
         }
 
         /** The note for this message is already posted upstream: post nothing. */
@@ -84,7 +85,7 @@ public final class NoteLedger {
          * holds the note: look for {@code externalId} on the ticket's messages upstream, and post only if it is not
          * there. Either way record the outcome with {@link #markPosted} or {@link #markFailed}.
          */
-        record Pending(UUID noteId, String externalId) implements Reservation {
+        record Pending(UUID noteId, String externalId, UUID attempt) implements Reservation {
         }
 
         /** Another attempt holds the note until {@code leaseUntil}: post nothing now, try again after that. */
@@ -112,11 +113,13 @@ public final class NoteLedger {
         UUID t = tenant.value();
         double seconds = lease.toNanos() / 1e9;
         String externalId = externalIdFor(eventId);
+        UUID attempt = UUID.randomUUID();
         return db.inTransaction(tx -> {
             Optional<DbRow> inserted = tx.get(INSERT, UUID.randomUUID(), t, eventId, t, ticketId, ticketId,
-                                              answeredMessageId, externalId, seconds);
+                                              answeredMessageId, externalId, seconds, attempt);
             if (inserted.isPresent()) {
-                return new Reservation.Reserved(uuid(inserted.get(), "id"), string(inserted.get(), "external_id"));
+                return new Reservation.Reserved(uuid(inserted.get(), "id"), string(inserted.get(), "external_id"),
+                                                attempt);
             }
             // The conflicting row is committed (ON CONFLICT waited for its transaction); this new statement sees it.
             DbRow row = tx.get(LOCK, t, ticketId, answeredMessageId)
@@ -130,8 +133,8 @@ public final class NoteLedger {
             if (until.isPresent() && until.get().isAfter(instant(row, "now"))) {
                 return new Reservation.InFlight(noteId, until.get());
             }
-            tx.update(TAKE_LEASE, seconds, t, noteId);
-            return new Reservation.Pending(noteId, string(row, "external_id"));
+            tx.update(TAKE_LEASE, seconds, attempt, t, noteId);
+            return new Reservation.Pending(noteId, string(row, "external_id"), attempt);
         });
     }
 
@@ -151,15 +154,19 @@ public final class NoteLedger {
     /**
      * Records that this attempt failed for {@code reason} (kept as the note's error) and ends its lease. A later
      * reserve for the same message answers {@link Reservation.Pending}: the outcome upstream is treated as uncertain.
-     * A note already posted stays posted.
+     * A note already posted stays posted, and only the attempt that holds the note can end its lease: an older
+     * attempt that lost it (its lease ran out and another took the note) changes nothing.
      *
-     * @return false when the tenant has no such note, or it is posted
+     * @param attempt the attempt's token from {@link Reservation.Reserved} or {@link Reservation.Pending}
+     * @return false when the tenant has no such note, it is posted, or another attempt holds it
      */
-    public boolean markFailed(TenantId tenant, UUID noteId, String reason) {
+    public boolean markFailed(TenantId tenant, UUID noteId, UUID attempt, String reason) {
         Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(attempt, "attempt");
         return db.call(() -> db.client().execute().update("""
                 UPDATE notes SET state = 'failed', error = ?, lease_until = NULL, updated_at = now()
-                 WHERE tenant_id = ? AND id = ? AND state <> 'posted'""", reason, tenant.value(), noteId)) == 1;
+                 WHERE tenant_id = ? AND id = ? AND state <> 'posted' AND attempt = ?""",
+                                                          reason, tenant.value(), noteId, attempt)) == 1;
     }
 
     /**
@@ -180,8 +187,9 @@ public final class NoteLedger {
      *
      * @return false when the row is not there or is posted
      */
-    public boolean withdraw(TenantId tenant, UUID noteId) {
+    public boolean withdraw(TenantId tenant, UUID noteId, UUID attempt) {
         return db.call(() -> db.client().execute().delete(
-                "DELETE FROM notes WHERE tenant_id = ? AND id = ? AND state <> 'posted'", tenant.value(), noteId)) == 1;
+                "DELETE FROM notes WHERE tenant_id = ? AND id = ? AND state <> 'posted' AND attempt = ?",
+                tenant.value(), noteId, attempt)) == 1;
     }
 }

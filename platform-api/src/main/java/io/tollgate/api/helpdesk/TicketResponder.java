@@ -59,7 +59,12 @@ public final class TicketResponder {
 
     /** Handles the stored Gorgias event {@code eventId} of {@code tenant} whose raw body is {@code body}. */
     public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body) {
-        TicketEvent event = TicketEvents.parse(body);
+        TicketEvent event;
+        try {
+            event = TicketEvents.parse(body);
+        } catch (IllegalArgumentException e) {
+            return new Handled.Failed(e.getMessage()); // authentic JSON, but not a ticket event: retrying cannot help
+        }
         TenantId id = tenant.id();
         store.save(id, event);
         Reply reply = Replies.decide(event);
@@ -76,7 +81,7 @@ public final class TicketResponder {
                     "another attempt is posting the note for message " + answer.messageId() + " of ticket "
                             + answer.ticketId(), false);
             case NoteLedger.Reservation.Reserved r -> draftAndPost(tenant, event, answer, r.noteId(), r.externalId(),
-                                                                   true);
+                                                                   r.attempt(), true);
             case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p);
         };
     }
@@ -92,18 +97,18 @@ public final class TicketResponder {
                 yield new Handled.Posted(messageId.get(), true, "found");
             }
             case UpstreamResult.Ok<Optional<Long>> none -> draftAndPost(tenant, event, answer, p.noteId(),
-                                                                        p.externalId(), false);
-            default -> failed(tenant.id(), p.noteId(), found, false);
+                                                                        p.externalId(), p.attempt(), false);
+            default -> failed(tenant.id(), p.noteId(), p.attempt(), found, false);
         };
     }
 
     private Handled draftAndPost(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
-                                 String externalId, boolean fresh) {
+                                 String externalId, UUID attempt, boolean fresh) {
         TenantId id = tenant.id();
         Orders orders = orders(tenant, answer);
         if (orders.problem() != null) {
             // nothing was sent to Gorgias in this attempt: a fresh reservation can go, a pending one stays uncertain
-            return failed(id, noteId, orders.problem(), fresh);
+            return failed(id, noteId, attempt, orders.problem(), fresh);
         }
         Drafted drafted = drafting.write(id, new DraftRequest(
                 firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name()));
@@ -116,7 +121,7 @@ public final class TicketResponder {
         }
         // a request that never left (pacing, breaker) changed nothing upstream, so a fresh reservation can go
         boolean unsent = posted instanceof UpstreamResult.RetryLater<Long> r && !r.sent();
-        return failed(id, noteId, posted, fresh && unsent);
+        return failed(id, noteId, attempt, posted, fresh && unsent);
     }
 
     private record Orders(OrderMatch match, UpstreamResult<?> problem) {
@@ -146,16 +151,16 @@ public final class TicketResponder {
      * An attempt that ends without a note: the ledger row is withdrawn ({@code withdraw}: nothing reached Gorgias in
      * this attempt, and it reserved the row) or marked failed (a later attempt treats the outcome as uncertain).
      */
-    private Handled failed(TenantId tenant, UUID noteId, UpstreamResult<?> result, boolean withdraw) {
+    private Handled failed(TenantId tenant, UUID noteId, UUID attempt, UpstreamResult<?> result, boolean withdraw) {
         String reason = switch (result) {
             case UpstreamResult.RetryLater<?> r -> r.reason();
             case UpstreamResult.Failed<?> f -> f.reason();
             case UpstreamResult.Ok<?> ok -> "unexpected success";
         };
         if (withdraw) {
-            ledger.withdraw(tenant, noteId);
+            ledger.withdraw(tenant, noteId, attempt);
         } else {
-            ledger.markFailed(tenant, noteId, reason);
+            ledger.markFailed(tenant, noteId, attempt, reason);
         }
         return switch (result) {
             case UpstreamResult.RetryLater<?> r -> new Handled.Later(r.after(), reason, r.sent());

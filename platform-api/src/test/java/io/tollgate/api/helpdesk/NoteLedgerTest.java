@@ -151,9 +151,19 @@ class NoteLedgerTest {
 
         NoteLedger.Reservation again = ledger.reserve(a, TICKET, FIRST, e2);
 
-        assertThat(again).isEqualTo(new NoteLedger.Reservation.Pending(reserved.noteId(), "tollgate:" + e1));
+        assertThat(again).isInstanceOfSatisfying(NoteLedger.Reservation.Pending.class, p -> {
+            assertThat(p.noteId()).isEqualTo(reserved.noteId());
+            assertThat(p.externalId()).isEqualTo("tollgate:" + e1);
+            assertThat(p.attempt()).isNotEqualTo(reserved.attempt());
+        });
         // and this attempt now holds the note: a third one waits
         assertThat(ledger.reserve(a, TICKET, FIRST, e2)).isInstanceOf(NoteLedger.Reservation.InFlight.class);
+        // the first attempt, whose lease ran out, cannot end the second one's lease
+        assertThat(ledger.markFailed(a, reserved.noteId(), reserved.attempt(), "late")).isFalse();
+        assertThat(ledger.withdraw(a, reserved.noteId(), reserved.attempt())).isFalse();
+        assertThat(ledger.reserve(a, TICKET, FIRST, e2)).isInstanceOf(NoteLedger.Reservation.InFlight.class);
+        assertThat(ledger.markFailed(a, reserved.noteId(), ((NoteLedger.Reservation.Pending) again).attempt(),
+                                     "gorgias timed out")).isTrue();
         assertThat(notes(a)).hasSize(1);
     }
 
@@ -162,18 +172,35 @@ class NoteLedgerTest {
         UUID e1 = event(a);
         NoteLedger.Reservation.Reserved reserved =
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
-        assertThat(ledger.markFailed(a, reserved.noteId(), "gorgias answered 503")).isTrue();
+        assertThat(ledger.markFailed(a, reserved.noteId(), reserved.attempt(), "gorgias answered 503")).isTrue();
         assertThat(notes(a)).singleElement().asString().endsWith("|failed|null|gorgias answered 503");
 
         UUID replay = event(a);
-        assertThat(ledger.reserve(a, TICKET, FIRST, replay))
-                .isEqualTo(new NoteLedger.Reservation.Pending(reserved.noteId(), "tollgate:" + e1));
+        NoteLedger.Reservation.Pending pending = (NoteLedger.Reservation.Pending) ledger.reserve(a, TICKET, FIRST,
+                                                                                               replay);
+        assertThat(pending.noteId()).isEqualTo(reserved.noteId());
+        assertThat(pending.externalId()).isEqualTo("tollgate:" + e1);
         assertThat(notes(a)).singleElement().asString().contains("|pending|");
 
         assertThat(ledger.markPosted(a, reserved.noteId(), 9_007_199_254_740_993L)).isTrue();
-        assertThat(ledger.markFailed(a, reserved.noteId(), "late failure")).as("posted stays posted").isFalse();
+        assertThat(ledger.markFailed(a, reserved.noteId(), pending.attempt(), "late failure")).as("posted stays posted")
+                .isFalse();
         assertThat(ledger.reserve(a, TICKET, FIRST, replay))
                 .isEqualTo(new NoteLedger.Reservation.AlreadyPosted(9_007_199_254_740_993L));
+    }
+
+    @Test
+    void aReservationWithdrawnBeforeAnythingWasSentIsReservedAfreshNextTime() throws SQLException {
+        UUID e1 = event(a);
+        NoteLedger.Reservation.Reserved first =
+                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        ledger.recordDraft(a, first.noteId(), "template", "text", "<p>text</p>");
+
+        assertThat(ledger.withdraw(a, first.noteId(), first.attempt())).isTrue();
+        assertThat(notes(a)).isEmpty();
+
+        assertThat(ledger.reserve(a, TICKET, FIRST, e1)).isInstanceOfSatisfying(
+                NoteLedger.Reservation.Reserved.class, r -> assertThat(r.externalId()).isEqualTo("tollgate:" + e1));
     }
 
     @Test
@@ -222,7 +249,7 @@ class NoteLedgerTest {
         assertThat(inB).isInstanceOf(NoteLedger.Reservation.Reserved.class);
         UUID bNote = ((NoteLedger.Reservation.Reserved) inB).noteId();
         assertThat(ledger.markPosted(a, bNote, 1L)).as("tenant a cannot touch b's note").isFalse();
-        assertThat(ledger.markFailed(a, bNote, "x")).isFalse();
+        assertThat(ledger.markFailed(a, bNote, ((NoteLedger.Reservation.Reserved) inB).attempt(), "x")).isFalse();
         assertThat(notes(b)).singleElement().asString().contains("|pending|null|null");
         assertThat(notes(a)).singleElement().asString().contains("|posted|903|");
     }

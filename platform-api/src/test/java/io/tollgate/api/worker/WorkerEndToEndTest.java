@@ -281,6 +281,16 @@ class WorkerEndToEndTest {
                 .isEqualTo(2.0);
     }
 
+    @Test
+    void aGorgiasObjectNamingNoTicketIsSkippedSayingWhy() {
+        Pipeline.Tenant t = p.tenant("e2e-shape");
+        UUID event = Pipeline.eventId(p.deliver(t, "{\"event\": \"ping\"}".getBytes(StandardCharsets.UTF_8),
+                                                "wh-shape"));
+        assertThat(p.awaitStatus(event, WAIT, "dead", "processed", "skipped")).isEqualTo("skipped");
+        assertThat(p.one("SELECT attempts || ' ' || last_error FROM jobs WHERE event_id = ?", event))
+                .isEqualTo("1 skipped: the event names no ticket");
+    }
+
     /** A JSON fixture to edit. */
     private static final class ObjectNodeEdit {
         final com.fasterxml.jackson.databind.node.ObjectNode node;
