@@ -56,9 +56,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>Needs neither Kubernetes nor Prometheus: the Kustomize layers are resolved here as far as these checks need
  * (resources, ConfigMap and Secret generators with their merge behaviour; the overlay's patches only touch
  * NetworkPolicy addresses and monitoring labels), and PromQL is scanned for metric and label names only. The
- * server is started from the example overlay's worker Deployment's own environment (the test replaces only the
- * database, the secrets, the listen address and the model URL), given a delivery that makes it call Gorgias and
- * Shopify (WireMock) and post a note, and then scraped.
+ * server is started from the example overlay's worker Deployment's own environment (the test puts in its own
+ * database, secrets, loopback address, free port and short grace, drops the model URL, and allows tenants' base_url
+ * overrides and a quicker poll so WireMock can stand in for Gorgias and Shopify), given a delivery that goes all
+ * the way to a posted note, and then scraped.
  */
 class DeployManifestsTest {
     private static final Path ROOT = repoRoot();
