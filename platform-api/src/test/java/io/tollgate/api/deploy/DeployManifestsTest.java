@@ -1,0 +1,858 @@
+package io.tollgate.api.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.tollgate.api.TestServers;
+import io.tollgate.api.Tollgate;
+import io.tollgate.api.Webhooks;
+import io.tollgate.api.config.AppConfig;
+import io.tollgate.api.config.ConfigException;
+import io.tollgate.tenant.crypto.MasterKey;
+import io.tollgate.tenant.testing.TcpProxy;
+import io.tollgate.tenant.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code deploy/} (Kubernetes manifests, Prometheus rules and unit tests, the Grafana dashboard) checked against the
+ * server itself, so that a manifest naming a setting the server does not read, a probe path it does not serve, a
+ * port it does not listen on, or an alert on a metric it does not export fails here and not in a cluster at 3 am.
+ *
+ * <p>Needs neither Kubernetes nor Prometheus: the Kustomize layers are resolved here as far as these checks need
+ * (resources, ConfigMap and Secret generators with their merge behaviour; the overlay's patches only touch
+ * NetworkPolicy addresses and monitoring labels), and PromQL is scanned for metric and label names only. The
+ * server is started from the example overlay's worker Deployment's own environment (the test puts in its own
+ * database, secrets, loopback address, free port and short grace, drops the model URL, and allows tenants' base_url
+ * overrides and a quicker poll so WireMock can stand in for Gorgias and Shopify), given a delivery that goes all
+ * the way to a posted note, and then scraped.
+ */
+class DeployManifestsTest {
+    private static final Path ROOT = repoRoot();
+    private static final Path DEPLOY = ROOT.resolve("deploy");
+    private static final Path BASE = DEPLOY.resolve("kubernetes/base");
+    private static final Path OVERLAY = DEPLOY.resolve("kubernetes/overlays/example");
+    private static final Path RULES = DEPLOY.resolve("prometheus/rules/tollgate-alerts.yml");
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static TestDatabase db;
+    private static WireMockServer stub;
+    private static Tollgate server;
+    private static Layer base;
+    private static Layer overlay;
+    /** The server's /observe/metrics once a delivery went all the way to a posted note. */
+    private static Scrape scrape;
+
+    @BeforeAll
+    static void start() {
+        base = Layer.resolve(BASE);
+        overlay = Layer.resolve(OVERLAY);
+        db = TestDatabase.empty();
+        stub = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        stub.start();
+        stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json"))
+                             .willReturn(okJson("{\"data\": {\"orders\": {\"nodes\": []}}}")));
+        stub.stubFor(get(urlPathMatching("/api/tickets/[0-9]+/messages"))
+                             .willReturn(okJson("{\"data\": [], \"meta\": {\"next_cursor\": null}}")));
+        stub.stubFor(post(urlPathMatching("/api/tickets/[0-9]+/messages"))
+                             .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+                                                 .withBody("{\"id\": 555000111, \"channel\": \"internal-note\"}")));
+
+        Map<String, String> env = testEnv(overlay.env(overlay.deployment("tollgate-worker")), db.jdbcUrl());
+        // test-only: tenants' base_url overrides reach the stub; no model on the network; a quick worker
+        env.remove("TOLLGATE_LLM_URL");
+        env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
+        env.put("TOLLGATE_WORKER_POLL_MS", "20");
+        env.put("TOLLGATE_WORKER_REAP_MS", "100");
+        server = Tollgate.start(AppConfig.load(env));
+
+        sendTraffic();
+        scrape = Scrape.of(TestServers.get(server, "/observe/metrics").body());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (stub != null) {
+            stub.stop();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Manifests as files
+
+    @Test
+    void everyYamlFileUnderDeployParses() throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(DEPLOY)) {
+            files = walk.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted()
+                    .toList();
+        }
+        assertThat(files).hasSizeGreaterThanOrEqualTo(18);
+        for (Path f : files) {
+            List<Object> docs = Yaml.all(f);
+            assertThat(docs).as(f.toString()).isNotEmpty().doesNotContainNull();
+        }
+        // both layers define every kind the fleet needs
+        assertThat(overlay.kinds()).contains("Deployment", "Service", "HorizontalPodAutoscaler",
+                                             "PodDisruptionBudget", "NetworkPolicy", "ServiceMonitor",
+                                             "PrometheusRule");
+        assertThat(overlay.secrets).containsKey("tollgate-secrets");
+    }
+
+    @Test
+    void thePrometheusRuleIsThePlainRuleFile() {
+        Map<String, Object> plain = Yaml.map(Yaml.all(RULES).getFirst());
+        Map<String, Object> rule = base.doc("PrometheusRule", "tollgate");
+        assertThat(Yaml.map(rule.get("spec")).get("groups")).isEqualTo(plain.get("groups"));
+    }
+
+    @Test
+    void everyAlertHasAFiringUnitTestAndARunbookEntry() throws IOException {
+        String runbook = Files.readString(ROOT.resolve("docs/operations.md"));
+        Set<String> tested = new TreeSet<>();
+        try (Stream<Path> tests = Files.list(DEPLOY.resolve("prometheus/tests"))) {
+            for (Path f : tests.sorted().toList()) {
+                Map<String, Object> file = Yaml.map(Yaml.all(f).getFirst());
+                for (Object rf : Yaml.list(file.get("rule_files"))) {
+                    assertThat(f.getParent().resolve(rf.toString()).normalize()).as(f + " rule file").isEqualTo(RULES);
+                }
+                for (Object t : Yaml.list(file.get("tests"))) {
+                    for (Object a : Yaml.list(Yaml.map(t).get("alert_rule_test"))) {
+                        if (!Yaml.list(Yaml.map(a).get("exp_alerts")).isEmpty()) {
+                            tested.add(Yaml.str(Yaml.map(a).get("alertname")));
+                        }
+                    }
+                }
+            }
+        }
+        List<Map<String, Object>> alerts = alerts();
+        assertThat(alerts).hasSizeGreaterThanOrEqualTo(7);
+        for (Map<String, Object> alert : alerts) {
+            String name = Yaml.str(alert.get("alert"));
+            assertThat(tested).as("a promtool test where " + name + " fires").contains(name);
+            assertThat(runbook).as("runbook heading for " + name).containsPattern("(?m)^### " + name + "$");
+            assertThat(Yaml.map(alert.get("annotations")).get("runbook_url"))
+                    .isEqualTo("docs/operations.md#" + name.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Settings
+
+    @Test
+    void everySettingInTheManifestsIsOneTheServerReads() {
+        Set<String> known = knownSettings();
+        for (Layer layer : List.of(base, overlay)) {
+            for (Map.Entry<String, Map<String, String>> cm : layer.configMaps.entrySet()) {
+                assertThat(known).as("settings in ConfigMap " + cm.getKey()).containsAll(cm.getValue().keySet());
+            }
+            for (Map.Entry<String, Map<String, String>> s : layer.secrets.entrySet()) {
+                assertThat(known).as("settings in Secret " + s.getKey()).containsAll(s.getValue().keySet());
+            }
+            for (Map<String, Object> d : layer.docs("Deployment")) {
+                assertThat(known).as("env of Deployment " + Layer.name(d)).containsAll(layer.envNames(d));
+            }
+        }
+        // secrets stay in the Secret: no key of it is also set in a ConfigMap
+        Set<String> secretKeys = overlay.secrets.get("tollgate-secrets").keySet();
+        assertThat(secretKeys).contains("DATABASE_PASSWORD", "TOLLGATE_MASTER_KEY", "TOLLGATE_ADMIN_TOKEN",
+                                        "TOLLGATE_LLM_API_KEY");
+        for (Layer layer : List.of(base, overlay)) {
+            for (Map<String, String> cm : layer.configMaps.values()) {
+                assertThat(cm.keySet()).doesNotContainAnyElementsOf(secretKeys);
+            }
+        }
+    }
+
+    @Test
+    void theIngressDeploymentRunsNoWorkerAndTheWorkerDeploymentDoes() {
+        Map<String, String> ingress = overlay.env(overlay.deployment("tollgate-ingress"));
+        Map<String, String> worker = overlay.env(overlay.deployment("tollgate-worker"));
+        assertThat(AppConfig.load(withTestSecrets(ingress)).worker().settings().enabled()).isFalse();
+        assertThat(AppConfig.load(withTestSecrets(worker)).worker().settings().enabled()).isTrue();
+        // the traffic Service reaches ingress pods only; the metrics Service every pod
+        Map<String, Object> traffic = overlay.doc("Service", "tollgate");
+        Map<String, Object> metrics = overlay.doc("Service", "tollgate-metrics");
+        assertThat(selects(traffic, overlay.deployment("tollgate-ingress"))).isTrue();
+        assertThat(selects(traffic, overlay.deployment("tollgate-worker"))).isFalse();
+        assertThat(selects(metrics, overlay.deployment("tollgate-ingress"))).isTrue();
+        assertThat(selects(metrics, overlay.deployment("tollgate-worker"))).isTrue();
+    }
+
+    @Test
+    void everyDeploymentsSettingsAreValidAndThePlaceholderSecretsAreRefused() {
+        for (Layer layer : List.of(base, overlay)) {
+            for (Map<String, Object> d : layer.docs("Deployment")) {
+                Map<String, String> env = layer.env(d);
+                // the manifest's own values (database URL included), secrets replaced: all pass the server's checks
+                AppConfig config = AppConfig.load(withTestSecrets(env));
+                assertThat(config.database().url()).as(Layer.name(d)).isPresent();
+                assertThat(config.ingress().rateMode().name()).as("a fleet shares its rate buckets")
+                        .isEqualTo("POSTGRES");
+            }
+        }
+        // the example overlay's placeholders stop the boot, naming the setting
+        Map<String, String> placeholders = overlay.env(overlay.deployment("tollgate-ingress"));
+        assertThat(placeholders.get("TOLLGATE_MASTER_KEY")).startsWith("REPLACE");
+        assertThatThrownBy(() -> AppConfig.load(placeholders)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("TOLLGATE_MASTER_KEY");
+    }
+
+    @Test
+    void terminationGraceCoversTheDrain() {
+        for (Map<String, Object> d : overlay.docs("Deployment")) {
+            AppConfig config = AppConfig.load(withTestSecrets(overlay.env(d)));
+            long grace = config.server().shutdownGrace().toSeconds();
+            Map<String, Object> pod = Layer.podSpec(d);
+            long preStop = 0;
+            Object sleep = Yaml.at(Layer.container(d), "lifecycle", "preStop", "sleep", "seconds");
+            if (sleep != null) {
+                preStop = ((Number) sleep).longValue();
+            }
+            // server.stop (grace), then a worker: its claimer (grace + 5 s) and its running jobs (grace)
+            long drain = preStop + grace + (config.worker().settings().enabled() ? grace + 5 + grace : 0);
+            long terminationGrace = ((Number) pod.get("terminationGracePeriodSeconds")).longValue();
+            assertThat(terminationGrace).as(Layer.name(d) + ": terminationGracePeriodSeconds over the drain")
+                    .isGreaterThanOrEqualTo(drain + 5);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Against the running server
+
+    @Test
+    void portsAndProbesAreWhatTheServerServes() {
+        for (Map<String, Object> d : overlay.docs("Deployment")) {
+            int port = AppConfig.load(withTestSecrets(overlay.env(d))).server().port();
+            Map<String, Object> container = Layer.container(d);
+            Map<String, Integer> ports = new HashMap<>();
+            for (Object p : Yaml.list(container.get("ports"))) {
+                ports.put(Yaml.str(Yaml.map(p).get("name")), ((Number) Yaml.map(p).get("containerPort")).intValue());
+            }
+            assertThat(ports).as(Layer.name(d) + " container ports").isEqualTo(Map.of("http", port));
+            for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
+                Map<String, Object> http = Yaml.map(Yaml.at(container, probe, "httpGet"));
+                assertThat(http).as(Layer.name(d) + " " + probe).isNotNull();
+                assertThat(ports).containsKey(Yaml.str(http.get("port")));
+                HttpResponse<String> res = TestServers.get(server, Yaml.str(http.get("path")));
+                assertThat(res.statusCode()).as(probe + " " + http.get("path")).isEqualTo(200);
+            }
+        }
+        for (Map<String, Object> svc : overlay.docs("Service")) {
+            for (Object p : Yaml.list(Yaml.map(svc.get("spec")).get("ports"))) {
+                assertThat(Yaml.map(p).get("targetPort")).as(Layer.name(svc) + " targetPort").isEqualTo("http");
+            }
+        }
+        for (Map<String, Object> np : overlay.docs("NetworkPolicy")) {
+            for (Object rule : Yaml.list(Yaml.map(np.get("spec")).get("ingress"))) {
+                for (Object p : Yaml.list(Yaml.map(rule).get("ports"))) {
+                    assertThat(Yaml.map(p).get("port")).as(Layer.name(np) + " ingress port").isEqualTo("http");
+                }
+            }
+        }
+    }
+
+    @Test
+    void livenessSurvivesADatabaseOutageAndReadinessDoesNot() throws Exception {
+        Map<String, Object> ingress = overlay.deployment("tollgate-ingress");
+        Map<String, Object> container = Layer.container(ingress);
+        String live = Yaml.str(Yaml.at(container, "livenessProbe", "httpGet", "path"));
+        String started = Yaml.str(Yaml.at(container, "startupProbe", "httpGet", "path"));
+        String ready = Yaml.str(Yaml.at(container, "readinessProbe", "httpGet", "path"));
+        try (TcpProxy proxy = new TcpProxy(db.address().getHost(), db.address().getPort())) {
+            Tollgate viaProxy = Tollgate.start(AppConfig.load(testEnv(
+                    overlay.env(ingress),
+                    "jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/" + db.name())));
+            try {
+                assertThat(TestServers.get(viaProxy, ready).statusCode()).isEqualTo(200);
+                proxy.cut();
+                assertThat(TestServers.get(viaProxy, ready).statusCode()).as("readiness, database cut")
+                        .isEqualTo(503);
+                assertThat(TestServers.get(viaProxy, live).statusCode()).as("liveness, database cut")
+                        .isEqualTo(200);
+                assertThat(TestServers.get(viaProxy, started).statusCode()).as("startup, database cut")
+                        .isEqualTo(200);
+                proxy.restore();
+                int status = 0;
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (status != 200 && System.nanoTime() < deadline) {
+                    status = TestServers.get(viaProxy, ready).statusCode();
+                    Thread.sleep(100);
+                }
+                assertThat(status).as("readiness once the database is back").isEqualTo(200);
+            } finally {
+                viaProxy.close();
+            }
+        }
+    }
+
+    @Test
+    void thePrometheusScrapeConfigsUseTheServersMetricsPath() throws IOException {
+        Map<String, Object> prom = Yaml.map(Yaml.all(DEPLOY.resolve("prometheus/prometheus.yml")).getFirst());
+        Map<String, Object> job = Yaml.map(Yaml.list(prom.get("scrape_configs")).getFirst());
+        String path = Yaml.str(job.get("metrics_path"));
+        Map<String, Object> monitor = overlay.doc("ServiceMonitor", "tollgate");
+        Map<String, Object> endpoint = Yaml.map(Yaml.list(Yaml.map(monitor.get("spec")).get("endpoints")).getFirst());
+        assertThat(endpoint.get("path")).isEqualTo(path);
+        // the ServiceMonitor picks the metrics Service (every pod, once) and names one of its ports
+        Map<String, Object> metricsService = overlay.doc("Service", "tollgate-metrics");
+        Map<String, Object> wanted = Yaml.map(Yaml.at(monitor, "spec", "selector", "matchLabels"));
+        assertThat(Yaml.map(Yaml.at(metricsService, "metadata", "labels"))).containsAllEntriesOf(
+                Yaml.strings(wanted));
+        Map<String, String> trafficLabels = Yaml.strings(Yaml.map(Yaml.at(overlay.doc("Service", "tollgate"),
+                                                                          "metadata", "labels")));
+        assertThat(trafficLabels.entrySet().containsAll(Yaml.strings(wanted).entrySet()))
+                .as("the traffic Service is not scraped a second time").isFalse();
+        assertThat(Yaml.list(Yaml.map(metricsService.get("spec")).get("ports")).stream()
+                           .map(p -> Yaml.map(p).get("name"))).contains(endpoint.get("port"));
+        HttpResponse<String> res = TestServers.get(server, path);
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.body()).contains("# TYPE tollgate_webhooks_total counter");
+        assertThat(Yaml.str(Yaml.list(Yaml.map(Yaml.list(job.get("static_configs")).getFirst()).get("targets"))
+                                    .getFirst())).startsWith("127.0.0.1:");
+    }
+
+    @Test
+    void everyMetricAndLabelInTheAlertsIsServed() {
+        List<String> exprs = alerts().stream().map(a -> Yaml.str(a.get("expr"))).toList();
+        assertServed("alert rules", exprs);
+    }
+
+    @Test
+    void everyMetricAndLabelOnTheDashboardIsServed() throws IOException {
+        JsonNode dash = JSON.readTree(DEPLOY.resolve("grafana/tollgate.json").toFile());
+        List<String> exprs = new ArrayList<>();
+        Set<String> panelTitles = new LinkedHashSet<>();
+        for (JsonNode panel : dash.get("panels")) {
+            panelTitles.add(panel.get("title").asText());
+            for (JsonNode target : panel.path("targets")) {
+                exprs.add(target.get("expr").asText());
+            }
+            if (panel.has("targets")) {
+                assertThat(panel.at("/datasource/uid").asText()).as(panel.get("title").asText())
+                        .isEqualTo("${datasource}");
+            }
+        }
+        boolean datasourceVariable = false;
+        for (JsonNode v : dash.at("/templating/list")) {
+            if ("datasource".equals(v.get("type").asText())) {
+                datasourceVariable = "datasource".equals(v.get("name").asText())
+                        && "prometheus".equals(v.get("query").asText());
+            }
+            if ("query".equals(v.get("type").asText())) {
+                JsonNode q = v.get("query");
+                exprs.add(q.isTextual() ? q.asText() : q.get("query").asText());
+            }
+        }
+        assertThat(datasourceVariable).as("a Prometheus datasource variable named datasource").isTrue();
+        assertThat(exprs).hasSizeGreaterThanOrEqualTo(15);
+        assertServed("dashboard", exprs);
+        // the series the issue asks to see, each on some panel
+        String all = String.join("\n", exprs);
+        assertThat(all).contains("tollgate_webhooks_total", "tollgate_webhook_ack_seconds_bucket",
+                                 "tollgate_queue_depth", "tollgate_queue_oldest_seconds", "tollgate_jobs_total",
+                                 "tollgate_drafts_posted_total", "tollgate_upstream_requests_total",
+                                 "tollgate_upstream_seconds_bucket", "tollgate_db_pool_connections",
+                                 "tollgate_db_admin_pool_connections", "tollgate_db_worker_pool_connections");
+        assertThat(panelTitles).isNotEmpty();
+    }
+
+    /** Every selector's metric is in the scrape with every label it matches on, and every grouping label exists. */
+    private static void assertServed(String where, List<String> exprs) {
+        for (String expr : exprs) {
+            PromQl q = PromQl.scan(expr);
+            assertThat(q.selectors()).as(where + ": metrics in " + expr).isNotEmpty();
+            Set<String> labelsOfExpr = new TreeSet<>();
+            for (PromQl.Selector s : q.selectors()) {
+                assertThat(scrape.labels()).as(where + ": " + s.metric() + " (in " + expr + ") in the scrape")
+                        .containsKey(s.metric());
+                Set<String> labels = scrape.labels().get(s.metric());
+                assertThat(labels).as(where + ": labels of " + s.metric()).containsAll(s.labels());
+                labelsOfExpr.addAll(labels);
+            }
+            assertThat(labelsOfExpr).as(where + ": grouping labels in " + expr).containsAll(q.groupingLabels());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Helpers
+
+    private static List<Map<String, Object>> alerts() {
+        List<Map<String, Object>> alerts = new ArrayList<>();
+        for (Object g : Yaml.list(Yaml.map(Yaml.all(RULES).getFirst()).get("groups"))) {
+            for (Object r : Yaml.list(Yaml.map(g).get("rules"))) {
+                alerts.add(Yaml.map(r));
+            }
+        }
+        return alerts;
+    }
+
+    /** A tenant whose Gorgias and Shopify are the stub, and one customer message that ends in a posted note. */
+    private static void sendTraffic() {
+        String base = "http://127.0.0.1:" + stub.port();
+        HttpResponse<String> created = Webhooks.admin(server, "POST", "/admin/tenants", """
+                {"slug": "deploy-check", "name": "Deploy check",
+                 "gorgias": {"domain": "deploycheck", "username": "agent@deploy-check.example",
+                             "api_key": "gk-deploy-check-0123456789", "base_url": "%1$s"},
+                 "shopify": {"shop_domain": "deploy-check.myshopify.com", "access_token": "shpat_deploy_0123456789",
+                             "webhook_secret": "shpss_deploy_check", "base_url": "%1$s"}}""".formatted(base));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String secret = Webhooks.json(created.body()).get("gorgias_webhook_secret").asText();
+        byte[] ticket = """
+                {"ticket": {"id": 61000000001, "subject": "Where is my order?", "channel": "email", "status": "open",
+                 "customer": {"id": 7001, "email": "bob.norman@hostmail.com", "name": "Bob Norman"},
+                 "messages": [
+                   {"id": 71000000001, "channel": "email", "via": "email", "from_agent": false,
+                    "sender": {"id": 7001, "email": "bob.norman@hostmail.com"},
+                    "body_text": "Hi, where is my order #1001?", "body_html": "<p>Hi, where is my order #1001?</p>",
+                    "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": null}]}}"""
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> accepted = TestServers.send(
+                HttpRequest.newBuilder(TestServers.uri(server, "/webhooks/deploy-check/gorgias"))
+                        .header("Content-Type", "application/json").header("X-Tollgate-Token", secret)
+                        .header("X-Gorgias-Webhook-Id", "deploy-check-1")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(ticket)).build());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (Webhooks.metric(server, "tollgate_drafts_posted_total", "tenant", "deploy-check") < 1) {
+            assertThat(System.nanoTime()).as("a note posted within " + WAIT).isLessThan(deadline);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** A manifest's environment as the server reads it, with the test's secrets in place of the cluster's. */
+    private static Map<String, String> withTestSecrets(Map<String, String> manifest) {
+        Map<String, String> env = new HashMap<>(manifest);
+        env.putAll(testSecrets());
+        return env;
+    }
+
+    /** The same, to start a server here: the test's database, a free loopback port, a short grace. */
+    private static Map<String, String> testEnv(Map<String, String> manifest, String jdbcUrl) {
+        Map<String, String> env = withTestSecrets(manifest);
+        env.put("DATABASE_URL", jdbcUrl);
+        env.put("DATABASE_USER", db.user());
+        env.put("DATABASE_PASSWORD", db.password());
+        env.put("TOLLGATE_HOST", "127.0.0.1");
+        env.put("PORT", "0");
+        env.put("TOLLGATE_SHUTDOWN_GRACE_SECONDS", "2");
+        return env;
+    }
+
+    private static Map<String, String> testSecrets() {
+        return Map.of("TOLLGATE_MASTER_KEY", MasterKey.generateBase64(),
+                      "TOLLGATE_ADMIN_TOKEN", TestServers.ADMIN_TOKEN,
+                      "DATABASE_PASSWORD", db == null ? "" : db.password());
+    }
+
+    /**
+     * Every setting the server reads, derived: the names {@code .env.example} documents, and the keys of
+     * {@code application.yaml} as environment variables (tollgate.db.pool.size is TOLLGATE_DB_POOL_SIZE). The
+     * second must be a part of the first, so the first is complete.
+     */
+    private static Set<String> knownSettings() {
+        Set<String> documented = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^([A-Z][A-Z0-9_]*)=").matcher(read(ROOT.resolve(".env.example")));
+        while (m.find()) {
+            documented.add(m.group(1));
+        }
+        Set<String> defaults = new TreeSet<>();
+        flatten("", Yaml.map(Yaml.all(ROOT.resolve("platform-api/src/main/resources/application.yaml"))
+                                     .getFirst()), defaults);
+        assertThat(documented).as(".env.example documents every default of application.yaml").containsAll(defaults);
+        assertThat(documented).contains("DATABASE_URL", "DATABASE_PASSWORD", "TOLLGATE_MASTER_KEY",
+                                        "TOLLGATE_ADMIN_TOKEN");
+        return documented;
+    }
+
+    private static void flatten(String prefix, Map<String, Object> node, Set<String> into) {
+        for (Map.Entry<String, Object> e : node.entrySet()) {
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (e.getValue() instanceof Map<?, ?>) {
+                flatten(key, Yaml.map(e.getValue()), into);
+            } else {
+                into.add(key.toUpperCase(Locale.ROOT).replace('.', '_'));
+            }
+        }
+    }
+
+    private static boolean selects(Map<String, Object> service, Map<String, Object> deployment) {
+        Map<String, String> selector = Yaml.strings(Yaml.map(Yaml.at(service, "spec", "selector")));
+        Map<String, String> podLabels = Yaml.strings(Yaml.map(Yaml.at(deployment, "spec", "template", "metadata",
+                                                                      "labels")));
+        return podLabels.entrySet().containsAll(selector.entrySet());
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path repoRoot() {
+        Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        while (p != null && !Files.isDirectory(p.resolve("deploy/kubernetes"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("no deploy/kubernetes above " + System.getProperty("user.dir"));
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /** SnakeYAML's untyped trees, read with a little less casting. */
+    static final class Yaml {
+        private Yaml() {
+        }
+
+        static List<Object> all(Path file) {
+            try (Reader r = Files.newBufferedReader(file)) {
+                List<Object> docs = new ArrayList<>();
+                for (Object doc : new org.yaml.snakeyaml.Yaml().loadAll(r)) {
+                    if (doc != null || docs.isEmpty()) {
+                        docs.add(doc);
+                    }
+                }
+                return docs;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        static Map<String, Object> map(Object o) {
+            return (Map<String, Object>) o;
+        }
+
+        static List<Object> list(Object o) {
+            if (o == null) {
+                return List.of();
+            }
+            @SuppressWarnings("unchecked")
+            List<Object> l = (List<Object>) o;
+            return l;
+        }
+
+        static String str(Object o) {
+            return o == null ? null : o.toString();
+        }
+
+        static Map<String, String> strings(Map<String, Object> m) {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (m != null) {
+                m.forEach((k, v) -> out.put(k, v == null ? "" : v.toString()));
+            }
+            return out;
+        }
+
+        /** The value at a path of map keys, or null. */
+        static Object at(Map<String, Object> root, String... keys) {
+            Object o = root;
+            for (String k : keys) {
+                if (!(o instanceof Map<?, ?> m)) {
+                    return null;
+                }
+                o = m.get(k);
+            }
+            return o;
+        }
+    }
+
+    /**
+     * A Kustomize layer as far as these checks need it: its documents (own and its bases'), and its ConfigMaps and
+     * Secrets by name, whether written out or generated (env files, literals; create, merge and replace).
+     */
+    record Layer(List<Map<String, Object>> docs, Map<String, Map<String, String>> configMaps,
+                 Map<String, Map<String, String>> secrets) {
+
+        static Layer resolve(Path dir) {
+            Map<String, Object> k = Yaml.map(Yaml.all(dir.resolve("kustomization.yaml")).getFirst());
+            List<Map<String, Object>> docs = new ArrayList<>();
+            Map<String, Map<String, String>> configMaps = new LinkedHashMap<>();
+            Map<String, Map<String, String>> secrets = new LinkedHashMap<>();
+            for (Object r : Yaml.list(k.get("resources"))) {
+                Path p = dir.resolve(r.toString()).normalize();
+                if (Files.isDirectory(p)) {
+                    Layer under = resolve(p);
+                    docs.addAll(under.docs);
+                    under.configMaps.forEach((n, v) -> configMaps.put(n, new LinkedHashMap<>(v)));
+                    under.secrets.forEach((n, v) -> secrets.put(n, new LinkedHashMap<>(v)));
+                } else {
+                    for (Object doc : Yaml.all(p)) {
+                        Map<String, Object> d = Yaml.map(doc);
+                        docs.add(d);
+                        if ("ConfigMap".equals(d.get("kind"))) {
+                            configMaps.put(name(d), Yaml.strings(Yaml.map(d.get("data"))));
+                        } else if ("Secret".equals(d.get("kind"))) {
+                            Map<String, String> data = Yaml.strings(Yaml.map(d.get("stringData")));
+                            Yaml.strings(Yaml.map(d.get("data"))).forEach((key, v) -> data.put(
+                                    key, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+                            secrets.put(name(d), data);
+                        }
+                    }
+                }
+            }
+            generate(dir, k.get("configMapGenerator"), configMaps);
+            generate(dir, k.get("secretGenerator"), secrets);
+            return new Layer(docs, configMaps, secrets);
+        }
+
+        private static void generate(Path dir, Object generators, Map<String, Map<String, String>> into) {
+            for (Object g : Yaml.list(generators)) {
+                Map<String, Object> gen = Yaml.map(g);
+                String name = Yaml.str(gen.get("name"));
+                Map<String, String> data = new LinkedHashMap<>();
+                for (Object f : Yaml.list(gen.get("envs"))) {
+                    data.putAll(envFile(dir.resolve(f.toString())));
+                }
+                for (Object l : Yaml.list(gen.get("literals"))) {
+                    String s = l.toString();
+                    data.put(s.substring(0, s.indexOf('=')), s.substring(s.indexOf('=') + 1));
+                }
+                String behavior = gen.get("behavior") == null ? "create" : gen.get("behavior").toString();
+                switch (behavior) {
+                    case "merge" -> {
+                        assertThat(into).as("merge into " + name).containsKey(name);
+                        into.get(name).putAll(data);
+                    }
+                    case "replace" -> {
+                        assertThat(into).as("replace " + name).containsKey(name);
+                        into.put(name, data);
+                    }
+                    default -> {
+                        assertThat(into).as("create " + name).doesNotContainKey(name);
+                        into.put(name, data);
+                    }
+                }
+            }
+        }
+
+        /** Kustomize's env files: KEY=VALUE lines; blank lines and lines starting with # are skipped. */
+        static Map<String, String> envFile(Path file) {
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String line : read(file).split("\n")) {
+                String t = line.strip();
+                if (t.isEmpty() || t.startsWith("#")) {
+                    continue;
+                }
+                int eq = t.indexOf('=');
+                assertThat(eq).as(file + ": " + line).isPositive();
+                assertThat(out).as(file + ": " + t.substring(0, eq) + " set twice").doesNotContainKey(
+                        t.substring(0, eq));
+                out.put(t.substring(0, eq), t.substring(eq + 1));
+            }
+            return out;
+        }
+
+        static String name(Map<String, Object> doc) {
+            return Yaml.str(Yaml.at(doc, "metadata", "name"));
+        }
+
+        Set<String> kinds() {
+            Set<String> kinds = new TreeSet<>();
+            docs.forEach(d -> kinds.add(Yaml.str(d.get("kind"))));
+            return kinds;
+        }
+
+        List<Map<String, Object>> docs(String kind) {
+            return docs.stream().filter(d -> kind.equals(d.get("kind"))).toList();
+        }
+
+        Map<String, Object> doc(String kind, String name) {
+            return docs(kind).stream().filter(d -> name.equals(name(d))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+        }
+
+        Map<String, Object> deployment(String name) {
+            return doc("Deployment", name);
+        }
+
+        static Map<String, Object> podSpec(Map<String, Object> deployment) {
+            return Yaml.map(Yaml.at(deployment, "spec", "template", "spec"));
+        }
+
+        static Map<String, Object> container(Map<String, Object> deployment) {
+            List<Object> containers = Yaml.list(podSpec(deployment).get("containers"));
+            assertThat(containers).as(name(deployment) + " containers").hasSize(1);
+            return Yaml.map(containers.getFirst());
+        }
+
+        /** The names a Deployment's container gets from its ConfigMaps and its own env. */
+        Set<String> envNames(Map<String, Object> deployment) {
+            Set<String> names = new TreeSet<>(env(deployment).keySet());
+            for (Object e : Yaml.list(container(deployment).get("env"))) {
+                names.add(Yaml.str(Yaml.map(e).get("name")));
+            }
+            return names;
+        }
+
+        /**
+         * The container's environment as Kubernetes builds it: envFrom sources in order (a later one wins), then
+         * env. A Secret this layer does not define (the base's) leaves its variables out.
+         */
+        Map<String, String> env(Map<String, Object> deployment) {
+            Map<String, Object> c = container(deployment);
+            Map<String, String> env = new LinkedHashMap<>();
+            for (Object from : Yaml.list(c.get("envFrom"))) {
+                String cm = Yaml.str(Yaml.at(Yaml.map(from), "configMapRef", "name"));
+                assertThat(configMaps).as(name(deployment) + " envFrom").containsKey(cm);
+                env.putAll(configMaps.get(cm));
+            }
+            for (Object e : Yaml.list(c.get("env"))) {
+                Map<String, Object> var = Yaml.map(e);
+                String name = Yaml.str(var.get("name"));
+                if (var.containsKey("value")) {
+                    env.put(name, Yaml.str(var.get("value")));
+                    continue;
+                }
+                Map<String, Object> ref = Yaml.map(Yaml.at(var, "valueFrom", "secretKeyRef"));
+                assertThat(ref).as(name(deployment) + " " + name + ": a value or a secretKeyRef").isNotNull();
+                Map<String, String> secret = secrets.get(Yaml.str(ref.get("name")));
+                if (secret == null) {
+                    continue;
+                }
+                String key = Yaml.str(ref.get("key"));
+                if (secret.containsKey(key)) {
+                    env.put(name, secret.get(key));
+                } else {
+                    assertThat(ref.get("optional")).as(name(deployment) + ": " + key + " missing and not optional")
+                            .isEqualTo(Boolean.TRUE);
+                }
+            }
+            return env;
+        }
+    }
+
+    /** The metric names a PromQL expression selects (with the labels it matches on) and the labels it groups by. */
+    record PromQl(List<Selector> selectors, Set<String> groupingLabels) {
+        record Selector(String metric, Set<String> labels) {
+        }
+
+        private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "by", "without", "on", "ignoring",
+                                                           "group_left", "group_right", "bool", "offset", "inf",
+                                                           "nan");
+        private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'");
+        private static final Pattern LABEL_VALUES = Pattern.compile(
+                "label_values\\(\\s*([A-Za-z_:][A-Za-z0-9_:]*)\\s*,\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*\\)");
+        private static final Pattern RANGE = Pattern.compile("\\[[^\\]]*\\]");
+        private static final Pattern GROUPING = Pattern.compile(
+                "\\b(by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
+        private static final Pattern NAME = Pattern.compile(
+                "(?<![A-Za-z0-9_:.$])([A-Za-z_:][A-Za-z0-9_:]*)\\s*(\\{([^}]*)\\})?(\\s*\\()?");
+        private static final Pattern MATCHER = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~|!=|=)");
+
+        static PromQl scan(String expr) {
+            String e = STRING.matcher(expr).replaceAll("\"\"");
+            Set<String> grouping = new TreeSet<>();
+            Matcher lv = LABEL_VALUES.matcher(e);
+            StringBuilder sb = new StringBuilder();
+            while (lv.find()) {
+                grouping.add(lv.group(2));
+                lv.appendReplacement(sb, lv.group(1));
+            }
+            lv.appendTail(sb);
+            e = RANGE.matcher(sb.toString()).replaceAll(" ");
+            Matcher g = GROUPING.matcher(e);
+            while (g.find()) {
+                for (String l : g.group(2).split(",")) {
+                    if (!l.isBlank()) {
+                        grouping.add(l.strip());
+                    }
+                }
+            }
+            e = GROUPING.matcher(e).replaceAll(" ");
+            List<Selector> selectors = new ArrayList<>();
+            Matcher n = NAME.matcher(e);
+            while (n.find()) {
+                String name = n.group(1);
+                if (n.group(4) != null || KEYWORDS.contains(name.toLowerCase(Locale.ROOT))) {
+                    continue; // a function or an aggregation, or a keyword
+                }
+                Set<String> labels = new TreeSet<>();
+                if (n.group(3) != null) {
+                    Matcher m = MATCHER.matcher(n.group(3));
+                    while (m.find()) {
+                        labels.add(m.group(1));
+                    }
+                }
+                selectors.add(new Selector(name, labels));
+            }
+            return new PromQl(selectors, grouping);
+        }
+    }
+
+    /** A Prometheus text exposition: each metric name with every label name its series carry. */
+    record Scrape(Map<String, Set<String>> labels) {
+        private static final Pattern LABEL = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=\"");
+
+        static Scrape of(String text) {
+            Map<String, Set<String>> labels = new HashMap<>();
+            for (String line : text.split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                int brace = line.indexOf('{');
+                int space = line.indexOf(' ');
+                int end = brace >= 0 && brace < space ? brace : space;
+                Set<String> names = labels.computeIfAbsent(line.substring(0, end), k -> new TreeSet<>());
+                if (end == brace) {
+                    Matcher m = LABEL.matcher(line.substring(brace, line.lastIndexOf('}')));
+                    while (m.find()) {
+                        names.add(m.group(1));
+                    }
+                }
+            }
+            return new Scrape(labels);
+        }
+    }
+}
