@@ -45,6 +45,7 @@ import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.http.Peers;
 import io.tollgate.api.http.ReadTimeoutSocketOptions;
+import io.tollgate.api.http.RequestIdFilter;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.observe.DatabaseHealthCheck;
 import io.tollgate.api.observe.PoolMetrics;
@@ -245,9 +246,13 @@ public final class Tollgate implements AutoCloseable {
         return new Services(peers, adminFilter, tenantAdmin, operatorAdmin, new OpenApiService(), ingest);
     }
 
-    /** Registers every HTTP service of the gateway (built by {@link #start}); builds nothing. */
+    /**
+     * Registers every HTTP service of the gateway (built by {@link #start}); builds nothing. The request id filter
+     * comes first, so every answer (the admin filter's refusals included) and every log line of a request has its id.
+     */
     static void routing(HttpRouting.Builder routing, Services services) {
         ErrorHandling.register(routing, services.peers());
+        routing.addFilter(new RequestIdFilter());
         routing.addFilter(services.adminFilter());
         routing.register("/admin", services.tenantAdmin(), services.operatorAdmin());
         routing.register("/openapi", services.openApi());

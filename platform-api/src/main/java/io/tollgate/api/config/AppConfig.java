@@ -1,5 +1,6 @@
 package io.tollgate.api.config;
 
+import io.tollgate.api.observe.LogFormat;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.crypto.MasterKey;
 import io.tollgate.tenant.db.DatabaseSettings;
@@ -241,6 +242,11 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         Optional<String> dbUrl = s.optional("DATABASE_URL").map(AppConfig::validJdbcUrl);
         Keys keys = Keys.from(s, dbUrl.isPresent());
         Server server = Server.from(s);
+        // the console handler read TOLLGATE_LOG_FORMAT itself when logging started (LogFormat); this only makes a
+        // misspelt value stop the boot instead of silently logging JSON
+        if (LogFormat.parse(s.string(LogFormat.SETTING)).isEmpty()) {
+            throw new ConfigException(LogFormat.SETTING, "must be json or text");
+        }
         return new AppConfig(server, DatabaseConfig.from(s, dbUrl), keys, Upstreams.from(s), Cors.from(s),
                              Tenants.from(s), Ingress.from(s), Metrics.from(s), Worker.from(s, server.shutdownGrace()),
                              Path.of(s.string("TOLLGATE_DATA_DIR")));

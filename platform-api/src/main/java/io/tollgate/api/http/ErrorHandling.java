@@ -11,6 +11,7 @@ import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.tollgate.api.observe.LogContext;
 import io.tollgate.tenant.db.DataException;
 
 import java.lang.System.Logger.Level;
@@ -20,7 +21,8 @@ import java.util.UUID;
 
 /**
  * The one place errors become HTTP answers, as RFC 9457 problem documents. Anything unexpected is a 500 with an
- * error id that is also logged with the full cause; the client never sees a stack trace.
+ * error id that is also logged with the full cause; the client never sees a stack trace. Every problem document
+ * carries the request's id ({@code request_id}, the same as its {@code X-Request-Id} header, see {@link RequestId}).
  */
 public final class ErrorHandling {
     private static final System.Logger LOG = System.getLogger(ErrorHandling.class.getName());
@@ -45,7 +47,9 @@ public final class ErrorHandling {
      * The answers the web server gives on its own, before or outside routing (a request line, header or framing it
      * cannot parse, an unsupported HTTP version), as problem documents too. A failure before any request could be
      * parsed (the web server reports it as a 500 with no method, e.g. for a control character in the method) is the
-     * client's: a 400. The request is not echoed: it is what could not be parsed.
+     * client's: a 400. The request is not echoed: it is what could not be parsed. The request id is the one
+     * {@link RequestIdFilter} gave the request when routing had begun, else the caller's sane {@code X-Request-Id}
+     * or a new one; it goes into the {@code X-Request-Id} header and the problem document.
      */
     public static DirectHandlers directHandlers() {
         DirectHandlers.Builder handlers = DirectHandlers.builder();
@@ -65,6 +69,9 @@ public final class ErrorHandling {
             case 500 -> "internal-error";
             default -> "http-" + answer.code();
         };
+        String requestId = LogContext.requestId().filter(RequestId::sane)
+                .orElseGet(() -> RequestId.acceptOrGenerate(req.headers().first(RequestId.HEADER)).value());
+        headers.set(RequestId.HEADER, requestId);
         String errorId = null;
         String detail = switch (answer.code()) {
             case 400 -> "The request is not valid HTTP/1.1: its request line, headers or framing could not be read.";
@@ -76,7 +83,10 @@ public final class ErrorHandling {
         };
         if (answer.code() >= 500 && answer.code() != 501 && answer.code() != 503 && answer.code() != 505) {
             errorId = UUID.randomUUID().toString();
-            LOG.log(Level.ERROR, "unexpected error " + errorId + " before routing: " + message);
+            try (LogContext.Scope scope = LogContext.open()) {
+                LogContext.requestId(requestId);
+                LOG.log(Level.ERROR, "unexpected error " + errorId + " before routing: " + message);
+            }
             detail = "Something went wrong on our side. Quote error id " + errorId + " to support.";
         }
         List<Problem.FieldError> errors = answer.code() == 400
@@ -87,7 +97,7 @@ public final class ErrorHandling {
                 .headers(headers)
                 .keepAlive(type.keepAlive())
                 .entity(Json.write(new Problem(Problem.TYPE_BASE + kind, answer.reasonPhrase(), answer.code(), detail,
-                                               null, errors, errorId)))
+                                               null, errors, errorId, requestId)))
                 .build();
     }
 
@@ -108,7 +118,8 @@ public final class ErrorHandling {
         }
         List<Problem.FieldError> errors = e.errors().isEmpty() ? null : e.errors();
         write(res, e.status(), new Problem(Problem.TYPE_BASE + e.kind(), e.title(), e.status().code(), e.getMessage(),
-                                           req.prologue().uriPath().path(), errors, null));
+                                           req.prologue().uriPath().path(), errors, null,
+                                           RequestId.of(req, res).value()));
     }
 
     /** Helidon's own errors (no route, bad request line, ...) in the same problem format. */
@@ -123,7 +134,7 @@ public final class ErrorHandling {
                 ? "No route for " + req.prologue().method().text() + " " + req.prologue().uriPath().path()
                 : status.reasonPhrase();
         write(res, status, new Problem(Problem.TYPE_BASE + kind, status.reasonPhrase(), status.code(), detail,
-                                       req.prologue().uriPath().path(), null, null));
+                                       req.prologue().uriPath().path(), null, null, RequestId.of(req, res).value()));
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Throwable e, Peers peers) {
@@ -142,7 +153,7 @@ public final class ErrorHandling {
         write(res, Status.INTERNAL_SERVER_ERROR_500,
               new Problem(Problem.TYPE_BASE + "internal-error", "Internal server error", 500,
                           "Something went wrong on our side. Quote error id " + errorId + " to support.",
-                          req.prologue().uriPath().path(), null, errorId));
+                          req.prologue().uriPath().path(), null, errorId, RequestId.of(req, res).value()));
     }
 
     private static String shorten(String path) {

@@ -18,6 +18,7 @@ import io.tollgate.api.http.Peers;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.observe.IngressMetrics;
 import io.tollgate.api.observe.IngressMetrics.Outcome;
+import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
@@ -53,6 +54,10 @@ import java.util.regex.Pattern;
  * at the same moment (202 first copy, 200 duplicate).
  *
  * <p>Failure policy: never a 2xx unless the event and its job are committed.
+ *
+ * <p>Log lines written for a delivery carry its tenant (once resolved; never a stranger's slug) and, once stored, its
+ * event id ({@link LogContext}; the request id comes from the request filter). Each answered delivery is one
+ * {@code DEBUG} line (set this logger to {@code FINE} to see them).
  */
 public final class IngestService implements HttpService, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IngestService.class.getName());
@@ -116,6 +121,9 @@ public final class IngestService implements HttpService, AutoCloseable {
             throw gone;
         } finally {
             metrics.record(label[0], provider, outcome, start);
+            Outcome answered = outcome;
+            LOG.log(Level.DEBUG, () -> "delivery " + provider.wire() + " " + answered.label() + " in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms");
         }
     }
 
@@ -126,6 +134,7 @@ public final class IngestService implements HttpService, AutoCloseable {
                 .orElseThrow(() -> new Refusal(Outcome.UNKNOWN_TENANT, new ApiException.NotFound(
                         "unknown-tenant", "No merchant is registered at this webhook URL.")));
         label[0] = slug;
+        LogContext.tenant(slug);
         if (!tenant.tenant().active()) {
             throw new Refusal(Outcome.SUSPENDED, new ApiException.Forbidden(
                     "tenant-suspended", "This merchant's webhooks are suspended."));
@@ -196,6 +205,7 @@ public final class IngestService implements HttpService, AutoCloseable {
             } catch (DatabaseLoad.Busy e) {
                 throw new Refusal(Outcome.UNAVAILABLE, databaseBusy());
             }
+            LogContext.event(stored.eventId());
             res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
             res.headers().contentType(MediaTypes.APPLICATION_JSON);
             res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId())));

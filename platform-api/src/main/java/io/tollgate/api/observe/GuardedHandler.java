@@ -33,7 +33,8 @@ import java.util.logging.SimpleFormatter;
  * {@code burst} times per {@code interval}; the rest are counted, and one line reports how many were suppressed
  * when the interval is over.</li>
  * </ul>
- * Records below {@code INFO} (debugging someone asked for) pass unchanged.
+ * Records below {@code INFO} (debugging someone asked for) pass unchanged. The target formats each record on the
+ * thread that logged it, so it can read that thread's {@link LogContext}; the "suppressed" lines carry none.
  */
 public class GuardedHandler extends Handler {
     /** Kinds tracked at once; past it, new kinds share one allowance per logger, so varied messages cannot escape. */
@@ -120,7 +121,10 @@ public class GuardedHandler extends Handler {
                 + " previous record in " + Duration.between(w.start, now).toSeconds() + " s: " + message(w.sample));
         summary.setLoggerName(w.sample.getLoggerName());
         summary.setInstant(now);
-        target.publish(summary);
+        // written by whichever thread happens to log next: it must not carry that thread's request, tenant or event
+        try (LogContext.Scope none = LogContext.openEmpty()) {
+            target.publish(summary);
+        }
         w.suppressed = 0;
     }
 

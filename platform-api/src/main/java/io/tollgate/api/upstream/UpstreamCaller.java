@@ -8,6 +8,7 @@ import io.helidon.http.Method;
 import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
+import io.tollgate.api.observe.LogContext;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantId;
 
@@ -125,7 +126,7 @@ public final class UpstreamCaller {
                 case UpstreamResult.Ok<T> ok -> "";
             };
             LOG.log(System.Logger.Level.WARNING, "upstream call failed: tenant=" + tenant.tenant().slug()
-                    + CallContext.event().map(id -> " event=" + id).orElse("") + " " + reason);
+                    + LogContext.event().map(id -> " event=" + id).orElse("") + " " + reason);
         }
         return result;
     }

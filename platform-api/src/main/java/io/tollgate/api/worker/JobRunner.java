@@ -3,10 +3,10 @@ package io.tollgate.api.worker;
 import io.helidon.dbclient.DbRow;
 import io.tollgate.api.helpdesk.Handled;
 import io.tollgate.api.helpdesk.TicketResponder;
+import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.shopify.ShopifyEvents;
-import io.tollgate.api.upstream.CallContext;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantStatus;
@@ -59,8 +59,12 @@ public final class JobRunner {
     public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted) {
     }
 
+    /**
+     * Runs the job with its event id, and its tenant's slug once resolved, in the {@link LogContext}: every line
+     * logged for it (the upstream callers' failures included) names both.
+     */
     public Ran run(JobQueue.Job job) {
-        return CallContext.forEvent(job.eventId(), () -> {
+        try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             Optional<String> slug = Optional.empty();
             try {
                 Optional<StoredEvent> event = load(job);
@@ -72,6 +76,7 @@ public final class JobRunner {
                     return new Ran(new JobOutcome.Skipped("the tenant is gone"), slug, false);
                 }
                 slug = Optional.of(tenant.get().tenant().slug());
+                LogContext.tenant(slug.get());
                 if (tenant.get().tenant().status() == TenantStatus.SUSPENDED) {
                     return new Ran(new JobOutcome.Dead("the tenant is suspended; replay the event after resuming it"),
                                    slug, false);
@@ -89,7 +94,7 @@ public final class JobRunner {
                 return new Ran(failure(job, "internal error: " + e.getClass().getSimpleName(), Optional.empty()),
                                slug, false);
             }
-        });
+        }
     }
 
     private Ran gorgias(JobQueue.Job job, ResolvedTenant tenant, StoredEvent event, Optional<String> slug) {

@@ -1,5 +1,6 @@
 package io.tollgate.api.worker;
 
+import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.tenant.db.DataException;
 
@@ -123,9 +124,11 @@ public final class Worker implements AutoCloseable {
         metrics.queue(new WorkerMetrics.QueueSample(s.queued(), s.running(), s.dead(), s.oldestSeconds()));
     }
 
+    /** Runs one job; what is logged about it carries its event id and, once known, its tenant ({@link LogContext}). */
     private void runOne(JobQueue.Job job) {
-        try {
+        try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             JobRunner.Ran ran = runner.run(job);
+            ran.slug().ifPresent(LogContext::tenant);
             boolean recorded;
             try {
                 recorded = queue.complete(job, ran.outcome());

@@ -114,6 +114,20 @@ class AppConfigTest {
     }
 
     @Test
+    void theLogFormatIsJsonOrTextAndDefaultsToJsonInApplicationYaml() {
+        AppConfig.load(Map.of()); // json, from application.yaml
+        for (String ok : List.of("json", "text", "TEXT")) {
+            Map<String, String> env = production();
+            env.put("TOLLGATE_LOG_FORMAT", ok);
+            AppConfig.load(env);
+        }
+        Map<String, String> env = production();
+        env.put("TOLLGATE_LOG_FORMAT", "yaml");
+        assertThatThrownBy(() -> AppConfig.load(env)).isInstanceOf(ConfigException.class)
+                .hasMessage("TOLLGATE_LOG_FORMAT: must be json or text");
+    }
+
+    @Test
     void corsOriginMustBeAnOriginNotAPath() {
         Map<String, String> env = production();
         env.put("CORS_ORIGINS", "https://ops.example.com/admin");

@@ -1,0 +1,64 @@
+package io.tollgate.api.http;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.tollgate.api.observe.LogContext;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The id of one HTTP request: the caller's {@code X-Request-Id} when it is sane (1-128 characters of
+ * {@code A-Z a-z 0-9 . _ : -}), else a new UUID. It is echoed in the {@code X-Request-Id} response header of every
+ * answer and in every problem document ({@code request_id}), and it is the {@code request_id} of every log line
+ * written for the request, so an operator can follow one delivery from the sender's log into ours. Anything else the
+ * caller sends there (too long, spaces, control characters, quotes) is not echoed and not logged: a new id replaces it.
+ *
+ * @param value sane by construction
+ */
+public record RequestId(String value) {
+    public static final HeaderName HEADER = HeaderNames.create("X-Request-Id");
+    static final int MAX_LENGTH = 128;
+    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_LENGTH + "}");
+
+    public RequestId {
+        if (!sane(value)) {
+            throw new IllegalArgumentException("not a sane request id");
+        }
+    }
+
+    /** Whether a caller's value may be kept as it is. */
+    public static boolean sane(String value) {
+        return value != null && SANE.matcher(value).matches();
+    }
+
+    /** The caller's value when sane, else a new id. */
+    public static RequestId acceptOrGenerate(Optional<String> header) {
+        return header.filter(RequestId::sane).map(RequestId::new).orElseGet(RequestId::generate);
+    }
+
+    public static RequestId generate() {
+        return new RequestId(UUID.randomUUID().toString());
+    }
+
+    /**
+     * The id of the request being answered: the one {@link RequestIdFilter} registered; failing that (an answer
+     * given outside the filter), one accepted or made now, put in the response header.
+     */
+    public static RequestId of(ServerRequest req, ServerResponse res) {
+        Optional<RequestId> known = req.context().get(RequestId.class);
+        if (known.isPresent()) {
+            return known.get();
+        }
+        RequestId id = LogContext.requestId().filter(RequestId::sane).map(RequestId::new)
+                .orElseGet(() -> acceptOrGenerate(req.headers().first(HEADER)));
+        req.context().register(id);
+        if (!res.isSent()) {
+            res.header(HEADER, id.value());
+        }
+        return id;
+    }
+}
