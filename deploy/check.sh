@@ -5,8 +5,20 @@
 #   `kubectl kustomize` of the base and the example overlay when kubectl is installed (skipped otherwise).
 # The JUnit test DeployManifestsTest checks the same manifests against a running gateway (ports, probes, settings,
 # metric names); it needs no Prometheus.
+#
+#   deploy/check.sh [--scrape]
+#
+# --scrape (or SCRAPE_CHECK=1) also runs deploy/scrape-check.sh: it starts the gateway and a Prometheus on loopback,
+# sends deliveries and checks what Prometheus scraped (about a minute; off by default because it starts servers).
 set -euo pipefail
 cd "$(dirname "$0")"
+SCRAPE=${SCRAPE_CHECK:-0}
+for arg in "$@"; do
+  case $arg in
+    --scrape) SCRAPE=1 ;;
+    *) echo "usage: deploy/check.sh [--scrape]" >&2; exit 2 ;;
+  esac
+done
 
 if ! command -v promtool >/dev/null 2>&1; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -37,5 +49,11 @@ if command -v kubectl >/dev/null 2>&1; then
   done
 else
   echo "== kubectl not installed: kustomize builds skipped"
+fi
+if [[ $SCRAPE == 1 ]]; then
+  echo "== scrape check (gateway + Prometheus on loopback)"
+  ./scrape-check.sh
+else
+  echo "== scrape check not run (deploy/check.sh --scrape runs it)"
 fi
 echo "deploy/check.sh: all checks passed"

@@ -22,6 +22,7 @@ import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.ingest.RateLimiter;
 import io.tollgate.api.observe.IngressMetrics;
 import io.tollgate.api.observe.ProcessMeters;
+import io.tollgate.api.observe.ProcessMetrics;
 import io.tollgate.api.worker.JobQueue;
 import io.tollgate.api.worker.JobRunner;
 import io.tollgate.api.worker.Worker;
@@ -115,6 +116,7 @@ public final class Tollgate implements AutoCloseable {
                     DatabaseLoad.statementsFor(config.database().poolSize(), config.ingress().writers()));
 
             MeterRegistry meters = ProcessMeters.registry();
+            ProcessMetrics.register(meters);
             PoolMetrics.register(meters, db);
             PoolMetrics.registerAdmin(meters, adminDb);
             IngressMetrics ingressMetrics = new IngressMetrics(

@@ -1,7 +1,7 @@
 package io.tollgate.api.observe;
 
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
+import io.helidon.service.registry.Services;
 
 /**
  * The one meter registry of this process. Helidon's Micrometer provider puts every registry it creates over one shared
@@ -10,9 +10,16 @@ import io.helidon.metrics.api.MetricsConfig;
  * and then Micrometer's. With two registries in one process (two gateways started in one JVM, as tests do), a meter
  * created in one while the other's web server removed its request meters at stop deadlocked both for good. With one
  * registry every path takes its lock first, so there is no cycle.
+ *
+ * <p>It is Helidon's global registry (what {@code Services.get(MeterRegistry.class)} gives any Helidon part that asks),
+ * so no Helidon part can make a second one behind our back, and because Helidon furnishes its built-in meters
+ * ({@code helidon-metrics-system-meters}: heap, threads, classes, GC, JVM uptime, in the {@code base} scope) to the
+ * global registry only. Their names are snake_case ({@code memory_used_heap_bytes}, not {@code memory_usedHeap_bytes})
+ * by Helidon's {@code metrics.built-in-meter-name-format: SNAKE} in {@code application.yaml}, which Helidon's own
+ * configuration reads. {@link ProcessMetrics} adds what they leave out.
  */
 public final class ProcessMeters {
-    private static final MeterRegistry REGISTRY = MeterRegistry.create(MetricsConfig.create());
+    private static final MeterRegistry REGISTRY = Services.get(MeterRegistry.class);
 
     private ProcessMeters() {
     }
