@@ -15,6 +15,8 @@ import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.OperatorAuthProvider;
 import io.tollgate.api.admin.OperatorTokens;
 import io.tollgate.api.admin.TenantAdminService;
+import io.tollgate.api.connect.ConnectionStore;
+import io.tollgate.api.connect.Connector;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.events.RetentionSweeper;
 import io.tollgate.api.ingest.DatabaseLoad;
@@ -124,7 +126,14 @@ public final class Tollgate implements AutoCloseable {
             RouteTable routes = new RouteTable();
             RetentionSweeper sweeper = new RetentionSweeper(db, config.ingress().retention())
                     .start(config.ingress().sweepEvery());
-            Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes);
+            // one client per upstream for the whole process: the worker and the admin API's connects share their
+            // per-tenant pacing and circuit breakers
+            UpstreamSettings upstream = config.upstreams().settings();
+            UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
+            GorgiasClient gorgias = new GorgiasClient(upstream, upstreamMetrics);
+            ShopifyClient shopify = new ShopifyClient(upstream, upstreamMetrics);
+            Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes,
+                                         gorgias, shopify);
             // closed in this order at shutdown (the worker, added first once the server runs, gives back what it
             // cannot finish)
             List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest()));
@@ -163,7 +172,7 @@ public final class Tollgate implements AutoCloseable {
                             config.worker().settings().concurrency()), "tollgate-worker");
                     resources.addFirst(workerDb);
                     PoolMetrics.registerWorker(meters, workerDb);
-                    resources.addFirst(worker(config, workerDb, resolver, cipher, meters));
+                    resources.addFirst(worker(config, workerDb, resolver, cipher, meters, gorgias, shopify));
                 } catch (RuntimeException e) {
                     server.stop();
                     closeQuietly(resources);
@@ -197,19 +206,16 @@ public final class Tollgate implements AutoCloseable {
      * over its own pool.
      */
     static Worker worker(AppConfig config, Database db, TenantResolver resolver, CredentialCipher cipher,
-                         MeterRegistry meters) {
-        UpstreamSettings upstream = config.upstreams().settings();
-        UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
+                         MeterRegistry meters, GorgiasClient gorgias, ShopifyClient shopify) {
         OrderCache orders = new OrderCache(db);
         TicketResponder tickets = new TicketResponder(
-                new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders,
-                new ShopifyClient(upstream, upstreamMetrics), new GorgiasClient(upstream, upstreamMetrics),
+                new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders, shopify, gorgias,
                 new OrderMatcher(), new Drafting(config.worker().llm(), new DraftBudget(db), new TemplateDraftWriter()));
-        ShopifyEventHandler shopify = new ShopifyEventHandler(orders, new TenantStore(db, cipher));
+        ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher));
         WorkerSettings settings = config.worker().settings();
         WorkerMetrics metrics = new WorkerMetrics(
                 meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
-        JobRunner runner = new JobRunner(db, resolver, tickets, shopify, settings.schedule(), metrics,
+        JobRunner runner = new JobRunner(db, resolver, tickets, shopifyEvents, settings.schedule(), metrics,
                                          Clock.systemUTC());
         return Worker.start(new JobQueue(db), runner, settings, metrics);
     }
@@ -220,7 +226,7 @@ public final class Tollgate implements AutoCloseable {
      */
     static Services services(AppConfig config, Database db, Database adminDb, TenantResolver resolver,
                              CredentialCipher cipher, DatabaseLoad ingressLoad, IngressMetrics ingressMetrics,
-                             RouteTable routes) {
+                             RouteTable routes, GorgiasClient gorgias, ShopifyClient shopify) {
         Peers peers = new Peers(config.ingress().trustForwardedFor());
 
         // the admin API runs on its own pool, never on ingress's; it fails closed (no valid operator token, no
@@ -233,7 +239,8 @@ public final class Tollgate implements AutoCloseable {
         AdminFilter adminFilter = new AdminFilter(security, audit, config.cors().origins(), peers);
         TenantAdminService tenantAdmin = new TenantAdminService(
                 new TenantStore(adminDb, cipher), resolver, new EventStore(adminDb), new JobQueue(adminDb),
-                config.upstreams().allowOverride(), config.server().publicUrl(), routes);
+                config.upstreams().allowOverride(), config.server().publicUrl(), routes,
+                new Connector(gorgias, shopify, new ConnectionStore(adminDb), Clock.systemUTC()));
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
 
         // Ingress: never a 2xx unless the event and its job are committed.

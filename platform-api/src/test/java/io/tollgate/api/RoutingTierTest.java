@@ -54,7 +54,13 @@ class RoutingTierTest {
         services = Tollgate.services(config, db, db, resolver, cipher, new DatabaseLoad(16, 4),
                                      new IngressMetrics(ProcessMeters.registry(),
                                                         new TenantLabels.All(100)),
-                                     new RouteTable());
+                                     new RouteTable(),
+                                     new io.tollgate.api.gorgias.GorgiasClient(
+                                             config.upstreams().settings(),
+                                             new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry())),
+                                     new io.tollgate.api.shopify.ShopifyClient(
+                                             config.upstreams().settings(),
+                                             new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry())));
         Tollgate.routing(routing, services);
     }
 

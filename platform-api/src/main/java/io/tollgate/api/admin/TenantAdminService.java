@@ -8,6 +8,9 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.tollgate.api.connect.ConnectOut;
+import io.tollgate.api.connect.Connector;
+import io.tollgate.api.connect.StepOut;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.worker.EventStatus;
 import io.tollgate.api.worker.JobQueue;
@@ -41,7 +44,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** {@code /admin/tenants/**}: onboarding, credentials, secret rotation, lifecycle, events and replay. */
+/**
+ * {@code /admin/tenants/**}: onboarding, connecting a tenant's Gorgias and Shopify (see {@link Connector}),
+ * credentials, secret rotation (which follows through to a connected Gorgias integration), lifecycle (deletion
+ * disconnects first), events and replay.
+ */
 public final class TenantAdminService implements HttpService {
     private static final Set<String> ROTATE_FIELDS = Set.of("provider", "grace_seconds", "webhook_secret");
     /** Default overlap when a rotation names none: Shopify retries for up to 4 hours; a day covers it. */
@@ -55,10 +62,13 @@ public final class TenantAdminService implements HttpService {
     private final TenantValidation validation;
     private final Optional<URI> publicUrl;
     private final RouteTable routes;
+    private final Connector connector;
     private final SecureRandom random = new SecureRandom();
 
     public TenantAdminService(TenantStore tenants, TenantResolver resolver, EventStore events, JobQueue jobs,
-                              boolean allowOverride, Optional<URI> publicUrl, RouteTable routes) {
+                              boolean allowOverride, Optional<URI> publicUrl, RouteTable routes,
+                              Connector connector) {
+        this.connector = connector;
         this.tenants = tenants;
         this.resolver = resolver;
         this.events = events;
@@ -79,6 +89,7 @@ public final class TenantAdminService implements HttpService {
                         TenantStatus.SUSPENDED))
                 .add(rules, "/admin", Method.POST, "/tenants/{slug}/resume", (req, res) -> setStatus(req, res,
                         TenantStatus.ACTIVE))
+                .add(rules, "/admin", Method.POST, "/tenants/{slug}/connect", this::connect)
                 .add(rules, "/admin", Method.POST, "/tenants/{slug}/secrets/rotate", this::rotate)
                 .add(rules, "/admin", Method.GET, "/tenants/{slug}/events", this::listEvents)
                 .add(rules, "/admin", Method.GET, "/tenants/{slug}/events/{event_id}", this::getEvent)
@@ -100,8 +111,40 @@ public final class TenantAdminService implements HttpService {
         }
         resolver.invalidate(created);
         note(req, "tenant.create", created, Optional.empty());
+        TenantOut out = TenantOut.of(created, base(req), gorgiasSecret);
+        if (body.path("connect").asBoolean(false)) {
+            // the tenant exists whatever the upstreams say: the answer is 201 and the connect result tells the rest
+            note(req, "tenant.create", created, Optional.of("connect"));
+            out = out.withConnect(runConnect(req, created, Set.of()));
+        }
         res.header(HeaderNames.LOCATION, "/admin/tenants/" + created.tenant().slug());
-        Responses.json(res, Status.CREATED_201, TenantOut.of(created, base(req), gorgiasSecret));
+        Responses.json(res, Status.CREATED_201, out);
+    }
+
+    /**
+     * {@code POST /admin/tenants/{slug}/connect}: optional body {@code {"providers": [...]}}. Always 200 when it ran:
+     * the answer's {@code status} ({@code ok}, {@code partial}, {@code failed}) and each step say what happened; 409
+     * while another connect of the tenant runs.
+     */
+    private void connect(ServerRequest req, ServerResponse res) {
+        ResolvedTenant t = tenant(req);
+        note(req, "tenant.connect", t, Optional.empty());
+        Set<Provider> providers = TenantValidation.connectProviders(Bodies.optionalJson(req));
+        note(req, "tenant.connect", t, Optional.of(providers.isEmpty() ? "gorgias,shopify"
+                : providers.stream().map(Provider::wire).sorted().collect(java.util.stream.Collectors.joining(","))));
+        Responses.json(res, Status.OK_200, runConnect(req, t, providers));
+    }
+
+    private ConnectOut runConnect(ServerRequest req, ResolvedTenant t, Set<Provider> providers) {
+        TenantOut.WebhookUrls urls = TenantOut.WebhookUrls.of(base(req), t.tenant().slug());
+        try {
+            return connector.connect(t, providers, new Connector.Targets(URI.create(urls.gorgias()),
+                                                                        URI.create(urls.shopify()),
+                                                                        publicUrl.isPresent()));
+        } catch (Connector.InProgress e) {
+            throw new ApiException.Conflict("connect-in-progress", "A connect of this tenant's "
+                    + e.provider().wire() + " is already running; try again when it is done.");
+        }
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -133,6 +176,8 @@ public final class TenantAdminService implements HttpService {
     private void delete(ServerRequest req, ServerResponse res) {
         ResolvedTenant current = tenant(req);
         note(req, "tenant.delete", current, Optional.empty());
+        // upstreams would otherwise keep posting into 404s; best effort, each outcome logged
+        connector.disconnect(current);
         if (!tenants.delete(current.id())) {
             throw notFound(current.tenant().slug());
         }
@@ -148,9 +193,13 @@ public final class TenantAdminService implements HttpService {
         Responses.json(res, Status.OK_200, TenantOut.of(reload(current), base(req)));
     }
 
-    /** The answer to a rotation: the new Gorgias secret appears here once. */
+    /**
+     * The answer to a rotation: the new Gorgias secret appears here once. {@code gorgiasIntegration}: for Gorgias,
+     * whether the connected integration's {@code X-Tollgate-Token} header was updated upstream ({@code updated},
+     * {@code not_connected}, {@code skipped} or {@code failed}, see {@link Connector#followRotation}).
+     */
     public record RotateOut(String provider, int graceSeconds, Instant previousValidUntil, String webhookSecretHint,
-                            String gorgiasWebhookSecret) {
+                            String gorgiasWebhookSecret, StepOut gorgiasIntegration) {
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {
@@ -175,8 +224,14 @@ public final class TenantAdminService implements HttpService {
             throw notFound(current.tenant().slug());
         }
         resolver.invalidate(current);
+        StepOut followed = null;
+        if (provider.get() == Provider.GORGIAS) {
+            followed = connector.followRotation(reload(current), next, URI.create(
+                    TenantOut.WebhookUrls.of(base(req), current.tenant().slug()).gorgias()));
+        }
         Responses.json(res, Status.OK_200, new RotateOut(provider.get().wire(), grace, until, TenantOut.mask(next),
-                                                         provider.get() == Provider.GORGIAS ? next.reveal() : null));
+                                                         provider.get() == Provider.GORGIAS ? next.reveal() : null,
+                                                         followed));
     }
 
     /** One event in a list: no body. */

@@ -1,5 +1,6 @@
 package io.tollgate.api.admin;
 
+import io.tollgate.api.connect.ConnectOut;
 import io.tollgate.tenant.Limits;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
@@ -9,11 +10,12 @@ import java.time.Instant;
 
 /**
  * A tenant as operators see it: credentials only as masked hints (last four characters). The Gorgias webhook
- * secret appears once, on creation and rotation ({@code gorgiasWebhookSecret}), and nowhere else.
+ * secret appears once, on creation and rotation ({@code gorgiasWebhookSecret}), and nowhere else. {@code connect} is
+ * the result of a connect made with the creation, only there.
  */
 public record TenantOut(String slug, String name, String status, LimitsOut limits, GorgiasOut gorgias,
                         ShopifyOut shopify, WebhookUrls webhookUrls, Instant createdAt, Instant updatedAt,
-                        String gorgiasWebhookSecret) {
+                        String gorgiasWebhookSecret, ConnectOut connect) {
 
     public record LimitsOut(int ratePerMinute, int burst, int maxPayloadBytes, int timeoutMs, int maxConcurrent,
                             int retryAttempts) {
@@ -32,6 +34,11 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
     }
 
     public record WebhookUrls(String gorgias, String shopify) {
+        /** Where merchants' upstreams reach the tenant: {@code <base>/webhooks/<slug>/<provider>}. */
+        static WebhookUrls of(URI publicBase, String slug) {
+            String base = publicBase.toString() + "/webhooks/" + slug;
+            return new WebhookUrls(base + "/gorgias", base + "/shopify");
+        }
     }
 
     static TenantOut of(ResolvedTenant t, URI publicBase) {
@@ -39,7 +46,6 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
     }
 
     static TenantOut of(ResolvedTenant t, URI publicBase, Secret revealOnce) {
-        String base = publicBase.toString() + "/webhooks/" + t.tenant().slug();
         return new TenantOut(
                 t.tenant().slug(), t.tenant().name(), t.tenant().status().wire(), LimitsOut.of(t.tenant().limits()),
                 new GorgiasOut(t.gorgias().domain(), t.gorgias().username(), mask(t.gorgias().apiKey()),
@@ -47,9 +53,15 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
                 new ShopifyOut(t.shopify().shopDomain(), t.shopify().apiVersion(), mask(t.shopify().accessToken()),
                                t.shopify().baseUrl().map(URI::toString).orElse(null),
                                t.shopify().disabledAt().orElse(null)),
-                new WebhookUrls(base + "/gorgias", base + "/shopify"),
+                WebhookUrls.of(publicBase, t.tenant().slug()),
                 t.tenant().createdAt(), t.tenant().updatedAt(),
-                revealOnce == null ? null : revealOnce.reveal());
+                revealOnce == null ? null : revealOnce.reveal(), null);
+    }
+
+    /** The same tenant with the result of a connect made with its creation ({@code "connect": true}). */
+    TenantOut withConnect(ConnectOut result) {
+        return new TenantOut(slug, name, status, limits, gorgias, shopify, webhookUrls, createdAt, updatedAt,
+                             gorgiasWebhookSecret, result);
     }
 
     /** {@code ****abcd}, or {@code ****} for values too short to hint at safely. */

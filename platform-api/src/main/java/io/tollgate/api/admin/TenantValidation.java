@@ -31,7 +31,8 @@ final class TenantValidation {
     private static final Pattern API_VERSION = Pattern.compile("^(\\d{4}-(01|04|07|10)|unstable)$");
     private static final Pattern NO_SPACE = Pattern.compile("^\\S+$");
 
-    private static final Set<String> TENANT_FIELDS = Set.of("slug", "name", "gorgias", "shopify", "limits");
+    private static final Set<String> TENANT_FIELDS = Set.of("slug", "name", "gorgias", "shopify", "limits",
+                                                            "connect");
     private static final Set<String> PATCH_FIELDS = Set.of("name", "gorgias", "shopify", "limits");
     private static final Set<String> GORGIAS_FIELDS = Set.of("domain", "username", "api_key", "base_url");
     private static final Set<String> SHOPIFY_FIELDS = Set.of("shop_domain", "access_token", "webhook_secret",
@@ -70,6 +71,7 @@ final class TenantValidation {
         Optional<Optional<URI>> sBase = s.map(x -> baseUrl(x));
         Limits limits = f.object("limits", false, LIMITS_FIELDS).map(x -> limits(x, Limits.DEFAULTS))
                 .orElse(Limits.DEFAULTS);
+        f.bool("connect", false); // read by the handler once the body is valid
         Fields.throwIfAny(errors);
         return new NewTenant(slug.orElseThrow(), name.orElseThrow(), limits,
                              new GorgiasCredentials(gDomain.orElseThrow(), gUser.orElseThrow(),
@@ -112,6 +114,38 @@ final class TenantValidation {
                 .orElse(current.tenant().limits());
         Fields.throwIfAny(errors);
         return new Patched(name, limits, gorgias, shopify);
+    }
+
+    private static final Set<String> CONNECT_FIELDS = Set.of("providers");
+
+    /**
+     * The body of a connect: none, or {@code {"providers": ["gorgias", "shopify"]}} (a non-empty list of distinct
+     * providers). Empty means both.
+     */
+    static Set<io.tollgate.tenant.Provider> connectProviders(Optional<JsonNode> body) {
+        if (body.isEmpty()) {
+            return Set.of();
+        }
+        List<FieldError> errors = new ArrayList<>();
+        Fields f = Fields.root(body.get(), CONNECT_FIELDS, errors);
+        Set<io.tollgate.tenant.Provider> out = new java.util.LinkedHashSet<>();
+        JsonNode list = body.get().get("providers");
+        if (f.has("providers") && (list == null || !list.isArray() || list.isEmpty())) {
+            f.error("providers", "must be a non-empty list of \"gorgias\" and \"shopify\"");
+        } else if (list != null) {
+            for (int i = 0; i < list.size(); i++) {
+                JsonNode p = list.get(i);
+                Optional<io.tollgate.tenant.Provider> provider = p.isTextual()
+                        ? io.tollgate.tenant.Provider.fromWire(p.textValue()) : Optional.empty();
+                if (provider.isEmpty()) {
+                    errors.add(new FieldError("providers[" + i + "]", "must be \"gorgias\" or \"shopify\""));
+                } else if (!out.add(provider.get())) {
+                    errors.add(new FieldError("providers[" + i + "]", "is listed twice"));
+                }
+            }
+        }
+        Fields.throwIfAny(errors);
+        return Set.copyOf(out);
     }
 
     static Optional<String> webhookSecret(Fields x, boolean required) {

@@ -20,19 +20,24 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The Gorgias REST API: internal notes on tickets. Every call is paced per tenant ({@link UpstreamSettings#gorgiasCalls()}
+ * The Gorgias REST API: internal notes on tickets, and the tenant's HTTP integration (the webhook that sends its
+ * tickets to Tollgate). Every call is paced per tenant ({@link UpstreamSettings#gorgiasCalls()}
  * per {@link UpstreamSettings#gorgiasWindow()}: a call over the budget returns {@link UpstreamResult.RetryLater} without
  * being made) and passes through a circuit breaker per tenant (see {@link UpstreamCaller}).
  */
 public final class GorgiasClient {
-    /** Messages asked for per page when looking for an external id. */
+    /** Messages (or integrations) asked for per page. */
     static final int PAGE_SIZE = 100;
+    /** Pages of HTTP integrations read at most when looking for Tollgate's. */
+    static final int MAX_INTEGRATION_PAGES = 10;
 
     private final UpstreamCaller caller;
     private final UpstreamSettings settings;
@@ -97,6 +102,128 @@ public final class GorgiasClient {
         }
         return new UpstreamResult.Failed<>(0, "gorgias: ticket " + ticketId + " has more than "
                 + settings.maxMessagePages() * PAGE_SIZE + " messages; external id " + externalId + " not found in them");
+    }
+
+    /**
+     * A cheap authenticated read ({@code GET /api/account}): Ok when the credentials work; a 401 or 403 comes back
+     * as {@code Failed} with the upstream's status and message.
+     */
+    public UpstreamResult<Boolean> verifyCredentials(ResolvedTenant tenant) {
+        GorgiasCredentials c = tenant.gorgias();
+        return caller.call(tenant, UpstreamRequest.get(api(c, "/api/account"), headers(c)),
+                           answer -> new UpstreamResult.Ok<>(tree(answer).isObject()));
+    }
+
+    /**
+     * Every HTTP integration of the account ({@code GET /api/integrations?type=http}, following
+     * {@code meta.next_cursor}), at most {@link #MAX_INTEGRATION_PAGES} pages; more than that is {@code Failed}
+     * (status 0), since Tollgate's could not be told apart from one not read. Entries without an id are skipped.
+     */
+    public UpstreamResult<List<HttpIntegration>> httpIntegrations(ResolvedTenant tenant) {
+        GorgiasCredentials c = tenant.gorgias();
+        List<HttpIntegration> all = new ArrayList<>();
+        Optional<String> cursor = Optional.empty();
+        for (int page = 0; page < MAX_INTEGRATION_PAGES; page++) {
+            String query = "?type=http&limit=" + PAGE_SIZE + cursor.map(
+                    v -> "&cursor=" + URLEncoder.encode(v, StandardCharsets.UTF_8)).orElse("");
+            UpstreamResult<IntegrationPage> result = caller.call(
+                    tenant, UpstreamRequest.get(URI.create(api(c, "/api/integrations") + query), headers(c)),
+                    GorgiasClient::integrationPage);
+            if (!(result instanceof UpstreamResult.Ok<IntegrationPage>(IntegrationPage found))) {
+                return result.cast();
+            }
+            all.addAll(found.integrations());
+            if (found.nextCursor().isEmpty()) {
+                return new UpstreamResult.Ok<>(List.copyOf(all));
+            }
+            cursor = found.nextCursor();
+        }
+        return new UpstreamResult.Failed<>(0, "gorgias: the account has more than "
+                + MAX_INTEGRATION_PAGES * PAGE_SIZE + " HTTP integrations; Tollgate's could not be looked for in all");
+    }
+
+    /** One integration by id ({@code GET /api/integrations/{id}}); Ok(empty) when Gorgias answers 404. */
+    public UpstreamResult<Optional<HttpIntegration>> httpIntegration(ResolvedTenant tenant, long id) {
+        GorgiasCredentials c = tenant.gorgias();
+        UpstreamResult<Optional<HttpIntegration>> r = caller.call(
+                tenant, UpstreamRequest.get(api(c, "/api/integrations/" + id), headers(c)),
+                answer -> new UpstreamResult.Ok<>(HttpIntegration.parse(tree(answer))));
+        if (r instanceof UpstreamResult.Failed<Optional<HttpIntegration>> f && f.status() == 404) {
+            return new UpstreamResult.Ok<>(Optional.empty());
+        }
+        return r;
+    }
+
+    /**
+     * Creates Tollgate's HTTP integration (see {@link HttpIntegration#body}); Ok holds its id. After a
+     * {@code RetryLater} it may exist: list the integrations before creating again.
+     */
+    public UpstreamResult<Long> createHttpIntegration(ResolvedTenant tenant, String name, URI webhookUrl,
+                                                      String token) {
+        GorgiasCredentials c = tenant.gorgias();
+        byte[] body = Json.write(HttpIntegration.body(name, webhookUrl, token, Optional.empty()));
+        return caller.call(tenant, UpstreamRequest.postJson(api(c, "/api/integrations"), headers(c), body),
+                           GorgiasClient::integrationId);
+    }
+
+    /**
+     * Makes integration {@code existing} Tollgate's again ({@code PUT /api/integrations/{id}}): the URL, the token
+     * header (its other headers kept), the body template, the triggers, active. Ok holds its id.
+     */
+    public UpstreamResult<Long> updateHttpIntegration(ResolvedTenant tenant, HttpIntegration existing, String name,
+                                                      URI webhookUrl, String token) {
+        GorgiasCredentials c = tenant.gorgias();
+        byte[] body = Json.write(HttpIntegration.body(name, webhookUrl, token, Optional.of(existing)));
+        return caller.call(tenant, UpstreamRequest.putJson(api(c, "/api/integrations/" + existing.id()), headers(c),
+                                                           body),
+                           answer -> new UpstreamResult.Ok<>(existing.id()));
+    }
+
+    /** Deletes an integration; Ok(false) when Gorgias no longer has it (404). */
+    public UpstreamResult<Boolean> deleteHttpIntegration(ResolvedTenant tenant, long id) {
+        GorgiasCredentials c = tenant.gorgias();
+        UpstreamResult<Boolean> r = caller.call(
+                tenant, UpstreamRequest.delete(api(c, "/api/integrations/" + id), headers(c)),
+                answer -> new UpstreamResult.Ok<>(true));
+        if (r instanceof UpstreamResult.Failed<Boolean> f && f.status() == 404) {
+            return new UpstreamResult.Ok<>(false);
+        }
+        return r;
+    }
+
+    private URI api(GorgiasCredentials c, String path) {
+        return BaseUrls.resolve(BaseUrls.gorgias(c, settings.allowBaseUrlOverride()), path);
+    }
+
+    private static UpstreamResult<IntegrationPage> integrationPage(UpstreamAnswer answer) {
+        JsonNode root = tree(answer);
+        JsonNode data = root.get("data");
+        if (data == null || !data.isArray()) {
+            return new UpstreamResult.Failed<>(answer.status(), "the answer has no data list");
+        }
+        List<HttpIntegration> out = new ArrayList<>();
+        for (JsonNode node : data) {
+            JsonNode type = node.get("type");
+            if (type == null || type.isNull() || "http".equals(type.asText())) {
+                HttpIntegration.parse(node).ifPresent(out::add);
+            }
+        }
+        return new UpstreamResult.Ok<>(new IntegrationPage(out, nextCursor(root)));
+    }
+
+    private static UpstreamResult<Long> integrationId(UpstreamAnswer answer) {
+        return HttpIntegration.parse(tree(answer))
+                .<UpstreamResult<Long>>map(i -> new UpstreamResult.Ok<>(i.id()))
+                .orElseGet(() -> new UpstreamResult.Failed<>(answer.status(), "the answer has no integration id"));
+    }
+
+    private static Optional<String> nextCursor(JsonNode root) {
+        JsonNode next = root.path("meta").get("next_cursor");
+        return next != null && next.isTextual() && !next.textValue().isEmpty()
+                ? Optional.of(next.textValue()) : Optional.empty();
+    }
+
+    private record IntegrationPage(List<HttpIntegration> integrations, Optional<String> nextCursor) {
     }
 
     private URI messages(GorgiasCredentials c, long ticketId) {

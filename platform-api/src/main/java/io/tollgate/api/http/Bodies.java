@@ -42,6 +42,12 @@ public final class Bodies {
         return body;
     }
 
+    /** An optional admin JSON body: empty when the request has none (zero bytes), else as {@link #json}. */
+    public static java.util.Optional<JsonNode> optionalJson(ServerRequest req) {
+        byte[] body = read(req, ADMIN_MAX_BYTES);
+        return body.length == 0 ? java.util.Optional.empty() : java.util.Optional.of(StrictJson.parse(body));
+    }
+
     /**
      * An admin JSON body. An empty, malformed, too deeply nested or trailing body is a 400 naming {@code (body)};
      * text that cannot be stored, a duplicate key or an overlong number is a 400 naming the field (see

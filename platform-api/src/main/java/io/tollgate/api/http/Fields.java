@@ -128,6 +128,21 @@ public final class Fields {
         return Optional.of((int) n);
     }
 
+    public Optional<Boolean> bool(String name, boolean required) {
+        JsonNode v = node.get(name);
+        if (v == null || v.isNull()) {
+            if (required) {
+                error(name, "is required");
+            }
+            return Optional.empty();
+        }
+        if (!v.isBoolean()) {
+            error(name, "must be true or false");
+            return Optional.empty();
+        }
+        return Optional.of(v.booleanValue());
+    }
+
     /** A value checked by {@code parse}, which returns an error message or the parsed value. */
     public <T> Optional<T> parsed(String name, boolean required, int maxLength, Function<String, Parsed<T>> parse) {
         return string(name, required, maxLength).flatMap(s -> {

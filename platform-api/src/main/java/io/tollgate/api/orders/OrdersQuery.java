@@ -89,7 +89,7 @@ public final class OrdersQuery {
         if (errorList != null && errorList.isArray()) {
             for (JsonNode error : errorList) {
                 if ("THROTTLED".equals(Nodes.text(error.get("extensions"), "code"))) {
-                    return new OrdersAnswer.Throttled(retryAfter(root));
+                    return new OrdersAnswer.Throttled(throttleWait(root));
                 }
                 errors.add(describe(error));
             }
@@ -147,7 +147,11 @@ public final class OrdersQuery {
         return gid;
     }
 
-    private static Duration retryAfter(JsonNode root) {
+    /**
+     * How long to wait after a THROTTLED answer: from its extensions.cost, as {@link OrdersAnswer.Throttled} says
+     * (any GraphQL Admin answer carries the same figures).
+     */
+    public static Duration throttleWait(JsonNode root) {
         JsonNode cost = root.path("extensions").path("cost");
         JsonNode status = cost.path("throttleStatus");
         if (!cost.path("requestedQueryCost").isNumber() || !status.path("currentlyAvailable").isNumber()

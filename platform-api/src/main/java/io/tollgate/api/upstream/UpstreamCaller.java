@@ -279,13 +279,19 @@ public final class UpstreamCaller {
         return message == null ? "connection failed" : oneLine(message);
     }
 
-    /** Everything that must never show in a reason or a log line: the tenant's credentials and auth headers. */
+    /**
+     * Everything that must never show in a reason or a log line: the tenant's credentials, webhook secrets and auth
+     * headers.
+     */
     private static List<String> secrets(ResolvedTenant tenant, UpstreamRequest request) {
         List<String> out = new ArrayList<>();
         out.add(tenant.gorgias().apiKey().reveal());
         out.add(tenant.shopify().accessToken().reveal());
         String basic = tenant.gorgias().username() + ":" + tenant.gorgias().apiKey().reveal();
         out.add(Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8)));
+        // the tenant's webhook secrets travel in request bodies too (the Gorgias integration's X-Tollgate-Token
+        // header), and an upstream may echo a body back in an error
+        tenant.secrets().forEach(s -> out.add(s.value().reveal()));
         request.headers().forEach((name, value) -> {
             if (name.equalsIgnoreCase("Authorization") || name.toLowerCase().contains("token")) {
                 out.add(value);

@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public final class UpstreamMetrics {
     /** The status labels: HTTP codes, {@code timeout} and {@code error} (no answer), and {@code other}. */
-    public static final List<String> STATUSES = List.of("200", "201", "400", "401", "403", "404", "409", "422",
+    public static final List<String> STATUSES = List.of("200", "201", "204", "400", "401", "403", "404", "409", "422",
                                                         "429", "500", "502", "503", "504", "timeout", "error",
                                                         "other");
 

@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * One HTTP call to an upstream. {@code headers} may hold credentials: this record never prints them.
  *
- * @param method  GET or POST
+ * @param method  GET, POST, PUT or DELETE
  * @param uri     the absolute URI
  * @param headers request headers besides Content-Type (credentials included)
  * @param body    a JSON body, if any
@@ -27,6 +27,14 @@ public record UpstreamRequest(String method, URI uri, Map<String, String> header
 
     public static UpstreamRequest postJson(URI uri, Map<String, String> headers, byte[] body) {
         return new UpstreamRequest("POST", uri, headers, Optional.of(body));
+    }
+
+    public static UpstreamRequest putJson(URI uri, Map<String, String> headers, byte[] body) {
+        return new UpstreamRequest("PUT", uri, headers, Optional.of(body));
+    }
+
+    public static UpstreamRequest delete(URI uri, Map<String, String> headers) {
+        return new UpstreamRequest("DELETE", uri, headers, Optional.empty());
     }
 
     @Override

@@ -3,7 +3,10 @@ package io.tollgate.api.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.tollgate.api.TestServers;
+import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.tenant.testing.TestDatabase;
@@ -62,6 +65,7 @@ class AdminFuzzTest {
 
     private static TestDatabase db;
     private static Tollgate server;
+    private static WireMockServer upstream;
     private static Connection sql;
     private static final List<UUID> EVENTS = new ArrayList<>();
     /** next_cursor values seen in answers, reused as (valid) cursors. */
@@ -72,10 +76,20 @@ class AdminFuzzTest {
     @BeforeAll
     static void start() throws Exception {
         db = TestDatabase.empty();
-        server = TestServers.start(db);
+        // connect calls the fixture's upstreams: a local server that answers 404 to everything, never the real ones
+        upstream = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        upstream.start();
+        Map<String, String> env = new HashMap<>(TestServers.env(db.jdbcUrl(), db.user(), db.password()));
+        env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
+        server = Tollgate.start(AppConfig.load(env));
         AdminClient admin = new AdminClient(server);
         sql = db.connect();
-        admin.createTenant(SHOP);
+        AdminClient.givenSecrets(SHOP).forEach(admin::secret);
+        AdminClient.Answer created = admin.post("/admin/tenants", AdminClient.tenantBody(SHOP).replace(
+                "\"api_key\":", "\"base_url\": \"http://127.0.0.1:" + upstream.port() + "\", \"api_key\":").replace(
+                "\"access_token\":", "\"base_url\": \"http://127.0.0.1:" + upstream.port() + "\", \"access_token\":"));
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.body()).contains("\"base_url\":\"http://127.0.0.1:" + upstream.port());
         // its audit row may land just after the answer: wait for it, so case 0 does not take it for its own
         assertThat(auditRowsAfter(0)).hasSize(1);
         UUID tenant;
@@ -95,6 +109,7 @@ class AdminFuzzTest {
     static void stop() throws SQLException {
         sql.close();
         server.close();
+        upstream.stop();
         db.close();
     }
 
@@ -228,6 +243,7 @@ class AdminFuzzTest {
         m.put("DELETE /admin/tenants/{slug}", new RouteSpec(none, null));
         m.put("POST /admin/tenants/{slug}/suspend", new RouteSpec(none, null));
         m.put("POST /admin/tenants/{slug}/resume", new RouteSpec(none, null));
+        m.put("POST /admin/tenants/{slug}/connect", new RouteSpec(none, AdminFuzzTest::connectBody));
         m.put("POST /admin/tenants/{slug}/secrets/rotate", new RouteSpec(none, AdminFuzzTest::rotateBody));
         m.put("GET /admin/tenants/{slug}/events", new RouteSpec(List.of("status", "limit", "cursor"), null));
         m.put("GET /admin/tenants/{slug}/events/{event_id}", new RouteSpec(none, null));
@@ -267,6 +283,17 @@ class AdminFuzzTest {
     private static ObjectNode limits() {
         return object().put("rate_per_minute", 600).put("burst", 100).put("max_payload_bytes", 1_048_576)
                 .put("timeout_ms", 5_000).put("max_concurrent", 16);
+    }
+
+    private static ObjectNode connectBody(Random r) {
+        ObjectNode b = object();
+        var providers = b.putArray("providers");
+        switch (r.nextInt(3)) {
+            case 0 -> providers.add("gorgias");
+            case 1 -> providers.add("shopify");
+            default -> providers.add("gorgias").add("shopify");
+        }
+        return b;
     }
 
     private static ObjectNode rotateBody(Random r) {

@@ -1,0 +1,370 @@
+package io.tollgate.api.connect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.Request;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+
+/**
+ * Gorgias and Shopify as one small stateful HTTP server (WireMock with a transformer that answers every request from
+ * in-memory state), so that a list after a create shows what was created, as the real APIs do.
+ *
+ * <p>Gorgias (basic auth of a registered account, else 401): {@code GET /api/account}; {@code GET
+ * /api/integrations?type=http&limit&cursor} (at most {@link #GORGIAS_PAGE} per page, whatever the limit, so paging is
+ * exercised; triggers listed with dashes, as the list endpoint documents them); {@code POST /api/integrations};
+ * {@code GET/PUT/DELETE /api/integrations/{id}} (a single integration shows its triggers with underscores, as Gorgias's
+ * v1.1 reference does). Shopify (a registered {@code X-Shopify-Access-Token}, else 401 as Shopify answers it): the
+ * GraphQL documents of {@code WebhookSubscriptions}; an old API version (before 2025-10) refuses {@code uri} as the
+ * real schema would, and {@code webhookSubscriptionCreate} refuses a second subscription of one topic to one address
+ * with Shopify's userError.
+ */
+final class FakeUpstreams implements AutoCloseable {
+    static final int GORGIAS_PAGE = 2;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern INTEGRATION = Pattern.compile("/api/integrations/([0-9]+)/?");
+    private static final Pattern GRAPHQL = Pattern.compile("/admin/api/([^/]+)/graphql\\.json");
+
+    final WireMockServer server;
+    private final AtomicLong ids = new AtomicLong(1000);
+    /** basic-auth base64 → Gorgias account name. */
+    private final Map<String, String> gorgiasAccounts = new HashMap<>();
+    /** account → integrations by id (the objects as stored, with "http"). */
+    private final Map<String, Map<Long, ObjectNode>> integrations = new HashMap<>();
+    /** accounts whose integration writes are refused with a 400 that echoes the request body. */
+    private final List<String> refusingWrites = new ArrayList<>();
+    /** access token → shop domain. */
+    private final Map<String, String> shops = new HashMap<>();
+    /** shop → subscriptions by gid: {id, topic, url}. */
+    private final Map<String, Map<String, ObjectNode>> subscriptions = new HashMap<>();
+
+    FakeUpstreams() {
+        server = new WireMockServer(WireMockConfiguration.options().dynamicPort().containerThreads(20)
+                                            .extensions(new Answerer()));
+        server.start();
+        server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(500)));
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    synchronized void gorgiasAccount(String account, String username, String apiKey) {
+        gorgiasAccounts.put(basic(username, apiKey), account);
+        integrations.computeIfAbsent(account, a -> new LinkedHashMap<>());
+    }
+
+    synchronized void refuseIntegrationWrites(String account) {
+        refusingWrites.add(account);
+    }
+
+    /** Adds an integration as an operator (or another app) would have, returning its id. */
+    synchronized long addIntegration(String account, String url, Map<String, String> headers, List<String> triggers) {
+        long id = ids.incrementAndGet();
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", id);
+        node.put("name", "added by hand");
+        node.put("type", "http");
+        node.putNull("deactivated_datetime");
+        ObjectNode http = node.putObject("http");
+        http.put("url", url);
+        http.put("method", "POST");
+        http.put("request_content_type", "application/json");
+        http.put("response_content_type", "application/json");
+        ObjectNode h = http.putObject("headers");
+        headers.forEach(h::put);
+        ObjectNode t = http.putObject("triggers");
+        triggers.forEach(name -> t.put(name, true));
+        integrations.get(account).put(id, node);
+        return id;
+    }
+
+    synchronized List<JsonNode> integrations(String account) {
+        return List.copyOf(integrations.getOrDefault(account, Map.of()).values());
+    }
+
+    synchronized void shop(String accessToken, String shopDomain) {
+        shops.put(accessToken, shopDomain);
+        subscriptions.computeIfAbsent(shopDomain, s -> new LinkedHashMap<>());
+    }
+
+    synchronized List<JsonNode> subscriptions(String shopDomain) {
+        return List.copyOf(subscriptions.getOrDefault(shopDomain, Map.of()).values());
+    }
+
+    static String basic(String username, String apiKey) {
+        return Base64.getEncoder().encodeToString((username + ":" + apiKey).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+
+    // --- the answers ------------------------------------------------------------------------------------------------
+
+    private final class Answerer implements ResponseDefinitionTransformerV2 {
+        @Override
+        public String getName() {
+            return "fake-upstreams";
+        }
+
+        @Override
+        public ResponseDefinition transform(ServeEvent event) {
+            Request req = event.getRequest();
+            String path = req.getUrl();
+            int q = path.indexOf('?');
+            String query = q < 0 ? "" : path.substring(q + 1);
+            path = q < 0 ? path : path.substring(0, q);
+            try {
+                synchronized (FakeUpstreams.this) {
+                    if (path.startsWith("/api/")) {
+                        return gorgias(req, path, query);
+                    }
+                    Matcher m = GRAPHQL.matcher(path);
+                    if (m.matches() && req.getMethod().getName().equals("POST")) {
+                        return shopify(req, m.group(1));
+                    }
+                    return json(404, "{\"error\": \"no such path\"}");
+                }
+            } catch (Exception e) {
+                return json(500, "{\"error\": \"" + e.getClass().getSimpleName() + "\"}");
+            }
+        }
+    }
+
+    private ResponseDefinition gorgias(Request req, String path, String query) throws Exception {
+        String auth = req.getHeader("Authorization");
+        String account = auth != null && auth.startsWith("Basic ") ? gorgiasAccounts.get(auth.substring(6)) : null;
+        if (account == null) {
+            return json(401, "{\"error\": {\"msg\": \"Authentication required\"}}");
+        }
+        Map<Long, ObjectNode> mine = integrations.get(account);
+        String method = req.getMethod().getName();
+        if (path.equals("/api/account") && method.equals("GET")) {
+            return json(200, "{\"domain\": \"" + account + "\", \"status\": {\"status\": \"active\"}}");
+        }
+        if (path.equals("/api/integrations") && method.equals("GET")) {
+            Map<String, String> params = params(query);
+            if (!"http".equals(params.get("type"))) {
+                return json(400, "{\"error\": \"this fake only lists type=http\"}");
+            }
+            List<ObjectNode> all = new ArrayList<>(mine.values());
+            int from = params.containsKey("cursor") ? Integer.parseInt(params.get("cursor")) : 0;
+            int limit = Math.min(GORGIAS_PAGE, Integer.parseInt(params.getOrDefault("limit", "30")));
+            ObjectNode out = JSON.createObjectNode();
+            ArrayNode data = out.putArray("data");
+            for (int i = from; i < Math.min(all.size(), from + limit); i++) {
+                data.add(listed(all.get(i)));
+            }
+            ObjectNode meta = out.putObject("meta");
+            if (from + limit < all.size()) {
+                meta.put("next_cursor", Integer.toString(from + limit));
+            } else {
+                meta.putNull("next_cursor");
+            }
+            meta.putNull("prev_cursor");
+            return json(200, out.toString());
+        }
+        if (path.equals("/api/integrations") && method.equals("POST")) {
+            if (refusingWrites.contains(account)) {
+                return json(400, "{\"error\": \"invalid integration\", \"received\": " + req.getBodyAsString() + "}");
+            }
+            ObjectNode body = (ObjectNode) JSON.readTree(req.getBodyAsString());
+            long id = ids.incrementAndGet();
+            ObjectNode node = stored(id, body);
+            mine.put(id, node);
+            return json(201, node.toString());
+        }
+        Matcher m = INTEGRATION.matcher(path);
+        if (m.matches()) {
+            long id = Long.parseLong(m.group(1));
+            ObjectNode node = mine.get(id);
+            if (node == null) {
+                return json(404, "{\"error\": {\"msg\": \"Resource not found.\"}}");
+            }
+            switch (method) {
+                case "GET" -> {
+                    return json(200, single(node).toString());
+                }
+                case "PUT" -> {
+                    if (refusingWrites.contains(account)) {
+                        return json(400, "{\"error\": \"invalid\", \"received\": " + req.getBodyAsString() + "}");
+                    }
+                    ObjectNode replaced = stored(id, (ObjectNode) JSON.readTree(req.getBodyAsString()));
+                    mine.put(id, replaced);
+                    return json(200, replaced.toString());
+                }
+                case "DELETE" -> {
+                    mine.remove(id);
+                    return new ResponseDefinitionBuilder().withStatus(204).build();
+                }
+                default -> {
+                    return json(405, "{}");
+                }
+            }
+        }
+        return json(404, "{\"error\": {\"msg\": \"Resource not found.\"}}");
+    }
+
+    private static ObjectNode stored(long id, ObjectNode body) {
+        ObjectNode node = body.deepCopy();
+        node.put("id", id);
+        node.put("uri", "/api/integrations/" + id + "/");
+        if (!node.has("deactivated_datetime")) {
+            node.putNull("deactivated_datetime");
+        }
+        return node;
+    }
+
+    /** As the list shows it: triggers with dashes. */
+    private static ObjectNode listed(ObjectNode node) {
+        return node.deepCopy();
+    }
+
+    /** As GET by id shows it: triggers with underscores (Gorgias's v1.1 reference). */
+    private static ObjectNode single(ObjectNode node) {
+        ObjectNode copy = node.deepCopy();
+        JsonNode triggers = copy.path("http").get("triggers");
+        if (triggers != null && triggers.isObject()) {
+            ObjectNode under = JSON.createObjectNode();
+            triggers.properties().forEach(e -> under.set(e.getKey().replace('-', '_'), e.getValue()));
+            ((ObjectNode) copy.get("http")).set("triggers", under);
+        }
+        return copy;
+    }
+
+    private ResponseDefinition shopify(Request req, String version) throws Exception {
+        String shop = shops.get(req.getHeader("X-Shopify-Access-Token"));
+        if (shop == null) {
+            return json(401, "{\"errors\": \"[API] Invalid API key or access token (unrecognized login or wrong "
+                    + "password)\"}");
+        }
+        JsonNode body = JSON.readTree(req.getBodyAsString());
+        String query = body.path("query").asText();
+        JsonNode vars = body.path("variables");
+        boolean modern = version.equals("unstable") || version.compareTo("2025-10") >= 0;
+        if (!modern && query.matches("(?s).*\\buri\\b.*")) {
+            return json(200, "{\"errors\": [{\"message\": \"Field 'uri' doesn't exist on type "
+                    + "'WebhookSubscription'\", \"extensions\": {\"code\": \"undefinedField\"}}]}");
+        }
+        Map<String, ObjectNode> mine = subscriptions.get(shop);
+        if (query.contains("TollgateShop")) {
+            return json(200, "{\"data\": {\"shop\": {\"myshopifyDomain\": \"" + shop + "\"}}}");
+        }
+        if (query.contains("TollgateWebhooks")) {
+            List<String> topics = new ArrayList<>();
+            vars.path("topics").forEach(t -> topics.add(t.asText()));
+            List<ObjectNode> all = mine.values().stream()
+                    .filter(s -> topics.isEmpty() || topics.contains(s.get("topic").asText())).toList();
+            int from = vars.path("after").isTextual() ? Integer.parseInt(vars.path("after").asText()) : 0;
+            int first = Math.min(2, vars.path("first").asInt(50));
+            ObjectNode out = JSON.createObjectNode();
+            ObjectNode conn = out.putObject("data").putObject("webhookSubscriptions");
+            ArrayNode edges = conn.putArray("edges");
+            for (int i = from; i < Math.min(all.size(), from + first); i++) {
+                edges.addObject().set("node", asNode(all.get(i), query.contains("callbackUrl")));
+            }
+            ObjectNode info = conn.putObject("pageInfo");
+            info.put("hasNextPage", from + first < all.size());
+            info.put("endCursor", Integer.toString(from + first));
+            return json(200, out.toString());
+        }
+        if (query.contains("TollgateWebhookCreate")) {
+            JsonNode input = vars.path("webhookSubscription");
+            String url = modern ? input.path("uri").asText(null) : input.path("callbackUrl").asText(null);
+            String topic = vars.path("topic").asText();
+            ObjectNode out = JSON.createObjectNode();
+            ObjectNode payload = out.putObject("data").putObject("webhookSubscriptionCreate");
+            ArrayNode errors = payload.putArray("userErrors");
+            if (url == null) {
+                payload.putNull("webhookSubscription");
+                errors.addObject().put("message", "Address can't be blank").putArray("field")
+                        .add("webhookSubscription").add(modern ? "uri" : "callbackUrl");
+                return json(200, out.toString());
+            }
+            boolean taken = mine.values().stream().anyMatch(s -> s.get("topic").asText().equals(topic)
+                    && s.get("url").asText().equals(url));
+            if (taken) {
+                payload.putNull("webhookSubscription");
+                errors.addObject().put("message", "Address for this topic has already been taken").putArray("field")
+                        .add("webhookSubscription").add("callbackUrl");
+                return json(200, out.toString());
+            }
+            ObjectNode sub = JSON.createObjectNode();
+            sub.put("id", "gid://shopify/WebhookSubscription/" + ids.incrementAndGet());
+            sub.put("topic", topic);
+            sub.put("url", url);
+            sub.put("format", input.path("format").asText("JSON"));
+            mine.put(sub.get("id").asText(), sub);
+            payload.set("webhookSubscription", asNode(sub, !modern));
+            return json(200, out.toString());
+        }
+        if (query.contains("TollgateWebhookDelete")) {
+            String id = vars.path("id").asText();
+            ObjectNode out = JSON.createObjectNode();
+            ObjectNode payload = out.putObject("data").putObject("webhookSubscriptionDelete");
+            ArrayNode errors = payload.putArray("userErrors");
+            if (mine.remove(id) == null) {
+                payload.putNull("deletedWebhookSubscriptionId");
+                errors.addObject().put("message", "Webhook subscription does not exist").putArray("field").add("id");
+            } else {
+                payload.put("deletedWebhookSubscriptionId", id);
+            }
+            return json(200, out.toString());
+        }
+        return json(200, "{\"errors\": [{\"message\": \"unknown document\"}]}");
+    }
+
+    private static ObjectNode asNode(ObjectNode sub, boolean legacy) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("id", sub.get("id").asText());
+        n.put("topic", sub.get("topic").asText());
+        if (legacy) {
+            n.putObject("endpoint").put("__typename", "WebhookHttpEndpoint").put("callbackUrl",
+                                                                                 sub.get("url").asText());
+        } else {
+            n.put("uri", sub.get("url").asText());
+        }
+        return n;
+    }
+
+    private static Map<String, String> params(String query) {
+        Map<String, String> out = new HashMap<>();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    private static ResponseDefinition json(int status, String body) {
+        return new ResponseDefinitionBuilder().withStatus(status).withHeader("Content-Type", "application/json")
+                .withHeader("X-Request-Id", "fake-" + status).withBody(body).build();
+    }
+}
