@@ -45,7 +45,7 @@ import java.util.stream.Collectors;
 public final class Connector {
     /** The webhook topics the worker handles from the shop's orders and the app's lifecycle. */
     public static final List<String> SHOPIFY_TOPICS = List.of("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_FULFILLED",
-                                                              "APP_UNINSTALLED");
+                                                              "CUSTOMERS_UPDATE", "APP_UNINSTALLED");
     /** Shopify's privacy topics, which an app declares in its configuration rather than through the API. */
     public static final String PRIVACY_NOTE = "Shopify's mandatory privacy topics (customers/data_request, "
             + "customers/redact, shop/redact) are set in the app's configuration (shopify.app.toml or the Partner "

@@ -33,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConnectTest {
     private static final String PUBLIC = "https://hooks.tollgate.test";
     private static final List<String> TOPICS = List.of("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_FULFILLED",
+                                                       "CUSTOMERS_UPDATE",
                                                        "APP_UNINSTALLED");
 
     private static TestDatabase db;
@@ -78,6 +79,7 @@ class ConnectTest {
         assertThat(steps(first.get("shopify"))).containsExactly(
                 "verify_token ok", "shop_domain ok", "subscription ORDERS_CREATE created",
                 "subscription ORDERS_UPDATED created", "subscription ORDERS_FULFILLED created",
+                "subscription CUSTOMERS_UPDATE created",
                 "subscription APP_UNINSTALLED created");
         assertThat(first.get("gorgias").get("webhook_url").asText()).isEqualTo(t.gorgiasUrl());
         assertThat(first.get("shopify").get("webhook_url").asText()).isEqualTo(t.shopifyUrl());
@@ -98,13 +100,14 @@ class ConnectTest {
         assertThat(steps(second.get("shopify"))).containsExactly(
                 "verify_token ok", "shop_domain ok", "subscription ORDERS_CREATE unchanged",
                 "subscription ORDERS_UPDATED unchanged", "subscription ORDERS_FULFILLED unchanged",
+                "subscription CUSTOMERS_UPDATE unchanged",
                 "subscription APP_UNINSTALLED unchanged");
 
         assertThat(fake.integrations(t.account())).filteredOn(i -> i.path("http").path("url").asText()
                 .equals(t.gorgiasUrl())).hasSize(1);
         assertThat(fake.integrations(t.account())).hasSize(4);
         List<JsonNode> subs = fake.subscriptions(t.shop());
-        assertThat(subs).hasSize(4);
+        assertThat(subs).hasSize(TOPICS.size());
         assertThat(subs).extracting(s -> s.get("topic").asText()).containsExactlyInAnyOrderElementsOf(TOPICS);
         assertThat(subs).allSatisfy(s -> {
             assertThat(s.get("url").asText()).isEqualTo(t.shopifyUrl());
@@ -155,7 +158,7 @@ class ConnectTest {
         assertThat(verify.get("detail").asText()).contains("gorgias HTTP 401").contains("Authentication required");
         assertThat(steps(g)).containsExactly("verify_credentials failed", "integration skipped");
         assertThat(answer.get("shopify").get("status").asText()).isEqualTo("ok");
-        assertThat(fake.subscriptions(t.shop())).hasSize(4);
+        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
 
         assertThat(row(t.slug(), "gorgias")).startsWith("broken|verify_credentials failed: gorgias HTTP 401")
                 .endsWith("|{}|" + t.gorgiasUrl() + "|never");
@@ -173,6 +176,7 @@ class ConnectTest {
                                              "subscription ORDERS_CREATE skipped",
                                              "subscription ORDERS_UPDATED skipped",
                                              "subscription ORDERS_FULFILLED skipped",
+                                             "subscription CUSTOMERS_UPDATE skipped",
                                              "subscription APP_UNINSTALLED skipped");
         assertThat(s.get("steps").get(1).get("detail").asText())
                 .contains("other-shop.myshopify.com").contains("mismatch-shop.myshopify.com");
@@ -200,11 +204,11 @@ class ConnectTest {
 
         JsonNode answer = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(answer.get("status").asText()).as(answer.toString()).isEqualTo("ok");
-        assertThat(fake.subscriptions(t.shop())).hasSize(4);
+        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
         JsonNode again = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(steps(again.get("shopify"))).filteredOn(s -> s.startsWith("subscription"))
                 .allSatisfy(s -> assertThat(s).endsWith("unchanged"));
-        assertThat(fake.subscriptions(t.shop())).hasSize(4);
+        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
     }
 
     @Test
@@ -220,7 +224,7 @@ class ConnectTest {
                                                                                   "integration created");
         assertThat(ourIntegration(t).path("http").path("headers").path("X-Tollgate-Token").asText())
                 .isEqualTo(t.gorgiasSecret());
-        assertThat(fake.subscriptions(t.shop())).hasSize(4);
+        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
         // the plain answers never carry a connect result
         assertThat(Webhooks.json(admin("GET", "/admin/tenants/" + t.slug(), null).body()).has("connect")).isFalse();
         assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'tenant.create' AND tenant_slug = ?"
@@ -292,7 +296,7 @@ class ConnectTest {
         fake.addIntegration(t.account(), "https://elsewhere.example/keep", Map.of(), List.of("ticket-created"));
         connect(t, null, 200);
         assertThat(fake.integrations(t.account())).hasSize(2);
-        assertThat(fake.subscriptions(t.shop())).hasSize(4);
+        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
 
         HttpResponse<String> res = admin("DELETE", "/admin/tenants/" + t.slug(), null);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(204);
