@@ -38,7 +38,7 @@ BODY=$OUT/body.json
 
 DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATABASE_USER=postgres \
 TOLLGATE_MASTER_KEY=$(openssl rand -base64 32) TOLLGATE_ADMIN_TOKEN=$TOKEN PORT=$PORT TOLLGATE_HOST=127.0.0.1 \
-TOLLGATE_DB_POOL_SIZE=${BENCH_POOL:-16} \
+TOLLGATE_DB_POOL_SIZE=${BENCH_POOL:-16} TOLLGATE_WORKER_ENABLED=false \
   "$JAVA_HOME/bin/java" -jar "$ROOT/platform-api/target/platform-api.jar" > "$OUT/gateway.log" 2>&1 &
 GW=$!
 trap 'kill $GW 2>/dev/null; wait $GW 2>/dev/null || true' EXIT
