@@ -8,7 +8,8 @@
 #     default        the jar on the host JDK (bench/run.sh's way), no flags: what a plain `java -jar` does
 #     image          the image, its own JDK_JAVA_OPTIONS plus -XX:MaxRAM=$MEM_LIMIT
 #     image-bare     the image's runtime with -XX:MaxRAM=$MEM_LIMIT only (the JVM's own container defaults)
-#     image:FLAGS    the image with JDK_JAVA_OPTIONS=FLAGS (plus -XX:MaxRAM), e.g. 'image:-XX:MaxRAMPercentage=50'
+#     NAME=FLAGS     the image with JDK_JAVA_OPTIONS=FLAGS (plus -XX:MaxRAM), reported as NAME (letters, digits, -),
+#                    e.g. 'g1=-XX:MaxRAMPercentage=35 -XX:+UseG1GC'
 #
 # Phases, each run while a sampler reads VmRSS (/proc/PID/status) and process_resident_memory_bytes (scraped from
 # /observe/metrics) every second:
@@ -76,19 +77,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sample() { # setup pid -> appends "seconds phase vmrss_bytes metric_rss_bytes heap_used_bytes" every second
-  local pid=$1 csv=$2 t0 rss metric heap
+sample() { # pid csv -> appends "seconds phase vmrss metric_rss heap_used rss_anon" (bytes) every second
+  local pid=$1 csv=$2 t0 rss anon metric heap
   t0=$(date +%s)
   while kill -0 "$pid" 2>/dev/null; do
-    rss=$(awk '/VmRSS/ {print $2 * 1024}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    read -r rss anon < <(awk '/VmRSS/ {r = $2 * 1024} /RssAnon/ {a = $2 * 1024} END {print r + 0, a + 0}' \
+      "/proc/$pid/status" 2>/dev/null) || { rss=0; anon=0; }
     read -r metric heap < <(curl -s -m 2 "127.0.0.1:$PORT/observe/metrics" 2>/dev/null | awk '
       /^process_resident_memory_bytes/ {m = $2} /^memory_used_heap_bytes/ {h = $2}
       END {printf "%.0f %.0f\n", m + 0, h + 0}') || { metric=0; heap=0; }
-    echo "$(($(date +%s) - t0)) $(cat "$OUT/phase") $rss ${metric:-0} ${heap:-0}" >> "$csv"
+    echo "$(($(date +%s) - t0)) $(cat "$OUT/phase") $rss ${metric:-0} ${heap:-0} $anon" >> "$csv"
     sleep 1
   done
 }
 phase() { echo "$1" > "$OUT/phase"; }
+most_connected() { # slowhttptest's log -> the most connections it held open at once
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '$1 == "connected:" && $2 > m {m = $2} END {print m + 0}'
+}
 wrk_row() { # setup name file
   local rps p99
   rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$3")
@@ -98,7 +103,9 @@ wrk_row() { # setup name file
 
 NMTFLAG=
 [[ ${NMT:-0} != 1 ]] || NMTFLAG=-XX:NativeMemoryTracking=summary
-for setup in "${SETUPS[@]}"; do
+for spec in "${SETUPS[@]}"; do
+  setup=${spec%%=*}
+  [[ $setup =~ ^[A-Za-z0-9-]+$ ]] || { echo "memory.sh: setup names are letters, digits and -: $setup" >&2; exit 2; }
   echo "== $setup"
   dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
   ENVS=(DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATABASE_USER=postgres
@@ -109,12 +116,13 @@ for setup in "${SETUPS[@]}"; do
       env "${ENVS[@]}" TOLLGATE_HOST=127.0.0.1 "$JDK/bin/java" $NMTFLAG -jar "$ROOT/platform-api/target/platform-api.jar" \
         > "$OUT/gateway-$setup.log" 2>&1 &
       GW=$! ;;
-    image|image-bare|image:*)
+    *)
       [[ -f $TARBALL ]] || { echo "memory.sh: build the image first (docs/operations.md, The image)" >&2; exit 1; }
-      case $setup in
+      case $spec in
         image) flags="$(image_flags) -XX:MaxRAM=$MEM_LIMIT" ;;
         image-bare) flags="-XX:MaxRAM=$MEM_LIMIT" ;;
-        *) flags="${setup#image:} -XX:MaxRAM=$MEM_LIMIT" ;;
+        *=*) flags="${spec#*=} -XX:MaxRAM=$MEM_LIMIT" ;;
+        *) echo "memory.sh: unknown setup $spec" >&2; exit 2 ;;
       esac
       flags="$flags $NMTFLAG"
       args=()
@@ -122,14 +130,13 @@ for setup in "${SETUPS[@]}"; do
       "$ROOT/deploy/image/run-rootfs.sh" -t "$TARBALL" -d "$OUT/rootfs" "${args[@]}" -e "JDK_JAVA_OPTIONS=$flags" \
         > "$OUT/gateway-$setup.log" 2>&1 &
       GW=$! ;;
-    *) echo "memory.sh: unknown setup $setup" >&2; exit 2 ;;
   esac
   echo "   flags: $flags"
   [[ ${NMT:-0} != 1 ]] || echo "   (NMT=1: -XX:NativeMemoryTracking=summary added; its own overhead is in the figures)"
   for _ in $(seq 1 120); do curl -fs "127.0.0.1:$PORT/observe/health" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -fs "127.0.0.1:$PORT/observe/health" >/dev/null || { echo "gateway did not start" >&2; tail "$OUT/gateway-$setup.log"; exit 1; }
   CSV=$OUT/samples-$setup.csv
-  echo "seconds phase vmrss_bytes metric_rss_bytes heap_used_bytes" > "$CSV"
+  echo "seconds phase vmrss_bytes metric_rss_bytes heap_used_bytes rss_anon_bytes" > "$CSV"
   phase started
   sample "$GW" "$CSV" &
   SAMPLER=$!
@@ -137,8 +144,8 @@ for setup in "${SETUPS[@]}"; do
   curl -fs -o /dev/null -X POST "127.0.0.1:$PORT/admin/tenants" -H "Authorization: Bearer $TOKEN" -d "{
     \"slug\": \"mem\", \"name\": \"Memory\", \"limits\": $LIMITS,
     \"gorgias\": {\"domain\": \"mem\", \"username\": \"agent@mem.example\", \"api_key\": \"mem-gorgias-key\"},
-    \"shopify\": {\"shop_domain\": \"mem.myshopify.com\", \"access_token\": \"shpat_mem\", \"webhook_secret\": \"mem-secret\"}}"
-  SIG=$("$BENCH/sign.py" mem-secret "$BODY")
+    \"shopify\": {\"shop_domain\": \"mem.myshopify.com\", \"access_token\": \"shpat_mem\", \"webhook_secret\": \"mem-webhook-secret\"}}"
+  SIG=$("$BENCH/sign.py" mem-webhook-secret "$BODY")
   RUN=$(date +%s)
   URL=http://127.0.0.1:$PORT
 
@@ -155,10 +162,10 @@ for setup in "${SETUPS[@]}"; do
 
   phase abuse
   slowhttptest -H -c "$SLOW_CONNS" -r 500 -i 10 -l "$ABUSE" -u "$URL/webhooks/mem/shopify" -t POST -x 24 -p 5 \
-    -o "$OUT/slowloris-$setup" > "$OUT/slowloris-$setup.txt" 2>&1 &
+    > "$OUT/slowloris-$setup.txt" 2>&1 &
   A1=$!
   slowhttptest -B -c "$SLOWBODY_CONNS" -r 200 -i 10 -s 1048576 -l "$ABUSE" -u "$URL/webhooks/mem/shopify" -t POST \
-    -x 24 -p 5 -o "$OUT/slowbody-$setup" > "$OUT/slowbody-$setup.txt" 2>&1 &
+    -x 24 -p 5 > "$OUT/slowbody-$setup.txt" 2>&1 &
   A2=$!
   python3 "$BENCH/garbage.py" "$PORT" "$ABUSE" 64 > "$OUT/garbage-$setup.txt" 2>&1 &
   A3=$!
@@ -186,11 +193,11 @@ for setup in "${SETUPS[@]}"; do
     echo "### $setup"
     echo "flags: $flags; alive after abuse: $alive; events stored: $stored"
     echo
-    echo "| phase | peak VmRSS MiB | peak process_resident_memory_bytes MiB | peak heap used MiB |"
-    echo "|---|---|---|---|"
+    echo "| phase | peak VmRSS MiB | peak process_resident_memory_bytes MiB | peak RssAnon MiB | peak heap used MiB |"
+    echo "|---|---|---|---|---|"
     for p in warm load dup abuse after; do
-      awk -v p="$p" '$2 == p { if ($3 > r) r = $3; if ($4 > m) m = $4; if ($5 > h) h = $5 }
-        END { printf "| %s | %.0f | %.0f | %.0f |\n", p, r / 1048576, m / 1048576, h / 1048576 }' "$CSV"
+      awk -v p="$p" '$2 == p { if ($3 > r) r = $3; if ($4 > m) m = $4; if ($5 > h) h = $5; if ($6 > a) a = $6 }
+        END { printf "| %s | %.0f | %.0f | %.0f | %.0f |\n", p, r / 1048576, m / 1048576, a / 1048576, h / 1048576 }' "$CSV"
     done
     awk 'NR > 1 { if ($3 > r) r = $3; if ($4 > m) m = $4 } END {
       printf "\npeak over the run: VmRSS %.0f MiB, process_resident_memory_bytes %.0f MiB\n", r / 1048576, m / 1048576 }' "$CSV"
@@ -199,10 +206,10 @@ for setup in "${SETUPS[@]}"; do
     echo "|---|---|---|"
     awk -v s="$setup" '$1 == s {printf "| %s | %s | %s |\n", $2, $3, $4}' "$OUT/throughput.txt"
     echo
-    echo "abuse: $(grep -h "garbage:" "$OUT/garbage-$setup.txt" || true);" \
-      "slowloris $(grep -ho 'connected: *[0-9]*' "$OUT/slowloris-$setup.txt" 2>/dev/null | tail -1 || true)," \
-      "slow bodies $(grep -ho 'connected: *[0-9]*' "$OUT/slowbody-$setup.txt" 2>/dev/null | tail -1 || true)" \
-      "at the end; forged 1 MiB bodies: $(awk '/requests in/ {print $1}' "$OUT/forged-$setup.txt") requests"
+    echo "abuse: $(grep -h "garbage:" "$OUT/garbage-$setup.txt" || true); slowloris: at most" \
+      "$(most_connected "$OUT/slowloris-$setup.txt") connections held open; slow bodies: at most" \
+      "$(most_connected "$OUT/slowbody-$setup.txt"); forged 1 MiB bodies:" \
+      "$(awk '/requests in/ {print $1}' "$OUT/forged-$setup.txt") requests"
     echo
   } | tee -a "$OUT/summary.md"
 done

@@ -9,7 +9,7 @@
 #   /opt/java                 a Java runtime made by jlink from $IMAGE_JDK (default: Temurin 25): the modules jdeps
 #                             finds in the application's jars (LIBS_DIR, the embedded-database jars left out) plus
 #                             $IMAGE_EXTRA_MODULES, without debug attributes, headers or man pages, nor the X11
-#                             and sound libraries of java.desktop
+#                             and sound libraries of java.desktop; with a CDS archive of the JDK's classes
 #   /lib/x86_64-linux-gnu     glibc and libgcc_s from Debian's libc6 and libgcc-s1 packages (the only native
 #   /lib64/ld-linux-x86-64.so.2   libraries the runtime links against: check with `ldd`); the loader as a file
 #   /etc/ssl/certs/ca-certificates.crt   Debian's ca-certificates bundle (what update-ca-certificates would build)
@@ -68,7 +68,7 @@ MODULES=$( (tr ',' '\n' < "$MODCACHE"; tr ',' '\n' <<< "$EXTRA_MODULES") | sed '
   | while read -r m; do grep -qx "$m" <<< "$AVAILABLE" && echo "$m"; done | sort -u | paste -sd, -)
 JDK_VERSION=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$JDK/release")
 JDK_IMPL=$(sed -n 's/^IMPLEMENTOR_VERSION="\(.*\)"/\1/p' "$JDK/release")
-RUNTIME_KEY="$JDK_IMPL $JDK_VERSION $MODULES"
+RUNTIME_KEY="$JDK_IMPL $JDK_VERSION $MODULES cds"
 
 if [[ -x $STAGE/opt/java/bin/java && $(cat "$DEBS/runtime.key" 2>/dev/null) == "$RUNTIME_KEY" ]]; then
   say "jlink: reusing $STAGE/opt/java ($MODULES)"
@@ -78,9 +78,14 @@ else
   mkdir -p "$STAGE/opt"
   # java.desktop is there for java.beans (Liquibase, SnakeYAML); its X11 and sound libraries are left out (they link
   # against X11 and ALSA, absent here, and a headless server never loads them)
+  # --generate-cds-archive: the JDK's classes come mapped from a class-data archive instead of parsed from the
+  # compressed module image at every start (faster start, a few MiB less resident memory measured)
   "$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
+    --generate-cds-archive \
     --exclude-files='**/libawt_xawt.so,**/libjawt.so,**/libsplashscreen.so,**/libjsound.so' \
     --output "$STAGE/opt/java"
+  # the archive for heaps over 32 GiB (no compressed oops) is never used under a pod's memory limit
+  rm -f "$STAGE/opt/java/lib/server/classes_nocoops.jsa"
   echo "$RUNTIME_KEY" > "$DEBS/runtime.key"
 fi
 # what the runtime's native code links against must all be in the image (only glibc today)
