@@ -3,6 +3,7 @@ package io.tollgate.api;
 import io.helidon.logging.common.LogConfig;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.config.ConfigException;
+import io.tollgate.api.local.EmbeddedPostgresPresence;
 import io.tollgate.api.local.LocalMode;
 
 import java.lang.System.Logger.Level;
@@ -89,7 +90,8 @@ public final class Main {
     /**
      * @throws ConfigException  naming the setting when one is missing or invalid
      * @throws StartupException saying in one line why the gateway cannot start (port taken, database unreachable,
-     *                          another instance on the same data directory)
+     *                          another instance on the same data directory, no DATABASE_URL in a build without the
+     *                          embedded PostgreSQL)
      */
     public static Running boot(Map<String, String> env) {
         AppConfig config = AppConfig.load(env);
@@ -98,6 +100,8 @@ public final class Main {
         if (config.database().url().isPresent()) {
             return new Running(Tollgate.start(config), null);
         }
+        // the image has no embedded PostgreSQL: say so before LocalMode (which needs it) is loaded
+        EmbeddedPostgresPresence.require();
         LocalMode local = LocalMode.start(config);
         try {
             return new Running(Tollgate.start(local.config()), local);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -38,8 +39,16 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** Starts {@code io.tollgate.api.Main} on this test's classpath; the inherited Tollgate/database variables are dropped. */
     public static GatewayProcess start(Map<String, String> env, Path output) {
+        return start(env, output, entry -> false);
+    }
+
+    /** As {@link #start(Map, Path)}, without the classpath entries {@code leaveOut} accepts (e.g. the image's cuts). */
+    public static GatewayProcess start(Map<String, String> env, Path output, Predicate<String> leaveOut) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", mainClasspath(), Main.class.getName());
+        String classpath = Arrays.stream(mainClasspath().split(File.pathSeparator))
+                .filter(leaveOut.negate())
+                .collect(Collectors.joining(File.pathSeparator));
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", classpath, Main.class.getName());
         pb.environment().keySet().removeIf(k -> k.startsWith("TOLLGATE_") || k.startsWith("DATABASE_")
                 || k.equals("PORT") || k.startsWith("JAVA_TOOL") || k.startsWith("JDK_JAVA"));
         pb.environment().putAll(env);

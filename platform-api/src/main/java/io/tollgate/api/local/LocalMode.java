@@ -23,7 +23,8 @@ import java.util.Properties;
  * The one place that knows about the embedded database: when {@code DATABASE_URL} is unset, an embedded PostgreSQL
  * runs with its data under the data directory (kept across restarts), and a master key and admin token are
  * generated once and kept in a mode-600 file beside it. A production deployment (DATABASE_URL set) never loads
- * this class, so the container image can leave the embedded binaries out.
+ * this class, so the container image leaves the embedded binaries out ({@link EmbeddedPostgresPresence} is asked
+ * first, and refuses in one line when they are absent).
  */
 public final class LocalMode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LocalMode.class.getName());
