@@ -187,7 +187,10 @@ public final class Tollgate implements AutoCloseable {
                 resources.addFirst(new DriftChecker(
                         new ConnectionStore(db, config.connections().check().interval()), resolver, gorgias, shopify,
                         config.connections().check(), meters,
-                        java.util.Optional.of(new SilenceWatch(db, config.connections().silence(), meters)),
+                        java.util.Optional.of(new SilenceWatch(
+                                db, config.connections().silence(), meters,
+                                java.util.Collections.min(List.of(Duration.ofMinutes(1),
+                                                                  config.connections().check().interval())))),
                         Clock.systemUTC()).start());
             }
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()

@@ -50,6 +50,11 @@ public final class DriftChecker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(DriftChecker.class.getName());
     /** The most rows claimed at a time: what a second's budget starts, capped so a slow round holds few claims. */
     static final int MAX_CLAIM = 20;
+    /**
+     * Checks in flight at once: starts are paced, but an upstream answer takes up to its timeout, so one thread would
+     * do fewer than {@code perSecond} (10,000 tenants hourly need about 6 checks a second).
+     */
+    static final int CONCURRENCY = 8;
 
     private final ConnectionStore store;
     private final TenantResolver resolver;
@@ -60,6 +65,8 @@ public final class DriftChecker implements AutoCloseable {
     private final AtomicReference<Map<Provider, Long>> broken = new AtomicReference<>(Map.of());
     private final Optional<SilenceWatch> silence;
     private final ExecutorService loop;
+    private final ExecutorService checks;
+    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(CONCURRENCY);
     private final AtomicBoolean running = new AtomicBoolean(true);
     private long nextStartNanos = System.nanoTime();
 
@@ -80,6 +87,8 @@ public final class DriftChecker implements AutoCloseable {
                                        .tags(List.of(Tag.create("provider", p.wire()))));
         }
         this.loop = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tollgate-drift").factory());
+        this.checks = Executors.newFixedThreadPool(CONCURRENCY,
+                                                   Thread.ofPlatform().daemon().name("tollgate-drift-", 0).factory());
     }
 
     /** Starts the loop. */
@@ -105,15 +114,23 @@ public final class DriftChecker implements AutoCloseable {
         }
     }
 
-    /** Claims what is due (up to a second's budget) and checks it, paced; returns how many were claimed. */
+    /** Claims what is due (up to a second's budget) and starts its checks, paced; returns how many were claimed. */
     int round() throws InterruptedException {
         List<ConnectionStore.Due> due = store.claimDue(Math.min(MAX_CLAIM, settings.perSecond()));
         for (ConnectionStore.Due d : due) {
             pace();
+            inFlight.acquire();
             if (!running.get()) {
+                inFlight.release();
                 return due.size();
             }
-            checkQuietly(d);
+            checks.execute(() -> {
+                try {
+                    checkQuietly(d);
+                } finally {
+                    inFlight.release();
+                }
+            });
         }
         return due.size();
     }
@@ -258,6 +275,7 @@ public final class DriftChecker implements AutoCloseable {
     public void close() {
         running.set(false);
         loop.shutdownNow();
+        checks.shutdownNow();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -37,7 +37,8 @@ public final class SilenceWatch {
         this(db, silence, meters, EVERY);
     }
 
-    SilenceWatch(Database db, Duration silence, MeterRegistry meters, Duration every) {
+    /** @param every how often to sample at most (a short drift-check interval samples as often, for tests) */
+    public SilenceWatch(Database db, Duration silence, MeterRegistry meters, Duration every) {
         this.db = Objects.requireNonNull(db, "db");
         this.silence = Objects.requireNonNull(silence, "silence");
         this.every = every;
