@@ -62,11 +62,7 @@ public final class DriftChecker implements AutoCloseable {
     private final ShopifyClient shopify;
     private final CheckSettings settings;
     private final Clock clock;
-    /**
-     * Process-wide, like the meter registry its gauge lives in: the gauge is created once per process and reads
-     * this holder, which the latest instance writes (one per process in production; tests start several in turn).
-     */
-    private static final AtomicReference<Map<Provider, Long>> broken = new AtomicReference<>(Map.of());
+    private final AtomicReference<Map<Provider, Long>> broken = new AtomicReference<>(Map.of());
     private final Optional<SilenceWatch> silence;
     private final ExecutorService loop;
     private final ExecutorService checks;

@@ -29,11 +29,7 @@ public final class SilenceWatch {
     private final Database db;
     private final Duration silence;
     private final Duration every;
-    /**
-     * Process-wide, like the meter registry its gauge lives in: the gauge is created once per process and reads
-     * this holder, which the latest instance writes (one per process in production; tests start several in turn).
-     */
-    private static final AtomicReference<Map<Provider, Long>> silent = new AtomicReference<>(Map.of());
+    private final AtomicReference<Map<Provider, Long>> silent = new AtomicReference<>(Map.of());
     private volatile long lastNanos;
     private volatile boolean sampled;
 
