@@ -35,9 +35,6 @@ public final class TestServers {
         env.put("TOLLGATE_SHUTDOWN_GRACE_SECONDS", "2");
         // ingress and admin tests look at stored events as ingress left them; worker tests turn it on
         env.put("TOLLGATE_WORKER_ENABLED", "false");
-        // likewise the connection drift check and silence sampling (DriftTest turns them on): they query
-        // webhook_events on the main pool, which tests that lock that table must not see blocked
-        env.put("TOLLGATE_CONNECTION_CHECK_ENABLED", "false");
         return env;
     }
 
