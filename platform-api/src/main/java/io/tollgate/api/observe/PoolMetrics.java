@@ -1,7 +1,6 @@
 package io.tollgate.api.observe;
 
 import com.zaxxer.hikari.HikariPoolMXBean;
-import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.tollgate.tenant.db.Database;
@@ -40,11 +39,10 @@ public final class PoolMetrics {
 
     private static void gauge(MeterRegistry registry, Database db, String name, String state,
                               ToIntFunction<HikariPoolMXBean> read) {
-        registry.getOrCreate(Gauge.builder(name, db, d -> {
-                    HikariPoolMXBean pool = d.poolStats();
-                    return pool == null ? 0 : read.applyAsInt(pool);
-                })
-                .description("Database pool connections by state (" + db.name() + ")")
-                .tags(List.of(Tag.create("state", state))));
+        ProcessMeters.gauge(registry, name, "Database pool connections by state (" + db.name() + ")",
+                            List.of(Tag.create("state", state)), () -> {
+                                HikariPoolMXBean pool = db.poolStats();
+                                return pool == null ? 0 : read.applyAsInt(pool);
+                            });
     }
 }

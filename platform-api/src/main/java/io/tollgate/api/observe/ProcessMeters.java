@@ -1,7 +1,15 @@
 package io.tollgate.api.observe;
 
+import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
 import io.helidon.service.registry.Services;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.DoubleSupplier;
 
 /**
  * The one meter registry of this process. Helidon's Micrometer provider puts every registry it creates over one shared
@@ -20,11 +28,33 @@ import io.helidon.service.registry.Services;
  */
 public final class ProcessMeters {
     private static final MeterRegistry REGISTRY = Services.get(MeterRegistry.class);
+    /** What each gauge reads now, by registry, name and tags: the gauge itself is created once. */
+    private static final Map<List<Object>, AtomicReference<DoubleSupplier>> GAUGE_READS = new ConcurrentHashMap<>();
 
     private ProcessMeters() {
     }
 
     public static MeterRegistry registry() {
         return REGISTRY;
+    }
+
+    /**
+     * A gauge that reads {@code read}. A registry keeps the first gauge of a name and tags for good
+     * ({@code getOrCreate}), so a gauge bound to one gateway's state would go on reading it after that gateway
+     * stopped and another started in the same process (as tests do). Here the gauge is created once and reads
+     * through a holder that the latest call replaces: it always shows the running gateway's state, and keeps no
+     * stopped gateway's pool or worker alive.
+     */
+    public static void gauge(MeterRegistry registry, String name, String description, List<Tag> tags,
+                             DoubleSupplier read) {
+        List<Object> key = List.of(System.identityHashCode(registry), name, List.copyOf(tags));
+        AtomicReference<DoubleSupplier> holder = GAUGE_READS.computeIfAbsent(key, k -> {
+            AtomicReference<DoubleSupplier> h = new AtomicReference<>(read);
+            registry.getOrCreate(Gauge.builder(name, h, r -> r.get().getAsDouble())
+                                         .description(description)
+                                         .tags(tags));
+            return h;
+        });
+        holder.set(read);
     }
 }

@@ -1,7 +1,6 @@
 package io.tollgate.api.observe;
 
 import io.helidon.metrics.api.Counter;
-import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 
@@ -55,14 +54,14 @@ public final class WorkerMetrics {
         depth("queued", QueueSample::queued);
         depth("running", QueueSample::running);
         depth("dead", QueueSample::dead);
-        registry.getOrCreate(Gauge.builder("tollgate.queue.oldest.seconds", sample, s -> s.get().oldestSeconds())
-                                     .description("Age of the most overdue queued job (0 when none waits)"));
+        ProcessMeters.gauge(registry, "tollgate.queue.oldest.seconds",
+                            "Age of the most overdue queued job (0 when none waits)", List.of(),
+                            () -> sample.get().oldestSeconds());
     }
 
     private void depth(String status, java.util.function.ToLongFunction<QueueSample> read) {
-        registry.getOrCreate(Gauge.builder("tollgate.queue.depth", sample, s -> (double) read.applyAsLong(s.get()))
-                                     .description("Jobs in the queue by status")
-                                     .tags(List.of(Tag.create("status", status))));
+        ProcessMeters.gauge(registry, "tollgate.queue.depth", "Jobs in the queue by status",
+                            List.of(Tag.create("status", status)), () -> read.applyAsLong(sample.get()));
     }
 
     /** Records the latest sample of the queue. */
