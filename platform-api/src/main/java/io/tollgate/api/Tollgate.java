@@ -17,6 +17,8 @@ import io.tollgate.api.admin.OperatorTokens;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
+import io.tollgate.api.connect.DriftChecker;
+import io.tollgate.api.connect.SilenceWatch;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.events.RetentionSweeper;
 import io.tollgate.api.ingest.DatabaseLoad;
@@ -180,6 +182,17 @@ public final class Tollgate implements AutoCloseable {
                     throw e;
                 }
             }
+            if (config.connections().check().enabled()) {
+                // the drift check: a few small statements a second on the main pool, paced upstream calls
+                resources.addFirst(new DriftChecker(
+                        new ConnectionStore(db, config.connections().check().interval()), resolver, gorgias, shopify,
+                        config.connections().check(), meters,
+                        java.util.Optional.of(new SilenceWatch(
+                                db, config.connections().silence(), meters,
+                                java.util.Collections.min(List.of(Duration.ofMinutes(1),
+                                                                  config.connections().check().interval())))),
+                        Clock.systemUTC()).start());
+            }
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
@@ -240,7 +253,8 @@ public final class Tollgate implements AutoCloseable {
         TenantAdminService tenantAdmin = new TenantAdminService(
                 new TenantStore(adminDb, cipher), resolver, new EventStore(adminDb), new JobQueue(adminDb),
                 config.upstreams().allowOverride(), config.server().publicUrl(), routes,
-                new Connector(gorgias, shopify, new ConnectionStore(adminDb), Clock.systemUTC()));
+                new Connector(gorgias, shopify, new ConnectionStore(adminDb, config.connections().check().interval()),
+                              Clock.systemUTC()));
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
 
         // Ingress: never a 2xx unless the event and its job are committed.

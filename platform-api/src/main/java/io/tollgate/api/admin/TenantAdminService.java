@@ -149,17 +149,35 @@ public final class TenantAdminService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         int limit = Queries.limit(req);
+        Optional<String> connection = Queries.string(req, "connection");
+        if (connection.isPresent() && !connection.get().equals("broken")) {
+            throw new ApiException.BadRequest("invalid-query", "Unknown connection filter.",
+                                              List.of(new FieldError("connection", "must be broken")));
+        }
         Optional<String> after = Cursor.decode(Queries.string(req, "cursor"), 1).map(List::getFirst);
-        List<ResolvedTenant> page = tenants.listResolved(limit + 1, after);
+        List<ResolvedTenant> page = tenants.listResolved(limit + 1, after, connection.isPresent());
         URI base = base(req);
-        List<TenantOut> items = page.subList(0, Math.min(limit, page.size())).stream()
-                .map(t -> TenantOut.of(t, base)).toList();
+        List<ResolvedTenant> shown = page.subList(0, Math.min(limit, page.size()));
+        List<TenantOut> items = observed(shown, base);
         String next = page.size() > limit ? Cursor.encode(page.get(limit - 1).tenant().slug()) : null;
         Responses.json(res, Status.OK_200, new Page<>(items, next));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        Responses.json(res, Status.OK_200, TenantOut.of(tenant(req), base(req)));
+        Responses.json(res, Status.OK_200, observed(List.of(tenant(req)), base(req)).getFirst());
+    }
+
+    /** The tenants' answers with their connections' status and last deliveries (two statements for all). */
+    private List<TenantOut> observed(List<ResolvedTenant> shown, URI base) {
+        List<io.tollgate.tenant.TenantId> ids = shown.stream().map(ResolvedTenant::id).toList();
+        var connections = connector.connections(ids);
+        var last = events.lastDeliveries(ids);
+        return shown.stream().map(t -> {
+            Map<Provider, Instant> l = last.getOrDefault(t.id(), Map.of());
+            return TenantOut.of(t, base).withObserved(
+                    TenantOut.ConnectionsOut.of(connections.getOrDefault(t.id(), Map.of())),
+                    new TenantOut.LastDeliveryOut(l.get(Provider.GORGIAS), l.get(Provider.SHOPIFY)));
+        }).toList();
     }
 
     private void patch(ServerRequest req, ServerResponse res) {

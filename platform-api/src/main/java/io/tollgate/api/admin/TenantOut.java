@@ -1,6 +1,8 @@
 package io.tollgate.api.admin;
 
 import io.tollgate.api.connect.ConnectOut;
+import io.tollgate.api.connect.ConnectionStatus;
+import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.tenant.Limits;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
@@ -15,7 +17,35 @@ import java.time.Instant;
  */
 public record TenantOut(String slug, String name, String status, LimitsOut limits, GorgiasOut gorgias,
                         ShopifyOut shopify, WebhookUrls webhookUrls, Instant createdAt, Instant updatedAt,
-                        String gorgiasWebhookSecret, ConnectOut connect) {
+                        String gorgiasWebhookSecret, ConnectOut connect, ConnectionsOut connections,
+                        LastDeliveryOut lastDeliveryAt) {
+
+    /**
+     * What the drift check (or the last connect) knows of each provider's connection: {@code unknown} with no
+     * {@code checked_at} when never connected or checked.
+     */
+    public record ConnectionsOut(ConnectionOut gorgias, ConnectionOut shopify) {
+        static ConnectionsOut of(java.util.Map<io.tollgate.tenant.Provider, ConnectionStore.Connection> known) {
+            return new ConnectionsOut(ConnectionOut.of(known.get(io.tollgate.tenant.Provider.GORGIAS)),
+                                      ConnectionOut.of(known.get(io.tollgate.tenant.Provider.SHOPIFY)));
+        }
+    }
+
+    /** {@code reason}: why it is broken (absent when not). */
+    public record ConnectionOut(String status, String reason, Instant checkedAt) {
+        static ConnectionOut of(ConnectionStore.Connection c) {
+            if (c == null) {
+                return new ConnectionOut(ConnectionStatus.UNKNOWN.wire(), null, null);
+            }
+            return new ConnectionOut(c.status().wire(),
+                                     c.status() == ConnectionStatus.BROKEN ? c.reason().orElse(null) : null,
+                                     c.checkedAt().orElse(null));
+        }
+    }
+
+    /** When the tenant's last delivery from each provider was accepted (absent: none within the event retention). */
+    public record LastDeliveryOut(Instant gorgias, Instant shopify) {
+    }
 
     public record LimitsOut(int ratePerMinute, int burst, int maxPayloadBytes, int timeoutMs, int maxConcurrent,
                             int retryAttempts) {
@@ -55,13 +85,19 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
                                t.shopify().disabledAt().orElse(null)),
                 WebhookUrls.of(publicBase, t.tenant().slug()),
                 t.tenant().createdAt(), t.tenant().updatedAt(),
-                revealOnce == null ? null : revealOnce.reveal(), null);
+                revealOnce == null ? null : revealOnce.reveal(), null, null, null);
     }
 
     /** The same tenant with the result of a connect made with its creation ({@code "connect": true}). */
     TenantOut withConnect(ConnectOut result) {
         return new TenantOut(slug, name, status, limits, gorgias, shopify, webhookUrls, createdAt, updatedAt,
-                             gorgiasWebhookSecret, result);
+                             gorgiasWebhookSecret, result, connections, lastDeliveryAt);
+    }
+
+    /** The same tenant with its connections' status and last deliveries (the GET and list answers). */
+    TenantOut withObserved(ConnectionsOut c, LastDeliveryOut last) {
+        return new TenantOut(slug, name, status, limits, gorgias, shopify, webhookUrls, createdAt, updatedAt,
+                             gorgiasWebhookSecret, connect, c, last);
     }
 
     /** {@code ****abcd}, or {@code ****} for values too short to hint at safely. */

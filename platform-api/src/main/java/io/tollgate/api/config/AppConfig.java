@@ -24,7 +24,8 @@ import java.util.Properties;
  * (and the README's table and {@code .env.example}).
  */
 public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstreams upstreams, Cors cors,
-                        Tenants tenants, Ingress ingress, Metrics metrics, Worker worker, Path dataDir) {
+                        Tenants tenants, Ingress ingress, Metrics metrics, Worker worker, Path dataDir,
+                        Connections connections) {
 
     /**
      * @param shutdownGrace how long in-flight requests may take to finish on SIGTERM
@@ -236,6 +237,22 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         }
     }
 
+    /**
+     * The drift check of the tenants' upstream connections and the silence watch.
+     *
+     * @param silence a connected tenant with no accepted delivery of a provider for longer than this (having had
+     *                one before) counts in {@code tollgate_tenants_silent}
+     */
+    public record Connections(io.tollgate.api.connect.CheckSettings check, Duration silence) {
+        static Connections from(Settings s) {
+            return new Connections(new io.tollgate.api.connect.CheckSettings(
+                    s.bool("TOLLGATE_CONNECTION_CHECK_ENABLED"),
+                    Duration.ofSeconds(s.integer("TOLLGATE_CONNECTION_CHECK_INTERVAL_SECONDS", 1, 604_800)),
+                    s.integer("TOLLGATE_CONNECTION_CHECK_PER_SECOND", 1, 1_000)),
+                                   Duration.ofSeconds(s.integer("TOLLGATE_SILENCE_SECONDS", 60, 2_592_000)));
+        }
+    }
+
     public static AppConfig load(Map<String, String> env) {
         Settings s = new Settings(env);
         // read first: whether the keys are required depends on it
@@ -249,7 +266,7 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         }
         return new AppConfig(server, DatabaseConfig.from(s, dbUrl), keys, Upstreams.from(s), Cors.from(s),
                              Tenants.from(s), Ingress.from(s), Metrics.from(s), Worker.from(s, server.shutdownGrace()),
-                             Path.of(s.string("TOLLGATE_DATA_DIR")));
+                             Path.of(s.string("TOLLGATE_DATA_DIR")), Connections.from(s));
     }
 
     private static RateMode rateMode(String v) {
@@ -275,7 +292,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
     /** The same configuration with other database settings and keys. */
     public AppConfig with(DatabaseConfig database, Keys keys) {
-        return new AppConfig(server, database, keys, upstreams, cors, tenants, ingress, metrics, worker, dataDir);
+        return new AppConfig(server, database, keys, upstreams, cors, tenants, ingress, metrics, worker, dataDir,
+                             connections);
     }
 
     private static String validJdbcUrl(String url) {

@@ -34,10 +34,20 @@ public final class ConnectionStore {
     /** The longest text kept in {@code reason}: the first failed step's upstream status and message. */
     static final int MAX_REASON = 1_000;
 
+    /** How long a claimed check holds its row (pushes its next_check_at): longer than a check's upstream calls. */
+    static final Duration CLAIM = Duration.ofMinutes(5);
+
     private final Database db;
+    private final Duration checkInterval;
 
     public ConnectionStore(Database db) {
+        this(db, CheckSettings.DEFAULT.interval());
+    }
+
+    /** @param checkInterval the drift check's interval: a connect places the first check uniformly within it */
+    public ConnectionStore(Database db, Duration checkInterval) {
         this.db = Objects.requireNonNull(db, "db");
+        this.checkInterval = Objects.requireNonNull(checkInterval, "checkInterval");
     }
 
     /**
@@ -70,6 +80,29 @@ public final class ConnectionStore {
                     FROM connections WHERE tenant_id = ? ORDER BY provider""", tenant.value())) {
                 return rows.map(ConnectionStore::connection).toList();
             }
+        });
+    }
+
+    /** The connections of several tenants (one statement; tenants without any are absent). */
+    public Map<TenantId, Map<Provider, Connection>> all(List<TenantId> tenants) {
+        if (tenants.isEmpty()) {
+            return Map.of();
+        }
+        String ids = tenants.stream().map(t -> t.value().toString()).collect(java.util.stream.Collectors.joining(
+                ",", "{", "}"));
+        return db.call(() -> {
+            Map<TenantId, Map<Provider, Connection>> out = new java.util.HashMap<>();
+            try (Stream<DbRow> rows = db.client().execute().query("""
+                    SELECT tenant_id, provider, status, reason, upstream_ids::text AS upstream_ids, webhook_url,
+                           connected_at, checked_at
+                    FROM connections WHERE tenant_id = ANY (?::uuid[])""", ids)) {
+                rows.forEach(r -> {
+                    Connection c = connection(r);
+                    out.computeIfAbsent(new TenantId(io.tollgate.tenant.db.Rows.uuid(r, "tenant_id")),
+                                        k -> new java.util.EnumMap<>(Provider.class)).put(c.provider(), c);
+                });
+            }
+            return out;
         });
     }
 
@@ -109,10 +142,101 @@ public final class ConnectionStore {
                 UPDATE connections
                 SET status = ?, reason = ?, upstream_ids = ?::jsonb, webhook_url = ?, checked_at = now(),
                     connected_at = CASE WHEN ?::boolean THEN now() ELSE connected_at END, lease_until = NULL,
-                    updated_at = now()
+                    next_check_at = CASE WHEN ?::jsonb = '{}'::jsonb THEN NULL
+                                         ELSE now() + random() * make_interval(secs => ?) END,
+                    updated_at = clock_timestamp()
                 WHERE tenant_id = ? AND provider = ?""",
                 status.wire(), reason.map(ConnectionStore::storable).orElse(null), ids, webhookUrl, connected,
-                tenant.value(), provider.wire()));
+                ids, (double) checkInterval.toMillis() / 1000.0, tenant.value(), provider.wire()));
+    }
+
+    /**
+     * A connection claimed for a drift check.
+     *
+     * @param version the row's {@code updated_at} after the claim: the result is recorded only while it is unchanged
+     *                (a connect, a rotation or another check since then wins)
+     */
+    public record Due(TenantId tenant, Provider provider, Map<String, String> upstreamIds, Optional<String> webhookUrl,
+                      String version) {
+    }
+
+    /**
+     * Claims up to {@code limit} connections whose check is due (oldest first) by pushing their {@code next_check_at}
+     * {@link #CLAIM} ahead, so no other instance checks them meanwhile and a check lost with its instance comes back.
+     * Rows a connect holds (lease) are left for later.
+     */
+    public List<Due> claimDue(int limit) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query("""
+                    WITH due AS (
+                      SELECT tenant_id, provider FROM connections
+                       WHERE next_check_at <= now() AND (lease_until IS NULL OR lease_until < now())
+                       ORDER BY next_check_at LIMIT ?
+                       FOR UPDATE SKIP LOCKED
+                    )
+                    UPDATE connections c SET next_check_at = now() + make_interval(secs => ?),
+                                             updated_at = clock_timestamp()
+                      FROM due WHERE c.tenant_id = due.tenant_id AND c.provider = due.provider
+                    RETURNING c.tenant_id, c.provider, c.upstream_ids::text AS upstream_ids, c.webhook_url,
+                              c.updated_at::text AS version""", limit, (double) CLAIM.toSeconds())) {
+                return rows.map(r -> new Due(new TenantId(io.tollgate.tenant.db.Rows.uuid(r, "tenant_id")),
+                                             Provider.fromWire(string(r, "provider")).orElseThrow(),
+                                             ids(r), optString(r, "webhook_url"), string(r, "version"))).toList();
+            }
+        });
+    }
+
+    /**
+     * Records a drift check's finding and schedules the next check at {@code interval ± jitter}; false (nothing
+     * written) when the row changed since it was claimed.
+     *
+     * @param status empty: the upstream could not say (timeout, 5xx, pacing); only checked_at and the schedule move
+     */
+    public boolean recordCheck(Due due, Optional<ConnectionStatus> status, Optional<String> reason) {
+        double interval = (double) checkInterval.toMillis() / 1000.0;
+        return db.call(() -> db.client().execute().update("""
+                UPDATE connections
+                SET status = coalesce(?, status),
+                    reason = CASE WHEN ?::text IS NULL THEN reason ELSE ? END,
+                    checked_at = CASE WHEN ?::text IS NULL THEN checked_at ELSE now() END,
+                    next_check_at = now() + make_interval(secs => ? * (1 + ? * (2 * random() - 1))),
+                    updated_at = clock_timestamp()
+                WHERE tenant_id = ? AND provider = ? AND updated_at::text = ?""",
+                status.map(ConnectionStatus::wire).orElse(null),
+                status.map(ConnectionStatus::wire).orElse(null),
+                status.isEmpty() ? null : reason.map(ConnectionStore::storable).orElse(null),
+                status.map(ConnectionStatus::wire).orElse(null),
+                interval, CheckSettings.JITTER, due.tenant().value(), due.provider().wire(), due.version())) == 1;
+    }
+
+    /** Broken connections per provider (both providers present), for the gauge. */
+    public Map<Provider, Long> brokenCounts() {
+        return db.call(() -> {
+            Map<Provider, Long> out = new java.util.EnumMap<>(Provider.class);
+            out.put(Provider.GORGIAS, 0L);
+            out.put(Provider.SHOPIFY, 0L);
+            try (Stream<DbRow> rows = db.client().execute().query(
+                    "SELECT provider, count(*) AS n FROM connections WHERE status = 'broken' GROUP BY provider")) {
+                rows.forEach(r -> Provider.fromWire(string(r, "provider"))
+                        .ifPresent(p -> out.put(p, io.tollgate.tenant.db.Rows.bigint(r, "n"))));
+            }
+            return out;
+        });
+    }
+
+    private static Map<String, String> ids(DbRow r) {
+        Map<String, String> ids = new LinkedHashMap<>();
+        try {
+            JsonNode node = Json.MAPPER.readTree(string(r, "upstream_ids"));
+            node.properties().forEach(e -> {
+                if (e.getValue().isValueNode() && !e.getValue().isNull()) {
+                    ids.put(e.getKey(), e.getValue().asText());
+                }
+            });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("connections.upstream_ids is not JSON", e);
+        }
+        return ids;
     }
 
     private static Connection connection(DbRow r) {

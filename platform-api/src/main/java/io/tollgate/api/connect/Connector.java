@@ -236,6 +236,12 @@ public final class Connector {
         return steps;
     }
 
+    /** What is known of several tenants' connections (for the admin API's answers). */
+    public Map<io.tollgate.tenant.TenantId, Map<Provider, ConnectionStore.Connection>> connections(
+            List<io.tollgate.tenant.TenantId> tenants) {
+        return store.all(tenants);
+    }
+
     // --- Gorgias --------------------------------------------------------------------------------------------------
 
     private Outcome gorgias(ResolvedTenant tenant, URI url, Optional<ConnectionStore.Connection> known) {

@@ -98,4 +98,32 @@ public final class EventStore {
             return Map.of();
         }
     }
+
+    /**
+     * When each tenant's last delivery per provider was accepted (within the retention): two probes of
+     * {@code webhook_events_last_delivery_ix} per tenant, nothing written on the ingress path.
+     */
+    public Map<TenantId, Map<Provider, Instant>> lastDeliveries(List<TenantId> tenants) {
+        if (tenants.isEmpty()) {
+            return Map.of();
+        }
+        String ids = tenants.stream().map(t -> t.value().toString()).collect(java.util.stream.Collectors.joining(
+                ",", "{", "}"));
+        return db.call(() -> {
+            Map<TenantId, Map<Provider, Instant>> out = new java.util.HashMap<>();
+            try (java.util.stream.Stream<io.helidon.dbclient.DbRow> rows = db.client().execute().query("""
+                    SELECT t.id AS tenant_id, p.provider,
+                           (SELECT e.received_at FROM webhook_events e
+                             WHERE e.tenant_id = t.id AND e.provider = p.provider
+                             ORDER BY e.received_at DESC LIMIT 1) AS last_at
+                      FROM unnest(?::uuid[]) AS t(id) CROSS JOIN (VALUES ('gorgias'), ('shopify')) AS p(provider)""",
+                    ids)) {
+                rows.forEach(r -> io.tollgate.tenant.db.Rows.optInstant(r, "last_at").ifPresent(at -> out
+                        .computeIfAbsent(new TenantId(io.tollgate.tenant.db.Rows.uuid(r, "tenant_id")),
+                                         k -> new java.util.EnumMap<>(Provider.class))
+                        .put(Provider.fromWire(io.tollgate.tenant.db.Rows.string(r, "provider")).orElseThrow(), at)));
+            }
+            return out;
+        });
+    }
 }

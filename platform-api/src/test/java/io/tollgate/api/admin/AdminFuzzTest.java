@@ -237,7 +237,7 @@ class AdminFuzzTest {
         Map<String, RouteSpec> m = new LinkedHashMap<>();
         List<String> none = List.of();
         m.put("POST /admin/tenants", new RouteSpec(none, AdminFuzzTest::tenantBody));
-        m.put("GET /admin/tenants", new RouteSpec(List.of("limit", "cursor"), null));
+        m.put("GET /admin/tenants", new RouteSpec(List.of("limit", "cursor", "connection"), null));
         m.put("GET /admin/tenants/{slug}", new RouteSpec(none, null));
         m.put("PATCH /admin/tenants/{slug}", new RouteSpec(none, AdminFuzzTest::patchBody));
         m.put("DELETE /admin/tenants/{slug}", new RouteSpec(none, null));

@@ -114,6 +114,25 @@ final class FakeUpstreams implements AutoCloseable {
         return List.copyOf(subscriptions.getOrDefault(shopDomain, Map.of()).values());
     }
 
+    /** Removes the shop's subscriptions of {@code topic}, as a merchant or another app could; returns how many. */
+    synchronized int dropSubscription(String shopDomain, String topic) {
+        Map<String, ObjectNode> mine = subscriptions.getOrDefault(shopDomain, Map.of());
+        List<String> gone = mine.entrySet().stream().filter(e -> e.getValue().path("topic").asText().equals(topic))
+                .map(Map.Entry::getKey).toList();
+        gone.forEach(mine::remove);
+        return gone.size();
+    }
+
+    /** Deactivates an integration, as a Gorgias admin could. */
+    synchronized void deactivateIntegration(String account, long id) {
+        integrations.get(account).get(id).put("deactivated_datetime", "2026-01-01T00:00:00Z");
+    }
+
+    /** Deletes an integration, as a Gorgias admin could. */
+    synchronized void deleteIntegration(String account, long id) {
+        integrations.get(account).remove(id);
+    }
+
     static String basic(String username, String apiKey) {
         return Base64.getEncoder().encodeToString((username + ":" + apiKey).getBytes(StandardCharsets.UTF_8));
     }

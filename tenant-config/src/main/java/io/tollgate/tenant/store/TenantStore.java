@@ -132,9 +132,20 @@ public final class TenantStore {
 
     /** Tenants with credentials, ordered by slug, after {@code afterSlug} when given (keyset pagination). */
     public List<ResolvedTenant> listResolved(int limit, Optional<String> afterSlug) {
+        return listResolved(limit, afterSlug, false);
+    }
+
+    /**
+     * @param brokenOnly only tenants with a connection the drift check (or a connect) found broken (table
+     *                   {@code connections}, through its partial index {@code connections_broken_ix})
+     */
+    public List<ResolvedTenant> listResolved(int limit, Optional<String> afterSlug, boolean brokenOnly) {
+        String filter = brokenOnly ? " AND t.id IN (SELECT c.tenant_id FROM connections c"
+                + " WHERE c.status = 'broken')" : "";
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().query(
-                    SELECT_RESOLVED + " WHERE t.slug > ? ORDER BY t.slug LIMIT ?", afterSlug.orElse(""), limit)) {
+                    SELECT_RESOLVED + " WHERE t.slug > ?" + filter + " ORDER BY t.slug LIMIT ?", afterSlug.orElse(""),
+                    limit)) {
                 return rows.map(this::resolved).toList();
             }
         });

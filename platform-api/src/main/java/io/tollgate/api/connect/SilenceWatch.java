@@ -1,0 +1,93 @@
+package io.tollgate.api.connect;
+
+import io.helidon.dbclient.DbRow;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.db.Rows;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * {@code tollgate_tenants_silent{provider}}: how many connected tenants (a connect once fully succeeded) had accepted
+ * deliveries from the provider within the event retention but none for longer than the silence setting. One series
+ * per provider, not per tenant: the alert says that some tenant went silent, {@code GET /admin/tenants} (its
+ * {@code last_delivery_at}) says which. Sampled from the database at most once a minute (each tenant and provider is
+ * two probes of {@code webhook_events_last_delivery_ix}).
+ */
+public final class SilenceWatch {
+    static final Duration EVERY = Duration.ofMinutes(1);
+
+    private final Database db;
+    private final Duration silence;
+    private final Duration every;
+    /**
+     * Process-wide, like the meter registry its gauge lives in: the gauge is created once per process and reads
+     * this holder, which the latest instance writes (one per process in production; tests start several in turn).
+     */
+    private static final AtomicReference<Map<Provider, Long>> silent = new AtomicReference<>(Map.of());
+    private volatile long lastNanos;
+    private volatile boolean sampled;
+
+    public SilenceWatch(Database db, Duration silence, MeterRegistry meters) {
+        this(db, silence, meters, EVERY);
+    }
+
+    /** @param every how often to sample at most (a short drift-check interval samples as often, for tests) */
+    public SilenceWatch(Database db, Duration silence, MeterRegistry meters, Duration every) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.silence = Objects.requireNonNull(silence, "silence");
+        this.every = every;
+        for (Provider p : List.of(Provider.GORGIAS, Provider.SHOPIFY)) {
+            meters.getOrCreate(Gauge.builder("tollgate.tenants.silent", silent,
+                                             s -> (double) s.get().getOrDefault(p, 0L))
+                                       .description("Connected tenants with no accepted delivery from the provider "
+                                                            + "for longer than TOLLGATE_SILENCE_SECONDS (fleet-wide: "
+                                                            + "aggregate with max)")
+                                       .tags(List.of(Tag.create("provider", p.wire()))));
+        }
+    }
+
+    /** Samples when the last sample is older than the sampling period. */
+    void sampleIfDue() {
+        long now = System.nanoTime();
+        if (!sampled || now - lastNanos >= every.toNanos()) {
+            sample();
+            lastNanos = now;
+            sampled = true;
+        }
+    }
+
+    /** Counts silent tenants per provider now. */
+    public Map<Provider, Long> sample() {
+        Map<Provider, Long> out = new EnumMap<>(Provider.class);
+        out.put(Provider.GORGIAS, 0L);
+        out.put(Provider.SHOPIFY, 0L);
+        db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query("""
+                    SELECT c.provider, count(*) AS n
+                      FROM connections c
+                     WHERE c.connected_at IS NOT NULL
+                       AND EXISTS (SELECT 1 FROM webhook_events e
+                                    WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider)
+                       AND NOT EXISTS (SELECT 1 FROM webhook_events e
+                                        WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider
+                                          AND e.received_at > now() - make_interval(secs => ?))
+                     GROUP BY c.provider""", (double) silence.toSeconds())) {
+                rows.forEach(r -> Provider.fromWire(Rows.string(r, "provider"))
+                        .ifPresent(p -> out.put(p, Rows.bigint(r, "n"))));
+            }
+            return null;
+        });
+        silent.set(Map.copyOf(out));
+        return out;
+    }
+}
