@@ -15,6 +15,7 @@ import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.OperatorAuthProvider;
 import io.tollgate.api.admin.OperatorTokens;
 import io.tollgate.api.admin.TenantAdminService;
+import io.tollgate.api.connect.CheckSettings;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
 import io.tollgate.api.connect.DriftChecker;
@@ -67,7 +68,9 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The composition root: builds every part from the configuration, in one place, and stops them in reverse order.
@@ -183,14 +186,14 @@ public final class Tollgate implements AutoCloseable {
                 }
             }
             if (config.connections().check().enabled()) {
-                // the drift check: a few small statements a second on the main pool, paced upstream calls
+                // the drift check: paced upstream calls and a few small statements a second on its own pool
+                Database checkDb = Database.open(config.database().checkSettings(), "tollgate-checks");
+                resources.addFirst(checkDb);
+                CheckSettings check = config.connections().check();
                 resources.addFirst(new DriftChecker(
-                        new ConnectionStore(db, config.connections().check().interval()), resolver, gorgias, shopify,
-                        config.connections().check(), meters,
-                        java.util.Optional.of(new SilenceWatch(
-                                db, config.connections().silence(), meters,
-                                java.util.Collections.min(List.of(Duration.ofMinutes(1),
-                                                                  config.connections().check().interval())))),
+                        new ConnectionStore(checkDb, check.interval()), resolver, gorgias, shopify, check, meters,
+                        Optional.of(new SilenceWatch(checkDb, config.connections().silence(), meters,
+                                                     Collections.min(List.of(SilenceWatch.EVERY, check.interval())))),
                         Clock.systemUTC()).start());
             }
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()

@@ -11,7 +11,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /**
  * Captures everything the server logs (all levels down to FINE) as the production JSON formatter writes it, on the
@@ -22,17 +21,12 @@ public final class JsonLogCapture extends Handler implements AutoCloseable {
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Logger root = Logger.getLogger("");
-    private final Level previous;
+    private final CapturedRoot root;
 
     private JsonLogCapture() {
         setLevel(Level.ALL);
         setFormatter(new JsonLogFormatter());
-        previous = root.getLevel();
-        root.addHandler(this);
-        if (previous == null || previous.intValue() > Level.FINE.intValue()) {
-            root.setLevel(Level.FINE);
-        }
+        root = new CapturedRoot(this);
     }
 
     public static JsonLogCapture start() {
@@ -106,7 +100,6 @@ public final class JsonLogCapture extends Handler implements AutoCloseable {
 
     @Override
     public void close() {
-        root.removeHandler(this);
-        root.setLevel(previous);
+        root.close();
     }
 }

@@ -7,23 +7,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /** Captures everything the server logs (all levels, with stack traces) so tests can search it for secrets. */
 public final class LogCapture extends Handler implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final SimpleFormatter formatter = new SimpleFormatter();
-    private final Logger root = Logger.getLogger("");
-    private final Level previous;
+    private final CapturedRoot root;
 
     private LogCapture() {
         setLevel(Level.ALL);
-        previous = root.getLevel();
-        root.addHandler(this);
-        if (previous == null || previous.intValue() > Level.FINE.intValue()) {
-            root.setLevel(Level.FINE);
-        }
+        root = new CapturedRoot(this);
     }
 
     public static LogCapture start() {
@@ -67,7 +61,6 @@ public final class LogCapture extends Handler implements AutoCloseable {
 
     @Override
     public void close() {
-        root.removeHandler(this);
-        root.setLevel(previous);
+        root.close();
     }
 }

@@ -25,6 +25,7 @@ import io.tollgate.api.http.Queries;
 import io.tollgate.api.http.Responses;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.TenantStatus;
@@ -167,17 +168,19 @@ public final class TenantAdminService implements HttpService {
         Responses.json(res, Status.OK_200, observed(List.of(tenant(req)), base(req)).getFirst());
     }
 
-    /** The tenants' answers with their connections' status and last deliveries (two statements for all). */
+    /**
+     * The tenants' answers with their connections' status and last deliveries (two statements for all). The last
+     * deliveries are left out (no {@code last_delivery_at}) when they cannot be read promptly.
+     */
     private List<TenantOut> observed(List<ResolvedTenant> shown, URI base) {
-        List<io.tollgate.tenant.TenantId> ids = shown.stream().map(ResolvedTenant::id).toList();
+        List<TenantId> ids = shown.stream().map(ResolvedTenant::id).toList();
         var connections = connector.connections(ids);
-        var last = events.lastDeliveries(ids);
-        return shown.stream().map(t -> {
-            Map<Provider, Instant> l = last.getOrDefault(t.id(), Map.of());
-            return TenantOut.of(t, base).withObserved(
-                    TenantOut.ConnectionsOut.of(connections.getOrDefault(t.id(), Map.of())),
-                    new TenantOut.LastDeliveryOut(l.get(Provider.GORGIAS), l.get(Provider.SHOPIFY)));
-        }).toList();
+        Optional<Map<TenantId, Map<Provider, Instant>>> last = events.lastDeliveries(ids);
+        return shown.stream().map(t -> TenantOut.of(t, base).withObserved(
+                TenantOut.ConnectionsOut.of(connections.getOrDefault(t.id(), Map.of())),
+                last.map(all -> all.getOrDefault(t.id(), Map.of()))
+                        .map(l -> new TenantOut.LastDeliveryOut(l.get(Provider.GORGIAS), l.get(Provider.SHOPIFY)))
+                        .orElse(null))).toList();
     }
 
     private void patch(ServerRequest req, ServerResponse res) {

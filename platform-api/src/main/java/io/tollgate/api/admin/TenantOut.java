@@ -43,7 +43,10 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
         }
     }
 
-    /** When the tenant's last delivery from each provider was accepted (absent: none within the event retention). */
+    /**
+     * When the tenant's last delivery from each provider was accepted (a provider absent: none within the event
+     * retention). The whole object is absent when the events table could not be read promptly.
+     */
     public record LastDeliveryOut(Instant gorgias, Instant shopify) {
     }
 

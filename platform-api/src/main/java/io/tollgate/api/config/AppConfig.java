@@ -65,6 +65,14 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
             return new DatabaseSettings(settings().jdbcUrl(), user, password, concurrency + 1, connectTimeout);
         }
 
+        /**
+         * The connection drift check's own few connections: its claims and its reads of {@code webhook_events} (for
+         * silence) never take ingress's or operators' connections.
+         */
+        public DatabaseSettings checkSettings() {
+            return new DatabaseSettings(settings().jdbcUrl(), user, password, 2, connectTimeout);
+        }
+
         /** @param url already validated ({@link AppConfig#load} reads it first) */
         static DatabaseConfig from(Settings s, Optional<String> url) {
             return new DatabaseConfig(url, s.string("DATABASE_USER"),

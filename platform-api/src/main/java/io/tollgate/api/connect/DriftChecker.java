@@ -1,9 +1,9 @@
 package io.tollgate.api.connect;
 
-import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.tollgate.api.gorgias.GorgiasClient;
+import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.gorgias.HttpIntegration;
 import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.shopify.WebhookSubscriptions;
@@ -62,11 +62,7 @@ public final class DriftChecker implements AutoCloseable {
     private final ShopifyClient shopify;
     private final CheckSettings settings;
     private final Clock clock;
-    /**
-     * Process-wide, like the meter registry its gauge lives in: the gauge is created once per process and reads
-     * this holder, which the latest instance writes (one per process in production; tests start several in turn).
-     */
-    private static final AtomicReference<Map<Provider, Long>> broken = new AtomicReference<>(Map.of());
+    private final AtomicReference<Map<Provider, Long>> broken = new AtomicReference<>(Map.of());
     private final Optional<SilenceWatch> silence;
     private final ExecutorService loop;
     private final ExecutorService checks;
@@ -84,11 +80,11 @@ public final class DriftChecker implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.silence = Objects.requireNonNull(silence, "silence");
         for (Provider p : List.of(Provider.GORGIAS, Provider.SHOPIFY)) {
-            meters.getOrCreate(Gauge.builder("tollgate.connections.broken", broken,
-                                             b -> (double) b.get().getOrDefault(p, 0L))
-                                       .description("Tenants whose connection to the provider the drift check found "
-                                                            + "broken (fleet-wide: aggregate with max)")
-                                       .tags(List.of(Tag.create("provider", p.wire()))));
+            ProcessMeters.gauge(meters, "tollgate.connections.broken",
+                                "Tenants whose connection to the provider the drift check found broken (fleet-wide: "
+                                        + "aggregate with max)",
+                                List.of(Tag.create("provider", p.wire())),
+                                () -> (double) broken.get().getOrDefault(p, 0L));
         }
         this.loop = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("tollgate-drift").factory());
         this.checks = Executors.newFixedThreadPool(CONCURRENCY,
@@ -281,7 +277,9 @@ public final class DriftChecker implements AutoCloseable {
         loop.shutdownNow();
         checks.shutdownNow();
         try {
+            // checks in flight end (their upstream calls are interrupted) before the pool they record in is closed
             loop.awaitTermination(5, TimeUnit.SECONDS);
+            checks.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

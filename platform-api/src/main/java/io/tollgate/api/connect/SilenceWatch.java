@@ -1,10 +1,11 @@
 package io.tollgate.api.connect;
 
 import io.helidon.dbclient.DbRow;
-import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
+import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.db.Rows;
 
@@ -24,16 +25,15 @@ import java.util.stream.Stream;
  * two probes of {@code webhook_events_last_delivery_ix}).
  */
 public final class SilenceWatch {
-    static final Duration EVERY = Duration.ofMinutes(1);
+    public static final Duration EVERY = Duration.ofMinutes(1);
+    /** The longest a sample waits for {@code webhook_events} (a lock held on it, a saturated database). */
+    static final Duration LIMIT = Duration.ofSeconds(5);
+    private static final System.Logger LOG = System.getLogger(SilenceWatch.class.getName());
 
     private final Database db;
     private final Duration silence;
     private final Duration every;
-    /**
-     * Process-wide, like the meter registry its gauge lives in: the gauge is created once per process and reads
-     * this holder, which the latest instance writes (one per process in production; tests start several in turn).
-     */
-    private static final AtomicReference<Map<Provider, Long>> silent = new AtomicReference<>(Map.of());
+    private final AtomicReference<Map<Provider, Long>> silent;
     private volatile long lastNanos;
     private volatile boolean sampled;
 
@@ -46,13 +46,14 @@ public final class SilenceWatch {
         this.db = Objects.requireNonNull(db, "db");
         this.silence = Objects.requireNonNull(silence, "silence");
         this.every = every;
+        AtomicReference<Map<Provider, Long>> silent = new AtomicReference<>(Map.of());
+        this.silent = silent;
         for (Provider p : List.of(Provider.GORGIAS, Provider.SHOPIFY)) {
-            meters.getOrCreate(Gauge.builder("tollgate.tenants.silent", silent,
-                                             s -> (double) s.get().getOrDefault(p, 0L))
-                                       .description("Connected tenants with no accepted delivery from the provider "
-                                                            + "for longer than TOLLGATE_SILENCE_SECONDS (fleet-wide: "
-                                                            + "aggregate with max)")
-                                       .tags(List.of(Tag.create("provider", p.wire()))));
+            ProcessMeters.gauge(meters, "tollgate.tenants.silent",
+                                "Connected tenants with no accepted delivery from the provider for longer than "
+                                        + "TOLLGATE_SILENCE_SECONDS (fleet-wide: aggregate with max)",
+                                List.of(Tag.create("provider", p.wire())),
+                                () -> (double) silent.get().getOrDefault(p, 0L));
         }
     }
 
@@ -66,27 +67,36 @@ public final class SilenceWatch {
         }
     }
 
-    /** Counts silent tenants per provider now. */
+    /**
+     * Counts silent tenants per provider now. Bounded by {@link #LIMIT}: when {@code webhook_events} cannot be read in
+     * time (locked, saturated) the gauge keeps its last value and the next round tries again.
+     */
     public Map<Provider, Long> sample() {
         Map<Provider, Long> out = new EnumMap<>(Provider.class);
         out.put(Provider.GORGIAS, 0L);
         out.put(Provider.SHOPIFY, 0L);
-        db.call(() -> {
-            try (Stream<DbRow> rows = db.client().execute().query("""
-                    SELECT c.provider, count(*) AS n
-                      FROM connections c
-                     WHERE c.connected_at IS NOT NULL
-                       AND EXISTS (SELECT 1 FROM webhook_events e
-                                    WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider)
-                       AND NOT EXISTS (SELECT 1 FROM webhook_events e
-                                        WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider
-                                          AND e.received_at > now() - make_interval(secs => ?))
-                     GROUP BY c.provider""", (double) silence.toSeconds())) {
-                rows.forEach(r -> Provider.fromWire(Rows.string(r, "provider"))
-                        .ifPresent(p -> out.put(p, Rows.bigint(r, "n"))));
-            }
-            return null;
-        });
+        try {
+            db.inBoundedTransaction(LIMIT, tx -> {
+                try (Stream<DbRow> rows = tx.query("""
+                        SELECT c.provider, count(*) AS n
+                          FROM connections c
+                         WHERE c.connected_at IS NOT NULL
+                           AND EXISTS (SELECT 1 FROM webhook_events e
+                                        WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider)
+                           AND NOT EXISTS (SELECT 1 FROM webhook_events e
+                                            WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider
+                                              AND e.received_at > now() - make_interval(secs => ?))
+                         GROUP BY c.provider""", (double) silence.toSeconds())) {
+                    rows.forEach(r -> Provider.fromWire(Rows.string(r, "provider"))
+                            .ifPresent(p -> out.put(p, Rows.bigint(r, "n"))));
+                }
+                return null;
+            });
+        } catch (DataException.Unavailable e) {
+            LOG.log(System.Logger.Level.WARNING, "silent tenants not counted within " + LIMIT.toSeconds()
+                    + " s, the gauge keeps its last value: " + e.getMessage());
+            return silent.get();
+        }
         silent.set(Map.copyOf(out));
         return out;
     }

@@ -8,13 +8,18 @@ import io.tollgate.api.worker.EventStatus;
 import io.tollgate.api.worker.JobStatus;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.tollgate.tenant.db.Rows.bytes;
@@ -34,6 +39,10 @@ public final class EventStore {
     private static final String SUMMARY_COLUMNS = """
             e.id, e.provider, e.topic, e.delivery_key, e.payload_sha256, octet_length(e.body) AS size_bytes,
             e.status, e.error, e.received_at, e.processed_at""";
+
+    /** The longest an admin answer waits for the last deliveries before it leaves them out. */
+    static final Duration LAST_DELIVERY_LIMIT = Duration.ofMillis(800);
+    private static final System.Logger LOG = System.getLogger(EventStore.class.getName());
 
     private final Database db;
 
@@ -101,29 +110,35 @@ public final class EventStore {
 
     /**
      * When each tenant's last delivery per provider was accepted (within the retention): two probes of
-     * {@code webhook_events_last_delivery_ix} per tenant, nothing written on the ingress path.
+     * {@code webhook_events_last_delivery_ix} per tenant, nothing written on the ingress path. Bounded by
+     * {@link #LAST_DELIVERY_LIMIT}: empty when the table could not be read in time (a lock held on it, a saturated
+     * database), so an operator's answer never waits behind ingress's trouble.
      */
-    public Map<TenantId, Map<Provider, Instant>> lastDeliveries(List<TenantId> tenants) {
+    public Optional<Map<TenantId, Map<Provider, Instant>>> lastDeliveries(List<TenantId> tenants) {
         if (tenants.isEmpty()) {
-            return Map.of();
+            return Optional.of(Map.of());
         }
-        String ids = tenants.stream().map(t -> t.value().toString()).collect(java.util.stream.Collectors.joining(
-                ",", "{", "}"));
-        return db.call(() -> {
-            Map<TenantId, Map<Provider, Instant>> out = new java.util.HashMap<>();
-            try (java.util.stream.Stream<io.helidon.dbclient.DbRow> rows = db.client().execute().query("""
-                    SELECT t.id AS tenant_id, p.provider,
-                           (SELECT e.received_at FROM webhook_events e
-                             WHERE e.tenant_id = t.id AND e.provider = p.provider
-                             ORDER BY e.received_at DESC LIMIT 1) AS last_at
-                      FROM unnest(?::uuid[]) AS t(id) CROSS JOIN (VALUES ('gorgias'), ('shopify')) AS p(provider)""",
-                    ids)) {
-                rows.forEach(r -> io.tollgate.tenant.db.Rows.optInstant(r, "last_at").ifPresent(at -> out
-                        .computeIfAbsent(new TenantId(io.tollgate.tenant.db.Rows.uuid(r, "tenant_id")),
-                                         k -> new java.util.EnumMap<>(Provider.class))
-                        .put(Provider.fromWire(io.tollgate.tenant.db.Rows.string(r, "provider")).orElseThrow(), at)));
-            }
-            return out;
-        });
+        String ids = tenants.stream().map(t -> t.value().toString()).collect(Collectors.joining(",", "{", "}"));
+        try {
+            return Optional.of(db.inBoundedTransaction(LAST_DELIVERY_LIMIT, tx -> {
+                Map<TenantId, Map<Provider, Instant>> out = new HashMap<>();
+                try (Stream<DbRow> rows = tx.query("""
+                        SELECT t.id AS tenant_id, p.provider,
+                               (SELECT e.received_at FROM webhook_events e
+                                 WHERE e.tenant_id = t.id AND e.provider = p.provider
+                                 ORDER BY e.received_at DESC LIMIT 1) AS last_at
+                          FROM unnest(?::uuid[]) AS t(id) CROSS JOIN (VALUES ('gorgias'), ('shopify')) AS p(provider)""",
+                        ids)) {
+                    rows.forEach(r -> optInstant(r, "last_at").ifPresent(at -> out
+                            .computeIfAbsent(new TenantId(uuid(r, "tenant_id")), k -> new EnumMap<>(Provider.class))
+                            .put(Provider.fromWire(string(r, "provider")).orElseThrow(), at)));
+                }
+                return out;
+            }));
+        } catch (DataException.Unavailable e) {
+            LOG.log(System.Logger.Level.WARNING, "last deliveries not read within " + LAST_DELIVERY_LIMIT.toMillis()
+                    + " ms, left out of the answer: " + e.getMessage());
+            return Optional.empty();
+        }
     }
 }

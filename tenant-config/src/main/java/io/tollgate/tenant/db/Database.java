@@ -155,6 +155,19 @@ public final class Database implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Runs {@code work} in one transaction whose statements give up after {@code limit} (a lock not granted within it
+     * as well): for reads that must not wait behind a lock on a busy table, such as the admin answers' and background
+     * samples' reads of {@code webhook_events}. Past the limit it throws {@link DataException.Unavailable}.
+     */
+    public <T> T inBoundedTransaction(java.time.Duration limit, Function<DbTransaction, T> work) {
+        String ms = String.valueOf(Math.max(1, limit.toMillis()));
+        return inTransaction(tx -> {
+            tx.get("SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)", ms, ms);
+            return work.apply(tx);
+        });
+    }
+
     /** True when a connection can be had and answers within the connect timeout. */
     public boolean ping() {
         try (Connection c = dataSource.getConnection()) {
