@@ -55,6 +55,8 @@ public final class Connector {
     static final String GORGIAS_ID = "integration";
 
     private static final System.Logger LOG = System.getLogger(Connector.class.getName());
+    /** Recorded-ids key prefix of a subscription at an earlier URL that is still to be deleted upstream. */
+    static final String OLD = "old:";
 
     private final GorgiasClient gorgias;
     private final ShopifyClient shopify;
@@ -217,11 +219,13 @@ public final class Connector {
                                               "the shop uninstalled the app; Shopify removed the app's subscriptions"));
                         continue;
                     }
+                    boolean older = e.getKey().startsWith(OLD);
+                    String step = older ? "old_subscription" : "subscription";
+                    String topic = older ? e.getKey().substring(OLD.length()) : e.getKey();
                     UpstreamResult<Boolean> r = shopify.deleteWebhookSubscription(tenant, e.getValue());
                     steps.add(r instanceof UpstreamResult.Ok<Boolean>(Boolean deleted)
-                                      ? StepOut.done("subscription", e.getKey(), deleted ? "deleted" : "gone",
-                                                     e.getValue())
-                                      : withId(StepOut.failed("subscription", e.getKey(), r), e.getValue()));
+                                      ? StepOut.done(step, topic, deleted ? "deleted" : "gone", e.getValue())
+                                      : withId(StepOut.failed(step, topic, r), e.getValue()));
                 }
             }
         }
@@ -302,6 +306,7 @@ public final class Connector {
     private Outcome shopify(ResolvedTenant tenant, URI url, Optional<ConnectionStore.Connection> known) {
         Map<String, String> ids = new LinkedHashMap<>(known.map(ConnectionStore.Connection::upstreamIds)
                                                               .orElse(Map.of()));
+        Set<String> recordedBefore = Set.copyOf(ids.values());
         List<StepOut> steps = new ArrayList<>();
         if (!tenant.shopify().enabled()) {
             steps.add(StepOut.skipped("verify_token", null, "the shop uninstalled the app (shopify.disabled_at); "
@@ -350,7 +355,48 @@ public final class Connector {
                 steps.add(StepOut.failed("subscription", topic, created));
             }
         }
+        removeOldSubscriptions(tenant, url, all, recordedBefore, ids, steps);
         return new Outcome(ConnectOut.ProviderOut.of(url.toString(), steps), ids);
+    }
+
+    /**
+     * Subscriptions Tollgate made (or adopted) for an earlier URL of the tenant ({@code TOLLGATE_PUBLIC_URL} changed)
+     * are deleted once the topic is subscribed at the current one, so Shopify does not post every event twice. Only
+     * ids Tollgate recorded are touched, never a merchant's or another app's subscription. One that cannot be deleted
+     * now is kept as {@code old:<topic>} in the recorded ids: the next connect tries again, a delete removes it too.
+     */
+    private void removeOldSubscriptions(ResolvedTenant tenant, URI url, List<WebhookSubscriptions.Subscription> all,
+                                        Set<String> recordedBefore, Map<String, String> ids, List<StepOut> steps) {
+        Map<String, String> old = new LinkedHashMap<>();
+        ids.forEach((k, v) -> {
+            if (k.startsWith(OLD)) {
+                old.put(v, k.substring(OLD.length()));
+            }
+        });
+        for (WebhookSubscriptions.Subscription sub : all) {
+            String current = ids.get(sub.topic());
+            if (current != null && !current.equals(sub.id()) && !old.containsKey(sub.id())
+                    && recordedBefore.contains(sub.id())) {
+                old.put(sub.id(), sub.topic());
+            }
+        }
+        for (Map.Entry<String, String> e : old.entrySet()) {
+            String id = e.getKey();
+            String topic = e.getValue();
+            ids.values().remove(id);
+            Optional<WebhookSubscriptions.Subscription> still = all.stream().filter(sub -> sub.id().equals(id))
+                    .findFirst();
+            if (still.isEmpty() || (still.get().url() != null && sameUrl(still.get().url(), url))) {
+                continue; // gone already, or (adopted again) at the current URL
+            }
+            UpstreamResult<Boolean> r = shopify.deleteWebhookSubscription(tenant, id);
+            if (r instanceof UpstreamResult.Ok<Boolean>(Boolean deleted)) {
+                steps.add(StepOut.done("old_subscription", topic, deleted ? "deleted" : "gone", id));
+            } else {
+                steps.add(withId(StepOut.failed("old_subscription", topic, r), id));
+                ids.put(OLD + topic, id);
+            }
+        }
     }
 
     private static void skipRest(List<StepOut> steps, boolean withDomain, String why) {

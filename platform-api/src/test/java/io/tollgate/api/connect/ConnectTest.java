@@ -291,6 +291,42 @@ class ConnectTest {
     }
 
     @Test
+    void subscriptionsMadeForAnEarlierUrlAreReplacedNotDoubled() throws Exception {
+        Tenant t = tenant("moved-shop", Options.standard());
+        assertThat(connect(t, null, 200).get("status").asText()).isEqualTo("ok");
+        // as if connected while TOLLGATE_PUBLIC_URL was another address; plus a merchant's own subscription
+        String earlier = "https://old-hooks.tollgate.test/webhooks/" + t.slug() + "/shopify";
+        fake.moveSubscriptions(t.shop(), earlier);
+        String merchants = fake.addSubscription(t.shop(), "ORDERS_CREATE", "https://merchant.example/orders");
+        fake.refuseDeletes(t.shop(), true);
+
+        JsonNode refused = connect(t, "{\"providers\": [\"shopify\"]}", 200);
+        // the topics are subscribed at the current URL; the old ones could not go, so the connect is not done yet
+        assertThat(refused.get("shopify").get("status").asText()).as(refused.toString()).isEqualTo("failed");
+        assertThat(steps(refused.get("shopify"))).containsSubsequence(
+                "subscription ORDERS_CREATE created", "subscription APP_UNINSTALLED created",
+                "old_subscription ORDERS_CREATE failed", "old_subscription APP_UNINSTALLED failed");
+        assertThat(fake.subscriptions(t.shop())).hasSize(2 * TOPICS.size() + 1);
+        assertThat(row(t.slug(), "shopify")).contains("\"old:ORDERS_CREATE\"");
+
+        fake.refuseDeletes(t.shop(), false);
+        JsonNode retried = connect(t, "{\"providers\": [\"shopify\"]}", 200);
+        assertThat(retried.get("status").asText()).as(retried.toString()).isEqualTo("ok");
+        assertThat(steps(retried.get("shopify"))).filteredOn(s -> s.startsWith("old_subscription"))
+                .hasSize(TOPICS.size()).allMatch(s -> s.endsWith(" deleted"));
+        List<JsonNode> subs = fake.subscriptions(t.shop());
+        assertThat(subs).filteredOn(s -> s.get("url").asText().equals(t.shopifyUrl())).hasSize(TOPICS.size());
+        assertThat(subs).noneMatch(s -> s.get("url").asText().equals(earlier));
+        assertThat(subs).extracting(s -> s.get("id").asText()).contains(merchants);
+        assertThat(subs).hasSize(TOPICS.size() + 1);
+        assertThat(row(t.slug(), "shopify")).doesNotContain("old:").doesNotContain(merchants);
+
+        JsonNode again = connect(t, "{\"providers\": [\"shopify\"]}", 200);
+        assertThat(steps(again.get("shopify"))).noneMatch(s -> s.startsWith("old_subscription"))
+                .filteredOn(s -> s.startsWith("subscription")).allMatch(s -> s.endsWith(" unchanged"));
+    }
+
+    @Test
     void deletingAConnectedTenantRemovesItsIntegrationAndSubscriptionsUpstream() throws Exception {
         Tenant t = tenant("delete-shop", Options.standard());
         fake.addIntegration(t.account(), "https://elsewhere.example/keep", Map.of(), List.of("ticket-created"));

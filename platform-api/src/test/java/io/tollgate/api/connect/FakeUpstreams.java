@@ -57,6 +57,7 @@ final class FakeUpstreams implements AutoCloseable {
     private final List<String> refusingWrites = new ArrayList<>();
     /** access token → shop domain. */
     private final Map<String, String> shops = new HashMap<>();
+    private final java.util.Set<String> refusingDeletes = new java.util.HashSet<>();
     /** shop → subscriptions by gid: {id, topic, url}. */
     private final Map<String, Map<String, ObjectNode>> subscriptions = new HashMap<>();
 
@@ -121,6 +122,31 @@ final class FakeUpstreams implements AutoCloseable {
                 .map(Map.Entry::getKey).toList();
         gone.forEach(mine::remove);
         return gone.size();
+    }
+
+    /** Points every subscription of the shop at {@code url}, as if they had been made when Tollgate's URL was that. */
+    synchronized void moveSubscriptions(String shopDomain, String url) {
+        subscriptions.getOrDefault(shopDomain, Map.of()).values().forEach(s -> s.put("url", url));
+    }
+
+    /** Adds a subscription as the merchant or another app could; returns its id. */
+    synchronized String addSubscription(String shopDomain, String topic, String url) {
+        ObjectNode sub = JSON.createObjectNode();
+        sub.put("id", "gid://shopify/WebhookSubscription/" + ids.incrementAndGet());
+        sub.put("topic", topic);
+        sub.put("url", url);
+        sub.put("format", "JSON");
+        subscriptions.get(shopDomain).put(sub.get("id").asText(), sub);
+        return sub.get("id").asText();
+    }
+
+    /** Makes the shop's subscription deletes fail with a userError (or succeed again). */
+    synchronized void refuseDeletes(String shopDomain, boolean refuse) {
+        if (refuse) {
+            refusingDeletes.add(shopDomain);
+        } else {
+            refusingDeletes.remove(shopDomain);
+        }
     }
 
     /** Deactivates an integration, as a Gorgias admin could. */
@@ -346,7 +372,11 @@ final class FakeUpstreams implements AutoCloseable {
             ObjectNode out = JSON.createObjectNode();
             ObjectNode payload = out.putObject("data").putObject("webhookSubscriptionDelete");
             ArrayNode errors = payload.putArray("userErrors");
-            if (mine.remove(id) == null) {
+            if (refusingDeletes.contains(shop)) {
+                payload.putNull("deletedWebhookSubscriptionId");
+                errors.addObject().put("message", "Webhook subscription could not be deleted").putArray("field")
+                        .add("id");
+            } else if (mine.remove(id) == null) {
                 payload.putNull("deletedWebhookSubscriptionId");
                 errors.addObject().put("message", "Webhook subscription does not exist").putArray("field").add("id");
             } else {
