@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Deletes events older than the retention (their jobs go with them by cascade; the note ledger stays, only forgetting
  * which event reserved each note), in small batches so no long transaction holds locks the ingress path needs. The
- * dedup window is this retention.
+ * dedup window is this retention. Every instance sweeps; a batch skips the rows another instance's batch holds, so
+ * instances share the work instead of queueing behind each other's locks.
  */
 public final class RetentionSweeper implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RetentionSweeper.class.getName());
@@ -41,7 +42,8 @@ public final class RetentionSweeper implements AutoCloseable {
             n = db.call(() -> db.client().execute().delete("""
                     DELETE FROM webhook_events WHERE id IN (
                       SELECT id FROM webhook_events WHERE received_at < now() - make_interval(secs => ?)
-                      ORDER BY received_at LIMIT ?)""", (double) retention.toSeconds(), BATCH));
+                      ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED)""",
+                    (double) retention.toSeconds(), BATCH));
             total += n;
         } while (n == BATCH);
         return total;

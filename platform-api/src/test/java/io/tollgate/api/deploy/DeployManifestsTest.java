@@ -395,6 +395,7 @@ class DeployManifestsTest {
                                  "tollgate_drafts_posted_total", "tollgate_upstream_requests_total",
                                  "tollgate_upstream_seconds_bucket", "tollgate_db_pool_connections",
                                  "tollgate_db_admin_pool_connections", "tollgate_db_worker_pool_connections",
+                                 "tollgate_connections_broken", "tollgate_tenants_silent",
                                  // JVM memory: Helidon's built-in heap meters, ours for non-heap and resident memory
                                  "memory_used_heap_bytes", "memory_max_heap_bytes", "memory_used_non_heap_bytes",
                                  "process_resident_memory_bytes");

@@ -14,7 +14,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,10 +58,58 @@ class RetentionSweeperTest {
             assertThat(sweeper.sweepOnce()).isZero();
         }
         try (Connection c = testDb.connect()) {
-            assertThat(count(c, "SELECT count(*) FROM webhook_events")).isEqualTo(7);
-            assertThat(count(c, "SELECT count(*) FROM jobs")).isEqualTo(7);
+            // (the other test's tenant keeps its young events in the same database)
+            String mine = " WHERE tenant_id IN ('" + a + "', '" + b + "')";
+            assertThat(count(c, "SELECT count(*) FROM webhook_events" + mine)).isEqualTo(7);
+            assertThat(count(c, "SELECT count(*) FROM jobs" + mine)).isEqualTo(7);
             assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at < now() - interval '7 days'"))
                     .isZero();
+        }
+    }
+
+    @Test
+    void instancesSweepingAtOnceDeleteEachEventOnceAndLeaveNoneBehind() throws Exception {
+        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        UUID a = store.create(TestTenants.newTenant("shared-a")).id().value();
+        int old = 4 * RetentionSweeper.BATCH + 11;
+        try (Connection c = testDb.connect()) {
+            insert(c, a, old, 9);
+            insert(c, a, 5, 1);
+        }
+        long keptBefore;
+        try (Connection c = testDb.connect()) {
+            keptBefore = count(c, "SELECT count(*) FROM webhook_events WHERE received_at >= now() - interval '7 days'");
+        }
+        // three instances, each with its own pool, start together
+        List<Database> pools = List.of(testDb.open(), testDb.open(), testDb.open());
+        ExecutorService threads = Executors.newFixedThreadPool(pools.size());
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Long>> swept = new ArrayList<>();
+            for (Database pool : pools) {
+                swept.add(threads.submit(() -> {
+                    go.await();
+                    try (RetentionSweeper sweeper = new RetentionSweeper(pool, Duration.ofDays(7))) {
+                        return sweeper.sweepOnce();
+                    }
+                }));
+            }
+            go.countDown();
+            long total = 0;
+            for (Future<Long> f : swept) {
+                total += f.get(60, TimeUnit.SECONDS);
+            }
+            // each event deleted by exactly one of them (a row another one held was skipped, not counted twice)
+            assertThat(total).isEqualTo(old);
+        } finally {
+            threads.shutdownNow();
+            pools.forEach(Database::close);
+        }
+        try (Connection c = testDb.connect()) {
+            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at < now() - interval '7 days'"))
+                    .isZero();
+            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at >= now() - interval '7 days'"))
+                    .isEqualTo(keptBefore);
         }
     }
 
