@@ -201,11 +201,6 @@ public final class JobQueue {
         });
     }
 
-    /** Claim with no per-tenant cap. */
-    public List<Job> claim(int max, Duration lease) {
-        return claim(max, lease, Integer.MAX_VALUE);
-    }
-
     /**
      * Returns jobs whose lease expired to the queue (their worker died, hung, or lost its connection), or marks them
      * dead when that run was their last attempt.

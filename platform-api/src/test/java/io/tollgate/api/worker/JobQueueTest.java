@@ -69,6 +69,11 @@ class JobQueueTest {
     }
 
     /** An accepted event with its queued job, due {@code dueIn} from now (negative: overdue). Returns the event id. */
+    /** A claim with no per-tenant cap (the cap has tests of its own). */
+    private static List<JobQueue.Job> claim(int max, Duration lease) {
+        return queue.claim(max, lease, Integer.MAX_VALUE);
+    }
+
     private static UUID enqueue(TenantId tenant, Duration dueIn) throws SQLException {
         UUID event = UUID.randomUUID();
         try (Connection c = testDb.connect()) {
@@ -131,7 +136,7 @@ class JobQueueTest {
         UUID b1 = enqueue(b, Duration.ofSeconds(-10));
         UUID later = enqueue(a, Duration.ofHours(1));
 
-        List<JobQueue.Job> claimed = queue.claim(10, LEASE);
+        List<JobQueue.Job> claimed = claim(10, LEASE);
 
         assertThat(claimed).extracting(JobQueue.Job::eventId).containsExactlyInAnyOrder(a1, a2, b1);
         assertThat(claimed).allSatisfy(j -> {
@@ -150,7 +155,7 @@ class JobQueueTest {
         assertThat(jobOf(later).status()).isEqualTo(JobStatus.QUEUED.wire());
         assertThat(eventOf(later).status()).isEqualTo(EventStatus.ACCEPTED.wire());
         // leased jobs are not claimed again while their lease runs
-        assertThat(queue.claim(10, LEASE)).isEmpty();
+        assertThat(claim(10, LEASE)).isEmpty();
     }
 
     @Test
@@ -158,18 +163,18 @@ class JobQueueTest {
         for (int i = 0; i < 5; i++) {
             enqueue(i % 2 == 0 ? a : b, Duration.ofSeconds(-60 + i));
         }
-        assertThat(queue.claim(2, LEASE)).hasSize(2);
-        assertThat(queue.claim(2, LEASE)).hasSize(2);
-        assertThat(queue.claim(2, LEASE)).hasSize(1);
-        assertThat(queue.claim(2, LEASE)).isEmpty();
-        assertThatThrownBy(() -> queue.claim(0, LEASE)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> queue.claim(1, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(claim(2, LEASE)).hasSize(2);
+        assertThat(claim(2, LEASE)).hasSize(2);
+        assertThat(claim(2, LEASE)).hasSize(1);
+        assertThat(claim(2, LEASE)).isEmpty();
+        assertThatThrownBy(() -> claim(0, LEASE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> claim(1, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void doneMarksTheJobDoneAndItsEventProcessed() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job job = claim(1, LEASE).getFirst();
 
         assertThat(queue.complete(job, new JobOutcome.Done())).isTrue();
 
@@ -188,7 +193,7 @@ class JobQueueTest {
     @Test
     void retryQueuesTheJobAgainAtItsTimeWithItsReasonAndCountsTheAttempt() throws SQLException {
         UUID event = enqueue(b, Duration.ofSeconds(-1));
-        JobQueue.Job first = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job first = claim(1, LEASE).getFirst();
         Instant at = Instant.now().plus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.MICROS);
 
         assertThat(queue.complete(first, new JobOutcome.Retry(at, "Gorgias answered 503"))).isTrue();
@@ -203,13 +208,13 @@ class JobQueueTest {
         assertThat(e.status()).isEqualTo(EventStatus.ACCEPTED.wire());
         assertThat(e.processedAt()).isNull();
         // not due until its run_at
-        assertThat(queue.claim(10, LEASE)).isEmpty();
+        assertThat(claim(10, LEASE)).isEmpty();
 
         // once due, the next claim is the second attempt
         try (Connection c = testDb.connect()) {
             exec(c, "UPDATE jobs SET run_at = now() - interval '1 second' WHERE event_id = ?", event);
         }
-        JobQueue.Job second = queue.claim(10, LEASE).getFirst();
+        JobQueue.Job second = claim(10, LEASE).getFirst();
         assertThat(second.id()).isEqualTo(first.id());
         assertThat(second.attempts()).isEqualTo(2);
         assertThat(jobOf(event).attempts()).isEqualTo(2);
@@ -218,7 +223,7 @@ class JobQueueTest {
     @Test
     void deadMarksTheJobAndItsEventDeadWithTheLastError() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job job = claim(1, LEASE).getFirst();
 
         assertThat(queue.complete(job, new JobOutcome.Dead("Shopify answered 401: token revoked"))).isTrue();
 
@@ -230,23 +235,23 @@ class JobQueueTest {
         assertThat(e.status()).isEqualTo(EventStatus.DEAD.wire());
         assertThat(e.error()).isEqualTo("Shopify answered 401: token revoked");
         // dead jobs are never claimed
-        assertThat(queue.claim(10, LEASE)).isEmpty();
+        assertThat(claim(10, LEASE)).isEmpty();
     }
 
     @Test
     void anExpiredLeaseIsReapedAndClaimedAgainAndTheOldHolderCanNoLongerComplete() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job crashed = queue.claim(1, LEASE).getFirst();
-        assertThat(queue.claim(1, LEASE)).isEmpty();
+        JobQueue.Job crashed = claim(1, LEASE).getFirst();
+        assertThat(claim(1, LEASE)).isEmpty();
 
         // the worker holding it died: its lease runs out
         try (Connection c = testDb.connect()) {
             exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event);
         }
-        assertThat(queue.claim(1, LEASE)).as("still running until reaped").isEmpty();
+        assertThat(claim(1, LEASE)).as("still running until reaped").isEmpty();
         assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(1, 0));
         assertThat(jobOf(event).status()).isEqualTo(JobStatus.QUEUED.wire());
-        JobQueue.Job takeover = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job takeover = claim(1, LEASE).getFirst();
 
         assertThat(takeover.id()).isEqualTo(crashed.id());
         assertThat(takeover.lease()).isNotEqualTo(crashed.lease());
@@ -260,7 +265,7 @@ class JobQueueTest {
     @Test
     void aJobIsCompletedOnlyUnderItsOwnTenant() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job job = claim(1, LEASE).getFirst();
         JobQueue.Job forged = new JobQueue.Job(job.id(), b, job.eventId(), job.attempts(), job.maxAttempts(),
                                                job.lease(), job.leaseExpiresAt());
 
@@ -285,7 +290,7 @@ class JobQueueTest {
                     start.await();
                     List<UUID> mine = new ArrayList<>();
                     List<JobQueue.Job> batch;
-                    while (!(batch = queue.claim(7, LEASE)).isEmpty()) {
+                    while (!(batch = claim(7, LEASE)).isEmpty()) {
                         batch.forEach(j -> mine.add(j.id()));
                     }
                     return mine;
@@ -313,7 +318,7 @@ class JobQueueTest {
     @Test
     void replayRequeuesADeadEventOfItsOwnTenantOnly() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job job = claim(1, LEASE).getFirst();
         queue.complete(job, new JobOutcome.Dead("gave up"));
 
         assertThat(queue.replay(b, event)).isEqualTo(new JobQueue.ReplayResult.NotFound());
@@ -327,7 +332,7 @@ class JobQueueTest {
         EventRow e = eventOf(event);
         assertThat(e.status()).isEqualTo(EventStatus.ACCEPTED.wire());
         assertThat(e.error()).isNull();
-        assertThat(queue.claim(10, LEASE)).extracting(JobQueue.Job::eventId).containsExactly(event);
+        assertThat(claim(10, LEASE)).extracting(JobQueue.Job::eventId).containsExactly(event);
     }
 
     @Test
@@ -374,7 +379,7 @@ class JobQueueTest {
     @Test
     void skippedMarksTheJobDoneAndItsEventSkippedWithTheReason() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job job = claim(1, LEASE).getFirst();
 
         assertThat(queue.complete(job, new JobOutcome.Skipped("agent message"))).isTrue();
 
@@ -387,7 +392,7 @@ class JobQueueTest {
     @Test
     void deferQueuesTheJobAgainWithoutSpendingAnAttempt() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job job = claim(1, LEASE).getFirst();
         assertThat(job.attempts()).isEqualTo(1);
 
         Instant at = Instant.now().minusSeconds(1);
@@ -398,7 +403,7 @@ class JobQueueTest {
         assertThat(row.attempts()).isZero();
         assertThat(row.lastError()).isEqualTo("paced");
         assertThat(eventOf(event).status()).isEqualTo(EventStatus.ACCEPTED.wire());
-        assertThat(queue.claim(1, LEASE).getFirst().attempts()).isEqualTo(1);
+        assertThat(claim(1, LEASE).getFirst().attempts()).isEqualTo(1);
     }
 
     @Test
@@ -407,7 +412,7 @@ class JobQueueTest {
         try (Connection c = testDb.connect()) {
             exec(c, "UPDATE jobs SET attempts = max_attempts - 1 WHERE event_id = ?", event);
         }
-        JobQueue.Job last = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job last = claim(1, LEASE).getFirst();
         assertThat(last.attempts()).isEqualTo(last.maxAttempts());
         try (Connection c = testDb.connect()) {
             exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event);
@@ -439,9 +444,9 @@ class JobQueueTest {
     @Test
     void releaseGivesTheJobBackDueNow() throws SQLException {
         UUID event = enqueue(a, Duration.ofSeconds(-1));
-        JobQueue.Job job = queue.claim(1, LEASE).getFirst();
+        JobQueue.Job job = claim(1, LEASE).getFirst();
         assertThat(queue.release(job, "worker stopping")).isTrue();
         assertThat(queue.release(job, "worker stopping")).as("lease gone").isFalse();
-        assertThat(queue.claim(1, LEASE)).extracting(JobQueue.Job::eventId).containsExactly(event);
+        assertThat(claim(1, LEASE)).extracting(JobQueue.Job::eventId).containsExactly(event);
     }
 }
