@@ -141,7 +141,7 @@ public final class Tollgate implements AutoCloseable {
                                          gorgias, shopify);
             // closed in this order at shutdown (the worker, added first once the server runs, gives back what it
             // cannot finish)
-            List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest()));
+            List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest(), gorgias, shopify));
 
             WebServer server = WebServer.builder()
                     .host(config.server().host())

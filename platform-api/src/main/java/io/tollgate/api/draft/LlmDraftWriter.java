@@ -88,6 +88,8 @@ public final class LlmDraftWriter implements DraftWriter {
                 .connectTimeout(settings.timeout())
                 .readTimeout(settings.timeout())
                 .followRedirects(false)
+                // not Helidon's shared cache, which its JVM shutdown hook closes under running jobs
+                .shareConnectionCache(false)
                 .build();
     }
 

@@ -33,7 +33,7 @@ import java.util.Optional;
  * per {@link UpstreamSettings#gorgiasWindow()}: a call over the budget returns {@link UpstreamResult.RetryLater} without
  * being made) and passes through a circuit breaker per tenant (see {@link UpstreamCaller}).
  */
-public final class GorgiasClient {
+public final class GorgiasClient implements AutoCloseable {
     /** Messages (or integrations) asked for per page. */
     static final int PAGE_SIZE = 100;
     /** Pages of HTTP integrations read at most when looking for Tollgate's. */
@@ -273,5 +273,11 @@ public final class GorgiasClient {
     }
 
     private record Page(Optional<Long> id, Optional<String> nextCursor) {
+    }
+
+    /** Closes the client's kept-alive connections (at shutdown, after everything that calls it has stopped). */
+    @Override
+    public void close() {
+        caller.close();
     }
 }

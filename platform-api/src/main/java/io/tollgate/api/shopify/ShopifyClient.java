@@ -26,7 +26,7 @@ import java.util.Optional;
  * come back as {@link UpstreamResult.RetryLater}; GraphQL errors without data and other 4xx as
  * {@link UpstreamResult.Failed}. Calls pass through a circuit breaker per tenant (see {@link UpstreamCaller}).
  */
-public final class ShopifyClient {
+public final class ShopifyClient implements AutoCloseable {
     /** Pages of webhook subscriptions read at most. */
     static final int MAX_SUBSCRIPTION_PAGES = 10;
 
@@ -105,5 +105,11 @@ public final class ShopifyClient {
             case OrdersAnswer.Throttled t -> new UpstreamResult.RetryLater<>(t.retryAfter(), "GraphQL THROTTLED");
             case OrdersAnswer.Failed f -> new UpstreamResult.Failed<>(answer.status(), f.reason());
         };
+    }
+
+    /** Closes the client's kept-alive connections (at shutdown, after everything that calls it has stopped). */
+    @Override
+    public void close() {
+        caller.close();
     }
 }

@@ -61,11 +61,19 @@ public final class UpstreamCaller {
         this.settings = settings;
         this.metrics = metrics;
         this.pacing = pacing;
+        // a connection cache of its own: Helidon's shared cache closes itself in a JVM shutdown hook, which failed
+        // every upstream call a running job made during the shutdown grace (its note then waited for a retry)
         this.client = WebClient.builder()
                 .connectTimeout(settings.connectTimeout())
                 .readTimeout(settings.readTimeout())
                 .followRedirects(false)
+                .shareConnectionCache(false)
                 .build();
+    }
+
+    /** Closes the kept-alive connections; called once the worker and the admin API no longer call. */
+    public void close() {
+        client.closeResource();
     }
 
     public Upstream upstream() {
