@@ -35,6 +35,9 @@ public final class TestServers {
         env.put("TOLLGATE_SHUTDOWN_GRACE_SECONDS", "2");
         // ingress and admin tests look at stored events as ingress left them; worker tests turn it on
         env.put("TOLLGATE_WORKER_ENABLED", "false");
+        // likewise the connection drift check (DriftTest turns it on): checks at random moments of the hour would
+        // change connections rows and upstream stubs' request logs under other tests' assertions
+        env.put("TOLLGATE_CONNECTION_CHECK_ENABLED", "false");
         return env;
     }
 

@@ -190,7 +190,8 @@ public final class ConnectionStore {
      * Records a drift check's finding and schedules the next check at {@code interval ± jitter}; false (nothing
      * written) when the row changed since it was claimed.
      *
-     * @param status empty: the upstream could not say (timeout, 5xx, pacing); only checked_at and the schedule move
+     * @param status empty: the upstream could not say (timeout, 5xx, pacing) or the tenant is suspended; only the
+     *               schedule moves (status, reason and checked_at stay as the last answer left them)
      */
     public boolean recordCheck(Due due, Optional<ConnectionStatus> status, Optional<String> reason) {
         double interval = (double) checkInterval.toMillis() / 1000.0;
@@ -209,14 +210,16 @@ public final class ConnectionStore {
                 interval, CheckSettings.JITTER, due.tenant().value(), due.provider().wire(), due.version())) == 1;
     }
 
-    /** Broken connections per provider (both providers present), for the gauge. */
+    /** Broken connections of active tenants per provider (both providers present), for the gauge. */
     public Map<Provider, Long> brokenCounts() {
         return db.call(() -> {
             Map<Provider, Long> out = new java.util.EnumMap<>(Provider.class);
             out.put(Provider.GORGIAS, 0L);
             out.put(Provider.SHOPIFY, 0L);
             try (Stream<DbRow> rows = db.client().execute().query(
-                    "SELECT provider, count(*) AS n FROM connections WHERE status = 'broken' GROUP BY provider")) {
+                    """
+                    SELECT c.provider, count(*) AS n FROM connections c JOIN tenants t ON t.id = c.tenant_id
+                     WHERE c.status = 'broken' AND t.status = 'active' GROUP BY c.provider""")) {
                 rows.forEach(r -> Provider.fromWire(string(r, "provider"))
                         .ifPresent(p -> out.put(p, io.tollgate.tenant.db.Rows.bigint(r, "n"))));
             }

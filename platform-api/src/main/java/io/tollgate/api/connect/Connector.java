@@ -55,7 +55,10 @@ public final class Connector {
     static final String GORGIAS_ID = "integration";
 
     private static final System.Logger LOG = System.getLogger(Connector.class.getName());
-    /** Recorded-ids key prefix of a subscription at an earlier URL that is still to be deleted upstream. */
+    /**
+     * Recorded-ids key prefix of a Shopify subscription at an earlier URL still to be deleted upstream:
+     * {@code old:<subscription id>} → topic (keyed by id, so several pending for one topic are all kept).
+     */
     static final String OLD = "old:";
 
     private final GorgiasClient gorgias;
@@ -219,13 +222,15 @@ public final class Connector {
                                               "the shop uninstalled the app; Shopify removed the app's subscriptions"));
                         continue;
                     }
+                    // old:<id> → topic (a subscription at an earlier URL still to delete), else topic → id
                     boolean older = e.getKey().startsWith(OLD);
                     String step = older ? "old_subscription" : "subscription";
-                    String topic = older ? e.getKey().substring(OLD.length()) : e.getKey();
-                    UpstreamResult<Boolean> r = shopify.deleteWebhookSubscription(tenant, e.getValue());
+                    String topic = older ? e.getValue() : e.getKey();
+                    String id = older ? e.getKey().substring(OLD.length()) : e.getValue();
+                    UpstreamResult<Boolean> r = shopify.deleteWebhookSubscription(tenant, id);
                     steps.add(r instanceof UpstreamResult.Ok<Boolean>(Boolean deleted)
-                                      ? StepOut.done(step, topic, deleted ? "deleted" : "gone", e.getValue())
-                                      : withId(StepOut.failed(step, topic, r), e.getValue()));
+                                      ? StepOut.done(step, topic, deleted ? "deleted" : "gone", id)
+                                      : withId(StepOut.failed(step, topic, r), id));
                 }
             }
         }
@@ -306,7 +311,9 @@ public final class Connector {
     private Outcome shopify(ResolvedTenant tenant, URI url, Optional<ConnectionStore.Connection> known) {
         Map<String, String> ids = new LinkedHashMap<>(known.map(ConnectionStore.Connection::upstreamIds)
                                                               .orElse(Map.of()));
-        Set<String> recordedBefore = Set.copyOf(ids.values());
+        // the subscriptions Tollgate had recorded per topic (not those pending deletion, keyed old:<id>)
+        Set<String> recordedBefore = ids.entrySet().stream().filter(e -> !e.getKey().startsWith(OLD))
+                .map(Map.Entry::getValue).collect(Collectors.toUnmodifiableSet());
         List<StepOut> steps = new ArrayList<>();
         if (!tenant.shopify().enabled()) {
             steps.add(StepOut.skipped("verify_token", null, "the shop uninstalled the app (shopify.disabled_at); "
@@ -355,7 +362,7 @@ public final class Connector {
                 steps.add(StepOut.failed("subscription", topic, created));
             }
         }
-        removeOldSubscriptions(tenant, url, all, recordedBefore, ids, steps);
+        removeOldSubscriptions(tenant, all, recordedBefore, ids, steps);
         return new Outcome(ConnectOut.ProviderOut.of(url.toString(), steps), ids);
     }
 
@@ -363,38 +370,46 @@ public final class Connector {
      * Subscriptions Tollgate made (or adopted) for an earlier URL of the tenant ({@code TOLLGATE_PUBLIC_URL} changed)
      * are deleted once the topic is subscribed at the current one, so Shopify does not post every event twice. Only
      * ids Tollgate recorded are touched, never a merchant's or another app's subscription. One that cannot be deleted
-     * now is kept as {@code old:<topic>} in the recorded ids: the next connect tries again, a delete removes it too.
+     * now is kept as {@code old:<id>} in the recorded ids: the next connect tries again, a delete removes it too.
      */
-    private void removeOldSubscriptions(ResolvedTenant tenant, URI url, List<WebhookSubscriptions.Subscription> all,
+    private void removeOldSubscriptions(ResolvedTenant tenant, List<WebhookSubscriptions.Subscription> all,
                                         Set<String> recordedBefore, Map<String, String> ids, List<StepOut> steps) {
+        // id → topic: those still pending from an earlier connect, then those this connect replaced
         Map<String, String> old = new LinkedHashMap<>();
-        ids.forEach((k, v) -> {
-            if (k.startsWith(OLD)) {
-                old.put(v, k.substring(OLD.length()));
+        ids.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(OLD)) {
+                old.put(e.getKey().substring(OLD.length()), e.getValue());
+                return true;
             }
+            return false;
         });
         for (WebhookSubscriptions.Subscription sub : all) {
             String current = ids.get(sub.topic());
-            if (current != null && !current.equals(sub.id()) && !old.containsKey(sub.id())
-                    && recordedBefore.contains(sub.id())) {
-                old.put(sub.id(), sub.topic());
+            if (current != null && !current.equals(sub.id()) && recordedBefore.contains(sub.id())) {
+                old.putIfAbsent(sub.id(), sub.topic());
             }
         }
+        Set<String> subscribedNow = steps.stream()
+                .filter(st -> st.step().equals("subscription") && st.succeeded() && !"skipped".equals(st.status()))
+                .map(StepOut::topic).collect(Collectors.toSet());
         for (Map.Entry<String, String> e : old.entrySet()) {
             String id = e.getKey();
             String topic = e.getValue();
-            ids.values().remove(id);
+            if (!subscribedNow.contains(topic)) {
+                ids.put(OLD + id, topic); // not before the topic is subscribed at the current URL
+                continue;
+            }
             Optional<WebhookSubscriptions.Subscription> still = all.stream().filter(sub -> sub.id().equals(id))
                     .findFirst();
-            if (still.isEmpty() || (still.get().url() != null && sameUrl(still.get().url(), url))) {
-                continue; // gone already, or (adopted again) at the current URL
+            if (still.isEmpty() || id.equals(ids.get(still.get().topic()))) {
+                continue; // gone already, or (the URL changed back) the topic's current subscription again
             }
             UpstreamResult<Boolean> r = shopify.deleteWebhookSubscription(tenant, id);
             if (r instanceof UpstreamResult.Ok<Boolean>(Boolean deleted)) {
                 steps.add(StepOut.done("old_subscription", topic, deleted ? "deleted" : "gone", id));
             } else {
                 steps.add(withId(StepOut.failed("old_subscription", topic, r), id));
-                ids.put(OLD + topic, id);
+                ids.put(OLD + id, topic);
             }
         }
     }

@@ -106,8 +106,10 @@ public final class DriftChecker implements AutoCloseable {
                     sleep(1_000);
                 }
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "connection check round failed; will retry: " + e.getMessage());
-                sleep(5_000);
+                if (running.get()) {
+                    LOG.log(Level.WARNING, "connection check round failed; will retry: " + e.getMessage());
+                    sleep(5_000);
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -152,7 +154,12 @@ public final class DriftChecker implements AutoCloseable {
             if (tenant.isEmpty()) {
                 return; // deleted meanwhile: the row went with it
             }
-            Finding f = d.provider() == Provider.GORGIAS ? gorgias(tenant.get(), d) : shopify(tenant.get(), d);
+            // a suspended tenant is not checked (nor counted in the gauges) until it is resumed
+            Finding f = !tenant.get().tenant().active() ? Finding.unanswered("the tenant is suspended")
+                    : d.provider() == Provider.GORGIAS ? gorgias(tenant.get(), d) : shopify(tenant.get(), d);
+            if (!running.get()) {
+                return; // stopping: the claim expires and another instance checks it
+            }
             boolean recorded = store.recordCheck(d, f.status(), f.reason());
             if (recorded && f.status().isPresent() && f.status().get() == ConnectionStatus.BROKEN) {
                 LOG.log(Level.WARNING, "tenant " + tenant.get().tenant().slug() + " " + d.provider().wire()
@@ -162,8 +169,10 @@ public final class DriftChecker implements AutoCloseable {
                         + " connection not checked, will check at the next interval: " + f.reason().orElse(""));
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "connection check of a " + d.provider().wire() + " connection failed; it comes "
-                    + "back in " + ConnectionStore.CLAIM.toMinutes() + " minutes: " + e.getMessage());
+            if (running.get()) {
+                LOG.log(Level.WARNING, "connection check of a " + d.provider().wire() + " connection failed; it "
+                        + "comes back in " + ConnectionStore.CLAIM.toMinutes() + " minutes: " + e.getMessage());
+            }
         }
     }
 
@@ -181,9 +190,17 @@ public final class DriftChecker implements AutoCloseable {
             return new Finding(Optional.empty(), Optional.of(why));
         }
 
+        /**
+         * Only a definite refusal breaks a connection: a 4xx (credentials revoked, the app uninstalled, the shop
+         * closed), not a throttle or timeout. Anything else that failed (a 2xx whose GraphQL errors or body could not
+         * be used, no answer at all) leaves the status as it was until the next check, so one upstream hiccup never
+         * raises the alert.
+         */
         static Finding of(UpstreamResult<?> failed, String what) {
             return switch (failed) {
-                case UpstreamResult.Failed<?> f -> broken(what + ": " + f.reason());
+                case UpstreamResult.Failed<?> f when f.status() >= 400 && f.status() < 500 && f.status() != 408
+                        && f.status() != 429 -> broken(what + ": " + f.reason());
+                case UpstreamResult.Failed<?> f -> unanswered(what + ": " + f.reason());
                 case UpstreamResult.RetryLater<?> r -> unanswered(what + ": " + r.reason());
                 case UpstreamResult.Ok<?> ok -> throw new IllegalArgumentException("not a failure");
             };
@@ -244,8 +261,13 @@ public final class DriftChecker implements AutoCloseable {
                 .filter(t -> all.stream().noneMatch(s -> s.topic().equals(t) && s.url() != null
                         && strip(s.url()).equalsIgnoreCase(url)))
                 .toList();
-        return missing.isEmpty() ? Finding.ok()
-                : Finding.broken("webhook subscription(s) missing: " + String.join(", ", missing) + "; connect again");
+        if (!missing.isEmpty()) {
+            return Finding.broken("webhook subscription(s) missing: " + String.join(", ", missing) + "; connect again");
+        }
+        long earlier = d.upstreamIds().keySet().stream().filter(k -> k.startsWith(Connector.OLD)).count();
+        return earlier == 0 ? Finding.ok()
+                : Finding.broken(earlier + " subscription(s) at an earlier URL could not be deleted yet (Shopify posts "
+                                         + "those events twice); connect again");
     }
 
     /** Samples the gauges from the database. */
@@ -277,9 +299,10 @@ public final class DriftChecker implements AutoCloseable {
         loop.shutdownNow();
         checks.shutdownNow();
         try {
-            // checks in flight end (their upstream calls are interrupted) before the pool they record in is closed
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-            checks.awaitTermination(5, TimeUnit.SECONDS);
+            // briefly: a check still running after this records nothing (running is false) and its claim expires;
+            // the worker's stop, not this, is what the shutdown grace is for
+            loop.awaitTermination(1, TimeUnit.SECONDS);
+            checks.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * {@code tollgate_tenants_silent{provider}}: how many connected tenants (a connect once fully succeeded) had accepted
+ * {@code tollgate_tenants_silent{provider}}: how many connected active tenants (a connect once fully succeeded; a
+ * suspended tenant, or a shop that uninstalled the app, is silent by intent and not counted) had accepted
  * deliveries from the provider within the event retention but none for longer than the silence setting. One series
  * per provider, not per tenant: the alert says that some tenant went silent, {@code GET /admin/tenants} (its
  * {@code last_delivery_at}) says which. Sampled from the database at most once a minute (each tenant and provider is
@@ -79,8 +80,10 @@ public final class SilenceWatch {
             db.inBoundedTransaction(LIMIT, tx -> {
                 try (Stream<DbRow> rows = tx.query("""
                         SELECT c.provider, count(*) AS n
-                          FROM connections c
-                         WHERE c.connected_at IS NOT NULL
+                          FROM connections c JOIN tenants t ON t.id = c.tenant_id
+                          LEFT JOIN shopify_credentials s ON s.tenant_id = c.tenant_id
+                         WHERE c.connected_at IS NOT NULL AND t.status = 'active'
+                           AND NOT (c.provider = 'shopify' AND s.disabled_at IS NOT NULL)
                            AND EXISTS (SELECT 1 FROM webhook_events e
                                         WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider)
                            AND NOT EXISTS (SELECT 1 FROM webhook_events e

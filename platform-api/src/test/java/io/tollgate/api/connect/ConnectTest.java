@@ -296,7 +296,7 @@ class ConnectTest {
         assertThat(connect(t, null, 200).get("status").asText()).isEqualTo("ok");
         // as if connected while TOLLGATE_PUBLIC_URL was another address; plus a merchant's own subscription
         String earlier = "https://old-hooks.tollgate.test/webhooks/" + t.slug() + "/shopify";
-        fake.moveSubscriptions(t.shop(), earlier);
+        assertThat(fake.moveSubscriptions(t.shop(), t.shopifyUrl(), earlier)).isEqualTo(TOPICS.size());
         String merchants = fake.addSubscription(t.shop(), "ORDERS_CREATE", "https://merchant.example/orders");
         fake.refuseDeletes(t.shop(), true);
 
@@ -307,23 +307,38 @@ class ConnectTest {
                 "subscription ORDERS_CREATE created", "subscription APP_UNINSTALLED created",
                 "old_subscription ORDERS_CREATE failed", "old_subscription APP_UNINSTALLED failed");
         assertThat(fake.subscriptions(t.shop())).hasSize(2 * TOPICS.size() + 1);
-        assertThat(row(t.slug(), "shopify")).contains("\"old:ORDERS_CREATE\"");
+        assertThat(oldKeys(t)).isEqualTo(TOPICS.size());
+
+        // the URL changes once more before the deletes work: both generations stay on record
+        String between = "https://between-hooks.tollgate.test/webhooks/" + t.slug() + "/shopify";
+        assertThat(fake.moveSubscriptions(t.shop(), t.shopifyUrl(), between)).isEqualTo(TOPICS.size());
+        JsonNode again = connect(t, "{\"providers\": [\"shopify\"]}", 200);
+        assertThat(steps(again.get("shopify"))).filteredOn(s -> s.startsWith("old_subscription"))
+                .hasSize(2 * TOPICS.size()).allMatch(s -> s.endsWith(" failed"));
+        assertThat(oldKeys(t)).isEqualTo(2 * TOPICS.size());
 
         fake.refuseDeletes(t.shop(), false);
         JsonNode retried = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(retried.get("status").asText()).as(retried.toString()).isEqualTo("ok");
         assertThat(steps(retried.get("shopify"))).filteredOn(s -> s.startsWith("old_subscription"))
-                .hasSize(TOPICS.size()).allMatch(s -> s.endsWith(" deleted"));
+                .hasSize(2 * TOPICS.size()).allMatch(s -> s.endsWith(" deleted"));
         List<JsonNode> subs = fake.subscriptions(t.shop());
         assertThat(subs).filteredOn(s -> s.get("url").asText().equals(t.shopifyUrl())).hasSize(TOPICS.size());
-        assertThat(subs).noneMatch(s -> s.get("url").asText().equals(earlier));
+        assertThat(subs).noneMatch(s -> s.get("url").asText().equals(earlier) || s.get("url").asText().equals(between));
         assertThat(subs).extracting(s -> s.get("id").asText()).contains(merchants);
         assertThat(subs).hasSize(TOPICS.size() + 1);
-        assertThat(row(t.slug(), "shopify")).doesNotContain("old:").doesNotContain(merchants);
+        assertThat(oldKeys(t)).isZero();
+        assertThat(row(t.slug(), "shopify")).doesNotContain(merchants);
 
-        JsonNode again = connect(t, "{\"providers\": [\"shopify\"]}", 200);
-        assertThat(steps(again.get("shopify"))).noneMatch(s -> s.startsWith("old_subscription"))
+        JsonNode settled = connect(t, "{\"providers\": [\"shopify\"]}", 200);
+        assertThat(steps(settled.get("shopify"))).noneMatch(s -> s.startsWith("old_subscription"))
                 .filteredOn(s -> s.startsWith("subscription")).allMatch(s -> s.endsWith(" unchanged"));
+    }
+
+    /** How many subscriptions at an earlier URL the tenant's Shopify connection still has on record to delete. */
+    private static int oldKeys(Tenant t) throws SQLException {
+        String ids = row(t.slug(), "shopify");
+        return ids.split("\"old:gid://shopify/WebhookSubscription/", -1).length - 1;
     }
 
     @Test

@@ -58,6 +58,7 @@ final class FakeUpstreams implements AutoCloseable {
     /** access token → shop domain. */
     private final Map<String, String> shops = new HashMap<>();
     private final java.util.Set<String> refusingDeletes = new java.util.HashSet<>();
+    private final java.util.Set<String> failingListings = new java.util.HashSet<>();
     /** shop → subscriptions by gid: {id, topic, url}. */
     private final Map<String, Map<String, ObjectNode>> subscriptions = new HashMap<>();
 
@@ -124,9 +125,24 @@ final class FakeUpstreams implements AutoCloseable {
         return gone.size();
     }
 
-    /** Points every subscription of the shop at {@code url}, as if they had been made when Tollgate's URL was that. */
-    synchronized void moveSubscriptions(String shopDomain, String url) {
-        subscriptions.getOrDefault(shopDomain, Map.of()).values().forEach(s -> s.put("url", url));
+    /**
+     * Points the shop's subscriptions at {@code from} to {@code to} instead, as if they had been made when Tollgate's
+     * URL was that; returns how many.
+     */
+    synchronized int moveSubscriptions(String shopDomain, String from, String to) {
+        List<ObjectNode> moved = subscriptions.getOrDefault(shopDomain, Map.of()).values().stream()
+                .filter(s -> s.path("url").asText().equals(from)).toList();
+        moved.forEach(s -> s.put("url", to));
+        return moved.size();
+    }
+
+    /** Makes the shop's webhook subscription listings answer 200 with a GraphQL internal error (or normally again). */
+    synchronized void failListings(String shopDomain, boolean fail) {
+        if (fail) {
+            failingListings.add(shopDomain);
+        } else {
+            failingListings.remove(shopDomain);
+        }
     }
 
     /** Adds a subscription as the merchant or another app could; returns its id. */
@@ -318,6 +334,10 @@ final class FakeUpstreams implements AutoCloseable {
         Map<String, ObjectNode> mine = subscriptions.get(shop);
         if (query.contains("TollgateShop")) {
             return json(200, "{\"data\": {\"shop\": {\"myshopifyDomain\": \"" + shop + "\"}}}");
+        }
+        if (query.contains("TollgateWebhooks") && failingListings.contains(shop)) {
+            return json(200, "{\"errors\": [{\"message\": \"Internal error. Looks like something went wrong on our "
+                    + "end.\", \"extensions\": {\"code\": \"INTERNAL_SERVER_ERROR\"}}]}");
         }
         if (query.contains("TollgateWebhooks")) {
             List<String> topics = new ArrayList<>();

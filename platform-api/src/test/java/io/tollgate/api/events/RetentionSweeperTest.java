@@ -113,6 +113,34 @@ class RetentionSweeperTest {
         }
     }
 
+    @Test
+    void aSweepSkipsRowsAnotherInstanceHoldsInsteadOfWaitingForThem() throws Exception {
+        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        UUID a = store.create(TestTenants.newTenant("held-a")).id().value();
+        int old = 30;
+        try (Connection c = testDb.connect()) {
+            insert(c, a, old, 10);
+        }
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (Connection holder = testDb.connect();
+             RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7))) {
+            // another instance's batch holds one old event (its row lock, uncommitted)
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement(
+                    "SELECT id FROM webhook_events WHERE tenant_id = ? ORDER BY received_at LIMIT 1 FOR UPDATE")) {
+                ps.setObject(1, a);
+                ps.executeQuery().close();
+            }
+            // a sweep waiting for that lock would never end while it is held: the bound only detects that hang
+            Future<Long> swept = thread.submit(sweeper::sweepOnce);
+            assertThat(swept.get(60, TimeUnit.SECONDS)).as("every old event but the held one").isEqualTo(old - 1);
+            holder.rollback();
+            assertThat(sweeper.sweepOnce()).as("the held one, once released").isEqualTo(1);
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
     private static void insert(Connection c, UUID tenant, int n, int daysAgo) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("""
                 WITH e AS (
