@@ -217,16 +217,16 @@ public final class Connector {
                 });
             } else if (c.provider() == Provider.SHOPIFY) {
                 for (Map.Entry<String, String> e : c.upstreamIds().entrySet()) {
-                    if (!tenant.shopify().enabled()) {
-                        steps.add(new StepOut("subscription", e.getKey(), "skipped", e.getValue(), null, null,
-                                              "the shop uninstalled the app; Shopify removed the app's subscriptions"));
-                        continue;
-                    }
                     // old:<id> → topic (a subscription at an earlier URL still to delete), else topic → id
                     boolean older = e.getKey().startsWith(OLD);
                     String step = older ? "old_subscription" : "subscription";
                     String topic = older ? e.getValue() : e.getKey();
                     String id = older ? e.getKey().substring(OLD.length()) : e.getValue();
+                    if (!tenant.shopify().enabled()) {
+                        steps.add(new StepOut(step, topic, "skipped", id, null, null,
+                                              "the shop uninstalled the app; Shopify removed the app's subscriptions"));
+                        continue;
+                    }
                     UpstreamResult<Boolean> r = shopify.deleteWebhookSubscription(tenant, id);
                     steps.add(r instanceof UpstreamResult.Ok<Boolean>(Boolean deleted)
                                       ? StepOut.done(step, topic, deleted ? "deleted" : "gone", id)

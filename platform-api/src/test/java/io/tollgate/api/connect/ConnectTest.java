@@ -335,6 +335,25 @@ class ConnectTest {
                 .filteredOn(s -> s.startsWith("subscription")).allMatch(s -> s.endsWith(" unchanged"));
     }
 
+    @Test
+    void deletingATenantAlsoDeletesSubscriptionsStillPendingAtAnEarlierUrl() throws Exception {
+        Tenant t = tenant("pending-shop", Options.standard());
+        assertThat(connect(t, null, 200).get("status").asText()).isEqualTo("ok");
+        fake.moveSubscriptions(t.shop(), t.shopifyUrl(),
+                               "https://old-hooks.tollgate.test/webhooks/pending-shop/shopify");
+        String merchants = fake.addSubscription(t.shop(), "ORDERS_UPDATED", "https://merchant.example/updates");
+        fake.refuseDeletes(t.shop(), true);
+        connect(t, "{\"providers\": [\"shopify\"]}", 200);
+        assertThat(oldKeys(t)).isEqualTo(TOPICS.size());
+        fake.refuseDeletes(t.shop(), false);
+
+        HttpResponse<String> res = admin("DELETE", "/admin/tenants/" + t.slug(), null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(204);
+        assertThat(fake.subscriptions(t.shop())).extracting(s -> s.get("id").asText()).containsExactly(merchants);
+        assertThat(logs.lines()).anySatisfy(l -> assertThat(l)
+                .contains("tenant pending-shop disconnected before deletion").contains("old_subscription"));
+    }
+
     /** How many subscriptions at an earlier URL the tenant's Shopify connection still has on record to delete. */
     private static int oldKeys(Tenant t) throws SQLException {
         String ids = row(t.slug(), "shopify");
