@@ -1,20 +1,31 @@
 #!/usr/bin/env python3
-"""Gorgias and Shopify stand-ins for the worker benchmark: upstream_stub.py PORT FIXTURE_ORDER_JSON.
+"""Gorgias and Shopify stand-ins for the worker and connection benchmarks: upstream_stub.py PORT FIXTURE_ORDER_JSON.
 
   POST /admin/api/{v}/graphql.json  Shopify's orders-by-email answer: order #1001 of the fixture (its dates, tracking),
                                     carrying the email the query asked for, so every customer has that order
   GET  /api/tickets/{id}/messages   Gorgias: no messages ({"data": [], "meta": {"next_cursor": null}})
   POST /api/tickets/{id}/messages   Gorgias: 201 {"id": N}; records the arrival time and the note's external_id
+  GET  /api/integrations/{id}       Gorgias, for the drift check: the tenant's Tollgate integration as a connect leaves
+                                    it (active, POST to <BENCH_WEBHOOK_BASE>/webhooks/<slug>/gorgias, JSON, {{context}},
+                                    X-Tollgate-Token = the tenant's Gorgias secret, both triggers); the tenant is the
+                                    slug in the basic-auth user (agent@<slug>.example), its secret what
+                                    /_bench/gorgias-secrets loaded (404 for an unknown tenant)
+  POST /admin/api/{v}/graphql.json  with a webhookSubscriptions query, for the drift check: one page holding a
+                                    subscription of every topic asked for at <BENCH_WEBHOOK_BASE>/webhooks/<slug>/shopify
+                                    (the slug from the access token shpat_bench_<slug>), as uri or endpoint.callbackUrl
+                                    as the query asks
 
 Every upstream answer waits BENCH_UPSTREAM_MS first (settable while running). Control routes for the benchmark:
   GET  /_bench/notes?since=K  the notes recorded from the K-th on, one "external_id<TAB>arrival epoch seconds" a line
   POST /_bench/latency?ms=N   sets the upstream latency
   GET  /_bench/stats          counts of calls per route; seconds spent answering upstream routes (answer_s) and
                               how many were answered (answered)
+  POST /_bench/gorgias-secrets  body: "slug<TAB>secret" lines (worker_tenants.py's output), added to what is known
+  GET  /_bench/checks?since=K   the drift-check calls from the K-th on, one "epoch seconds<TAB>kind<TAB>slug" a line
 HTTP/1.1 keep-alive, one thread per connection (the gateway's clients keep their connections open), each answer
 written in one piece with TCP_NODELAY.
 """
-import json, os, re, sys, threading, time
+import base64, json, os, re, sys, threading, time, zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 from datetime import datetime, timezone
@@ -43,14 +54,57 @@ def orders_answer(email):
 EMAIL = re.compile(r'email:"((?:[^"\\]|\\.)*)"')
 GRAPHQL = re.compile(r"^/admin/api/[^/]+/graphql\.json$")
 MESSAGES = re.compile(r"^/api/tickets/[0-9]+/messages$")
+INTEGRATION = re.compile(r"^/api/integrations/([0-9]+)$")
+WEBHOOK_BASE = os.environ.get("BENCH_WEBHOOK_BASE", "http://127.0.0.1:8080").rstrip("/")
 NO_MESSAGES = b'{"data": [], "meta": {"next_cursor": null}}'
 
 lock = threading.Lock()
 notes = []            # (external_id, arrival epoch seconds), in arrival order
-calls = {"graphql": 0, "messages_get": 0, "messages_post": 0, "other": 0}
+calls = {"graphql": 0, "messages_get": 0, "messages_post": 0, "integration_get": 0, "subscriptions": 0, "other": 0}
+secrets = {}          # slug -> the tenant's Gorgias webhook secret (for the integration's X-Tollgate-Token)
+checks = []           # (arrival epoch seconds, "gorgias" | "shopify", slug) of every drift-check call, in arrival order
 busy = [0.0, 0]       # seconds spent answering upstream routes (request read to answer written, latency included), count
 latency = [float(os.environ.get("BENCH_UPSTREAM_MS", "0")) / 1000.0]
 next_id = [900_000_000]
+
+
+def basic_user_slug(authorization):
+    """The slug of a bench tenant from its Gorgias basic auth: user agent@<slug>.example."""
+    if not authorization.startswith("Basic "):
+        return ""
+    try:
+        user = base64.b64decode(authorization[6:]).decode().split(":", 1)[0]
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return user[len("agent@"):-len(".example")] if user.startswith("agent@") and user.endswith(".example") else ""
+
+
+def integration_answer(iid, slug, secret):
+    """GET /api/integrations/{id} as Gorgias answers it for the integration a connect made (HttpIntegration.body)."""
+    return json.dumps({
+        "id": iid, "name": f"Tollgate ({slug})", "type": "http", "deactivated_datetime": None,
+        "created_datetime": "2026-11-01T10:00:00+00:00", "updated_datetime": "2026-11-01T10:00:00+00:00",
+        "http": {"url": f"{WEBHOOK_BASE}/webhooks/{slug}/gorgias", "method": "POST",
+                 "request_content_type": "application/json", "response_content_type": "application/json",
+                 "headers": {"X-Tollgate-Token": secret}, "form": "{{context}}",
+                 "triggers": {"ticket-created": True, "ticket-message-created": True}}}).encode()
+
+
+def subscriptions_answer(slug, topics, legacy):
+    """One page of webhookSubscriptions: every topic asked for, at the tenant's Shopify URL."""
+    url = f"{WEBHOOK_BASE}/webhooks/{slug}/shopify"
+    edges = []
+    for i, topic in enumerate(topics):
+        node = {"id": f"gid://shopify/WebhookSubscription/{zlib.crc32(slug.encode()) * 10 + i}", "topic": topic}
+        if legacy:
+            node["endpoint"] = {"__typename": "WebhookHttpEndpoint", "callbackUrl": url}
+        else:
+            node["uri"] = url
+        edges.append({"node": node})
+    return json.dumps({"data": {"webhookSubscriptions": {"edges": edges,
+                                                         "pageInfo": {"hasNextPage": False, "endCursor": None}}},
+                       "extensions": {"cost": {"requestedQueryCost": 12, "actualQueryCost": 3, "throttleStatus": {
+                           "maximumAvailable": 2000.0, "currentlyAvailable": 1997, "restoreRate": 100.0}}}}).encode()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -93,6 +147,22 @@ class Handler(BaseHTTPRequestHandler):
             self.count("messages_get")
             time.sleep(latency[0])
             return self.answer(200, NO_MESSAGES)
+        m = INTEGRATION.match(url.path)
+        if m:
+            slug = basic_user_slug(self.headers.get("Authorization", ""))
+            time.sleep(latency[0])
+            with lock:
+                calls["integration_get"] += 1
+                checks.append((time.time(), "gorgias", slug))
+                secret = secrets.get(slug)
+            if secret is None:
+                return self.answer(404, b'{"error": "integration not found"}')
+            return self.answer(200, integration_answer(int(m.group(1)), slug, secret))
+        if url.path == "/_bench/checks":
+            since = int(parse_qs(url.query).get("since", ["0"])[0])
+            with lock:
+                rows = checks[since:]
+            return self.answer(200, "".join(f"{t:.6f}\t{k}\t{s}\n" for t, k, s in rows).encode(), "text/plain")
         if url.path == "/_bench/notes":
             since = int(parse_qs(url.query).get("since", ["0"])[0])
             with lock:
@@ -109,8 +179,18 @@ class Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         raw = self.body()
         if GRAPHQL.match(url.path):
+            request = json.loads(raw)
+            if "webhookSubscriptions(" in request.get("query", ""):
+                token = self.headers.get("X-Shopify-Access-Token", "")
+                slug = token[len("shpat_bench_"):] if token.startswith("shpat_bench_") else ""
+                time.sleep(latency[0])
+                with lock:
+                    calls["subscriptions"] += 1
+                    checks.append((time.time(), "shopify", slug))
+                return self.answer(200, subscriptions_answer(slug, request.get("variables", {}).get("topics") or [],
+                                                             "callbackUrl" in request["query"]))
             self.count("graphql")
-            query = json.loads(raw).get("variables", {}).get("query", "")
+            query = request.get("variables", {}).get("query", "")
             m = EMAIL.search(query)
             email = m.group(1).replace('\\"', '"').replace("\\\\", "\\") if m else "nobody@example.com"
             time.sleep(latency[0])
@@ -125,6 +205,12 @@ class Handler(BaseHTTPRequestHandler):
                 next_id[0] += 1
                 mid = next_id[0]
             return self.answer(201, json.dumps({"id": mid, "channel": "internal-note"}).encode())
+        if url.path == "/_bench/gorgias-secrets":
+            loaded = dict(line.split("\t")[:2] for line in raw.decode().splitlines() if "\t" in line)
+            with lock:
+                secrets.update({k: v.strip() for k, v in loaded.items()})
+                n = len(secrets)
+            return self.answer(200, json.dumps({"known": n}).encode())
         if url.path == "/_bench/latency":
             latency[0] = float(parse_qs(url.query)["ms"][0]) / 1000.0
             return self.answer(200, b"{}")
