@@ -196,7 +196,7 @@ EXPECT_SILENT=$(sql "SELECT count(*) FROM ($TEN) t WHERE t.k % $SILENT_EVERY = 0
 # (1) the statements, gateway stopped
 echo "== (1) statements (EXPLAIN ANALYZE, rolled back): name, first and warm execution time, indexes"
 CLAIM=$(stmt "$SRC/connect/ConnectionStore.java" "WITH due AS" 20 300)
-BROKEN=$(stmt "$SRC/connect/ConnectionStore.java" "status = 'broken' GROUP BY")
+BROKEN=$(stmt "$SRC/connect/ConnectionStore.java" "c.status = 'broken' AND t.status")
 SILENT=$(stmt "$SRC/connect/SilenceWatch.java" "FROM connections c" "$SILENCE")
 IDS=$(sql "SELECT '''{' || string_agg(id::text, ',') || '}''' FROM (SELECT id FROM tenants WHERE slug LIKE 'wt%' ORDER BY slug LIMIT $PAGE) p")
 LAST=$(stmt "$SRC/events/EventStore.java" "unnest(?::uuid[])" "$IDS")

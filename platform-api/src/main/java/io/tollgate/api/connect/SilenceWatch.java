@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  * suspended tenant, or a shop that uninstalled the app, is silent by intent and not counted) had accepted
  * deliveries from the provider within the event retention but none for longer than the silence setting. One series
  * per provider, not per tenant: the alert says that some tenant went silent, {@code GET /admin/tenants} (its
- * {@code last_delivery_at}) says which. Sampled from the database at most once a minute (each tenant and provider is
- * two probes of {@code webhook_events_last_delivery_ix}).
+ * {@code last_delivery_at}) says which. Sampled from the database at most once a minute: one probe of
+ * {@code webhook_events_last_delivery_ix} per connection (its last delivery; none within the retention: not counted),
+ * so its cost follows the number of connections, not the event rate (bench/connections.sh measures it).
  */
 public final class SilenceWatch {
     public static final Duration EVERY = Duration.ofMinutes(1);
@@ -82,13 +83,12 @@ public final class SilenceWatch {
                         SELECT c.provider, count(*) AS n
                           FROM connections c JOIN tenants t ON t.id = c.tenant_id
                           LEFT JOIN shopify_credentials s ON s.tenant_id = c.tenant_id
+                         CROSS JOIN LATERAL (SELECT e.received_at FROM webhook_events e
+                                              WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider
+                                              ORDER BY e.received_at DESC LIMIT 1) last
                          WHERE c.connected_at IS NOT NULL AND t.status = 'active'
                            AND NOT (c.provider = 'shopify' AND s.disabled_at IS NOT NULL)
-                           AND EXISTS (SELECT 1 FROM webhook_events e
-                                        WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider)
-                           AND NOT EXISTS (SELECT 1 FROM webhook_events e
-                                            WHERE e.tenant_id = c.tenant_id AND e.provider = c.provider
-                                              AND e.received_at > now() - make_interval(secs => ?))
+                           AND last.received_at < now() - make_interval(secs => ?)
                          GROUP BY c.provider""", (double) silence.toSeconds())) {
                     rows.forEach(r -> Provider.fromWire(Rows.string(r, "provider"))
                             .ifPresent(p -> out.put(p, Rows.bigint(r, "n"))));
