@@ -12,13 +12,12 @@ import io.helidon.webclient.api.WebClient;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.OrderMatch;
+import io.tollgate.api.upstream.UpstreamCaller;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpTimeoutException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -311,7 +309,7 @@ public final class LlmDraftWriter implements DraftWriter {
             throw e;
         } catch (RuntimeException | IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "model call failed", e);
-            if (isTimeout(e)) {
+            if (UpstreamCaller.isTimeout(e)) {
                 throw new DraftException("model timed out");
             }
             throw new DraftException(redact("model unreachable (" + innermost(e).getClass().getSimpleName() + ")"));
@@ -386,16 +384,6 @@ public final class LlmDraftWriter implements DraftWriter {
             out = out.replace(settings.apiKey().get().reveal(), "***");
         }
         return out;
-    }
-
-    private static boolean isTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException
-                    || t instanceof TimeoutException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static Throwable innermost(Throwable e) {

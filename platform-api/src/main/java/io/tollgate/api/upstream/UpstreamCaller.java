@@ -266,7 +266,8 @@ public final class UpstreamCaller {
         }
     }
 
-    private static boolean isTimeout(Throwable e) {
+    /** Whether a call failed by running out of time (connect, read or request timeout), anywhere in its causes. */
+    public static boolean isTimeout(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException
                     || t instanceof TimeoutException) {
