@@ -8,7 +8,8 @@
 # Needs: wrk (apt-get install wrk), pgbench/psql and PostgreSQL on 127.0.0.1:5432 (trust, user postgres).
 # Settings: BENCH_SECONDS (15), BENCH_CONCURRENCY ("16 64"), BENCH_TENANTS (10000), BENCH_PORT (18080),
 #           BENCH_WARMUP (30 s: C2 needs it on 2 cores), BENCH_POOL (16, the default pool: with group commit ingest
-#           needs only its writers' connections, and pgbench's 64 clients must fit in max_connections = 100).
+#           needs only its writers' connections, and pgbench's 64 clients must fit in max_connections = 100),
+#           BENCH_WITHOUT_INDEXES (none; comma-separated index names dropped after the migrations, for a what-if).
 # (a), (b) and (d) run back to back at each concurrency so all three see the same table size.
 set -euo pipefail
 export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -44,6 +45,11 @@ GW=$!
 trap 'kill $GW 2>/dev/null; wait $GW 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do curl -fs "localhost:$PORT/observe/health" >/dev/null && break; sleep 0.5; done
 curl -fs "localhost:$PORT/observe/health" >/dev/null || { echo "gateway did not start" >&2; tail "$OUT/gateway.log"; exit 1; }
+# what-if: the cost of an index on the ingest path, measured by dropping it in the benchmark's database only
+WITHOUT=${BENCH_WITHOUT_INDEXES:-}
+for ix in ${WITHOUT//,/ }; do
+  psql $PG -d "$DB" -qc "DROP INDEX $ix" && echo "== what-if: index $ix dropped"
+done
 
 LIMITS='{"rate_per_minute": 1000000, "burst": 100000, "max_payload_bytes": 1048576, "timeout_ms": 5000, "max_concurrent": 1024}'
 create() { # slug secret
