@@ -147,7 +147,11 @@ public final class GorgiasClient implements AutoCloseable {
         GorgiasCredentials c = tenant.gorgias();
         UpstreamResult<Optional<HttpIntegration>> r = caller.call(
                 tenant, UpstreamRequest.get(api(c, "/api/integrations/" + id), headers(c)),
-                answer -> new UpstreamResult.Ok<>(HttpIntegration.parse(tree(answer))));
+                answer -> HttpIntegration.parse(tree(answer))
+                        .<UpstreamResult<Optional<HttpIntegration>>>map(i -> new UpstreamResult.Ok<>(Optional.of(i)))
+                        // a 2xx that is not an integration says nothing of whether it exists
+                        .orElseGet(() -> new UpstreamResult.Failed<>(answer.status(),
+                                                                     "the answer is not an HTTP integration")));
         if (r instanceof UpstreamResult.Failed<Optional<HttpIntegration>> f && f.status() == 404) {
             return new UpstreamResult.Ok<>(Optional.empty());
         }

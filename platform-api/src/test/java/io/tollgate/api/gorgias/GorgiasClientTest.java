@@ -278,4 +278,24 @@ class GorgiasClientTest {
         server.verify(UpstreamTesting.settings().maxMessagePages(),
                       getRequestedFor(urlPathEqualTo("/api/tickets/456/messages")));
     }
+
+    @Test
+    void anIntegrationIsFoundGoneOrUnreadableAndOnlyA404SaysGone() {
+        ResolvedTenant t = UpstreamTesting.tenant("integrations", base);
+        server.stubFor(get(urlEqualTo("/api/integrations/7")).willReturn(okJson("""
+                {"id": 7, "type": "http", "deactivated_datetime": null,
+                 "http": {"url": "https://hooks.example/webhooks/integrations/gorgias", "method": "POST",
+                          "request_content_type": "application/json", "headers": {}, "form": "{{context}}",
+                          "triggers": {"ticket-created": true, "ticket-message-created": true}}}""")));
+        server.stubFor(get(urlEqualTo("/api/integrations/8")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("{\"error\": \"not found\"}")));
+        server.stubFor(get(urlEqualTo("/api/integrations/9")).willReturn(okJson("{\"maintenance\": true}")));
+        GorgiasClient client = client(UpstreamTesting.settings());
+
+        assertThat(client.httpIntegration(t, 7)).isInstanceOfSatisfying(UpstreamResult.Ok.class,
+                ok -> assertThat((Optional<?>) ok.value()).isPresent());
+        assertThat(client.httpIntegration(t, 8)).isEqualTo(new UpstreamResult.Ok<>(Optional.empty()));
+        assertThat(client.httpIntegration(t, 9)).isInstanceOfSatisfying(UpstreamResult.Failed.class,
+                f -> assertThat(f.status()).isEqualTo(200));
+    }
 }
