@@ -4,11 +4,13 @@ import io.tollgate.api.connect.ConnectOut;
 import io.tollgate.api.connect.ConnectionStatus;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.tenant.Limits;
+import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
 
 import java.net.URI;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * A tenant as operators see it: credentials only as masked hints (last four characters). The Gorgias webhook
@@ -25,9 +27,9 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
      * {@code checked_at} when never connected or checked.
      */
     public record ConnectionsOut(ConnectionOut gorgias, ConnectionOut shopify) {
-        static ConnectionsOut of(java.util.Map<io.tollgate.tenant.Provider, ConnectionStore.Connection> known) {
-            return new ConnectionsOut(ConnectionOut.of(known.get(io.tollgate.tenant.Provider.GORGIAS)),
-                                      ConnectionOut.of(known.get(io.tollgate.tenant.Provider.SHOPIFY)));
+        static ConnectionsOut of(Map<Provider, ConnectionStore.Connection> known) {
+            return new ConnectionsOut(ConnectionOut.of(known.get(Provider.GORGIAS)),
+                                      ConnectionOut.of(known.get(Provider.SHOPIFY)));
         }
     }
 

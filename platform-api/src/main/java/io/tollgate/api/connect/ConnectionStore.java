@@ -8,9 +8,12 @@ import io.tollgate.api.http.StorableText;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.db.Rows;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +21,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import static io.tollgate.tenant.db.Rows.bigint;
 import static io.tollgate.tenant.db.Rows.optInstant;
 import static io.tollgate.tenant.db.Rows.optString;
 import static io.tollgate.tenant.db.Rows.string;
+import static io.tollgate.tenant.db.Rows.uuid;
 
 /**
  * Table {@code connections}: per tenant and provider, what Tollgate registered upstream (ids), for which URL, and
@@ -88,18 +93,16 @@ public final class ConnectionStore {
         if (tenants.isEmpty()) {
             return Map.of();
         }
-        String ids = tenants.stream().map(t -> t.value().toString()).collect(java.util.stream.Collectors.joining(
-                ",", "{", "}"));
         return db.call(() -> {
-            Map<TenantId, Map<Provider, Connection>> out = new java.util.HashMap<>();
+            Map<TenantId, Map<Provider, Connection>> out = new HashMap<>();
             try (Stream<DbRow> rows = db.client().execute().query("""
                     SELECT tenant_id, provider, status, reason, upstream_ids::text AS upstream_ids, webhook_url,
                            connected_at, checked_at
-                    FROM connections WHERE tenant_id = ANY (?::uuid[])""", ids)) {
+                    FROM connections WHERE tenant_id = ANY (?::uuid[])""", Rows.uuidArray(tenants))) {
                 rows.forEach(r -> {
                     Connection c = connection(r);
-                    out.computeIfAbsent(new TenantId(io.tollgate.tenant.db.Rows.uuid(r, "tenant_id")),
-                                        k -> new java.util.EnumMap<>(Provider.class)).put(c.provider(), c);
+                    out.computeIfAbsent(new TenantId(uuid(r, "tenant_id")), k -> new EnumMap<>(Provider.class))
+                            .put(c.provider(), c);
                 });
             }
             return out;
@@ -179,7 +182,7 @@ public final class ConnectionStore {
                       FROM due WHERE c.tenant_id = due.tenant_id AND c.provider = due.provider
                     RETURNING c.tenant_id, c.provider, c.upstream_ids::text AS upstream_ids, c.webhook_url,
                               c.updated_at::text AS version""", limit, (double) CLAIM.toSeconds())) {
-                return rows.map(r -> new Due(new TenantId(io.tollgate.tenant.db.Rows.uuid(r, "tenant_id")),
+                return rows.map(r -> new Due(new TenantId(uuid(r, "tenant_id")),
                                              Provider.fromWire(string(r, "provider")).orElseThrow(),
                                              ids(r), optString(r, "webhook_url"), string(r, "version"))).toList();
             }
@@ -213,7 +216,7 @@ public final class ConnectionStore {
     /** Broken connections of active tenants per provider (both providers present), for the gauge. */
     public Map<Provider, Long> brokenCounts() {
         return db.call(() -> {
-            Map<Provider, Long> out = new java.util.EnumMap<>(Provider.class);
+            Map<Provider, Long> out = new EnumMap<>(Provider.class);
             out.put(Provider.GORGIAS, 0L);
             out.put(Provider.SHOPIFY, 0L);
             try (Stream<DbRow> rows = db.client().execute().query(
@@ -221,7 +224,7 @@ public final class ConnectionStore {
                     SELECT c.provider, count(*) AS n FROM connections c JOIN tenants t ON t.id = c.tenant_id
                      WHERE c.status = 'broken' AND t.status = 'active' GROUP BY c.provider""")) {
                 rows.forEach(r -> Provider.fromWire(string(r, "provider"))
-                        .ifPresent(p -> out.put(p, io.tollgate.tenant.db.Rows.bigint(r, "n"))));
+                        .ifPresent(p -> out.put(p, bigint(r, "n"))));
             }
             return out;
         });
@@ -243,19 +246,8 @@ public final class ConnectionStore {
     }
 
     private static Connection connection(DbRow r) {
-        Map<String, String> ids = new LinkedHashMap<>();
-        try {
-            JsonNode node = Json.MAPPER.readTree(string(r, "upstream_ids"));
-            node.properties().forEach(e -> {
-                if (e.getValue().isValueNode() && !e.getValue().isNull()) {
-                    ids.put(e.getKey(), e.getValue().asText());
-                }
-            });
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("connections.upstream_ids is not JSON", e);
-        }
         return new Connection(Provider.fromWire(string(r, "provider")).orElseThrow(),
-                              ConnectionStatus.fromWire(string(r, "status")), optString(r, "reason"), ids,
+                              ConnectionStatus.fromWire(string(r, "status")), optString(r, "reason"), ids(r),
                               optString(r, "webhook_url"), optInstant(r, "connected_at"),
                               optInstant(r, "checked_at"));
     }

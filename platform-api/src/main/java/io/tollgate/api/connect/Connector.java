@@ -8,6 +8,7 @@ import io.tollgate.api.upstream.UpstreamResult;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.TenantId;
 
 import java.net.URI;
 import java.time.Clock;
@@ -246,8 +247,7 @@ public final class Connector {
     }
 
     /** What is known of several tenants' connections (for the admin API's answers). */
-    public Map<io.tollgate.tenant.TenantId, Map<Provider, ConnectionStore.Connection>> connections(
-            List<io.tollgate.tenant.TenantId> tenants) {
+    public Map<TenantId, Map<Provider, ConnectionStore.Connection>> connections(List<TenantId> tenants) {
         return store.all(tenants);
     }
 

@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,7 +67,7 @@ public final class DriftChecker implements AutoCloseable {
     private final Optional<SilenceWatch> silence;
     private final ExecutorService loop;
     private final ExecutorService checks;
-    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(CONCURRENCY);
+    private final Semaphore inFlight = new Semaphore(CONCURRENCY);
     private final AtomicBoolean running = new AtomicBoolean(true);
     private long nextStartNanos = System.nanoTime();
 

@@ -10,6 +10,7 @@ import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.db.Rows;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.tollgate.tenant.db.Rows.bytes;
@@ -118,7 +118,6 @@ public final class EventStore {
         if (tenants.isEmpty()) {
             return Optional.of(Map.of());
         }
-        String ids = tenants.stream().map(t -> t.value().toString()).collect(Collectors.joining(",", "{", "}"));
         try {
             return Optional.of(db.inBoundedTransaction(LAST_DELIVERY_LIMIT, tx -> {
                 Map<TenantId, Map<Provider, Instant>> out = new HashMap<>();
@@ -128,7 +127,7 @@ public final class EventStore {
                                  WHERE e.tenant_id = t.id AND e.provider = p.provider
                                  ORDER BY e.received_at DESC LIMIT 1) AS last_at
                           FROM unnest(?::uuid[]) AS t(id) CROSS JOIN (VALUES ('gorgias'), ('shopify')) AS p(provider)""",
-                        ids)) {
+                        Rows.uuidArray(tenants))) {
                     rows.forEach(r -> optInstant(r, "last_at").ifPresent(at -> out
                             .computeIfAbsent(new TenantId(uuid(r, "tenant_id")), k -> new EnumMap<>(Provider.class))
                             .put(Provider.fromWire(string(r, "provider")).orElseThrow(), at)));

@@ -102,9 +102,7 @@ class DriftTest {
         assertThat(tenantAnswer(t).get("connections").get("shopify").has("reason")).isFalse();
 
         // and the next check agrees
-        makeDue(t, "shopify");
-        Instant checked = checkedAt(t, "shopify");
-        await(() -> checkedAt(t, "shopify").isAfter(checked), "checked again");
+        checkNow(t, "shopify");
         assertThat(status(t, "shopify")).isEqualTo("ok");
     }
 
@@ -281,18 +279,14 @@ class DriftTest {
         assertThat(connect(t).get("shopify").get("status").asText()).isEqualTo("failed");
 
         // every topic is subscribed at the current URL now, yet Shopify still posts to the old ones too
-        makeDue(t, "shopify");
-        Instant checked = checkedAt(t, "shopify");
-        await(() -> checkedAt(t, "shopify").isAfter(checked), "checked");
+        checkNow(t, "shopify");
         assertThat(status(t, "shopify")).isEqualTo("broken");
         assertThat(reason(t, "shopify"))
                 .contains(Connector.SHOPIFY_TOPICS.size() + " subscription(s) at an earlier URL");
 
         fake.refuseDeletes(t.shop(), false);
         assertThat(connect(t).get("status").asText()).isEqualTo("ok");
-        makeDue(t, "shopify");
-        Instant repaired = checkedAt(t, "shopify");
-        await(() -> checkedAt(t, "shopify").isAfter(repaired), "checked again");
+        checkNow(t, "shopify");
         assertThat(status(t, "shopify")).isEqualTo("ok");
         assertThat(fake.subscriptions(t.shop())).hasSize(Connector.SHOPIFY_TOPICS.size());
     }
@@ -507,6 +501,13 @@ class DriftTest {
     private static void makeDue(Tenant t, String provider) throws SQLException {
         exec("UPDATE connections SET next_check_at = now() WHERE provider = ? AND tenant_id = "
                      + "(SELECT id FROM tenants WHERE slug = ?)", provider, t.slug());
+    }
+
+    /** Makes the connection due and waits until a check has recorded a finding. */
+    private static void checkNow(Tenant t, String provider) throws SQLException {
+        Instant before = checkedAt(t, provider);
+        makeDue(t, provider);
+        await(() -> checkedAt(t, provider).isAfter(before), "checked again");
     }
 
     private static String status(Tenant t, String provider) {

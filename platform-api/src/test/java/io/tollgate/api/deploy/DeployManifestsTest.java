@@ -8,6 +8,7 @@ import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
 import io.tollgate.api.config.AppConfig;
+import io.tollgate.api.observe.Exposition;
 import io.tollgate.api.config.ConfigException;
 import io.tollgate.tenant.crypto.MasterKey;
 import io.tollgate.tenant.testing.TcpProxy;
@@ -76,7 +77,8 @@ class DeployManifestsTest {
     private static Layer base;
     private static Layer overlay;
     /** The server's /observe/metrics once a delivery went all the way to a posted note. */
-    private static Scrape scrape;
+    /** Each served sample name with its label names. */
+    private static Map<String, Set<String>> scrape;
 
     @BeforeAll
     static void start() {
@@ -102,7 +104,7 @@ class DeployManifestsTest {
         server = Tollgate.start(AppConfig.load(env));
 
         sendTraffic();
-        scrape = Scrape.of(TestServers.get(server, "/observe/metrics").body());
+        scrape = Exposition.parse(TestServers.get(server, "/observe/metrics").body()).labelNames();
     }
 
     @AfterAll
@@ -409,9 +411,9 @@ class DeployManifestsTest {
             assertThat(q.selectors()).as(where + ": metrics in " + expr).isNotEmpty();
             Set<String> labelsOfExpr = new TreeSet<>();
             for (PromQl.Selector s : q.selectors()) {
-                assertThat(scrape.labels()).as(where + ": " + s.metric() + " (in " + expr + ") in the scrape")
+                assertThat(scrape).as(where + ": " + s.metric() + " (in " + expr + ") in the scrape")
                         .containsKey(s.metric());
-                Set<String> labels = scrape.labels().get(s.metric());
+                Set<String> labels = scrape.get(s.metric());
                 assertThat(labels).as(where + ": labels of " + s.metric()).containsAll(s.labels());
                 labelsOfExpr.addAll(labels);
             }
@@ -835,31 +837,6 @@ class DeployManifestsTest {
                 selectors.add(new Selector(name, labels));
             }
             return new PromQl(selectors, grouping);
-        }
-    }
-
-    /** A Prometheus text exposition: each metric name with every label name its series carry. */
-    record Scrape(Map<String, Set<String>> labels) {
-        private static final Pattern LABEL = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=\"");
-
-        static Scrape of(String text) {
-            Map<String, Set<String>> labels = new HashMap<>();
-            for (String line : text.split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                int brace = line.indexOf('{');
-                int space = line.indexOf(' ');
-                int end = brace >= 0 && brace < space ? brace : space;
-                Set<String> names = labels.computeIfAbsent(line.substring(0, end), k -> new TreeSet<>());
-                if (end == brace) {
-                    Matcher m = LABEL.matcher(line.substring(brace, line.lastIndexOf('}')));
-                    while (m.find()) {
-                        names.add(m.group(1));
-                    }
-                }
-            }
-            return new Scrape(labels);
         }
     }
 }

@@ -1,13 +1,16 @@
 package io.tollgate.tenant.db;
 
 import io.helidon.dbclient.DbRow;
+import io.tollgate.tenant.TenantId;
 
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /** Typed reads of DbClient rows and JDBC-friendly parameters, in one place. */
 public final class Rows {
@@ -75,5 +78,10 @@ public final class Rows {
     /** An instant as a JDBC parameter PostgreSQL's driver accepts for timestamptz. */
     public static OffsetDateTime param(Instant instant) {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    /** Tenant ids as one PostgreSQL array parameter, for {@code = ANY (?::uuid[])} or {@code unnest(?::uuid[])}. */
+    public static String uuidArray(List<TenantId> tenants) {
+        return tenants.stream().map(t -> t.value().toString()).collect(Collectors.joining(",", "{", "}"));
     }
 }
