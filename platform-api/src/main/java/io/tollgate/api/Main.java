@@ -97,6 +97,7 @@ public final class Main {
         AppConfig config = AppConfig.load(env);
         // before the database: a taken port is found in milliseconds, not after the embedded PostgreSQL started
         ListenPort.requireFree(config.server().host(), config.server().port());
+        config.server().admin().ifPresent(a -> ListenPort.requireFreeAdmin(a.host(), a.port()));
         if (config.database().url().isPresent()) {
             return new Running(Tollgate.start(config), null);
         }

@@ -2,6 +2,7 @@ package io.tollgate.api;
 
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.context.ContextFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -55,6 +56,7 @@ import io.tollgate.api.http.RequestIdFilter;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.observe.DatabaseHealthCheck;
 import io.tollgate.api.observe.PoolMetrics;
+import io.tollgate.api.observe.PublicHealth;
 import io.tollgate.tenant.crypto.CredentialCipher;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
@@ -78,6 +80,8 @@ import java.util.Optional;
  */
 public final class Tollgate implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Tollgate.class.getName());
+    /** The named socket of the operators' listener ({@code TOLLGATE_ADMIN_PORT}). */
+    static final String ADMIN_SOCKET = "admin";
 
     private final Database db;
     private final Database adminDb;
@@ -143,7 +147,10 @@ public final class Tollgate implements AutoCloseable {
             // cannot finish)
             List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest(), gorgias, shopify));
 
-            WebServer server = WebServer.builder()
+            DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad,
+                                                                 config.database().connectTimeout());
+            Optional<AppConfig.AdminListener> admin = config.server().admin();
+            WebServerConfig.Builder web = WebServer.builder()
                     .host(config.server().host())
                     .port(config.server().port())
                     .shutdownHook(false)
@@ -155,20 +162,37 @@ public final class Tollgate implements AutoCloseable {
                     .directHandlers(ErrorHandling.directHandlers())
                     .featuresDiscoverServices(false)
                     .addFeature(ContextFeature.create())
-                    .addFeature(ObserveFeature.just(
-                            HealthObserver.builder().details(true).useSystemServices(false)
-                                    .addCheck(new DatabaseHealthCheck(db, adminDb, ingressLoad,
-                                                                      config.database().connectTimeout())).build(),
-                            MetricsObserver.builder().meterRegistry(meters).build()))
-                    .routing(r -> routing(r, services))
-                    .build()
-                    .start();
-            if (!server.isRunning()) { // Helidon logged why and returned; the port was taken since Main checked it
+                    // health with details and metrics: on the operators' listener when there is one
+                    .addFeature(ObserveFeature.builder()
+                                        .observersDiscoverServices(false)
+                                        .sockets(admin.isPresent() ? List.of(ADMIN_SOCKET) : List.of())
+                                        .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
+                                                             .addCheck(health).build())
+                                        .addObserver(MetricsObserver.builder().meterRegistry(meters).build())
+                                        .build());
+            if (admin.isEmpty()) {
+                web.routing(r -> routing(r, services));
+            } else {
+                // the public port: webhooks and a health answer without details; the rest is the operators'
+                web.routing(r -> publicRouting(r, services, new PublicHealth(List.of(health))))
+                        .putSocket(ADMIN_SOCKET, socket -> socket
+                                .host(admin.get().host())
+                                .port(admin.get().port())
+                                .shutdownGracePeriod(config.server().shutdownGrace())
+                                .useNio(false)
+                                .connectionOptions(ReadTimeoutSocketOptions.of(config.server().readTimeout()))
+                                .directHandlers(ErrorHandling.directHandlers())
+                                .routing(r -> adminRouting(r, services)));
+            }
+            WebServer server = web.build().start();
+            if (!server.isRunning()) { // Helidon logged why and returned; a port was taken since Main checked it
                 closeQuietly(resources);
                 listener.close();
                 ListenPort.requireFree(config.server().host(), config.server().port());
+                admin.ifPresent(a -> ListenPort.requireFreeAdmin(a.host(), a.port()));
                 throw new StartupException("the web server could not start on " + config.server().host() + ":"
-                                                   + config.server().port());
+                                                   + config.server().port()
+                                                   + admin.map(a -> " and " + a.host() + ":" + a.port()).orElse(""));
             }
             if (config.worker().settings().enabled()) {
                 try {
@@ -197,6 +221,8 @@ public final class Tollgate implements AutoCloseable {
                         Clock.systemUTC()).start());
             }
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
+                    + admin.map(a -> " (webhooks), operators on http://" + a.host() + ":" + server.port(ADMIN_SOCKET)
+                    + " (/admin, /openapi, /observe)").orElse("")
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
             return new Tollgate(db, adminDb, listener, server, routes, List.copyOf(resources));
@@ -243,7 +269,7 @@ public final class Tollgate implements AutoCloseable {
     static Services services(AppConfig config, Database db, Database adminDb, TenantResolver resolver,
                              CredentialCipher cipher, DatabaseLoad ingressLoad, IngressMetrics ingressMetrics,
                              RouteTable routes, GorgiasClient gorgias, ShopifyClient shopify) {
-        Peers peers = new Peers(config.ingress().trustForwardedFor());
+        Peers peers = new Peers(config.server().trustedProxies());
 
         // the admin API runs on its own pool, never on ingress's; it fails closed (no valid operator token, no
         // access; every mutation audited)
@@ -273,16 +299,45 @@ public final class Tollgate implements AutoCloseable {
     }
 
     /**
-     * Registers every HTTP service of the gateway (built by {@link #start}); builds nothing. The request id filter
-     * comes first, so every answer (the admin filter's refusals included) and every log line of a request has its id.
+     * Registers every HTTP service of the gateway (built by {@link #start}) on one listener; builds nothing. The
+     * request id filter comes first, so every answer (the admin filter's refusals included) and every log line of a
+     * request has its id.
      */
     static void routing(HttpRouting.Builder routing, Services services) {
+        common(routing, services);
+        operators(routing, services);
+        routing.register("/webhooks", services.ingest());
+    }
+
+    /**
+     * The public listener when operators have their own ({@code TOLLGATE_ADMIN_PORT}): webhooks and a health answer
+     * without details ({@code /observe/health/*}, for probes); anything else is a 404 problem.
+     */
+    static void publicRouting(HttpRouting.Builder routing, Services services, PublicHealth health) {
+        common(routing, services);
+        routing.register("/webhooks", services.ingest());
+        routing.register("/observe/health", health);
+    }
+
+    /**
+     * The operators' listener: the admin API (with its CORS) and the OpenAPI document; the observe feature adds
+     * {@code /observe/health} with details and {@code /observe/metrics}. Webhooks are a 404 problem here.
+     */
+    static void adminRouting(HttpRouting.Builder routing, Services services) {
+        common(routing, services);
+        operators(routing, services);
+    }
+
+    /** Error mapping and request ids, on every listener. */
+    private static void common(HttpRouting.Builder routing, Services services) {
         ErrorHandling.register(routing, services.peers());
         routing.addFilter(new RequestIdFilter());
+    }
+
+    private static void operators(HttpRouting.Builder routing, Services services) {
         routing.addFilter(services.adminFilter());
         routing.register("/admin", services.tenantAdmin(), services.operatorAdmin());
         routing.register("/openapi", services.openApi());
-        routing.register("/webhooks", services.ingest());
     }
 
     /** Every route the HTTP services registered (for checking against the OpenAPI document). */
@@ -290,8 +345,15 @@ public final class Tollgate implements AutoCloseable {
         return routes.routes();
     }
 
+    /** The public port: webhooks (and, without an admin listener, everything else). */
     public int port() {
         return server.port();
+    }
+
+    /** The port of the admin API, the OpenAPI document, metrics and detailed health: the admin listener's, if any. */
+    public int adminPort() {
+        int admin = server.port(ADMIN_SOCKET);
+        return admin > 0 ? admin : server.port();
     }
 
     public boolean running() {

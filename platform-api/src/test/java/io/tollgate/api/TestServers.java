@@ -55,8 +55,19 @@ public final class TestServers {
         return send(HttpRequest.newBuilder(uri(server, path)).GET().build());
     }
 
+    /**
+     * {@code path} on the listener that serves it: the admin API, the OpenAPI document and {@code /observe/**} on the
+     * admin listener when the server has one ({@code TOLLGATE_ADMIN_PORT}), everything else on the public port. With
+     * one listener both are the same port.
+     */
     public static URI uri(Tollgate server, String path) {
-        return URI.create("http://127.0.0.1:" + server.port() + path);
+        boolean operators = path.startsWith("/admin") || path.startsWith("/openapi") || path.startsWith("/observe");
+        return at(operators ? server.adminPort() : server.port(), path);
+    }
+
+    /** {@code path} on this loopback port, whatever it serves. */
+    public static URI at(int port, String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
     }
 
     public static HttpResponse<String> send(HttpRequest request) {

@@ -1,5 +1,6 @@
 package io.tollgate.api.config;
 
+import io.tollgate.api.http.AddressRange;
 import io.tollgate.api.observe.LogFormat;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.crypto.MasterKey;
@@ -33,14 +34,66 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      *                      (empty: taken from the admin request's Host header)
      * @param readTimeout   longest wait for the next bytes of a request (or of the next request on a kept-alive
      *                      connection) before the connection is answered 408 or closed
+     * @param admin         the operators' listener ({@code TOLLGATE_ADMIN_PORT}): {@code /admin/**}, {@code /openapi}
+     *                      and {@code /observe/**} move there, and the main port keeps only {@code /webhooks/**} and
+     *                      a health answer without details. Empty: everything on the one port
+     * @param trustedProxies the proxies whose {@code X-Forwarded-For} names the client (empty unless
+     *                      {@code TOLLGATE_TRUST_X_FORWARDED_FOR} is true, and then never empty)
      */
     public record Server(String host, int port, Duration shutdownGrace, Optional<URI> publicUrl,
-                         Duration readTimeout) {
+                         Duration readTimeout, Optional<AdminListener> admin, List<AddressRange> trustedProxies) {
         static Server from(Settings s) {
-            return new Server(s.string("TOLLGATE_HOST"), s.integer("PORT", 0, 65535),
+            String host = s.string("TOLLGATE_HOST");
+            int port = s.integer("PORT", 0, 65535);
+            return new Server(host, port,
                               Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300)),
                               s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl),
-                              Duration.ofSeconds(s.integer("TOLLGATE_READ_TIMEOUT_SECONDS", 1, 3600)));
+                              Duration.ofSeconds(s.integer("TOLLGATE_READ_TIMEOUT_SECONDS", 1, 3600)),
+                              AdminListener.from(s, host, port), trustedProxies(s));
+        }
+
+        private static List<AddressRange> trustedProxies(Settings s) {
+            List<AddressRange> proxies = Arrays.stream(s.optional("TOLLGATE_TRUSTED_PROXIES").orElse("").split(","))
+                    .map(String::strip).filter(p -> !p.isEmpty()).map(p -> {
+                        try {
+                            return AddressRange.parse(p);
+                        } catch (IllegalArgumentException e) {
+                            throw new ConfigException("TOLLGATE_TRUSTED_PROXIES", e.getMessage()
+                                    + "; list addresses or CIDR ranges, e.g. 10.0.0.0/8,192.0.2.10");
+                        }
+                    }).toList();
+            if (!s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR")) {
+                return List.of();
+            }
+            if (proxies.isEmpty()) {
+                throw new ConfigException("TOLLGATE_TRUSTED_PROXIES", "is required when"
+                        + " TOLLGATE_TRUST_X_FORWARDED_FOR is true: the addresses or CIDR ranges of the proxies in"
+                        + " front (e.g. the ingress controller's pods), whose X-Forwarded-For alone is believed");
+            }
+            return proxies;
+        }
+    }
+
+    /**
+     * The second listener, for operators and Prometheus.
+     *
+     * @param host bind address ({@code TOLLGATE_ADMIN_HOST}, default {@code TOLLGATE_HOST})
+     * @param port {@code TOLLGATE_ADMIN_PORT}; 0 = any free port (tests)
+     */
+    public record AdminListener(String host, int port) {
+        static Optional<AdminListener> from(Settings s, String mainHost, int mainPort) {
+            if (s.optional("TOLLGATE_ADMIN_PORT").isEmpty()) {
+                s.optional("TOLLGATE_ADMIN_HOST").ifPresent(h -> {
+                    throw new ConfigException("TOLLGATE_ADMIN_HOST", "needs TOLLGATE_ADMIN_PORT (without it there is"
+                            + " one listener, on TOLLGATE_HOST and PORT)");
+                });
+                return Optional.empty();
+            }
+            int port = s.integer("TOLLGATE_ADMIN_PORT", 0, 65535);
+            if (port != 0 && port == mainPort) {
+                throw new ConfigException("TOLLGATE_ADMIN_PORT", "must differ from PORT (" + mainPort + ")");
+            }
+            return Optional.of(new AdminListener(s.optional("TOLLGATE_ADMIN_HOST").orElse(mainHost), port));
         }
     }
 
