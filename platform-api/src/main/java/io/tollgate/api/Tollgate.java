@@ -278,7 +278,8 @@ public final class Tollgate implements AutoCloseable {
         Security security = Security.builder()
                 .addAuthenticationProvider(new OperatorAuthProvider(tokens), OperatorAuthProvider.NAME)
                 .build();
-        AdminFilter adminFilter = new AdminFilter(security, audit, config.cors().origins(), peers);
+        AdminFilter adminFilter = new AdminFilter(security, audit, config.cors().origins(),
+                                                  operatorPeers(config, peers));
         TenantAdminService tenantAdmin = new TenantAdminService(
                 new TenantStore(adminDb, cipher), resolver, new EventStore(adminDb), new JobQueue(adminDb),
                 config.upstreams().allowOverride(), config.server().publicUrl(), routes,
@@ -299,12 +300,20 @@ public final class Tollgate implements AutoCloseable {
     }
 
     /**
+     * Operators on a listener of their own connect to it directly (a port-forward, a pod of theirs): no proxy speaks
+     * for them there, so nobody's {@code X-Forwarded-For} is read on it. On one shared port, the public rule.
+     */
+    private static Peers operatorPeers(AppConfig config, Peers peers) {
+        return config.server().admin().isPresent() ? Peers.direct() : peers;
+    }
+
+    /**
      * Registers every HTTP service of the gateway (built by {@link #start}) on one listener; builds nothing. The
      * request id filter comes first, so every answer (the admin filter's refusals included) and every log line of a
      * request has its id.
      */
     static void routing(HttpRouting.Builder routing, Services services) {
-        common(routing, services);
+        common(routing, services.peers());
         operators(routing, services);
         routing.register("/webhooks", services.ingest());
     }
@@ -314,23 +323,24 @@ public final class Tollgate implements AutoCloseable {
      * without details ({@code /observe/health/*}, for probes); anything else is a 404 problem.
      */
     static void publicRouting(HttpRouting.Builder routing, Services services, PublicHealth health) {
-        common(routing, services);
+        common(routing, services.peers());
         routing.register("/webhooks", services.ingest());
         routing.register("/observe/health", health);
     }
 
     /**
      * The operators' listener: the admin API (with its CORS) and the OpenAPI document; the observe feature adds
-     * {@code /observe/health} with details and {@code /observe/metrics}. Webhooks are a 404 problem here.
+     * {@code /observe/health} with details and {@code /observe/metrics}. Webhooks are a 404 problem here. Its
+     * clients connect directly: their addresses are the TCP peers' ({@link #operatorPeers}).
      */
     static void adminRouting(HttpRouting.Builder routing, Services services) {
-        common(routing, services);
+        common(routing, Peers.direct());
         operators(routing, services);
     }
 
     /** Error mapping and request ids, on every listener. */
-    private static void common(HttpRouting.Builder routing, Services services) {
-        ErrorHandling.register(routing, services.peers());
+    private static void common(HttpRouting.Builder routing, Peers peers) {
+        ErrorHandling.register(routing, peers);
         routing.addFilter(new RequestIdFilter());
     }
 

@@ -33,6 +33,9 @@ class AdminListenerTest {
         Map<String, String> env = TestServers.envVia(db, proxy);
         env.put("TOLLGATE_ADMIN_PORT", "0");
         env.put("CORS_ORIGINS", "https://ops.example.com");
+        // loopback (this test) counts as the public port's proxy; the admin listener must not care
+        env.put("TOLLGATE_TRUST_X_FORWARDED_FOR", "true");
+        env.put("TOLLGATE_TRUSTED_PROXIES", "127.0.0.0/8");
         server = Tollgate.start(AppConfig.load(env));
         publicPort = server.port();
         adminPort = server.adminPort();
@@ -91,6 +94,19 @@ class AdminListenerTest {
         // counted once: the delivery on the public port, none on the admin port
         assertThat(Webhooks.metric(server, "tollgate_webhooks_total", "tenant", t.slug(), "outcome", "accepted"))
                 .isEqualTo(1.0);
+    }
+
+    @Test
+    void theAdminListenerCountsOperatorsByTheirOwnAddress() {
+        try (LogCapture logs = LogCapture.start()) {
+            HttpResponse<String> res = TestServers.send(
+                    HttpRequest.newBuilder(TestServers.at(adminPort, "/admin/tenants"))
+                            .header("Authorization", "Bearer wrong-token-0123456789abcdef")
+                            .header("X-Forwarded-For", "203.0.113.5").GET().build());
+            assertThat(res.statusCode()).isEqualTo(401);
+            String serverLogs = logs.from("io.tollgate");
+            assertThat(serverLogs).contains("from 127.0.0.1").doesNotContain("203.0.113.5");
+        }
     }
 
     @Test

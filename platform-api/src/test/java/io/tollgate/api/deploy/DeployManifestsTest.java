@@ -10,6 +10,7 @@ import io.tollgate.api.Webhooks;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.observe.Exposition;
 import io.tollgate.api.config.ConfigException;
+import io.tollgate.api.http.AddressRange;
 import io.tollgate.tenant.crypto.MasterKey;
 import io.tollgate.tenant.testing.TcpProxy;
 import io.tollgate.tenant.testing.TestDatabase;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -220,6 +222,10 @@ class DeployManifestsTest {
         assertThat(selects(traffic, overlay.deployment("tollgate-worker"))).isFalse();
         assertThat(selects(metrics, overlay.deployment("tollgate-ingress"))).isTrue();
         assertThat(selects(metrics, overlay.deployment("tollgate-worker"))).isTrue();
+        // the operators' Service reaches the worker pods (which may call Gorgias and Shopify) only
+        Map<String, Object> admin = overlay.doc("Service", "tollgate-admin");
+        assertThat(selects(admin, overlay.deployment("tollgate-worker"))).isTrue();
+        assertThat(selects(admin, overlay.deployment("tollgate-ingress"))).isFalse();
     }
 
     @Test
@@ -266,31 +272,147 @@ class DeployManifestsTest {
     @Test
     void portsAndProbesAreWhatTheServerServes() {
         for (Map<String, Object> d : overlay.docs("Deployment")) {
-            int port = AppConfig.load(withTestSecrets(overlay.env(d))).server().port();
+            AppConfig config = AppConfig.load(withTestSecrets(overlay.env(d)));
             Map<String, Object> container = Layer.container(d);
-            Map<String, Integer> ports = new HashMap<>();
-            for (Object p : Yaml.list(container.get("ports"))) {
-                ports.put(Yaml.str(Yaml.map(p).get("name")), ((Number) Yaml.map(p).get("containerPort")).intValue());
-            }
-            assertThat(ports).as(Layer.name(d) + " container ports").isEqualTo(Map.of("http", port));
+            Map<String, Integer> expected = new HashMap<>(Map.of("http", config.server().port()));
+            config.server().admin().ifPresent(a -> expected.put("admin", a.port()));
+            assertThat(expected).as(Layer.name(d) + ": an admin listener (TOLLGATE_ADMIN_PORT)").containsKey("admin");
+            assertThat(containerPorts(d)).as(Layer.name(d) + " container ports").isEqualTo(expected);
             for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
                 Map<String, Object> http = Yaml.map(Yaml.at(container, probe, "httpGet"));
                 assertThat(http).as(Layer.name(d) + " " + probe).isNotNull();
-                assertThat(ports).containsKey(Yaml.str(http.get("port")));
-                HttpResponse<String> res = TestServers.get(server, Yaml.str(http.get("path")));
+                // the kubelet checks the listener merchants' deliveries use, which answers without details
+                assertThat(http.get("port")).as(Layer.name(d) + " " + probe + " port").isEqualTo("http");
+                HttpResponse<String> res = onPublicPort(server, Yaml.str(http.get("path")));
                 assertThat(res.statusCode()).as(probe + " " + http.get("path")).isEqualTo(200);
+                assertThat(res.body()).as(probe + " " + http.get("path")).isEqualTo("{\"status\":\"UP\"}");
             }
         }
         for (Map<String, Object> svc : overlay.docs("Service")) {
-            for (Object p : Yaml.list(Yaml.map(svc.get("spec")).get("ports"))) {
-                assertThat(Yaml.map(p).get("targetPort")).as(Layer.name(svc) + " targetPort").isEqualTo("http");
-            }
+            // webhooks only through the traffic Service; every other Service is the operators' or Prometheus'
+            String wanted = Layer.name(svc).equals("tollgate") ? "http" : "admin";
+            List<Object> ports = Yaml.list(Yaml.map(svc.get("spec")).get("ports"));
+            assertThat(ports).as(Layer.name(svc) + " ports").hasSize(1);
+            assertThat(Yaml.map(ports.getFirst()).get("targetPort")).as(Layer.name(svc) + " targetPort")
+                    .isEqualTo(wanted);
         }
-        for (Map<String, Object> np : overlay.docs("NetworkPolicy")) {
-            for (Object rule : Yaml.list(Yaml.map(np.get("spec")).get("ingress"))) {
-                for (Object p : Yaml.list(Yaml.map(rule).get("ports"))) {
-                    assertThat(Yaml.map(p).get("port")).as(Layer.name(np) + " ingress port").isEqualTo("http");
+    }
+
+    @Test
+    void onlyWebhooksAndABareHealthAnswerAreOnThePublicPort() {
+        // the server runs the worker Deployment's environment, admin listener included
+        assertThat(server.adminPort()).isNotEqualTo(server.port());
+        for (String path : List.of("/admin/tenants", "/openapi", "/observe/metrics")) {
+            HttpResponse<String> res = onPublicPort(server, path);
+            assertThat(res.statusCode()).as(path + " on the public port").isEqualTo(404);
+            assertThat(res.headers().firstValue("Content-Type")).as(path).hasValue("application/problem+json");
+        }
+        assertThat(onPublicPort(server, "/observe/health").body()).isEqualTo("{\"status\":\"UP\"}");
+        assertThat(TestServers.get(server, "/observe/health").body()).as("the admin port's detail")
+                .contains("\"name\":\"db\"");
+        assertThat(TestServers.get(server, "/openapi").statusCode()).isEqualTo(200);
+        assertThat(TestServers.get(server, "/admin/tenants").statusCode()).as("no token").isEqualTo(401);
+    }
+
+    @Test
+    void theNetworkPolicyAdmitsTheIngressControllerToWebhooksAndOperatorsAndPrometheusToTheAdminPort() {
+        Map<String, Object> traffic = overlay.doc("Service", "tollgate");
+        Map<String, Object> admin = overlay.doc("Service", "tollgate-admin");
+        for (Map<String, Object> d : overlay.docs("Deployment")) {
+            Map<String, Object> np = policyOf(d);
+            Map<String, Set<String>> admitted = new TreeMap<>();
+            for (Object r : Yaml.list(Yaml.map(np.get("spec")).get("ingress"))) {
+                Map<String, Object> rule = Yaml.map(r);
+                List<Object> from = Yaml.list(rule.get("from"));
+                List<Object> ports = Yaml.list(rule.get("ports"));
+                assertThat(from).as(Layer.name(np) + ": a rule admits named peers, not everyone").isNotEmpty();
+                assertThat(ports).as(Layer.name(np) + ": a rule names its ports").isNotEmpty();
+                for (Object p : ports) {
+                    for (Object f : from) {
+                        admitted.computeIfAbsent(Yaml.str(Yaml.map(p).get("port")), k -> new TreeSet<>())
+                                .add(peer(Yaml.map(f)));
+                    }
                 }
+            }
+            Map<String, Set<String>> expected = new TreeMap<>();
+            if (selects(traffic, d)) {
+                expected.put("http", Set.of(INGRESS_CONTROLLER));
+            }
+            Set<String> adminPeers = new TreeSet<>(Set.of(PROMETHEUS));
+            if (selects(admin, d)) {
+                adminPeers.add(OPERATORS);
+            }
+            expected.put("admin", adminPeers);
+            assertThat(admitted).as(Layer.name(np) + " (pods of " + Layer.name(d) + "): who may reach which port")
+                    .isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void onlyPodsThatMayReachPublicHttpsServeTheAdminApi() {
+        // connect, rotate and delete call Gorgias and Shopify: the pods operators reach must be allowed out on 443
+        // (public addresses only), and the pods that take the internet's traffic are not allowed out at all
+        Map<String, Object> admin = overlay.doc("Service", "tollgate-admin");
+        for (Map<String, Object> d : overlay.docs("Deployment")) {
+            boolean worker = AppConfig.load(withTestSecrets(overlay.env(d))).worker().settings().enabled();
+            List<Map<String, Object>> https = new ArrayList<>();
+            for (Object r : Yaml.list(Yaml.map(policyOf(d).get("spec")).get("egress"))) {
+                Map<String, Object> rule = Yaml.map(r);
+                assertThat(Yaml.list(rule.get("ports"))).as(Layer.name(d) + ": every egress rule names its ports")
+                        .isNotEmpty();
+                if (Yaml.list(rule.get("ports")).stream().anyMatch(p -> "443".equals(Yaml.str(Yaml.map(p)
+                                                                                                 .get("port"))))) {
+                    https.add(rule);
+                }
+            }
+            if (!selects(admin, d) && !worker) {
+                assertThat(https).as(Layer.name(d) + ": no upstream calls, no HTTPS out").isEmpty();
+                continue;
+            }
+            assertThat(https).as(Layer.name(d) + ": HTTPS out for the upstream calls").hasSize(1);
+            boolean v4 = false;
+            for (Object t : Yaml.list(https.getFirst().get("to"))) {
+                Map<String, Object> block = Yaml.map(Yaml.map(t).get("ipBlock"));
+                assertThat(block).as(Layer.name(d) + ": HTTPS to address blocks only").isNotNull();
+                Set<String> except = new TreeSet<>(Yaml.list(block.get("except")).stream().map(Yaml::str).toList());
+                switch (Yaml.str(block.get("cidr"))) {
+                    case "0.0.0.0/0" -> {
+                        v4 = true;
+                        assertThat(except).as(Layer.name(d) + ": private, loopback and metadata ranges excluded")
+                                .containsAll(List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                     "169.254.0.0/16", "127.0.0.0/8", "100.64.0.0/10"));
+                    }
+                    case "::/0" -> assertThat(except).as(Layer.name(d) + ": IPv6 private and local ranges excluded")
+                            .containsAll(List.of("fc00::/7", "fe80::/10", "::1/128"));
+                    default -> throw new AssertionError(Layer.name(d) + ": HTTPS to " + block.get("cidr")
+                                                                + ", expected the public internet minus private ranges");
+                }
+            }
+            assertThat(v4).as(Layer.name(d) + ": public IPv4 on 443").isTrue();
+        }
+    }
+
+    @Test
+    void noPodGetsAServiceAccountToken() {
+        for (Map<String, Object> d : overlay.docs("Deployment")) {
+            assertThat(Layer.podSpec(d).get("automountServiceAccountToken")).as(Layer.name(d)).isEqualTo(false);
+        }
+    }
+
+    @Test
+    void forwardedForIsBelievedOnlyFromTheClustersOwnAddresses() {
+        List<AddressRange> privateRanges = Stream.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                     "100.64.0.0/10", "fc00::/7").map(AddressRange::parse).toList();
+        for (Map<String, Object> d : overlay.docs("Deployment")) {
+            AppConfig config = AppConfig.load(withTestSecrets(overlay.env(d)));
+            assertThat(config.ingress().trustForwardedFor()).as(Layer.name(d) + " behind the ingress controller")
+                    .isTrue();
+            List<AddressRange> proxies = config.server().trustedProxies();
+            assertThat(proxies).as(Layer.name(d) + ": TOLLGATE_TRUSTED_PROXIES").isNotEmpty();
+            for (AddressRange r : proxies) {
+                // the ingress controller is a pod: a range inside the private ones, never the internet
+                assertThat(privateRanges.stream().anyMatch(p -> p.prefix() <= r.prefix() && p.contains(r.network())))
+                        .as(Layer.name(d) + ": trusted proxy range " + r).isTrue();
             }
         }
     }
@@ -307,19 +429,19 @@ class DeployManifestsTest {
                     overlay.env(ingress),
                     "jdbc:postgresql://" + proxy.host() + ":" + proxy.port() + "/" + db.name())));
             try {
-                assertThat(TestServers.get(viaProxy, ready).statusCode()).isEqualTo(200);
+                assertThat(onPublicPort(viaProxy, ready).statusCode()).isEqualTo(200);
                 proxy.cut();
-                assertThat(TestServers.get(viaProxy, ready).statusCode()).as("readiness, database cut")
+                assertThat(onPublicPort(viaProxy, ready).statusCode()).as("readiness, database cut")
                         .isEqualTo(503);
-                assertThat(TestServers.get(viaProxy, live).statusCode()).as("liveness, database cut")
+                assertThat(onPublicPort(viaProxy, live).statusCode()).as("liveness, database cut")
                         .isEqualTo(200);
-                assertThat(TestServers.get(viaProxy, started).statusCode()).as("startup, database cut")
+                assertThat(onPublicPort(viaProxy, started).statusCode()).as("startup, database cut")
                         .isEqualTo(200);
                 proxy.restore();
                 int status = 0;
                 long deadline = System.nanoTime() + WAIT.toNanos();
                 while (status != 200 && System.nanoTime() < deadline) {
-                    status = TestServers.get(viaProxy, ready).statusCode();
+                    status = onPublicPort(viaProxy, ready).statusCode();
                     Thread.sleep(100);
                 }
                 assertThat(status).as("readiness once the database is back").isEqualTo(200);
@@ -348,9 +470,21 @@ class DeployManifestsTest {
                 .as("the traffic Service is not scraped a second time").isFalse();
         assertThat(Yaml.list(Yaml.map(metricsService.get("spec")).get("ports")).stream()
                            .map(p -> Yaml.map(p).get("name"))).contains(endpoint.get("port"));
-        HttpResponse<String> res = TestServers.get(server, path);
+        // that Service port leads to the container port of the admin listener, where the metrics are
+        for (Object p : Yaml.list(Yaml.map(metricsService.get("spec")).get("ports"))) {
+            if (endpoint.get("port").equals(Yaml.map(p).get("name"))) {
+                assertThat(Yaml.map(p).get("targetPort")).isEqualTo("admin");
+            }
+        }
+        for (Map<String, Object> d : overlay.docs("Deployment")) {
+            assertThat(containerPorts(d).get("admin")).as(Layer.name(d) + " admin port = TOLLGATE_ADMIN_PORT")
+                    .isEqualTo(AppConfig.load(withTestSecrets(overlay.env(d))).server().admin().orElseThrow().port());
+        }
+        HttpResponse<String> res = TestServers.send(HttpRequest.newBuilder(
+                TestServers.at(server.adminPort(), path)).GET().build());
         assertThat(res.statusCode()).isEqualTo(200);
         assertThat(res.body()).contains("# TYPE tollgate_webhooks_total counter");
+        assertThat(onPublicPort(server, path).statusCode()).as("no metrics on the public port").isEqualTo(404);
         assertThat(Yaml.str(Yaml.list(Yaml.map(Yaml.list(job.get("static_configs")).getFirst()).get("targets"))
                                     .getFirst())).startsWith("127.0.0.1:");
     }
@@ -424,6 +558,52 @@ class DeployManifestsTest {
     // ---------------------------------------------------------------------------------------------------------------
     // Helpers
 
+    /** The ingress controller's namespace, Prometheus', and the label of the namespaces operators work from. */
+    private static final String INGRESS_CONTROLLER = "namespace {kubernetes.io/metadata.name=ingress-nginx}";
+    private static final String PROMETHEUS = "namespace {kubernetes.io/metadata.name=monitoring}";
+    private static final String OPERATORS = "namespace {tollgate.dev/operators=true}";
+
+    /** A NetworkPolicy peer in words: {@code namespace {labels}}, {@code pod {labels}}, {@code ipBlock cidr}. */
+    private static String peer(Map<String, Object> from) {
+        List<String> parts = new ArrayList<>();
+        if (from.containsKey("namespaceSelector")) {
+            parts.add("namespace " + new TreeMap<>(Yaml.strings(Yaml.map(
+                    Yaml.at(from, "namespaceSelector", "matchLabels")))));
+        }
+        if (from.containsKey("podSelector")) {
+            parts.add("pod " + new TreeMap<>(Yaml.strings(Yaml.map(Yaml.at(from, "podSelector", "matchLabels")))));
+        }
+        if (from.containsKey("ipBlock")) {
+            parts.add("ipBlock " + Yaml.at(from, "ipBlock", "cidr"));
+        }
+        return String.join(" and ", parts);
+    }
+
+    /** The one NetworkPolicy whose pod selector picks this Deployment's pods. */
+    private static Map<String, Object> policyOf(Map<String, Object> deployment) {
+        Map<String, String> labels = Yaml.strings(Yaml.map(Yaml.at(deployment, "spec", "template", "metadata",
+                                                                   "labels")));
+        List<Map<String, Object>> policies = overlay.docs("NetworkPolicy").stream()
+                .filter(np -> labels.entrySet().containsAll(Yaml.strings(Yaml.map(
+                        Yaml.at(np, "spec", "podSelector", "matchLabels"))).entrySet()))
+                .toList();
+        assertThat(policies).as("NetworkPolicies of " + Layer.name(deployment)).hasSize(1);
+        return policies.getFirst();
+    }
+
+    private static Map<String, Integer> containerPorts(Map<String, Object> deployment) {
+        Map<String, Integer> ports = new HashMap<>();
+        for (Object p : Yaml.list(Layer.container(deployment).get("ports"))) {
+            ports.put(Yaml.str(Yaml.map(p).get("name")), ((Number) Yaml.map(p).get("containerPort")).intValue());
+        }
+        return ports;
+    }
+
+    /** GET on the public listener, whatever the path (TestServers.get sends operators' paths to the admin one). */
+    private static HttpResponse<String> onPublicPort(Tollgate gateway, String path) {
+        return TestServers.send(HttpRequest.newBuilder(TestServers.at(gateway.port(), path)).GET().build());
+    }
+
     private static List<Map<String, Object>> alerts() {
         List<Map<String, Object>> alerts = new ArrayList<>();
         for (Object g : Yaml.list(Yaml.map(Yaml.all(RULES).getFirst()).get("groups"))) {
@@ -487,6 +667,9 @@ class DeployManifestsTest {
         env.put("DATABASE_PASSWORD", db.password());
         env.put("TOLLGATE_HOST", "127.0.0.1");
         env.put("PORT", "0");
+        if (env.containsKey("TOLLGATE_ADMIN_PORT")) {
+            env.put("TOLLGATE_ADMIN_PORT", "0"); // a free port of its own, as the manifest's is
+        }
         env.put("TOLLGATE_SHUTDOWN_GRACE_SECONDS", "2");
         return env;
     }
