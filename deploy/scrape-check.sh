@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The metrics, checked for real: starts the gateway and a Prometheus that scrapes it every second on loopback, sends
+# The metrics, checked for real: starts the gateway (with its two listeners, as the Kubernetes base runs it: webhooks
+# on PORT, the admin API and /observe/metrics on TOLLGATE_ADMIN_PORT) and a Prometheus that scrapes its admin port
+# every second on loopback, sends
 # signed Shopify deliveries of known outcomes, then asks Prometheus' HTTP API (/api/v1/query) for
 # tollgate_webhooks_total by outcome and the ack histogram's _count and checks they equal what was sent. Also runs
 # `promtool check metrics` on the raw exposition (fails on anything but Helidon's own built-in names) and checks that
@@ -121,20 +123,26 @@ esac
 
 # --- the gateway --------------------------------------------------------------------------------------------------
 PORT=$(free_port)
+ADMIN_PORT=$(free_port)
+while [[ $ADMIN_PORT == "$PORT" ]]; do ADMIN_PORT=$(free_port); done
 ADMIN_TOKEN=$(openssl rand -hex 24)
 SHOPIFY_SECRET=shpss_$(openssl rand -hex 16)
 GATEWAY=http://127.0.0.1:$PORT
+GATEWAY_ADMIN=http://127.0.0.1:$ADMIN_PORT
 (
   cd "$WORK"
   exec env -u DATABASE_URL -u TOLLGATE_LLM_URL "${GATEWAY_ENV[@]}" \
-    PORT="$PORT" TOLLGATE_HOST=127.0.0.1 \
+    PORT="$PORT" TOLLGATE_ADMIN_PORT="$ADMIN_PORT" TOLLGATE_HOST=127.0.0.1 \
     TOLLGATE_MASTER_KEY="$(openssl rand -base64 32)" TOLLGATE_ADMIN_TOKEN="$ADMIN_TOKEN" \
     TOLLGATE_WORKER_ENABLED=true TOLLGATE_SHUTDOWN_GRACE_SECONDS=2 \
     java -jar "$JAR" >"$WORK/gateway.log" 2>&1
 ) &
 GATEWAY_PID=$!
 wait_for "$GATEWAY/observe/health" 120 "the gateway"
-say "gateway: $GATEWAY (pid $GATEWAY_PID)"
+wait_for "$GATEWAY_ADMIN/observe/health" 10 "the gateway's admin listener"
+say "gateway: webhooks on $GATEWAY, operators on $GATEWAY_ADMIN (pid $GATEWAY_PID)"
+public_metrics=$(curl -sS -o /dev/null -w '%{http_code}' "$GATEWAY/observe/metrics")
+[[ $public_metrics == 404 ]] || fail "/observe/metrics on the public port answered $public_metrics, expected 404"
 
 # --- Prometheus, scraping it every second -------------------------------------------------------------------------
 PROM_PORT=$(free_port)
@@ -149,7 +157,7 @@ scrape_configs:
     scrape_interval: 1s
     scrape_timeout: 1s
     static_configs:
-      - targets: ['127.0.0.1:$PORT']
+      - targets: ['127.0.0.1:$ADMIN_PORT']
 EOF
 promtool check config "$WORK/prometheus.yml" >/dev/null
 prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus-data" \
@@ -159,7 +167,7 @@ wait_for "$PROM/-/ready" 60 "Prometheus"
 say "prometheus: $PROM (pid $PROM_PID)"
 
 # --- traffic of known outcomes ------------------------------------------------------------------------------------
-status=$(curl -sS -o "$WORK/tenant.json" -w '%{http_code}' -X POST "$GATEWAY/admin/tenants" \
+status=$(curl -sS -o "$WORK/tenant.json" -w '%{http_code}' -X POST "$GATEWAY_ADMIN/admin/tenants" \
   -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' --data-binary @- <<EOF
 {"slug": "$SLUG", "name": "Scrape check",
  "gorgias": {"domain": "scrapecheck", "username": "agent@scrape-check.example", "api_key": "gk-scrape-check-0123456789"},
@@ -248,7 +256,7 @@ say "JVM and process series scraped (16 names); resident ${rss} MiB, heap used $
 # promtool exits 0 (clean), 3 (lint problems, listed) or 1 (the exposition does not parse). Helidon names four of
 # its built-in gauges *_count (promtool: "should not have _count suffix"); anything else flagged is ours to fix.
 HELIDON_NAMES=' thread_count thread_daemon_count thread_max_count classloader_loaded_classes_count '
-curl -fsS "$GATEWAY/observe/metrics" >"$WORK/exposition.txt"
+curl -fsS "$GATEWAY_ADMIN/observe/metrics" >"$WORK/exposition.txt"
 set +e
 promtool check metrics <"$WORK/exposition.txt" >"$WORK/promtool.txt" 2>&1
 rc=$?
