@@ -95,6 +95,20 @@ class StartFailuresTest {
     }
 
     @Test
+    void adminPortInUseIsOneLineAndANonZeroExit() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            Map<String, String> env = new java.util.HashMap<>(TestServers.env(db.jdbcUrl(), db.user(), db.password()));
+            env.put("TOLLGATE_ADMIN_PORT", String.valueOf(port));
+            try (GatewayProcess gw = GatewayProcess.start(env, out("admin-port-in-use"))) {
+                assertThat(gw.exitCode(EXIT_LIMIT)).as(gw.output()).isNotZero();
+                assertThat(gw.lines()).as(gw.output())
+                        .containsExactly("Tollgate cannot start: TOLLGATE_ADMIN_PORT " + port + " is already in use");
+            }
+        }
+    }
+
+    @Test
     void unreachableDatabaseNamesDatabaseUrlWithThePasswordMasked() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
