@@ -49,6 +49,8 @@ class OperatorScopesTest {
         NEEDS.put("GET /admin/tokens/bootstrap", "tokens");
         NEEDS.put("POST /admin/tokens/bootstrap/disable", "tokens");
         NEEDS.put("GET /admin/audit", "read");
+        NEEDS.put("GET /admin/keys", "read");
+        NEEDS.put("POST /admin/keys/reencrypt", "operate");
     }
 
     /** What each kind of token holds once implications are added (operate and payloads imply read). */
