@@ -38,12 +38,16 @@ import static io.tollgate.tenant.db.Rows.uuid;
  */
 public final class OperatorTokens {
     private static final String PREFIX = "tgo_";
+    /** What {@link #create} hands out: the prefix and 32 random bytes in unpadded base64url. */
+    private static final java.util.regex.Pattern CREATED_SHAPE = java.util.regex.Pattern.compile(
+            "tgo_[A-Za-z0-9_-]{43}");
     /** Serialises the changes that decide whether someone can still manage tokens (revoke, disabling bootstrap). */
     private static final long MANAGERS_LOCK = 0x746f6b656e73L; // "tokens"
     private static final String COLUMNS = "id, name, array_to_string(scopes, ',') AS scopes, created_at,"
             + " last_used_at, revoked_at, expires_at";
     /** A live token that can manage tokens and never expires: what keeps operators in once bootstrap is off. */
-    private static final String LASTING_MANAGER = "revoked_at IS NULL AND expires_at IS NULL AND 'tokens' = ANY (scopes)";
+    private static final String LASTING_MANAGER =
+            "revoked_at IS NULL AND expires_at IS NULL AND 'tokens' = ANY (scopes)";
 
     private final Database db;
     private final Secret bootstrap;
@@ -79,19 +83,26 @@ public final class OperatorTokens {
         if (presented == null || presented.isEmpty()) {
             return Optional.empty();
         }
-        // Always hash and always compare with the bootstrap token, so timing does not tell which check ran.
+        // Always hash and always compare with the bootstrap token, so timing does not tell which check ran. A value
+        // that cannot be a created token is not looked up: failures past an address's allowance are still checked
+        // (a valid token is never refused), and junk must not cost a database round trip each.
         byte[] hash = sha256(presented);
         boolean isBootstrap = bootstrap.matches(presented);
-        Optional<Operator> stored = db.call(() -> db.client().execute()
+        Optional<Operator> stored = CREATED_SHAPE.matcher(presented).matches() ? stored(hash) : Optional.empty();
+        if (isBootstrap) {
+            return bootstrapState().disabled() ? Optional.empty() : Optional.of(Operator.BOOTSTRAP);
+        }
+        return stored;
+    }
+
+    /** The live, unexpired created token with this hash, marked as used now. */
+    private Optional<Operator> stored(byte[] hash) {
+        return db.call(() -> db.client().execute()
                 .get("UPDATE operator_tokens SET last_used_at = now() WHERE token_hash = ? AND revoked_at IS NULL"
                              + " AND (expires_at IS NULL OR expires_at > now())"
                              + " RETURNING id, name, array_to_string(scopes, ',') AS scopes, expires_at", hash)
                 .map(r -> new Operator(Optional.of(uuid(r, "id")), string(r, "name"), scopes(string(r, "scopes")),
                                        optInstant(r, "expires_at"))));
-        if (isBootstrap) {
-            return bootstrapState().disabled() ? Optional.empty() : Optional.of(Operator.BOOTSTRAP);
-        }
-        return stored;
     }
 
     /** @param expiresAt when the token stops working; empty: never */

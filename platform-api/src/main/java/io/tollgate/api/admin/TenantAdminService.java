@@ -307,9 +307,9 @@ public final class TenantAdminService implements HttpService {
             return;
         }
         String text = utf8(d.body());
-        Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, text,
-                                                              text == null ? Base64.getEncoder().encodeToString(d.body())
-                                                                      : null, null, d.job().orElse(null)));
+        String base64 = text == null ? Base64.getEncoder().encodeToString(d.body()) : null;
+        Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, text, base64, null,
+                                                              d.job().orElse(null)));
     }
 
     private static final java.util.regex.Pattern SENSITIVE_HEADER = java.util.regex.Pattern.compile(

@@ -45,10 +45,11 @@ class KeyRotationTest {
             try (Tollgate onA = Tollgate.start(AppConfig.load(env))) {
                 north = Webhooks.create(onA, "rekey-north", "shpss_north_0123456789", null);
                 south = Webhooks.create(onA, "rekey-south", "shpss_south_0123456789", null);
-                // a rotation leaves two Gorgias secrets for north: both are sealed values to move
-                HttpResponse<String> rotated = Webhooks.admin(onA, "POST", "/admin/tenants/rekey-north/secrets/rotate",
-                                                              "{\"provider\": \"shopify\", \"grace_seconds\": 3600,"
-                                                                      + " \"webhook_secret\": \"shpss_north_next_0123\"}");
+                // a rotation leaves two Shopify secrets for north: both are sealed values to move
+                HttpResponse<String> rotated = Webhooks.admin(
+                        onA, "POST", "/admin/tenants/rekey-north/secrets/rotate",
+                        "{\"provider\": \"shopify\", \"grace_seconds\": 3600,"
+                                + " \"webhook_secret\": \"shpss_north_next_0123\"}");
                 assertThat(rotated.statusCode()).isEqualTo(200);
             }
             long sealed = count(db, "SELECT (SELECT count(*) FROM gorgias_credentials) + (SELECT count(*) FROM"
@@ -99,8 +100,9 @@ class KeyRotationTest {
                 JsonNode again = admin.post("/admin/keys/reencrypt", null).json();
                 assertThat(again.get("rewritten").asInt()).isZero();
                 assertThat(again.get("done").asBoolean()).isTrue();
-                assertThat(count(db, "SELECT count(*) FROM audit_log WHERE action = 'keys.reencrypt'"
-                        + " AND outcome = 'success'")).isEqualTo(4);
+                // each call is audited (the row is written just after the answer: wait for the last one)
+                assertThat(eventually(() -> count(db, "SELECT count(*) FROM audit_log WHERE action = 'keys.reencrypt'"
+                        + " AND outcome = 'success'"), 4L)).isEqualTo(4);
                 assertThat(east.slug()).isEqualTo("rekey-east");
             }
 
@@ -178,6 +180,21 @@ class KeyRotationTest {
             }
         }
         throw new AssertionError("no key " + id + " in " + keys);
+    }
+
+    interface Query {
+        long run() throws Exception;
+    }
+
+    /** The query's value once it is {@code expected}, or its last value after 10 s. */
+    private static long eventually(Query q, long expected) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        long v = q.run();
+        while (v != expected && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            v = q.run();
+        }
+        return v;
     }
 
     private static long count(TestDatabase db, String sql) throws Exception {

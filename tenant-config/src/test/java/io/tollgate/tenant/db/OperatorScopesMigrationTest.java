@@ -37,8 +37,8 @@ class OperatorScopesMigrationTest {
                 migrateFirst(db, before012);
             }
             try (Connection c = testDb.connect()) {
-                exec(c, "INSERT INTO operator_tokens (id, name, token_hash) VALUES (?, 'old-robot', sha256('a'::bytea))",
-                     live);
+                exec(c, "INSERT INTO operator_tokens (id, name, token_hash)"
+                        + " VALUES (?, 'old-robot', sha256('a'::bytea))", live);
                 exec(c, "INSERT INTO operator_tokens (id, name, token_hash, revoked_at)"
                         + " VALUES (?, 'old-gone', sha256('b'::bytea), now())", revoked);
             }
