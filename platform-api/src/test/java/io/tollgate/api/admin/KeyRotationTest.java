@@ -77,13 +77,17 @@ class KeyRotationTest {
                 assertThat(part.get("remaining").asLong()).isEqualTo(sealed - 3);
                 assertThat(part.get("done").asBoolean()).isFalse();
 
-                // another instance (or an operator's change) holds one of south's rows: it is skipped, not waited for
+                // another instance (or an operator's change) holds one of south's rows: it is skipped, not waited for.
+                // Webhook secrets come after both credentials tables, so the first 3 values did not include it.
                 try (Connection holder = db.connect()) {
                     holder.setAutoCommit(false);
                     try (PreparedStatement ps = holder.prepareStatement(
-                            "SELECT 1 FROM shopify_credentials WHERE tenant_id = (SELECT id FROM tenants"
-                                    + " WHERE slug = 'rekey-south') FOR UPDATE")) {
-                        ps.executeQuery().close();
+                            "SELECT 1 FROM webhook_secrets WHERE provider = 'gorgias' AND tenant_id = (SELECT id"
+                                    + " FROM tenants WHERE slug = 'rekey-south') FOR UPDATE")) {
+                        try (ResultSet rs = ps.executeQuery()) {
+                            assertThat(rs.next()).isTrue();
+                            assertThat(rs.next()).isFalse();
+                        }
                     }
                     JsonNode rest = admin.post("/admin/keys/reencrypt", null).json();
                     assertThat(rest.get("failed").asInt()).isZero();

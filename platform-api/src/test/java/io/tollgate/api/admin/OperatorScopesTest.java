@@ -96,6 +96,25 @@ class OperatorScopesTest {
         assertThat(NEEDS.keySet()).containsExactlyInAnyOrderElementsOf(registered);
     }
 
+    /** The OpenAPI document names, for every admin operation, the scope this table says it needs. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOpenApiDocumentNamesEachOperationsScope() {
+        AdminClient.Answer doc = admin.call("GET", "/openapi", null, null);
+        assertThat(doc.status()).isEqualTo(200);
+        Map<String, Object> yaml = new org.yaml.snakeyaml.Yaml().load(doc.body());
+        Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) yaml.get("paths");
+        for (var route : NEEDS.entrySet()) {
+            String method = route.getKey().substring(0, route.getKey().indexOf(' '));
+            String path = route.getKey().substring(route.getKey().indexOf(' ') + 1);
+            Map<String, Object> op = (Map<String, Object>) paths.get(path)
+                    .get(method.toLowerCase(java.util.Locale.ROOT));
+            assertThat(op).as(route.getKey()).isNotNull();
+            assertThat(String.valueOf(op.get("security"))).as(route.getKey())
+                    .isEqualTo("[{operatorToken=[" + route.getValue() + "]}]");
+        }
+    }
+
     /**
      * Every route with every single-scope token. Targets do not exist (an unknown slug, event or token id) or bodies
      * are empty, so an allowed call changes nothing and answers 200, 400, 404 or 409; a refused one is 403
