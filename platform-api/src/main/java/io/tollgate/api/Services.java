@@ -1,6 +1,7 @@
 package io.tollgate.api;
 
 import io.tollgate.api.admin.AdminFilter;
+import io.tollgate.api.admin.KeyAdminService;
 import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.http.OpenApiService;
@@ -15,7 +16,8 @@ import java.util.Objects;
  * closed by {@link Tollgate#close}.
  */
 record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin,
-                OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest) {
+                OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest,
+                KeyAdminService keyAdmin) {
     Services {
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(adminFilter, "adminFilter");
@@ -23,5 +25,6 @@ record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantA
         Objects.requireNonNull(operatorAdmin, "operatorAdmin");
         Objects.requireNonNull(openApi, "openApi");
         Objects.requireNonNull(ingest, "ingest");
+        Objects.requireNonNull(keyAdmin, "keyAdmin");
     }
 }

@@ -11,6 +11,7 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.tollgate.api.config.AppConfig;
 import io.helidon.security.Security;
 import io.tollgate.api.admin.AdminFilter;
+import io.tollgate.api.admin.KeyAdminService;
 import io.tollgate.api.admin.AuditLog;
 import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.OperatorAuthProvider;
@@ -58,6 +59,7 @@ import io.tollgate.api.observe.DatabaseHealthCheck;
 import io.tollgate.api.observe.PoolMetrics;
 import io.tollgate.api.observe.PublicHealth;
 import io.tollgate.tenant.crypto.CredentialCipher;
+import io.tollgate.tenant.store.CredentialRekey;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.db.DatabaseSettings;
@@ -286,6 +288,8 @@ public final class Tollgate implements AutoCloseable {
                 new Connector(gorgias, shopify, new ConnectionStore(adminDb, config.connections().check().interval()),
                               Clock.systemUTC()));
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
+        // which master keys the stored credentials use, and the re-encryption that retires old ones
+        KeyAdminService keyAdmin = new KeyAdminService(new CredentialRekey(adminDb, cipher), cipher, routes);
 
         // Ingress: never a 2xx unless the event and its job are committed.
         RateLimiter rates = switch (config.ingress().rateMode()) {
@@ -296,7 +300,7 @@ public final class Tollgate implements AutoCloseable {
                 resolver, db, ingressLoad, rates, config.ingress().forgedPerMinute(),
                 ingressMetrics,
                 routes, config.ingress().writers(), config.ingress().batchMax(), peers);
-        return new Services(peers, adminFilter, tenantAdmin, operatorAdmin, new OpenApiService(), ingest);
+        return new Services(peers, adminFilter, tenantAdmin, operatorAdmin, new OpenApiService(), ingest, keyAdmin);
     }
 
     /**
@@ -347,6 +351,7 @@ public final class Tollgate implements AutoCloseable {
     private static void operators(HttpRouting.Builder routing, Services services) {
         routing.addFilter(services.adminFilter());
         routing.register("/admin", services.tenantAdmin(), services.operatorAdmin());
+        routing.register("/admin", services.keyAdmin());
         routing.register("/openapi", services.openApi());
     }
 

@@ -20,6 +20,7 @@ import io.tollgate.api.http.StorableText;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +31,9 @@ import java.util.stream.Collectors;
 
 /**
  * Everything in front of {@code /admin/**}, in order: CORS (exact origins only, preflights answered before
- * authentication), refusal of addresses that failed authentication too often, authentication through helidon-security
- * (bearer operator tokens), and an audit row for every mutating call once it is answered. The admin API fails closed:
+ * authentication), authentication through helidon-security (bearer operator tokens; a failure from an address that
+ * failed too often is answered 429 after a pause, a valid token always passes), and an audit row for every mutating
+ * call once it is answered. The admin API fails closed:
  * anything but a valid token is a 401.
  */
 public final class AdminFilter implements Filter {
@@ -75,17 +77,22 @@ public final class AdminFilter implements Filter {
             res.header(HeaderNames.VARY, "Origin");
         }
 
+        // Authentication comes first: a valid token is never refused for what others at the same address (a proxy,
+        // a NAT, a shared office) got wrong. Only failures count, and only failures are throttled: past its
+        // allowance an address's failures wait a moment and get 429, which slows guessing (tokens are 256-bit)
+        // without locking anyone out.
         String address = peers.address(req);
-        if (failures.refused(address)) {
-            ErrorHandling.send(req, res, new ApiException.TooManyRequests(
-                    "too-many-auth-failures", "Too many failed authentications from this address; retry later.",
-                    failures.retryAfter(address)), peers);
-            return;
-        }
-
         Optional<Operator> operator = authenticate(req);
         if (operator.isEmpty()) {
+            boolean overAllowance = failures.refused(address);
             long left = failures.failed(address);
+            if (overAllowance) {
+                tarpit();
+                ErrorHandling.send(req, res, new ApiException.TooManyRequests(
+                        "too-many-auth-failures", "Too many failed authentications from this address; retry later.",
+                        failures.retryAfter(address)), peers);
+                return;
+            }
             LOG.log(Level.INFO, "admin authentication failed from " + address + " for "
                     + req.prologue().method().text() + " " + StorableText.sanitise(path, AuditLog.MAX_TEXT)
                     + " (" + left + " attempts left this minute)");
@@ -111,6 +118,17 @@ public final class AdminFilter implements Filter {
             throw e;
         } finally {
             writeAudit(req, operator.get(), status, fallbackAction);
+        }
+    }
+
+    /** How long a failed authentication from an address past its allowance waits for its 429. */
+    static final Duration FAILURE_TARPIT = Duration.ofSeconds(1);
+
+    private static void tarpit() {
+        try {
+            Thread.sleep(FAILURE_TARPIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

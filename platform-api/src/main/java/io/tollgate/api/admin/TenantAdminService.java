@@ -81,20 +81,23 @@ public final class TenantAdminService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        routes.add(rules, "/admin", Method.POST, "/tenants", this::create)
-                .add(rules, "/admin", Method.GET, "/tenants", this::list)
-                .add(rules, "/admin", Method.GET, "/tenants/{slug}", this::get)
-                .add(rules, "/admin", Method.PATCH, "/tenants/{slug}", this::patch)
-                .add(rules, "/admin", Method.DELETE, "/tenants/{slug}", this::delete)
-                .add(rules, "/admin", Method.POST, "/tenants/{slug}/suspend", (req, res) -> setStatus(req, res,
-                        TenantStatus.SUSPENDED))
-                .add(rules, "/admin", Method.POST, "/tenants/{slug}/resume", (req, res) -> setStatus(req, res,
-                        TenantStatus.ACTIVE))
-                .add(rules, "/admin", Method.POST, "/tenants/{slug}/connect", this::connect)
-                .add(rules, "/admin", Method.POST, "/tenants/{slug}/secrets/rotate", this::rotate)
-                .add(rules, "/admin", Method.GET, "/tenants/{slug}/events", this::listEvents)
-                .add(rules, "/admin", Method.GET, "/tenants/{slug}/events/{event_id}", this::getEvent)
-                .add(rules, "/admin", Method.POST, "/tenants/{slug}/events/{event_id}/replay", this::replay);
+        // each route with the scope it needs (see Scope); a token without it gets 403 before the handler runs
+        AdminRoutes.on(routes, rules)
+                .add(Method.POST, "/tenants", Scope.OPERATE, this::create)
+                .add(Method.GET, "/tenants", Scope.READ, this::list)
+                .add(Method.GET, "/tenants/{slug}", Scope.READ, this::get)
+                .add(Method.PATCH, "/tenants/{slug}", Scope.OPERATE, this::patch)
+                .add(Method.DELETE, "/tenants/{slug}", Scope.OPERATE, this::delete)
+                .add(Method.POST, "/tenants/{slug}/suspend", Scope.OPERATE,
+                     (req, res) -> setStatus(req, res, TenantStatus.SUSPENDED))
+                .add(Method.POST, "/tenants/{slug}/resume", Scope.OPERATE,
+                     (req, res) -> setStatus(req, res, TenantStatus.ACTIVE))
+                .add(Method.POST, "/tenants/{slug}/connect", Scope.OPERATE, this::connect)
+                .add(Method.POST, "/tenants/{slug}/secrets/rotate", Scope.OPERATE, this::rotate)
+                .add(Method.GET, "/tenants/{slug}/events", Scope.READ, this::listEvents)
+                // the body is there only for a token with the payloads scope (see getEvent)
+                .add(Method.GET, "/tenants/{slug}/events/{event_id}", Scope.READ, this::getEvent)
+                .add(Method.POST, "/tenants/{slug}/events/{event_id}/replay", Scope.OPERATE, this::replay);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -266,9 +269,12 @@ public final class TenantAdminService implements HttpService {
         }
     }
 
-    /** One event in full: headers (never secrets), body as text when it is UTF-8, else base64, and its job. */
+    /**
+     * One event in full: headers (never secrets), body as text when it is UTF-8, else base64, and its job. The body
+     * is personal data: without the {@code payloads} scope it is left out and {@code body_withheld} is true.
+     */
     public record EventDetailOut(EventOut event, Map<String, String> headers, String body, String bodyBase64,
-                                 EventStore.JobState job) {
+                                 Boolean bodyWithheld, EventStore.JobState job) {
     }
 
     private void listEvents(ServerRequest req, ServerResponse res) {
@@ -295,10 +301,15 @@ public final class TenantAdminService implements HttpService {
         EventStore.EventDetail d = events.get(t.id(), id).orElseThrow(() -> eventNotFound(id));
         Map<String, String> headers = new java.util.TreeMap<>();
         d.headers().forEach((k, v) -> headers.put(k, SENSITIVE_HEADER.matcher(k).find() ? "****" : v));
+        if (!req.context().get(Operator.class).map(op -> op.may(Scope.PAYLOADS)).orElse(false)) {
+            Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, null, null, true,
+                                                                  d.job().orElse(null)));
+            return;
+        }
         String text = utf8(d.body());
-        Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, text,
-                                                              text == null ? Base64.getEncoder().encodeToString(d.body())
-                                                                      : null, d.job().orElse(null)));
+        String base64 = text == null ? Base64.getEncoder().encodeToString(d.body()) : null;
+        Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, text, base64, null,
+                                                              d.job().orElse(null)));
     }
 
     private static final java.util.regex.Pattern SENSITIVE_HEADER = java.util.regex.Pattern.compile(

@@ -8,9 +8,10 @@ import io.github.bucket4j.Bucket;
 import java.time.Duration;
 
 /**
- * Failures (bad operator tokens, forged webhook signatures) counted per source address: past {@code perMinute} an
- * address is refused before anything is checked, until its allowance refills. A flood of failures costs the one who
- * sends it, never a merchant's own rate bucket.
+ * Failures (bad operator tokens, forged webhook signatures) counted per source address. Callers check first and
+ * count only what failed: past {@code perMinute} an address's further failures are slowed and refused until its
+ * allowance refills, while what it sends that is valid (a good token, an authentic delivery) still passes. A flood
+ * of failures costs the one who sends it, never a merchant's own rate bucket nor an operator behind the same address.
  */
 public final class FailureLimiter {
     private final int perMinute;

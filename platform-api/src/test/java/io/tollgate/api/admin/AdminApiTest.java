@@ -84,7 +84,8 @@ class AdminApiTest {
 
     @Test
     void createdTokenWorksUntilRevokedOnEveryInstance() {
-        AdminClient.Answer created = admin.post("/admin/tokens", "{\"name\": \"ci-robot\"}");
+        AdminClient.Answer created = admin.post("/admin/tokens",
+                                                    "{\"name\": \"ci-robot\", \"scopes\": [\"read\"]}");
         assertThat(created.status()).isEqualTo(201);
         String token = created.json().get("token").asText();
         String id = created.json().get("id").asText();

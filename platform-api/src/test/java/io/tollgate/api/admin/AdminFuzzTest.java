@@ -248,9 +248,19 @@ class AdminFuzzTest {
         m.put("GET /admin/tenants/{slug}/events", new RouteSpec(List.of("status", "limit", "cursor"), null));
         m.put("GET /admin/tenants/{slug}/events/{event_id}", new RouteSpec(none, null));
         m.put("POST /admin/tenants/{slug}/events/{event_id}/replay", new RouteSpec(none, null));
-        m.put("POST /admin/tokens", new RouteSpec(none, r -> object().put("name", "robot-" + r.nextInt(1_000_000))));
+        // tokens made here never manage tokens, so disabling the bootstrap token (the fuzzer's own) is always 409
+        m.put("POST /admin/tokens", new RouteSpec(none, r -> {
+            ObjectNode b = object().put("name", "robot-" + r.nextInt(1_000_000)).put("ttl_seconds", 3_600);
+            b.putArray("scopes").add("read");
+            return b;
+        }));
         m.put("GET /admin/tokens", new RouteSpec(none, null));
         m.put("DELETE /admin/tokens/{id}", new RouteSpec(none, null));
+        m.put("GET /admin/tokens/bootstrap", new RouteSpec(none, null));
+        m.put("POST /admin/tokens/bootstrap/disable", new RouteSpec(none, null));
+        m.put("GET /admin/keys", new RouteSpec(none, null));
+        // its limit is a query parameter of a POST; queryCase sends GETs
+        m.put("POST /admin/keys/reencrypt", new RouteSpec(none, null));
         m.put("GET /admin/audit", new RouteSpec(List.of("tenant", "limit", "cursor"), null));
         return m;
     }

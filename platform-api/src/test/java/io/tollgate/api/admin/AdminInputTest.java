@@ -83,7 +83,7 @@ class AdminInputTest {
     @Test
     void nulInTokenNameIs400NamingNameAndIsAudited() {
         long before = lastAuditId();
-        assertBadRequest(admin.post("/admin/tokens", "{\"name\": \"robot\\u0000\"}"), "name");
+        assertBadRequest(admin.post("/admin/tokens", "{\"name\": \"robot\\u0000\", \"scopes\": [\"read\"]}"), "name");
         assertThat(auditRowsAfter(before, 1)).containsExactly("token.create failure 400");
     }
 

@@ -98,6 +98,19 @@ public final class CredentialCipher {
         }
     }
 
+    /** Every key this instance can open with, as ids: the current one first, then the previous ones. */
+    public List<String> keyIds() {
+        return keys.stream().map(MasterKey::id).toList();
+    }
+
+    /** The id (16 hex characters) of the key a ciphertext names; empty when it is not a Tollgate ciphertext. */
+    public static java.util.Optional<String> keyIdOf(byte[] ciphertext) {
+        if (ciphertext == null || ciphertext.length < HEADER || ciphertext[0] != VERSION) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(java.util.HexFormat.of().formatHex(ciphertext, 1, 1 + MasterKey.ID_LENGTH));
+    }
+
     /** True when the value was sealed with an older key and should be re-encrypted with the current one. */
     public boolean sealedWithOlderKey(byte[] ciphertext) {
         byte[] keyId = java.util.Arrays.copyOfRange(ciphertext, 1, 1 + MasterKey.ID_LENGTH);

@@ -298,11 +298,11 @@ public final class TenantStore {
                           instant(row, "created_at"), instant(row, "updated_at"));
     }
 
-    private static String context(TenantId id, String field) {
+    static String context(TenantId id, String field) {
         return id + "/" + field;
     }
 
-    private static String secretContext(TenantId id, Provider provider, UUID secretId) {
+    static String secretContext(TenantId id, Provider provider, UUID secretId) {
         return id + "/webhook_secret." + provider.wire() + "/" + secretId;
     }
 }
