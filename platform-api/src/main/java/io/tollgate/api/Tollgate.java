@@ -227,7 +227,7 @@ public final class Tollgate implements AutoCloseable {
         TicketResponder tickets = new TicketResponder(
                 new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders, shopify, gorgias,
                 new OrderMatcher(), new Drafting(config.worker().llm(), new DraftBudget(db), new TemplateDraftWriter()));
-        ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher));
+        ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify);
         WorkerSettings settings = config.worker().settings();
         WorkerMetrics metrics = new WorkerMetrics(
                 meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
