@@ -255,7 +255,8 @@ public final class Tollgate implements AutoCloseable {
         AdminFilter adminFilter = new AdminFilter(security, audit, config.cors().origins(), peers);
         TenantAdminService tenantAdmin = new TenantAdminService(
                 new TenantStore(adminDb, cipher), resolver, new EventStore(adminDb), new JobQueue(adminDb),
-                config.upstreams().allowOverride(), config.server().publicUrl(), routes,
+                config.upstreams().allowOverride(), config.server().publicUrl(), config.server().publicUrlRequired(),
+                routes,
                 new Connector(gorgias, shopify, new ConnectionStore(adminDb, config.connections().check().interval()),
                               Clock.systemUTC()));
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
