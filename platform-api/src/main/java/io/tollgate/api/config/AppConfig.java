@@ -316,9 +316,12 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                 + " of tenant slugs");
     }
 
-    /** The same configuration with what local mode supplies: the embedded database and generated keys. */
-    public AppConfig withLocalMode(String jdbcUrl, String user, MasterKey key, Secret token) {
-        return with(database.withConnection(jdbcUrl, user, Secret.of("")), keys.orElse(key, token));
+    /**
+     * The same configuration with what local mode supplies: the embedded database (and its generated password) and
+     * generated keys.
+     */
+    public AppConfig withLocalMode(String jdbcUrl, String user, Secret password, MasterKey key, Secret token) {
+        return with(database.withConnection(jdbcUrl, user, password), keys.orElse(key, token));
     }
 
     /** The same configuration with other database settings and keys. */
