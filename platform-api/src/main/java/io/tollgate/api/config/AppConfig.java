@@ -33,13 +33,14 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      *                          machine's user only
      * @param shutdownGrace     how long in-flight requests may take to finish on SIGTERM
      * @param publicUrl         the base merchants reach Tollgate at, for the webhook URLs shown to operators and
-     *                          registered upstream (empty: the URLs shown are taken from the admin request's Host header)
+     *                          registered upstream (empty: the URLs shown are taken from the admin request's Host
+     *                          header)
      * @param readTimeout       longest wait for the next bytes of a request (or of the next request on a kept-alive
      *                          connection) before the connection is answered 408 or closed
      * @param publicUrlRequired whether connect needs {@code publicUrl} (https) before it registers webhook URLs
-     *                          upstream: true outside local mode and test mode ({@code TOLLGATE_ALLOW_UPSTREAM_OVERRIDE});
-     *                          a URL from the Host header would carry the tenant's Gorgias token to whatever host the
-     *                          request named
+     *                          upstream: true outside local mode and test mode
+     *                          ({@code TOLLGATE_ALLOW_UPSTREAM_OVERRIDE}); a URL from the Host header would carry the
+     *                          tenant's Gorgias token to whatever host the request named
      */
     public record Server(String host, int port, Duration shutdownGrace, Optional<URI> publicUrl,
                          Duration readTimeout, boolean publicUrlRequired) {

@@ -24,9 +24,9 @@ import java.util.Properties;
  * runs with its data under the data directory (kept across restarts), and a master key, admin token and database
  * password are generated once and kept in a mode-600 file beside it. The database accepts only that password
  * (SCRAM, see {@link LocalPostgresAuth}), and the data directory is mode 700 with nothing under it writable by
- * others ({@link LocalFiles}): another user of the machine can neither log in to the database nor plant a binary. A production deployment (DATABASE_URL set) never loads
- * this class, so the container image leaves the embedded binaries out ({@link EmbeddedPostgresPresence} is asked
- * first, and refuses in one line when they are absent).
+ * others ({@link LocalFiles}): another user of the machine can neither log in to the database nor plant a binary.
+ * A production deployment (DATABASE_URL set) never loads this class, so the container image leaves the embedded
+ * binaries out ({@link EmbeddedPostgresPresence} is asked first, and refuses in one line when they are absent).
  */
 public final class LocalMode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LocalMode.class.getName());

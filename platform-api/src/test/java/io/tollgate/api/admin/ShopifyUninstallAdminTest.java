@@ -66,7 +66,8 @@ class ShopifyUninstallAdminTest {
         // the uninstalled app's token: Shopify refuses it
         shopifyApi.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).willReturn(aResponse().withStatus(401)
                 .withHeader("Content-Type", "application/json")
-                .withBody("{\"errors\":\"[API] Invalid API key or access token (unrecognized login or wrong password)\"}")));
+                .withBody("{\"errors\":\"[API] Invalid API key or access token (unrecognized login or wrong"
+                                  + " password)\"}")));
         handler = new ShopifyEventHandler(new OrderCache(pool), store, new ShopifyClient(
                 UpstreamTesting.settings(), new UpstreamMetrics(MeterRegistry.create(MetricsConfig.create()))));
     }

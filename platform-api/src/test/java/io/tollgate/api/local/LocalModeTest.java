@@ -148,7 +148,8 @@ class LocalModeTest {
             String password = load(dir.resolve(LocalMode.SECRETS_FILE)).getProperty("DATABASE_PASSWORD");
             try (Connection c = DriverManager.getConnection(url, "postgres", password);
                  Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_tables WHERE tablename = 'kept_from_before'")) {
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_tables"
+                                                        + " WHERE tablename = 'kept_from_before'")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(1);
             }

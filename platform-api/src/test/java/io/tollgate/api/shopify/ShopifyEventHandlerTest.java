@@ -339,7 +339,8 @@ class ShopifyEventHandlerTest {
         for (Object[] c : cases) {
             Outcome outcome = apply(a, (String) c[0], (byte[]) c[1]);
             assertThat(outcome).as("%s %s", c[0], new String((byte[]) c[1])).isInstanceOf(NotApplied.class);
-            assertThat(((NotApplied) outcome).reason()).as("%s", c[0]).startsWith("not applied: ").contains((String) c[2])
+            assertThat(((NotApplied) outcome).reason()).as("%s", c[0]).startsWith("not applied: ")
+                    .contains((String) c[2])
                     .doesNotContain("bob").doesNotContain("555").doesNotContain("events-b");
         }
         assertThat(counts(a)).as("nothing erased").isEqualTo(aBefore);
@@ -399,8 +400,8 @@ class ShopifyEventHandlerTest {
      * ({@code <slug>.myshopify.com}), then {@code rest} (the topic's own fields, or nothing for shop/redact).
      */
     private static byte[] privacy(String slug, String rest) {
-        return ("{\"shop_id\": 954889, \"shop_domain\": \"" + slug + ".myshopify.com\"" + (rest.isEmpty() ? "" : ", " + rest)
-                + "}").getBytes(StandardCharsets.UTF_8);
+        return ("{\"shop_id\": 954889, \"shop_domain\": \"" + slug + ".myshopify.com\""
+                + (rest.isEmpty() ? "" : ", " + rest) + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     /** An app/uninstalled body: the shop object, in the shape of Shopify's example (a few of its fields). */

@@ -289,9 +289,10 @@ class WorkerEndToEndTest {
             p.stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(1)
                                    .withHeader("X-Shopify-Access-Token",
                                                com.github.tomakehurst.wiremock.client.WireMock.equalTo(t.accessToken()))
-                                   .willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/json")
-                                                       .withBody("{\"errors\":\"[API] Invalid API key or access token"
-                                                                         + " (unrecognized login or wrong password)\"}")));
+                                   .willReturn(aResponse().withStatus(401)
+                                                       .withHeader("Content-Type", "application/json")
+                                                       .withBody("{\"errors\":\"[API] Invalid API key or access"
+                                                                 + " token (unrecognized login or wrong password)\"}")));
         }
         // a captured, correctly signed orders/create body, replayed under app/uninstalled with a new event id
         byte[] order = Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
