@@ -255,7 +255,7 @@ public final class Tollgate implements AutoCloseable {
         TicketResponder tickets = new TicketResponder(
                 new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders, shopify, gorgias,
                 new OrderMatcher(), new Drafting(config.worker().llm(), new DraftBudget(db), new TemplateDraftWriter()));
-        ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher));
+        ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify);
         WorkerSettings settings = config.worker().settings();
         WorkerMetrics metrics = new WorkerMetrics(
                 meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
@@ -284,7 +284,8 @@ public final class Tollgate implements AutoCloseable {
                                                   operatorPeers(config, peers));
         TenantAdminService tenantAdmin = new TenantAdminService(
                 new TenantStore(adminDb, cipher), resolver, new EventStore(adminDb), new JobQueue(adminDb),
-                config.upstreams().allowOverride(), config.server().publicUrl(), routes,
+                config.upstreams().allowOverride(), config.server().publicUrl(), config.server().publicUrlRequired(),
+                routes,
                 new Connector(gorgias, shopify, new ConnectionStore(adminDb, config.connections().check().interval()),
                               Clock.systemUTC()));
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);

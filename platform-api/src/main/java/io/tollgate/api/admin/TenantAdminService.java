@@ -62,13 +62,18 @@ public final class TenantAdminService implements HttpService {
     private final JobQueue jobs;
     private final TenantValidation validation;
     private final Optional<URI> publicUrl;
+    private final boolean publicUrlRequired;
     private final RouteTable routes;
     private final Connector connector;
     private final SecureRandom random = new SecureRandom();
 
+    /**
+     * @param publicUrlRequired whether connect refuses ({@code 409 public-url-required}) until {@code publicUrl} is an
+     *                          https URL, rather than register URLs built from the request's Host header upstream
+     */
     public TenantAdminService(TenantStore tenants, TenantResolver resolver, EventStore events, JobQueue jobs,
-                              boolean allowOverride, Optional<URI> publicUrl, RouteTable routes,
-                              Connector connector) {
+                              boolean allowOverride, Optional<URI> publicUrl, boolean publicUrlRequired,
+                              RouteTable routes, Connector connector) {
         this.connector = connector;
         this.tenants = tenants;
         this.resolver = resolver;
@@ -76,6 +81,7 @@ public final class TenantAdminService implements HttpService {
         this.jobs = jobs;
         this.validation = new TenantValidation(allowOverride);
         this.publicUrl = publicUrl;
+        this.publicUrlRequired = publicUrlRequired;
         this.routes = routes;
     }
 
@@ -119,7 +125,10 @@ public final class TenantAdminService implements HttpService {
         if (body.path("connect").asBoolean(false)) {
             // the tenant exists whatever the upstreams say: the answer is 201 and the connect result tells the rest
             note(req, "tenant.create", created, Optional.of("connect"));
-            out = out.withConnect(runConnect(req, created, Set.of()));
+            out = out.withConnect(publicUrlMissing()
+                                          .map(why -> new ConnectOut("failed", null, null,
+                                                                     List.of(PUBLIC_URL_REQUIRED + ": " + why)))
+                                          .orElseGet(() -> runConnect(req, created, Set.of())));
         }
         res.header(HeaderNames.LOCATION, "/admin/tenants/" + created.tenant().slug());
         Responses.json(res, Status.CREATED_201, out);
@@ -128,15 +137,37 @@ public final class TenantAdminService implements HttpService {
     /**
      * {@code POST /admin/tenants/{slug}/connect}: optional body {@code {"providers": [...]}}. Always 200 when it ran:
      * the answer's {@code status} ({@code ok}, {@code partial}, {@code failed}) and each step say what happened; 409
-     * while another connect of the tenant runs.
+     * while another connect of the tenant runs, and ({@code public-url-required}) while webhook URLs could only come
+     * from the request's Host header.
      */
     private void connect(ServerRequest req, ServerResponse res) {
         ResolvedTenant t = tenant(req);
         note(req, "tenant.connect", t, Optional.empty());
         Set<Provider> providers = TenantValidation.connectProviders(Bodies.optionalJson(req));
+        Optional<String> missing = publicUrlMissing();
+        if (missing.isPresent()) {
+            throw new ApiException.Conflict(PUBLIC_URL_REQUIRED, missing.get());
+        }
         note(req, "tenant.connect", t, Optional.of(providers.isEmpty() ? "gorgias,shopify"
                 : providers.stream().map(Provider::wire).sorted().collect(java.util.stream.Collectors.joining(","))));
         Responses.json(res, Status.OK_200, runConnect(req, t, providers));
+    }
+
+    /** The problem type of a connect refused for want of {@code TOLLGATE_PUBLIC_URL}. */
+    static final String PUBLIC_URL_REQUIRED = "public-url-required";
+
+    /**
+     * Why connect may not register webhook URLs upstream now: outside local and test mode they must be built on an
+     * https {@code TOLLGATE_PUBLIC_URL}, never on the request's Host header (which would carry the tenant's Gorgias
+     * token to whatever host the request named). Empty when connect may run.
+     */
+    private Optional<String> publicUrlMissing() {
+        if (!publicUrlRequired || publicUrl.filter(u -> "https".equals(u.getScheme())).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of("TOLLGATE_PUBLIC_URL is not set to an https URL, so there is no address to register"
+                + " upstream (the request's Host header is not trusted for it); set TOLLGATE_PUBLIC_URL to the https"
+                + " address merchants reach Tollgate at, restart, and connect again.");
     }
 
     private ConnectOut runConnect(ServerRequest req, ResolvedTenant t, Set<Provider> providers) {

@@ -29,26 +29,46 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                         Connections connections) {
 
     /**
-     * @param shutdownGrace how long in-flight requests may take to finish on SIGTERM
-     * @param publicUrl     the base merchants reach Tollgate at, for the webhook URLs shown to operators
-     *                      (empty: taken from the admin request's Host header)
-     * @param readTimeout   longest wait for the next bytes of a request (or of the next request on a kept-alive
-     *                      connection) before the connection is answered 408 or closed
-     * @param admin         the operators' listener ({@code TOLLGATE_ADMIN_PORT}): {@code /admin/**}, {@code /openapi}
-     *                      and {@code /observe/**} move there, and the main port keeps only {@code /webhooks/**} and
-     *                      a health answer without details. Empty: everything on the one port
-     * @param trustedProxies the proxies whose {@code X-Forwarded-For} names the client (empty unless
-     *                      {@code TOLLGATE_TRUST_X_FORWARDED_FOR} is true, and then never empty)
+     * @param host              the bind address: {@code TOLLGATE_HOST}, else {@code 0.0.0.0}, but {@code 127.0.0.1}
+     *                          in local mode (no {@code DATABASE_URL}), whose admin token and database are for this
+     *                          machine's user only
+     * @param shutdownGrace     how long in-flight requests may take to finish on SIGTERM
+     * @param publicUrl         the base merchants reach Tollgate at, for the webhook URLs shown to operators and
+     *                          registered upstream (empty: the URLs shown are taken from the admin request's Host
+     *                          header)
+     * @param readTimeout       longest wait for the next bytes of a request (or of the next request on a kept-alive
+     *                          connection) before the connection is answered 408 or closed
+     * @param publicUrlRequired whether connect needs {@code publicUrl} (https) before it registers webhook URLs
+     *                          upstream: true outside local mode and test mode
+     *                          ({@code TOLLGATE_ALLOW_UPSTREAM_OVERRIDE}); a URL from the Host header would carry the
+     *                          tenant's Gorgias token to whatever host the request named
+     * @param admin             the operators' listener ({@code TOLLGATE_ADMIN_PORT}): {@code /admin/**},
+     *                          {@code /openapi} and {@code /observe/**} move there, and the main port keeps only
+     *                          {@code /webhooks/**} and a health answer without details. Empty: everything on the
+     *                          one port
+     * @param trustedProxies    the proxies whose {@code X-Forwarded-For} names the client (empty unless
+     *                          {@code TOLLGATE_TRUST_X_FORWARDED_FOR} is true, and then never empty)
      */
     public record Server(String host, int port, Duration shutdownGrace, Optional<URI> publicUrl,
-                         Duration readTimeout, Optional<AdminListener> admin, List<AddressRange> trustedProxies) {
-        static Server from(Settings s) {
-            String host = s.string("TOLLGATE_HOST");
+                         Duration readTimeout, boolean publicUrlRequired, Optional<AdminListener> admin,
+                         List<AddressRange> trustedProxies) {
+        /**
+         * @param local         no {@code DATABASE_URL}: the embedded database of local mode
+         * @param allowOverride {@code TOLLGATE_ALLOW_UPSTREAM_OVERRIDE} (staging and tests)
+         */
+        static Server from(Settings s, boolean local, boolean allowOverride) {
+            Optional<URI> publicUrl = s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl);
+            boolean required = !local && !allowOverride;
+            if (required && publicUrl.isPresent() && !"https".equals(publicUrl.get().getScheme())) {
+                throw new ConfigException("TOLLGATE_PUBLIC_URL", "must be an https URL like https://hooks.example.com"
+                        + " (http only in local mode or with TOLLGATE_ALLOW_UPSTREAM_OVERRIDE=true)");
+            }
+            String host = s.optional("TOLLGATE_HOST").orElse(local ? LOCAL_HOST : ALL_INTERFACES);
             int port = s.integer("PORT", 0, 65535);
             return new Server(host, port,
                               Duration.ofSeconds(s.integer("TOLLGATE_SHUTDOWN_GRACE_SECONDS", 0, 300)),
-                              s.optional("TOLLGATE_PUBLIC_URL").map(AppConfig::publicUrl),
-                              Duration.ofSeconds(s.integer("TOLLGATE_READ_TIMEOUT_SECONDS", 1, 3600)),
+                              publicUrl,
+                              Duration.ofSeconds(s.integer("TOLLGATE_READ_TIMEOUT_SECONDS", 1, 3600)), required,
                               AdminListener.from(s, host, port), trustedProxies(s));
         }
 
@@ -96,6 +116,11 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
             return Optional.of(new AdminListener(s.optional("TOLLGATE_ADMIN_HOST").orElse(mainHost), port));
         }
     }
+
+    /** Where a server with a database listens unless {@code TOLLGATE_HOST} says otherwise. */
+    public static final String ALL_INTERFACES = "0.0.0.0";
+    /** Where local mode listens unless {@code TOLLGATE_HOST} says otherwise. */
+    public static final String LOCAL_HOST = "127.0.0.1";
 
     /**
      * @param url           empty: local mode, an embedded PostgreSQL under {@code dataDir}
@@ -319,7 +344,7 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         // read first: whether the keys are required depends on it
         Optional<String> dbUrl = s.optional("DATABASE_URL").map(AppConfig::validJdbcUrl);
         Keys keys = Keys.from(s, dbUrl.isPresent());
-        Server server = Server.from(s);
+        Server server = Server.from(s, dbUrl.isEmpty(), s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE"));
         // the console handler read TOLLGATE_LOG_FORMAT itself when logging started (LogFormat); this only makes a
         // misspelt value stop the boot instead of silently logging JSON
         if (LogFormat.parse(s.string(LogFormat.SETTING)).isEmpty()) {
@@ -346,9 +371,12 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                 + " of tenant slugs");
     }
 
-    /** The same configuration with what local mode supplies: the embedded database and generated keys. */
-    public AppConfig withLocalMode(String jdbcUrl, String user, MasterKey key, Secret token) {
-        return with(database.withConnection(jdbcUrl, user, Secret.of("")), keys.orElse(key, token));
+    /**
+     * The same configuration with what local mode supplies: the embedded database (and its generated password) and
+     * generated keys.
+     */
+    public AppConfig withLocalMode(String jdbcUrl, String user, Secret password, MasterKey key, Secret token) {
+        return with(database.withConnection(jdbcUrl, user, password), keys.orElse(key, token));
     }
 
     /** The same configuration with other database settings and keys. */

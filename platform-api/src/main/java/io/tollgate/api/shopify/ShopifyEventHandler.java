@@ -8,23 +8,28 @@ import io.tollgate.api.orders.RestOrders;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
 import io.tollgate.api.shopify.ShopifyEvents.Disabled;
-import io.tollgate.api.shopify.ShopifyEvents.Event;
 import io.tollgate.api.shopify.ShopifyEvents.Ignored;
+import io.tollgate.api.shopify.ShopifyEvents.Later;
 import io.tollgate.api.shopify.ShopifyEvents.Malformed;
+import io.tollgate.api.shopify.ShopifyEvents.NotApplied;
 import io.tollgate.api.shopify.ShopifyEvents.Outcome;
 import io.tollgate.api.shopify.ShopifyEvents.Recorded;
 import io.tollgate.api.shopify.ShopifyEvents.Stale;
+import io.tollgate.api.upstream.UpstreamResult;
+import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.store.TenantStore;
 
 import java.io.IOException;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Applies a stored Shopify event to the tenant's data (CONTRACT §2: "Shopify order and customer events update the
@@ -38,45 +43,148 @@ import java.util.Objects;
  *   <li>customers/redact: that customer's orders (by customer id, email and the listed order ids) and Shopify-only
  *       customer rows are deleted ({@link OrderCache#redactCustomer});</li>
  *   <li>shop/redact: all of the tenant's Shopify data is deleted ({@link OrderCache#redactShop});</li>
- *   <li>app/uninstalled: the tenant's Shopify credentials are disabled ({@link TenantStore#disableShopify});</li>
+ *   <li>app/uninstalled: once Shopify refuses the tenant's access token, the tenant's Shopify credentials are
+ *       disabled ({@link TenantStore#disableShopify});</li>
  *   <li>customers/data_request: nothing beyond the stored event, which the operator acts on ({@link Recorded});</li>
  *   <li>any other topic: {@link Ignored}.</li>
  * </ul>
+ * Shopify signs the body only: {@code X-Shopify-Topic} is not covered by the HMAC, so a captured signed body can be
+ * replayed under another topic. The {@link ShopifyEvents#GUARDED_TOPICS guarded topics} therefore act only on a body
+ * that has that topic's documented shape and names the tenant's shop ({@link #shapeProblem}); anything else is
+ * {@link NotApplied} and changes nothing. An app/uninstalled is confirmed with Shopify first: the shop's token must be
+ * refused (HTTP 401 or 403) before the tenant is disabled; a token that still works is {@link NotApplied}, an answer
+ * that says neither (5xx, 429, a timeout) is {@link Later}.
  * A body that cannot be applied gives {@link Malformed}; database failures surface as
  * {@link io.tollgate.tenant.db.DataException} (retry later).
  */
 public final class ShopifyEventHandler {
+    /** The reason an app/uninstalled is not applied when Shopify still accepts the shop's token. */
+    public static final String TOKEN_STILL_WORKS = "the shop's token still works: not uninstalled";
+
+    /** Fields only the privacy topics' bodies have, by topic; a shop/redact body has none of them. */
+    private static final List<String> PRIVACY_FIELDS = List.of("customer", "orders_to_redact", "orders_requested",
+                                                               "data_request");
+
     private final OrderCache cache;
     private final TenantStore tenants;
+    private final ShopifyClient shopify;
 
-    public ShopifyEventHandler(OrderCache cache, TenantStore tenants) {
+    public ShopifyEventHandler(OrderCache cache, TenantStore tenants, ShopifyClient shopify) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.tenants = Objects.requireNonNull(tenants, "tenants");
+        this.shopify = Objects.requireNonNull(shopify, "shopify");
     }
 
-    public Outcome apply(Event event) {
-        return apply(event.tenant(), event.topic(), event.body());
-    }
-
-    public Outcome apply(TenantId tenant, String topic, byte[] body) {
+    public Outcome apply(ResolvedTenant tenant, String topic, byte[] body) {
         Objects.requireNonNull(tenant, "tenant");
+        TenantId id = tenant.id();
         String t = topic == null ? "" : topic.strip().toLowerCase(Locale.ROOT);
         try {
+            if (ShopifyEvents.GUARDED_TOPICS.contains(t)) {
+                Optional<JsonNode> root = guardedObject(body);
+                if (root.isEmpty()) {
+                    return new NotApplied("not applied: the body is not a JSON object, as a " + t + " body is");
+                }
+                Optional<String> problem = shapeProblem(t, root.get(), tenant.shopify().shopDomain());
+                if (problem.isPresent()) {
+                    return new NotApplied("not applied: " + problem.get());
+                }
+            }
             return switch (t) {
                 case ShopifyEvents.ORDERS_CREATE, ShopifyEvents.ORDERS_UPDATED, ShopifyEvents.ORDERS_FULFILLED ->
-                        order(tenant, object(body));
-                case ShopifyEvents.CUSTOMERS_UPDATE -> customer(tenant, object(body));
-                case ShopifyEvents.CUSTOMERS_REDACT -> redactCustomer(tenant, object(body));
-                case ShopifyEvents.SHOP_REDACT -> new Deleted(cache.redactShop(tenant));
-                case ShopifyEvents.APP_UNINSTALLED -> {
-                    tenants.disableShopify(tenant);
-                    yield new Disabled();
-                }
+                        order(id, object(body));
+                case ShopifyEvents.CUSTOMERS_UPDATE -> customer(id, object(body));
+                case ShopifyEvents.CUSTOMERS_REDACT -> redactCustomer(id, object(body));
+                case ShopifyEvents.SHOP_REDACT -> new Deleted(cache.redactShop(id));
+                case ShopifyEvents.APP_UNINSTALLED -> uninstall(tenant);
                 case ShopifyEvents.CUSTOMERS_DATA_REQUEST -> new Recorded();
                 default -> new Ignored(t);
             };
         } catch (BadBody e) {
             return new Malformed(e.getMessage());
+        }
+    }
+
+    /**
+     * Why {@code root} is not a {@code topic} body of the shop {@code shopDomain}, in a few words that quote nothing
+     * from the body (field names only); empty when it is. The shapes are Shopify's documented payloads: app/uninstalled
+     * is the shop itself ({@code id}, {@code myshopify_domain}, ...); shop/redact is {@code shop_id} and
+     * {@code shop_domain} alone; customers/redact adds {@code customer} and {@code orders_to_redact};
+     * customers/data_request adds {@code customer}, {@code orders_requested} and {@code data_request}. Each privacy
+     * shape also excludes the fields that only another privacy topic has, so one signed privacy body cannot be replayed
+     * as another (a customers/redact body as shop/redact would erase the whole cache).
+     */
+    static Optional<String> shapeProblem(String topic, JsonNode root, String shopDomain) {
+        List<String> wrong = new ArrayList<>();
+        String domainField;
+        if (topic.equals(ShopifyEvents.APP_UNINSTALLED)) {
+            domainField = "myshopify_domain";
+            require(ShopifyIds.id(root, "id") != null, "id", wrong);
+        } else {
+            domainField = "shop_domain";
+            require(ShopifyIds.id(root, "shop_id") != null, "shop_id", wrong);
+            List<String> own = switch (topic) {
+                case ShopifyEvents.CUSTOMERS_REDACT -> List.of("customer", "orders_to_redact");
+                case ShopifyEvents.CUSTOMERS_DATA_REQUEST -> List.of("customer", "orders_requested", "data_request");
+                default -> List.of();
+            };
+            for (String field : PRIVACY_FIELDS) {
+                JsonNode value = root.get(field);
+                if (own.contains(field)) {
+                    boolean array = field.startsWith("orders_");
+                    require(value != null && (array ? value.isArray() : value.isObject()), field, wrong);
+                } else {
+                    require(value == null, "no " + field, wrong);
+                }
+            }
+        }
+        String domain = text(root, domainField);
+        require(domain != null, domainField, wrong);
+        if (!wrong.isEmpty()) {
+            return Optional.of("the body does not have the shape of " + topic + " (missing or wrong: "
+                                       + String.join(", ", wrong) + ")");
+        }
+        if (!domain.equalsIgnoreCase(shopDomain)) {
+            return Optional.of("the body's " + domainField + " is another shop than the tenant's");
+        }
+        return Optional.empty();
+    }
+
+    private static void require(boolean holds, String what, List<String> wrong) {
+        if (!holds) {
+            wrong.add(what);
+        }
+    }
+
+    /**
+     * app/uninstalled of the tenant's shop: disabled once Shopify refuses the tenant's token. Shopify revokes an app's
+     * access token when the shop uninstalls it, so a token that still reads the shop means the app is installed (a
+     * replayed or forged topic) and nothing is disabled.
+     */
+    private Outcome uninstall(ResolvedTenant tenant) {
+        if (!tenant.shopify().enabled()) {
+            return new Disabled(); // already: nothing may call Shopify for it, and disabling again changes nothing
+        }
+        UpstreamResult<String> probe = shopify.shopDomain(tenant);
+        return switch (probe) {
+            case UpstreamResult.Ok<String> ok -> new NotApplied(TOKEN_STILL_WORKS);
+            case UpstreamResult.Failed<String> f when f.status() == 401 || f.status() == 403 -> {
+                tenants.disableShopify(tenant.id());
+                yield new Disabled();
+            }
+            case UpstreamResult.RetryLater<String> r -> new Later(r.after(), "could not confirm the uninstall with"
+                    + " Shopify: " + r.reason());
+            case UpstreamResult.Failed<String> f -> new Later(Duration.ZERO, "could not confirm the uninstall with"
+                    + " Shopify: " + f.reason());
+        };
+    }
+
+    /** The body as a JSON object, or empty when it is not one. */
+    private static Optional<JsonNode> guardedObject(byte[] body) {
+        try {
+            return Optional.of(object(body));
+        } catch (BadBody e) {
+            return Optional.empty();
         }
     }
 

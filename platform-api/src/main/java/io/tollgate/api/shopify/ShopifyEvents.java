@@ -1,11 +1,10 @@
 package io.tollgate.api.shopify;
 
-import io.tollgate.tenant.TenantId;
-
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 
-/** The Shopify webhook topics Tollgate acts on, a stored Shopify event, and what applying one did. */
+/** The Shopify webhook topics Tollgate acts on, and what applying a stored Shopify event did. */
 public final class ShopifyEvents {
     public static final String ORDERS_CREATE = "orders/create";
     public static final String ORDERS_UPDATED = "orders/updated";
@@ -19,23 +18,23 @@ public final class ShopifyEvents {
     /** Topics whose body is an order. */
     public static final Set<String> ORDER_TOPICS = Set.of(ORDERS_CREATE, ORDERS_UPDATED, ORDERS_FULFILLED);
 
+    /**
+     * Topics that destroy or disable (and the privacy request that hands a customer's data over): their body must have
+     * the topic's documented shape and name the tenant's shop before anything is done, since Shopify signs the body
+     * only, not the {@code X-Shopify-Topic} header.
+     */
+    public static final Set<String> GUARDED_TOPICS = Set.of(APP_UNINSTALLED, SHOP_REDACT, CUSTOMERS_REDACT,
+                                                            CUSTOMERS_DATA_REQUEST);
+
     private ShopifyEvents() {
     }
 
     /**
-     * A stored Shopify delivery ({@code webhook_events} row of provider shopify).
-     *
-     * @param topic the {@code X-Shopify-Topic} it came with
-     * @param body  the raw body, as signed
+     * What applying an event did. Every outcome except {@link Malformed} and {@link Later} means the event is done
+     * with.
      */
-    public record Event(TenantId tenant, String topic, byte[] body) {
-        public Event {
-            Objects.requireNonNull(tenant, "tenant");
-        }
-    }
-
-    /** What applying an event did. Every outcome except {@link Malformed} means the event is done with. */
-    public sealed interface Outcome permits Applied, Stale, Deleted, Disabled, Recorded, Ignored, Malformed {
+    public sealed interface Outcome permits Applied, Stale, Deleted, Disabled, Recorded, Ignored, NotApplied, Later,
+            Malformed {
     }
 
     /** {@code rows} cache rows written (an order, or a customer). */
@@ -60,6 +59,29 @@ public final class ShopifyEvents {
 
     /** A topic Tollgate does not act on. */
     public record Ignored(String topic) implements Outcome {
+    }
+
+    /**
+     * A guarded topic whose body is not that topic's (another topic's body replayed under it, another shop's), or an
+     * app/uninstalled that Shopify does not confirm (the shop's token still works): nothing was changed.
+     *
+     * @param reason a few words for the operator, never quoting the body
+     */
+    public record NotApplied(String reason) implements Outcome {
+        public NotApplied {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * Could not be decided now (Shopify's answer to the uninstall check was a 5xx, a 429, a timeout, or not one that
+     * says either way): try again, not before {@code after} ({@link Duration#ZERO}: the retry schedule decides).
+     */
+    public record Later(Duration after, String reason) implements Outcome {
+        public Later {
+            Objects.requireNonNull(after, "after");
+            Objects.requireNonNull(reason, "reason");
+        }
     }
 
     /**

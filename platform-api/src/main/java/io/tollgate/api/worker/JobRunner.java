@@ -83,7 +83,7 @@ public final class JobRunner {
                 }
                 return switch (event.get().provider()) {
                     case GORGIAS -> gorgias(job, tenant.get(), event.get(), slug);
-                    case SHOPIFY -> new Ran(shopify(event.get(), tenant.get()), slug, false);
+                    case SHOPIFY -> new Ran(shopify(job, event.get(), tenant.get()), slug, false);
                 };
             } catch (DataException e) {
                 LOG.log(Level.WARNING, "job " + job.id() + " of event " + job.eventId() + ": database: "
@@ -110,13 +110,16 @@ public final class JobRunner {
         return new Ran(outcome, slug, handled instanceof Handled.Posted p && !p.found());
     }
 
-    private JobOutcome shopify(StoredEvent event, ResolvedTenant tenant) {
-        ShopifyEvents.Outcome applied = shopify.apply(tenant.id(), event.topic().orElse(""), event.body());
+    private JobOutcome shopify(JobQueue.Job job, StoredEvent event, ResolvedTenant tenant) {
+        ShopifyEvents.Outcome applied = shopify.apply(tenant, event.topic().orElse(""), event.body());
         return switch (applied) {
             case ShopifyEvents.Malformed m -> new JobOutcome.Dead("the Shopify payload cannot be applied: "
                                                                           + m.reason());
             case ShopifyEvents.Ignored i -> new JobOutcome.Skipped("skipped: topic " + i.topic()
                                                                            + " is stored, not acted on");
+            // a guarded topic whose body is not that topic's, or an uninstall Shopify does not confirm
+            case ShopifyEvents.NotApplied n -> new JobOutcome.Skipped(n.reason());
+            case ShopifyEvents.Later l -> failure(job, l.reason(), Optional.of(l.after()));
             default -> new JobOutcome.Done();
         };
     }

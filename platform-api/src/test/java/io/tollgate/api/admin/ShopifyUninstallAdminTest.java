@@ -1,13 +1,21 @@
 package io.tollgate.api.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.MetricsConfig;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.shopify.OrderCache;
+import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.shopify.ShopifyEvents;
+import io.tollgate.api.upstream.UpstreamMetrics;
+import io.tollgate.api.upstream.UpstreamTesting;
 import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.ShopifyCredentials;
 import io.tollgate.tenant.crypto.CredentialCipher;
 import io.tollgate.tenant.crypto.MasterKey;
 import io.tollgate.tenant.db.Database;
@@ -17,9 +25,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -27,12 +40,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kept by a PATCH that does not change the access token and cleared by one that gives a new token.
  */
 class ShopifyUninstallAdminTest {
+    /** The shop object app/uninstalled carries (a few of its fields), for uninstall-a's shop. */
+    private static final byte[] UNINSTALLED_A = ("{\"id\": 690933842, \"name\": \"Super Toys\","
+            + " \"domain\": \"toys.example\", \"myshopify_domain\": \"uninstall-a.myshopify.com\"}").getBytes();
     private static TestDatabase db;
     private static Tollgate server;
     private static AdminClient admin;
     private static Database pool;
     private static TenantStore store;
     private static ShopifyEventHandler handler;
+    private static WireMockServer shopifyApi;
 
     @BeforeAll
     static void start() {
@@ -44,11 +61,20 @@ class ShopifyUninstallAdminTest {
         admin.secret(env.get("TOLLGATE_MASTER_KEY"));
         pool = Database.open(db.settings());
         store = new TenantStore(pool, new CredentialCipher(MasterKey.fromBase64(env.get("TOLLGATE_MASTER_KEY"))));
-        handler = new ShopifyEventHandler(new OrderCache(pool), store);
+        shopifyApi = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        shopifyApi.start();
+        // the uninstalled app's token: Shopify refuses it
+        shopifyApi.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"errors\":\"[API] Invalid API key or access token (unrecognized login or wrong"
+                                  + " password)\"}")));
+        handler = new ShopifyEventHandler(new OrderCache(pool), store, new ShopifyClient(
+                UpstreamTesting.settings(), new UpstreamMetrics(MeterRegistry.create(MetricsConfig.create()))));
     }
 
     @AfterAll
     static void stop() {
+        shopifyApi.stop();
         server.close();
         pool.close();
         db.close();
@@ -63,7 +89,7 @@ class ShopifyUninstallAdminTest {
         ResolvedTenant a = store.findBySlugUnscoped("uninstall-a").orElseThrow();
 
         Instant before = Instant.now().minusSeconds(600);
-        assertThat(handler.apply(a.id(), "app/uninstalled", "{\"id\": 690933842}".getBytes()))
+        assertThat(handler.apply(atShopifyApi(a), "app/uninstalled", UNINSTALLED_A))
                 .isEqualTo(new ShopifyEvents.Disabled());
 
         JsonNode shopify = admin.get("/admin/tenants/uninstall-a").json().get("shopify");
@@ -76,7 +102,8 @@ class ShopifyUninstallAdminTest {
                 .filteredOn(s -> s.has("disabled_at")).hasSize(1);
 
         // a second uninstall (Shopify retries) keeps the first time
-        handler.apply(a.id(), "app/uninstalled", "{}".getBytes());
+        assertThat(handler.apply(atShopifyApi(store.find(a.id()).orElseThrow()), "app/uninstalled", UNINSTALLED_A))
+                .isEqualTo(new ShopifyEvents.Disabled());
         assertThat(Instant.parse(admin.get("/admin/tenants/uninstall-a").json().at("/shopify/disabled_at").asText()))
                 .isEqualTo(disabledAt);
 
@@ -101,5 +128,13 @@ class ShopifyUninstallAdminTest {
         ResolvedTenant after = store.find(a.id()).orElseThrow();
         assertThat(after.shopify().enabled()).isTrue();
         assertThat(after.shopify().accessToken().reveal()).isEqualTo("shpat_reinstalled_0123456789");
+    }
+
+    /** The tenant as stored, with its Shopify Admin API at the local stub (as a base_url override would put it). */
+    private static ResolvedTenant atShopifyApi(ResolvedTenant t) {
+        ShopifyCredentials s = t.shopify();
+        return new ResolvedTenant(t.tenant(), t.gorgias(), new ShopifyCredentials(
+                s.shopDomain(), s.accessToken(), s.apiVersion(),
+                Optional.of(URI.create("http://127.0.0.1:" + shopifyApi.port())), s.disabledAt()), t.secrets());
     }
 }

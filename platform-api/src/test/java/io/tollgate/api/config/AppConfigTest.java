@@ -27,7 +27,7 @@ class AppConfigTest {
     void defaultsComeFromApplicationYaml() {
         AppConfig c = AppConfig.load(Map.of());
         assertThat(c.server().port()).isEqualTo(8080);
-        assertThat(c.server().host()).isEqualTo("0.0.0.0");
+        assertThat(c.server().host()).as("local mode: this machine only").isEqualTo("127.0.0.1");
         assertThat(c.database().url()).isEmpty();
         assertThat(c.database().poolSize()).isEqualTo(16);
         assertThat(c.database().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
@@ -125,6 +125,38 @@ class AppConfigTest {
         env.put("TOLLGATE_LOG_FORMAT", "yaml");
         assertThatThrownBy(() -> AppConfig.load(env)).isInstanceOf(ConfigException.class)
                 .hasMessage("TOLLGATE_LOG_FORMAT: must be json or text");
+    }
+
+    @Test
+    void localModeListensOnLoopbackAndAServerWithADatabaseOnAllInterfacesUnlessTold() {
+        assertThat(AppConfig.load(Map.of()).server().host()).isEqualTo("127.0.0.1");
+        assertThat(AppConfig.load(production()).server().host()).isEqualTo("0.0.0.0");
+        assertThat(AppConfig.load(Map.of("TOLLGATE_HOST", "0.0.0.0")).server().host()).isEqualTo("0.0.0.0");
+        Map<String, String> env = production();
+        env.put("TOLLGATE_HOST", "10.0.0.5");
+        assertThat(AppConfig.load(env).server().host()).isEqualTo("10.0.0.5");
+    }
+
+    @Test
+    void thePublicUrlMustBeHttpsOutsideLocalAndTestMode() {
+        Map<String, String> env = production();
+        env.put("TOLLGATE_PUBLIC_URL", "http://hooks.example.com");
+        assertThatThrownBy(() -> AppConfig.load(env)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("TOLLGATE_PUBLIC_URL: must be an https URL");
+        assertThat(AppConfig.load(production()).server().publicUrlRequired()).isTrue();
+
+        env.put("TOLLGATE_PUBLIC_URL", "https://hooks.example.com/");
+        AppConfig.Server ok = AppConfig.load(env).server();
+        assertThat(ok.publicUrl()).hasValueSatisfying(u -> assertThat(u.toString())
+                .isEqualTo("https://hooks.example.com"));
+        assertThat(ok.publicUrlRequired()).isTrue();
+
+        env.put("TOLLGATE_PUBLIC_URL", "http://hooks.test:8080");
+        env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
+        assertThat(AppConfig.load(env).server().publicUrlRequired()).as("test mode").isFalse();
+        AppConfig local = AppConfig.load(Map.of("TOLLGATE_PUBLIC_URL", "http://localhost:8080"));
+        assertThat(local.server().publicUrlRequired()).as("local mode").isFalse();
+        assertThat(local.server().publicUrl()).isPresent();
     }
 
     @Test

@@ -1,16 +1,26 @@
 package io.tollgate.api.shopify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.MetricsConfig;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
 import io.tollgate.api.shopify.ShopifyEvents.Disabled;
 import io.tollgate.api.shopify.ShopifyEvents.Ignored;
+import io.tollgate.api.shopify.ShopifyEvents.Later;
 import io.tollgate.api.shopify.ShopifyEvents.Malformed;
+import io.tollgate.api.shopify.ShopifyEvents.NotApplied;
 import io.tollgate.api.shopify.ShopifyEvents.Outcome;
 import io.tollgate.api.shopify.ShopifyEvents.Recorded;
 import io.tollgate.api.shopify.ShopifyEvents.Stale;
+import io.tollgate.api.upstream.UpstreamMetrics;
+import io.tollgate.api.upstream.UpstreamTesting;
+import io.tollgate.tenant.NewTenant;
+import io.tollgate.tenant.ShopifyCredentials;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.crypto.CredentialCipher;
 import io.tollgate.tenant.crypto.MasterKey;
@@ -25,6 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,6 +45,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import static io.tollgate.api.shopify.ShopifyTestOrders.BEYOND_DOUBLE;
@@ -42,13 +54,29 @@ import static io.tollgate.api.shopify.ShopifyTestOrders.BOB_ID;
 import static io.tollgate.api.shopify.ShopifyTestOrders.bytes;
 import static io.tollgate.api.shopify.ShopifyTestOrders.order;
 import static io.tollgate.api.shopify.ShopifyTestOrders.shipped;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Shopify events applied to two tenants' data on the real PostgreSQL, from Shopify's own REST fixtures. */
+/**
+ * Shopify events applied to two tenants' data on the real PostgreSQL, from Shopify's own REST fixtures and documented
+ * payloads; Shopify's Admin API (asked before an uninstall disables a tenant) is WireMock on a local port.
+ */
 class ShopifyEventHandlerTest {
     private static final String ALICE = "alice@example.com";
     private static final long ALICE_ID = 115310627314723954L;
+    private static final String GRAPHQL = "/admin/api/" + ShopifyCredentials.DEFAULT_API_VERSION + "/graphql.json";
+    /** What Shopify's Admin API answers to an access token it no longer accepts (an uninstalled app's). */
+    private static final String REFUSED = "{\"errors\":\"[API] Invalid API key or access token (unrecognized login or"
+            + " wrong password)\"}";
 
+    private static WireMockServer shopifyApi;
     private static TestDatabase testDb;
     private static Database db;
     private static TenantStore store;
@@ -59,19 +87,24 @@ class ShopifyEventHandlerTest {
 
     @BeforeAll
     static void setUp() {
+        shopifyApi = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        shopifyApi.start();
+        URI base = URI.create("http://127.0.0.1:" + shopifyApi.port());
         testDb = TestDatabase.migrated();
         db = testDb.open();
         store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
-        a = store.create(TestTenants.newTenant("events-a")).id();
-        b = store.create(TestTenants.newTenant("events-b")).id();
+        a = store.create(atShopifyApi(TestTenants.newTenant("events-a"), base)).id();
+        b = store.create(atShopifyApi(TestTenants.newTenant("events-b"), base)).id();
         cache = new OrderCache(db);
-        handler = new ShopifyEventHandler(cache, store);
+        handler = new ShopifyEventHandler(cache, store, new ShopifyClient(
+                UpstreamTesting.settings(), new UpstreamMetrics(MeterRegistry.create(MetricsConfig.create()))));
     }
 
     @AfterAll
     static void tearDown() {
         db.close();
         testDb.close();
+        shopifyApi.stop();
     }
 
     @BeforeEach
@@ -79,37 +112,50 @@ class ShopifyEventHandlerTest {
         try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
             st.execute("DELETE FROM orders; DELETE FROM customers; UPDATE shopify_credentials SET disabled_at = NULL");
         }
+        shopifyApi.resetAll();
+    }
+
+    /** The tenant as the worker has it (resolved, credentials decrypted) and the event applied to it. */
+    private static Outcome apply(TenantId tenant, String topic, byte[] body) {
+        return handler.apply(store.find(tenant).orElseThrow(), topic, body);
+    }
+
+    private static NewTenant atShopifyApi(NewTenant t, URI base) {
+        ShopifyCredentials s = t.shopify();
+        return new NewTenant(t.slug(), t.name(), t.limits(), t.gorgias(),
+                             new ShopifyCredentials(s.shopDomain(), s.accessToken(), s.apiVersion(), Optional.of(base)),
+                             t.gorgiasWebhookSecret(), t.shopifyWebhookSecret());
     }
 
     @Test
     void orderTopicsCacheTheOrderBehindTheFence() {
         byte[] fixture = Fixtures.bytes("shopify-python-api-order.json"); // {"order": {...}}, updated 2008-01-10
-        assertThat(handler.apply(a, "orders/create", fixture)).isEqualTo(new Applied(1));
-        assertThat(handler.apply(a, "orders/create", fixture)).as("a duplicate delivery").isEqualTo(new Applied(1));
+        assertThat(apply(a, "orders/create", fixture)).isEqualTo(new Applied(1));
+        assertThat(apply(a, "orders/create", fixture)).as("a duplicate delivery").isEqualTo(new Applied(1));
         assertThat(cache.recentByEmail(a, BOB, 5)).extracting(OrderFacts::id, OrderFacts::financialStatus)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("450789469", "AUTHORIZED"));
 
         ObjectNode fulfilled = shipped(order(450789469L, 1001, "2008-01-10T11:00:00-05:00",
                                              "2008-01-12T09:00:00-05:00"));
-        assertThat(handler.apply(a, "orders/fulfilled", bytes(fulfilled))).isEqualTo(new Applied(1));
-        assertThat(handler.apply(a, "orders/updated", fixture)).as("the older payload retried").isEqualTo(new Stale());
+        assertThat(apply(a, "orders/fulfilled", bytes(fulfilled))).isEqualTo(new Applied(1));
+        assertThat(apply(a, "orders/updated", fixture)).as("the older payload retried").isEqualTo(new Stale());
         OrderFacts cached = cache.recentByEmail(a, BOB, 5).getFirst();
         assertThat(cached.fulfillmentStatus()).isEqualTo("FULFILLED");
         assertThat(cached.tracking()).extracting(OrderFacts.Tracking::number).containsExactly("1Z2345", "1Z6789");
 
         assertThat(cache.recentByEmail(b, BOB, 5)).as("the other tenant's cache").isEmpty();
-        assertThat(handler.apply(b, "ORDERS/UPDATED", fixture)).as("topic case does not matter")
+        assertThat(apply(b, "ORDERS/UPDATED", fixture)).as("topic case does not matter")
                 .isEqualTo(new Applied(1));
         assertThat(cache.recentByEmail(b, BOB, 5).getFirst().tracking()).isEmpty();
     }
 
     @Test
     void customersUpdateRecordsTheCustomerAndTheLookupFollowsTheNewEmail() throws SQLException {
-        handler.apply(a, "orders/create", Fixtures.bytes("shopify-python-api-order.json"));
-        handler.apply(b, "orders/create", Fixtures.bytes("shopify-python-api-order.json"));
+        apply(a, "orders/create", Fixtures.bytes("shopify-python-api-order.json"));
+        apply(b, "orders/create", Fixtures.bytes("shopify-python-api-order.json"));
         ObjectNode customer = (ObjectNode) readTree(Fixtures.bytes("shopify-python-api-customer.json")).get("customer");
         customer.put("email", "Robert.Norman@New.example");
-        assertThat(handler.apply(a, "customers/update", bytes(customer))).isEqualTo(new Applied(1));
+        assertThat(apply(a, "customers/update", bytes(customer))).isEqualTo(new Applied(1));
 
         assertThat(cache.recentByEmail(a, "robert.norman@new.example", 5)).extracting(OrderFacts::name)
                 .containsExactly("#1001");
@@ -119,7 +165,7 @@ class ShopifyEventHandlerTest {
         ObjectNode older = customer.deepCopy();
         older.put("email", "old@example.com");
         older.put("updated_at", "2015-05-01T00:00:00-04:00");
-        assertThat(handler.apply(a, "customers/update", bytes(older))).isEqualTo(new Stale());
+        assertThat(apply(a, "customers/update", bytes(older))).isEqualTo(new Stale());
         assertThat(strings("SELECT email FROM customers WHERE tenant_id = ? AND shopify_customer_id = " + BOB_ID, a))
                 .containsExactly("Robert.Norman@New.example");
     }
@@ -138,7 +184,7 @@ class ShopifyEventHandlerTest {
                 {"shop_id": 954889, "shop_domain": "events-a.myshopify.com",
                  "customer": {"id": 207119551, "email": "BOB.norman@hostmail.com", "phone": "555-625-1199"},
                  "orders_to_redact": [299938, 280263, 9007199254740993]}""".getBytes(StandardCharsets.UTF_8);
-        Outcome outcome = handler.apply(a, "customers/redact", redact);
+        Outcome outcome = apply(a, "customers/redact", redact);
 
         // Bob's order by customer id and email, the two listed orders, Bob's Shopify customer row
         assertThat(outcome).isEqualTo(new Deleted(5));
@@ -152,7 +198,7 @@ class ShopifyEventHandlerTest {
         assertThat(counts(b)).as("the other tenant").isEqualTo(before);
         assertThat(longs("SELECT count(*) FROM orders WHERE tenant_id = ?", b)).containsExactly(6L);
 
-        assertThat(handler.apply(a, "customers/redact", redact)).as("again: nothing left").isEqualTo(new Deleted(0));
+        assertThat(apply(a, "customers/redact", redact)).as("again: nothing left").isEqualTo(new Deleted(0));
     }
 
     @Test
@@ -161,7 +207,8 @@ class ShopifyEventHandlerTest {
                      + " VALUES (?, ?, 5001, ?, 'bob@helpdesk.example')", UUID.randomUUID(), a.value(), BOB_ID);
         exec("INSERT INTO customers (id, tenant_id, gorgias_customer_id, shopify_customer_id, email)"
                      + " VALUES (?, ?, 5001, ?, 'bob@helpdesk.example')", UUID.randomUUID(), b.value(), BOB_ID);
-        assertThat(handler.apply(a, "customers/redact", "{\"customer\": {\"id\": 207119551}}".getBytes()))
+        assertThat(apply(a, "customers/redact", privacy("events-a", "\"customer\": {\"id\": 207119551},"
+                + " \"orders_to_redact\": []")))
                 .isEqualTo(new Deleted(0));
         assertThat(longs("SELECT count(*) FROM customers WHERE shopify_customer_id IS NULL AND tenant_id = ?", a))
                 .containsExactly(1L);
@@ -181,9 +228,7 @@ class ShopifyEventHandlerTest {
         Map<String, Long> aBefore = counts(a);
         Map<String, Long> bBefore = counts(b);
 
-        Outcome outcome = handler.apply(a, "shop/redact",
-                                        "{\"shop_id\": 954889, \"shop_domain\": \"events-a.myshopify.com\"}"
-                                                .getBytes());
+        Outcome outcome = apply(a, "shop/redact", privacy("events-a", ""));
 
         assertThat(outcome).isEqualTo(new Deleted(7 + 2)); // 7 orders, Bob's and Alice's Shopify customer rows
         Map<String, Long> aAfter = counts(a);
@@ -197,13 +242,112 @@ class ShopifyEventHandlerTest {
     }
 
     @Test
-    void appUninstalledDisablesOnlyThatTenantsShopifyCredentials() {
+    void appUninstalledDisablesOnlyThatTenantsShopifyCredentialsOnceShopifyRefusesItsToken() {
+        shopifyApi.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(401)
+                .withHeader("Content-Type", "application/json").withBody(REFUSED)));
         assertThat(store.find(a).orElseThrow().shopify().enabled()).isTrue();
-        assertThat(handler.apply(a, "app/uninstalled", "{\"id\": 690933842, \"name\": \"Super Toys\"}".getBytes()))
-                .isEqualTo(new Disabled());
+
+        assertThat(apply(a, "app/uninstalled", uninstalled("events-a"))).isEqualTo(new Disabled());
+
         assertThat(store.find(a).orElseThrow().shopify().disabledAt()).isPresent();
         assertThat(store.find(a).orElseThrow().shopify().enabled()).isFalse();
         assertThat(store.find(b).orElseThrow().shopify().disabledAt()).isEmpty();
+        // asked with the tenant's own token, once
+        shopifyApi.verify(1, postRequestedFor(urlEqualTo(GRAPHQL))
+                .withHeader("X-Shopify-Access-Token", equalTo("shpat_events-a_access_token_abcdef")));
+
+        // Shopify retries the webhook: still disabled, and nothing is asked of Shopify for a disabled shop
+        assertThat(apply(a, "app/uninstalled", uninstalled("events-a"))).isEqualTo(new Disabled());
+        shopifyApi.verify(1, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void anOrderBodyReplayedAsAppUninstalledDisablesNothing() {
+        // even were Shopify to refuse the token, the body must first be a shop: no call is made for it
+        shopifyApi.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(401).withBody(REFUSED)));
+        byte[] signedOrder = Fixtures.bytes("shopify-python-api-order.json");
+        byte[] bareOrder = bytes(order(450789469L, 1001, "2008-01-10T11:00:00-05:00", "2008-01-10T11:00:00-05:00"));
+
+        for (byte[] body : List.of(signedOrder, bareOrder)) {
+            Outcome outcome = apply(a, "app/uninstalled", body);
+            assertThat(outcome).isInstanceOf(NotApplied.class);
+            assertThat(((NotApplied) outcome).reason()).contains("shape of app/uninstalled")
+                    .contains("myshopify_domain").doesNotContain("bob").doesNotContain("Norman");
+        }
+        assertThat(store.find(a).orElseThrow().shopify().enabled()).isTrue();
+        shopifyApi.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void anotherShopsUninstallDisablesNothing() {
+        shopifyApi.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(401).withBody(REFUSED)));
+        Outcome outcome = apply(a, "app/uninstalled", uninstalled("events-b"));
+        assertThat(outcome).isEqualTo(new NotApplied(
+                "not applied: the body's myshopify_domain is another shop than the tenant's"));
+        assertThat(store.find(a).orElseThrow().shopify().enabled()).isTrue();
+        assertThat(store.find(b).orElseThrow().shopify().enabled()).isTrue();
+        shopifyApi.verify(0, anyRequestedFor(anyUrl()));
+    }
+
+    @Test
+    void aGenuineUninstallWhileTheShopsTokenStillWorksDisablesNothing() {
+        shopifyApi.stubFor(post(urlEqualTo(GRAPHQL))
+                .willReturn(okJson("{\"data\": {\"shop\": {\"myshopifyDomain\": \"events-a.myshopify.com\"}}}")));
+        assertThat(apply(a, "app/uninstalled", uninstalled("events-a")))
+                .isEqualTo(new NotApplied(ShopifyEventHandler.TOKEN_STILL_WORKS));
+        assertThat(store.find(a).orElseThrow().shopify().enabled()).isTrue();
+        shopifyApi.verify(1, postRequestedFor(urlEqualTo(GRAPHQL)));
+    }
+
+    @Test
+    void anUninstallShopifyCannotConfirmIsTriedAgainLater() {
+        shopifyApi.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(503)
+                .withHeader("Retry-After", "7").withBody("maintenance")));
+        Outcome outcome = apply(a, "app/uninstalled", uninstalled("events-a"));
+        assertThat(outcome).isInstanceOf(Later.class);
+        assertThat(((Later) outcome).after()).isEqualTo(java.time.Duration.ofSeconds(7));
+        assertThat(((Later) outcome).reason()).contains("could not confirm the uninstall").contains("503")
+                .doesNotContain("shpat_");
+        assertThat(store.find(a).orElseThrow().shopify().enabled()).isTrue();
+    }
+
+    @Test
+    void privacyBodiesOfAnotherShopOrAnotherTopicEraseNothing() throws SQLException {
+        for (TenantId t : List.of(a, b)) {
+            seedBobAndAlice(t);
+        }
+        Map<String, Long> aBefore = counts(a);
+        Map<String, Long> bBefore = counts(b);
+        String customer = "\"customer\": {\"id\": 207119551, \"email\": \"bob.norman@hostmail.com\","
+                + " \"phone\": \"555-625-1199\"}";
+        byte[] redactB = privacy("events-b", customer + ", \"orders_to_redact\": [299938]");
+        byte[] redactA = privacy("events-a", customer + ", \"orders_to_redact\": [299938]");
+        byte[] requestA = privacy("events-a", customer + ", \"orders_requested\": [299938],"
+                + " \"data_request\": {\"id\": 9999}");
+        List<Object[]> cases = List.of(
+                new Object[] {"shop/redact", privacy("events-b", ""), "another shop"},
+                new Object[] {"shop/redact", "{\"shop_domain\": \"events-a.myshopify.com\"}".getBytes(), "shop_id"},
+                // a signed customers/redact or data request of this very shop, replayed as shop/redact
+                new Object[] {"shop/redact", redactA, "no customer, no orders_to_redact"},
+                new Object[] {"shop/redact", requestA, "no customer, no orders_requested, no data_request"},
+                new Object[] {"shop/redact", Fixtures.bytes("shopify-python-api-order.json"), "shop_id"},
+                new Object[] {"customers/redact", redactB, "another shop"},
+                new Object[] {"customers/redact", requestA, "orders_to_redact"},
+                new Object[] {"customers/redact", Fixtures.bytes("shopify-python-api-customer.json"), "shop_domain"},
+                new Object[] {"customers/data_request", redactA, "orders_requested"},
+                new Object[] {"shop/redact", "[1]".getBytes(), "not a JSON object"});
+        for (Object[] c : cases) {
+            Outcome outcome = apply(a, (String) c[0], (byte[]) c[1]);
+            assertThat(outcome).as("%s %s", c[0], new String((byte[]) c[1])).isInstanceOf(NotApplied.class);
+            assertThat(((NotApplied) outcome).reason()).as("%s", c[0]).startsWith("not applied: ")
+                    .contains((String) c[2])
+                    .doesNotContain("bob").doesNotContain("555").doesNotContain("events-b");
+        }
+        assertThat(counts(a)).as("nothing erased").isEqualTo(aBefore);
+        assertThat(counts(b)).isEqualTo(bBefore);
+        assertThat(apply(a, "shop/redact", privacy("events-a", ""))).as("the tenant's own shop/redact")
+                .isEqualTo(new Deleted(6 + 2));
+        assertThat(counts(b)).isEqualTo(bBefore);
     }
 
     @Test
@@ -214,9 +358,9 @@ class ShopifyEventHandlerTest {
                 {"shop_id": 954889, "shop_domain": "events-a.myshopify.com", "orders_requested": [299938],
                  "customer": {"id": 207119551, "email": "bob.norman@hostmail.com"},
                  "data_request": {"id": 9999}}""".getBytes(StandardCharsets.UTF_8);
-        assertThat(handler.apply(a, "customers/data_request", request)).isEqualTo(new Recorded());
-        assertThat(handler.apply(a, "products/update", "{}".getBytes())).isEqualTo(new Ignored("products/update"));
-        assertThat(handler.apply(a, null, "{}".getBytes())).isEqualTo(new Ignored(""));
+        assertThat(apply(a, "customers/data_request", request)).isEqualTo(new Recorded());
+        assertThat(apply(a, "products/update", "{}".getBytes())).isEqualTo(new Ignored("products/update"));
+        assertThat(apply(a, null, "{}".getBytes())).isEqualTo(new Ignored(""));
         assertThat(counts(a)).isEqualTo(before);
     }
 
@@ -237,13 +381,13 @@ class ShopifyEventHandlerTest {
                 new Object[] {"orders/updated", bytes(noUpdate)},
                 new Object[] {"customers/update", "{\"id\": \"not-an-id\"}".getBytes()},
                 new Object[] {"customers/update", "{\"id\": 18446744073709551616}".getBytes()},
-                new Object[] {"customers/redact", "{\"customer\": {\"id\": \"abc\"}}".getBytes()},
-                new Object[] {"customers/redact", "{\"customer\": {}, \"orders_to_redact\": []}".getBytes()},
-                new Object[] {"customers/redact", "{\"customer\": {\"id\": 1}, \"orders_to_redact\": 5}".getBytes()},
                 new Object[] {"customers/redact",
-                              "{\"customer\": {\"id\": 1}, \"orders_to_redact\": [1, -2]}".getBytes()});
+                              privacy("events-a", "\"customer\": {\"id\": \"abc\"}, \"orders_to_redact\": []")},
+                new Object[] {"customers/redact", privacy("events-a", "\"customer\": {}, \"orders_to_redact\": []")},
+                new Object[] {"customers/redact",
+                              privacy("events-a", "\"customer\": {\"id\": 1}, \"orders_to_redact\": [1, -2]")});
         for (Object[] c : cases) {
-            Outcome outcome = handler.apply(a, (String) c[0], (byte[]) c[1]);
+            Outcome outcome = apply(a, (String) c[0], (byte[]) c[1]);
             assertThat(outcome).as("%s %s", c[0], c[1] == null ? "null" : new String((byte[]) c[1]))
                     .isInstanceOf(Malformed.class);
             assertThat(((Malformed) outcome).reason()).isNotBlank().doesNotContain("Exception");
@@ -252,12 +396,35 @@ class ShopifyEventHandlerTest {
     }
 
     /**
+     * A privacy topic's body as Shopify documents it (shopify.dev, privacy law compliance): the shop's id and domain
+     * ({@code <slug>.myshopify.com}), then {@code rest} (the topic's own fields, or nothing for shop/redact).
+     */
+    private static byte[] privacy(String slug, String rest) {
+        return ("{\"shop_id\": 954889, \"shop_domain\": \"" + slug + ".myshopify.com\""
+                + (rest.isEmpty() ? "" : ", " + rest) + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** An app/uninstalled body: the shop object, in the shape of Shopify's example (a few of its fields). */
+    private static byte[] uninstalled(String slug) {
+        return ("""
+                {"id": 548380009, "name": "Super Toys", "email": "j.smith@example.com", "domain": "shop.apple.com",
+                 "province": "California", "country": "US", "address1": "1 Infinite Loop", "zip": "95014",
+                 "city": "Cupertino", "source": null, "phone": "1231231234", "latitude": 45.45,
+                 "longitude": -75.43, "primary_locale": "en", "created_at": null, "updated_at": null,
+                 "country_code": "US", "country_name": "United States", "currency": "USD",
+                 "customer_email": "customers@apple.com", "timezone": "(GMT-05:00) Eastern Time (US & Canada)",
+                 "shop_owner": "John Smith", "plan_name": "enterprise", "myshopify_domain": "%s.myshopify.com",
+                 "has_storefront": true, "plan_display_name": "Shopify Plus"}""".formatted(slug))
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
      * For tenant {@code t}: Bob's fixture order (customer 207119551), Bob's orders 299938 (no customer) and 280263
      * (another email), two orders with ids 2^53 + 1 (listed in the redact) and 2^53 + 2 (Alice's, not listed),
      * Alice's order 777, and Shopify customer rows for Bob and Alice.
      */
     private static void seedBobAndAlice(TenantId t) throws SQLException {
-        assertThat(handler.apply(t, "orders/create", Fixtures.bytes("shopify-python-api-order.json")))
+        assertThat(apply(t, "orders/create", Fixtures.bytes("shopify-python-api-order.json")))
                 .isEqualTo(new Applied(1));
         ObjectNode guest = order(299938L, 1002, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z");
         guest.remove("customer");
@@ -275,13 +442,13 @@ class ShopifyEventHandlerTest {
         alice.put("email", ALICE);
         ((ObjectNode) alice.get("customer")).put("id", ALICE_ID).put("email", ALICE);
         for (ObjectNode o : List.of(guest, listed, big, bigAlice, alice)) {
-            assertThat(handler.apply(t, "orders/create", bytes(o))).isEqualTo(new Applied(1));
+            assertThat(apply(t, "orders/create", bytes(o))).isEqualTo(new Applied(1));
         }
-        assertThat(handler.apply(t, "customers/update", Fixtures.bytes("shopify-python-api-customer.json")))
+        assertThat(apply(t, "customers/update", Fixtures.bytes("shopify-python-api-customer.json")))
                 .isEqualTo(new Applied(1));
         ObjectNode aliceCustomer = Json.MAPPER.createObjectNode().put("id", ALICE_ID).put("email", ALICE)
                 .put("first_name", "Alice").put("updated_at", "2024-01-04T00:00:00Z");
-        assertThat(handler.apply(t, "customers/update", bytes(aliceCustomer))).isEqualTo(new Applied(1));
+        assertThat(apply(t, "customers/update", bytes(aliceCustomer))).isEqualTo(new Applied(1));
     }
 
     private static com.fasterxml.jackson.databind.JsonNode readTree(byte[] body) {

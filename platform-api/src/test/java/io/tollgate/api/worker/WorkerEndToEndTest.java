@@ -281,6 +281,75 @@ class WorkerEndToEndTest {
     }
 
     @Test
+    void anOrderReplayedAsAppUninstalledIsSkippedWithItsReasonShownAndAGenuineUninstallDisables() {
+        Pipeline.Tenant replayed = p.tenant("e2e-replayed");
+        Pipeline.Tenant gone = p.tenant("e2e-gone");
+        // both shops' tokens are refused, as an uninstalled app's are: only the body decides
+        for (Pipeline.Tenant t : List.of(replayed, gone)) {
+            p.stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(1)
+                                   .withHeader("X-Shopify-Access-Token",
+                                               com.github.tomakehurst.wiremock.client.WireMock.equalTo(t.accessToken()))
+                                   .willReturn(aResponse().withStatus(401)
+                                                       .withHeader("Content-Type", "application/json")
+                                                       .withBody("{\"errors\":\"[API] Invalid API key or access"
+                                                                 + " token (unrecognized login or wrong password)\"}")));
+        }
+        // a captured, correctly signed orders/create body, replayed under app/uninstalled with a new event id
+        byte[] order = Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
+                                                StandardCharsets.UTF_8)).get("order").toString()
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> forged = p.shopify(p.server(), replayed, order, "app/uninstalled", "evt-replayed-1");
+        assertThat(forged.statusCode()).as(forged.body()).isEqualTo(202);
+        UUID event = Pipeline.eventId(forged);
+        assertThat(p.awaitStatus(event, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
+
+        JsonNode detail = Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + replayed.slug()
+                + "/events/" + event, null).body());
+        assertThat(detail.at("/event/status").asText()).isEqualTo("skipped");
+        assertThat(detail.at("/job/last_error").asText()).as(detail.toString())
+                .contains("not applied").contains("shape of app/uninstalled").doesNotContain("bob.norman");
+        assertThat(Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + replayed.slug(), null).body())
+                           .at("/shopify").has("disabled_at")).as("the replay disabled nothing").isFalse();
+
+        // the shop object of the other tenant's shop, whose token Shopify refuses: disabled
+        byte[] shop = ("{\"id\": 548380009, \"name\": \"Super Toys\", \"domain\": \"toys.example\","
+                + " \"myshopify_domain\": \"" + gone.slug() + ".myshopify.com\"}").getBytes(StandardCharsets.UTF_8);
+        UUID uninstall = Pipeline.eventId(p.shopify(p.server(), gone, shop, "app/uninstalled", "evt-gone-1"));
+        assertThat(p.awaitStatus(uninstall, WAIT, "processed", "skipped", "dead")).isEqualTo("processed");
+        assertThat(Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + gone.slug(), null).body())
+                           .at("/shopify").has("disabled_at")).isTrue();
+        assertThat(Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + replayed.slug(), null).body())
+                           .at("/shopify").has("disabled_at")).isFalse();
+    }
+
+    @Test
+    void aShopRedactNamingAnotherShopErasesNothing() {
+        Pipeline.Tenant t = p.tenant("e2e-redact");
+        byte[] order = Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
+                                                StandardCharsets.UTF_8)).get("order").toString()
+                .getBytes(StandardCharsets.UTF_8);
+        UUID cached = Pipeline.eventId(p.shopify(p.server(), t, order, "orders/create", "evt-redact-order"));
+        assertThat(p.awaitStatus(cached, WAIT, "processed", "dead")).isEqualTo("processed");
+        String orders = "SELECT count(*) FROM orders o JOIN tenants t ON t.id = o.tenant_id WHERE t.slug = ?";
+        assertThat(p.count(orders, t.slug())).isEqualTo(1);
+
+        // a signed shop/redact of another shop (the same app's webhook secret signs every shop's deliveries)
+        byte[] other = "{\"shop_id\": 954889, \"shop_domain\": \"someone-else.myshopify.com\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        UUID redact = Pipeline.eventId(p.shopify(p.server(), t, other, "shop/redact", "evt-redact-other"));
+        assertThat(p.awaitStatus(redact, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
+        assertThat(p.count(orders, t.slug())).as("the cache is kept").isEqualTo(1);
+        assertThat(p.job(redact)).contains("another shop");
+
+        // the tenant's own shop/redact erases it
+        byte[] own = ("{\"shop_id\": 954889, \"shop_domain\": \"" + t.slug() + ".myshopify.com\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        UUID mine = Pipeline.eventId(p.shopify(p.server(), t, own, "shop/redact", "evt-redact-own"));
+        assertThat(p.awaitStatus(mine, WAIT, "processed", "skipped", "dead")).isEqualTo("processed");
+        assertThat(p.count(orders, t.slug())).isZero();
+    }
+
+    @Test
     void anEventIsDeadAfterItsTenantsRetryBudgetWithItsAttemptsAndLastErrorShown() {
         Pipeline.Tenant t = p.tenant("e2e-budget", "{\"retry_attempts\": 3}");
         assertThat(Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/e2e-budget", null).body())
