@@ -59,6 +59,14 @@ public final class TicketResponder {
 
     /** Handles the stored Gorgias event {@code eventId} of {@code tenant} whose raw body is {@code body}. */
     public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body) {
+        return respond(tenant, eventId, body, Deadline.none());
+    }
+
+    /**
+     * Handles the event within {@code deadline}: no note is posted once it has passed (or the worker gave the run up),
+     * and the note's lease is renewed just before the post, so a run given up while posting is covered by it.
+     */
+    public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body, Deadline deadline) {
         TicketEvent event;
         try {
             event = TicketEvents.parse(body);
@@ -81,14 +89,14 @@ public final class TicketResponder {
                     "another attempt is posting the note for message " + answer.messageId() + " of ticket "
                             + answer.ticketId(), false);
             case NoteLedger.Reservation.Reserved r -> draftAndPost(tenant, event, answer, r.noteId(), r.externalId(),
-                                                                   r.attempt(), true);
-            case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p);
+                                                                   r.attempt(), true, deadline);
+            case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p, deadline);
         };
     }
 
     /** An earlier attempt may have posted: look before posting. */
     private Handled afterUncertain(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer,
-                                   NoteLedger.Reservation.Pending p) {
+                                   NoteLedger.Reservation.Pending p, Deadline deadline) {
         UpstreamResult<Optional<Long>> found = gorgias.findMessageByExternalId(tenant, answer.ticketId(),
                                                                                p.externalId());
         return switch (found) {
@@ -97,13 +105,14 @@ public final class TicketResponder {
                 yield new Handled.Posted(messageId.get(), true, "found");
             }
             case UpstreamResult.Ok<Optional<Long>> none -> draftAndPost(tenant, event, answer, p.noteId(),
-                                                                        p.externalId(), p.attempt(), false);
+                                                                        p.externalId(), p.attempt(), false,
+                                                                        deadline);
             default -> failed(tenant.id(), p.noteId(), p.attempt(), found, false);
         };
     }
 
     private Handled draftAndPost(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
-                                 String externalId, UUID attempt, boolean fresh) {
+                                 String externalId, UUID attempt, boolean fresh, Deadline deadline) {
         TenantId id = tenant.id();
         Orders orders = orders(tenant, answer);
         if (orders.problem() != null) {
@@ -111,9 +120,20 @@ public final class TicketResponder {
             return failed(id, noteId, attempt, orders.problem(), fresh);
         }
         Drafted drafted = drafting.write(id, new DraftRequest(
-                firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name()));
+                firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name(),
+                answer.addressVerified(), answer.channel()));
         String source = drafted.source().name().toLowerCase(Locale.ROOT);
         ledger.recordDraft(id, noteId, source, drafted.draft().text(), drafted.draft().html());
+        if (!deadline.beginPost()) {
+            // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
+            return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                    Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
+        }
+        if (!ledger.renew(id, noteId, attempt)) {
+            // this attempt's hold on the note ran out: another attempt may hold it now, so this one posts nothing
+            return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                    IN_FLIGHT_RECHECK, "the note's lease ran out before it was posted", false), fresh);
+        }
         UpstreamResult<Long> posted = gorgias.postInternalNote(tenant, answer.ticketId(), externalId, drafted.draft());
         if (posted instanceof UpstreamResult.Ok<Long>(Long messageId)) {
             ledger.markPosted(id, noteId, messageId);
@@ -177,7 +197,12 @@ public final class TicketResponder {
             return c.firstname().strip();
         }
         if (c.name() != null && !c.name().isBlank() && !c.name().contains("@")) {
-            return c.name().strip().split("\\s+")[0];
+            String name = c.name().strip();
+            int end = 0;
+            while (end < name.length() && !Character.isWhitespace(name.charAt(end))) {
+                end++;
+            }
+            return name.substring(0, end); // the first word, found without a pattern
         }
         return null;
     }
