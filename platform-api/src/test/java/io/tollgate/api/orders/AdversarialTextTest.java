@@ -72,7 +72,7 @@ class AdversarialTextTest {
 
     @Test
     void anOrderNumberAfterAFloodOfBlanksIsStillFound() {
-        String text = "Hi, my order" + " ".repeat(50_000) + "#1002 did not arrive";
+        String text = "Hi, my" + " ".repeat(50_000) + "order #1002 did not arrive";
 
         assertThat(MATCHER.match(BOB, null, text, ORDERS))
                 .as("a run of blanks counts as one gap, so what follows it is still read")
