@@ -77,6 +77,16 @@ public final class Deadline {
         }
     }
 
+    /** Whether the run has begun posting its note ({@link #beginPost}). */
+    public boolean posting() {
+        lock.lock();
+        try {
+            return posting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether the worker gave the run up. */
     public boolean givenUp() {
         lock.lock();

@@ -97,8 +97,18 @@ public final class TicketResponder {
     /** An earlier attempt may have posted: look before posting. */
     private Handled afterUncertain(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer,
                                    NoteLedger.Reservation.Pending p, Deadline deadline) {
-        UpstreamResult<Optional<Long>> found = gorgias.findMessageByExternalId(tenant, answer.ticketId(),
-                                                                               p.externalId());
+        UpstreamResult<Optional<Long>> found;
+        try {
+            found = gorgias.findMessageByExternalId(tenant, answer.ticketId(), p.externalId());
+        } catch (RuntimeException e) {
+            try {
+                release(tenant.id(), p.noteId(), p.attempt(), "the look-up failed: " + e.getClass().getSimpleName(),
+                        false);
+            } catch (RuntimeException again) {
+                e.addSuppressed(again); // the hold then runs out with the note's lease
+            }
+            throw e;
+        }
         return switch (found) {
             case UpstreamResult.Ok<Optional<Long>>(Optional<Long> messageId) when messageId.isPresent() -> {
                 ledger.markPosted(tenant.id(), p.noteId(), messageId.get());
@@ -113,6 +123,25 @@ public final class TicketResponder {
 
     private Handled draftAndPost(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
                                  String externalId, UUID attempt, boolean fresh, Deadline deadline) {
+        try {
+            return draftAndPostHeld(tenant, event, answer, noteId, externalId, attempt, fresh, deadline);
+        } catch (RuntimeException e) {
+            // e.g. a database call cut short when the worker gave the run up: end this attempt's hold on the note
+            // (nothing was sent unless the post began), so the next attempt need not wait out the note's lease
+            if (!deadline.posting()) {
+                try {
+                    release(tenant.id(), noteId, attempt, "the run failed before posting: "
+                            + e.getClass().getSimpleName(), fresh);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again); // the hold then runs out with the note's lease
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Handled draftAndPostHeld(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
+                                     String externalId, UUID attempt, boolean fresh, Deadline deadline) {
         TenantId id = tenant.id();
         Orders orders = orders(tenant, answer);
         if (orders.problem() != null) {
@@ -177,15 +206,31 @@ public final class TicketResponder {
             case UpstreamResult.Failed<?> f -> f.reason();
             case UpstreamResult.Ok<?> ok -> "unexpected success";
         };
-        if (withdraw) {
-            ledger.withdraw(tenant, noteId, attempt);
-        } else {
-            ledger.markFailed(tenant, noteId, attempt, reason);
-        }
+        release(tenant, noteId, attempt, reason, withdraw);
         return switch (result) {
             case UpstreamResult.RetryLater<?> r -> new Handled.Later(r.after(), reason, r.sent());
             default -> new Handled.Failed(reason);
         };
+    }
+
+    /**
+     * Ends this attempt's hold on the note: withdrawn (nothing reached Gorgias, and this attempt reserved it) or
+     * marked failed. A run the worker gave up at its deadline was interrupted, which fails any database call at once:
+     * its interrupt is set aside for these few statements, so the next attempt need not wait out the note's lease.
+     */
+    private void release(TenantId tenant, UUID noteId, UUID attempt, String reason, boolean withdraw) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (withdraw) {
+                ledger.withdraw(tenant, noteId, attempt);
+            } else {
+                ledger.markFailed(tenant, noteId, attempt, reason);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static String firstName(TicketEvent event) {
