@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  * is stripped of control characters and line breaks, shortened if very long, and HTML-escaped in the HTML version; a
  * tracking URL is a link only if it is an absolute http or https URL, otherwise it is shown as escaped text.
  * Dates are written like "March 12, 2024", in UTC.
+ *
+ * <p>When the ticket's channel does not prove the customer's address ({@link DraftRequest#addressVerified()}), the
+ * agent's line says so and the draft gives neither the address nor any tracking number or link.
  */
 public final class TemplateDraftWriter implements DraftWriter {
     static final String HEADER = "Suggested reply (Tollgate):";
