@@ -250,7 +250,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                     Duration.ofMillis(s.integer("TOLLGATE_WORKER_REAP_MS", 10, 600_000)),
                     stopGrace,
                     new io.tollgate.api.worker.RetrySchedule(base, d.factor(), max, d.jitter(), d.maxRetryAfter(),
-                                                             d.maxAttempts())),
+                                                             d.maxAttempts()),
+                    Duration.ofMillis(s.integer("TOLLGATE_WORKER_JOB_DEADLINE_MS", 100, 86_400_000))),
                               Duration.ofSeconds(s.integer("TOLLGATE_WORKER_NOTE_LEASE_SECONDS", 1, 86_400)),
                               llm(s));
         }

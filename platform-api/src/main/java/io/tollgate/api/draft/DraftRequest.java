@@ -13,10 +13,21 @@ import java.util.Objects;
  * @param customerMessage   the customer's message as plain text (untrusted, may be null); the template writer
  *                          does not quote it, a writer that does must treat it as data, never as instructions
  * @param merchantName      the shop's name for the sign-off, or null
+ * @param addressVerified   whether the ticket's channel proves the customer owns the e-mail address the orders were
+ *                          looked up by; when not, the draft says so and gives neither that address nor any tracking
+ *                          number or link (the model is not given them either), so an agent does not hand one
+ *                          customer's parcel to someone who typed their address into a form
+ * @param channel           the channel the message came by (for saying why the address is unverified), or null
  */
 public record DraftRequest(String customerFirstName, OrderMatch match, String ticketSubject, String customerMessage,
-                           String merchantName) {
+                           String merchantName, boolean addressVerified, String channel) {
     public DraftRequest {
         Objects.requireNonNull(match, "match");
+    }
+
+    /** A request for a customer whose address the channel proved (an e-mail from it). */
+    public DraftRequest(String customerFirstName, OrderMatch match, String ticketSubject, String customerMessage,
+                        String merchantName) {
+        this(customerFirstName, match, ticketSubject, customerMessage, merchantName, true, "email");
     }
 }

@@ -71,7 +71,13 @@ public final class LlmDraftWriter implements DraftWriter {
     private static final Pattern BIDI = Pattern.compile("[\\u202A-\\u202E\\u2066-\\u2069\\u200E\\u200F]");
     private static final Pattern CONTROL_EXCEPT_NEWLINE = Pattern.compile("[\\p{Cc}&&[^\\n]]");
     private static final Pattern LINE_END = Pattern.compile("\\r\\n?|[\\u2028\\u2029\\u0085]");
-    private static final Pattern BLANK_LINES = Pattern.compile("\\n[ \\t]*\\n\\s*");
+    private static final Pattern BLANK_LINES = Pattern.compile("\\n[ \\t]*+\\n\\s*+");
+    private static final Pattern INVISIBLE = Pattern.compile("[\\u200B\\u2060\\uFEFF\\u00AD]");
+    /*
+     * Blanks before a line break. Only from the first blank of a run (the look-behind), and possessive: a run of
+     * blanks with no line break after it is read once, not once from each of its blanks (quadratic).
+     */
+    private static final Pattern TRAILING_BLANKS = Pattern.compile("(?<![ \\u00A0])[ \\u00A0]++\\n");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final LlmSettings settings;
@@ -104,7 +110,7 @@ public final class LlmDraftWriter implements DraftWriter {
         if (reply.isEmpty()) {
             throw new DraftException("model answered with no text");
         }
-        return render(reply);
+        return render(reply, TemplateDraftWriter.unverified(request));
     }
 
     // ---- the request --------------------------------------------------------------------------------------------
@@ -189,10 +195,13 @@ public final class LlmDraftWriter implements DraftWriter {
                 line(b, "Fulfillment status", status(order.fulfillmentStatus(),
                                                      shipping == null ? null : "the order " + shipping));
                 List<OrderFacts.Tracking> tracking = order.tracking();
-                if (tracking.isEmpty() || order.cancelledAt() != null) {
+                if (!request.addressVerified()) {
+                    // not given at all, so the model cannot repeat them
+                    line(b, "Tracking", "withheld: the customer's email address is not verified");
+                } else if (tracking.isEmpty() || order.cancelledAt() != null) {
                     line(b, "Tracking", "none");
                 }
-                if (order.cancelledAt() == null) {
+                if (order.cancelledAt() == null && request.addressVerified()) {
                     for (int i = 0; i < tracking.size(); i++) {
                         parcel(b, i + 1, tracking.get(i));
                     }
@@ -218,6 +227,11 @@ public final class LlmDraftWriter implements DraftWriter {
                 line(b, "What to ask", "ask for their order number (it is in the order confirmation email) and the"
                         + " email address used at checkout");
             }
+        }
+        if (!request.addressVerified()) {
+            line(b, "Customer's email address", "NOT verified (the message did not come as an email from it): give no"
+                    + " tracking number, tracking link or email address, and say the team will confirm the customer's"
+                    + " identity before sharing delivery details");
         }
         line(b, "Customer first name", TemplateDraftWriter.clean(request.customerFirstName(), 60));
         line(b, "Shop name", TemplateDraftWriter.clean(request.merchantName(), 80));
@@ -277,7 +291,8 @@ public final class LlmDraftWriter implements DraftWriter {
         if (oneLine) {
             return TemplateDraftWriter.clean(value, MAX_CUSTOMER_CHARS);
         }
-        String text = plain(value);
+        // cleaning only removes characters: a raw prefix many times the limit gives the same text for any real message
+        String text = plain(TemplateDraftWriter.prefix(value, MAX_CUSTOMER_CHARS * 16));
         return text.isEmpty() ? null : cap(text, MAX_CUSTOMER_CHARS);
     }
 
@@ -410,8 +425,8 @@ public final class LlmDraftWriter implements DraftWriter {
         String s = LINE_END.matcher(value).replaceAll("\n").replace('\t', ' ');
         s = CONTROL_EXCEPT_NEWLINE.matcher(s).replaceAll("");
         s = BIDI.matcher(s).replaceAll("");
-        s = s.replaceAll("[\\u200B\\u2060\\uFEFF\\u00AD]", "");
-        s = s.replaceAll("[ \\u00A0]+\\n", "\n");
+        s = INVISIBLE.matcher(s).replaceAll("");
+        s = TRAILING_BLANKS.matcher(s).replaceAll("\n");
         s = BLANK_LINES.matcher(s).replaceAll("\n\n");
         return s.strip();
     }
@@ -440,7 +455,12 @@ public final class LlmDraftWriter implements DraftWriter {
 
     /** The header line and the reply as text, and as escaped HTML paragraphs. */
     static Draft render(String reply) {
-        String text = MODEL_HEADER + "\n\n" + reply;
+        return render(reply, "");
+    }
+
+    /** As {@link #render(String)}, with {@code warning} (the unverified address's, or empty) after the header. */
+    static Draft render(String reply, String warning) {
+        String text = MODEL_HEADER + warning + "\n\n" + reply;
         StringBuilder html = new StringBuilder();
         for (String paragraph : text.split("\n\n")) {
             html.append("<p>");

@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The built-in draft: a fixed English template filled with the order's facts. It never quotes the customer's subject
@@ -22,11 +23,16 @@ import java.util.Locale;
  * is stripped of control characters and line breaks, shortened if very long, and HTML-escaped in the HTML version; a
  * tracking URL is a link only if it is an absolute http or https URL, otherwise it is shown as escaped text.
  * Dates are written like "March 12, 2024", in UTC.
+ *
+ * <p>When the ticket's channel does not prove the customer's address ({@link DraftRequest#addressVerified()}), the
+ * agent's line says so and the draft gives neither the address nor any tracking number or link.
  */
 public final class TemplateDraftWriter implements DraftWriter {
     static final String HEADER = "Suggested reply (Tollgate):";
     private static final DateTimeFormatter DATE =
             DateTimeFormatter.ofPattern("MMMM d, uuuu", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+    private static final Pattern UNPRINTABLE = Pattern.compile("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]");
+    private static final Pattern WHITE_SPACE = Pattern.compile("\\s++");
 
     public TemplateDraftWriter() {
     }
@@ -36,10 +42,11 @@ public final class TemplateDraftWriter implements DraftWriter {
         List<Block> blocks = new ArrayList<>();
         String name = clean(request.customerFirstName(), 60);
         Block greeting = para(name == null ? "Hello," : "Hi " + name + ",");
+        String unverified = unverified(request);
         switch (request.match()) {
-            case OrderMatch.Matched m -> matched(blocks, greeting, m);
-            case OrderMatch.UnknownOrder u -> unknown(blocks, greeting, u);
-            case OrderMatch.NoOrders n -> noOrders(blocks, greeting, n);
+            case OrderMatch.Matched m -> matched(blocks, greeting, m, unverified);
+            case OrderMatch.UnknownOrder u -> unknown(blocks, greeting, u, unverified);
+            case OrderMatch.NoOrders n -> noOrders(blocks, greeting, n, unverified);
             case OrderMatch.NoEmail n -> noEmail(blocks, greeting, n);
         }
         blocks.add(para("If you have any other questions, just reply to this message."));
@@ -49,7 +56,22 @@ public final class TemplateDraftWriter implements DraftWriter {
         return render(blocks);
     }
 
-    private static void matched(List<Block> blocks, Block greeting, OrderMatch.Matched m) {
+    /**
+     * The agent's warning when the channel does not prove the customer's address (empty when it does): the note then
+     * leaves out the address and every tracking number and link.
+     */
+    static String unverified(DraftRequest request) {
+        if (request.addressVerified()) {
+            return "";
+        }
+        String channel = clean(request.channel(), 40);
+        return " The customer's email address is NOT verified: the message came " + (channel == null
+                ? "by an unknown channel" : "by " + channel) + ", not as an email from that address, so this note"
+                + " leaves out the address and any tracking. Confirm who the customer is before sharing order"
+                + " details.";
+    }
+
+    private static void matched(List<Block> blocks, Block greeting, OrderMatch.Matched m, String unverified) {
         OrderFacts order = m.order();
         String label = label(order);
         String shown = label == null ? "an order without a name" : "order " + label;
@@ -58,7 +80,7 @@ public final class TemplateDraftWriter implements DraftWriter {
             case NUMBER -> "the customer wrote the number of " + shown + ".";
             case MOST_RECENT -> "the customer named no order; this is about their most recent order"
                     + (label == null ? " (it has no name)" : ", " + label) + ". Check that it is the one they mean.";
-        }));
+        } + unverified));
         blocks.add(greeting);
         StringBuilder facts = new StringBuilder("Thank you for your message. Your order")
                 .append(label == null ? "" : " " + label);
@@ -85,31 +107,31 @@ public final class TemplateDraftWriter implements DraftWriter {
         for (OrderFacts.Tracking t : order.tracking()) {
             items.add(trackingLine(t));
         }
-        if (!items.isEmpty() && order.cancelledAt() == null) {
+        if (!items.isEmpty() && order.cancelledAt() == null && unverified.isEmpty()) {
             blocks.add(para(items.size() == 1 ? "You can follow your parcel here:" : "You can follow your parcels here:"));
             blocks.add(new Bullets(items));
         }
     }
 
-    private static void unknown(List<Block> blocks, Block greeting, OrderMatch.UnknownOrder u) {
+    private static void unknown(List<Block> blocks, Block greeting, OrderMatch.UnknownOrder u, String unverified) {
         String mentioned = clean(u.mentioned(), 40);
         String recent = u.mostRecent() == null ? null : label(u.mostRecent());
         String placed = u.mostRecent() == null ? null : date(u.mostRecent().createdAt());
         blocks.add(para(HEADER + " the customer mentions " + mentioned
                 + ", which is not among the orders found for their email address."
                 + (recent == null ? "" : " Their most recent order is " + recent
-                + (placed == null ? "" : ", placed on " + placed) + ".")));
+                + (placed == null ? "" : ", placed on " + placed) + ".") + unverified));
         blocks.add(greeting);
         blocks.add(para("Thank you for your message. We could not find order " + mentioned
                 + " under the email address you wrote from. Could you check the order number, and tell us the email"
                 + " address you used at checkout if it was a different one?"));
     }
 
-    private static void noOrders(List<Block> blocks, Block greeting, OrderMatch.NoOrders n) {
-        String email = clean(n.email(), 120);
+    private static void noOrders(List<Block> blocks, Block greeting, OrderMatch.NoOrders n, String unverified) {
+        String email = unverified.isEmpty() ? clean(n.email(), 120) : null;
         String mentioned = clean(n.mentioned(), 40);
         blocks.add(para(HEADER + " no Shopify order was found for " + (email == null ? "the customer's email" : email)
-                + "." + (mentioned == null ? "" : " The customer mentions " + mentioned + ".")));
+                + "." + (mentioned == null ? "" : " The customer mentions " + mentioned + ".") + unverified));
         blocks.add(greeting);
         blocks.add(para(mentioned == null
                 ? "Thank you for your message. We could not find an order under the email address you wrote from."
@@ -209,7 +231,10 @@ public final class TemplateDraftWriter implements DraftWriter {
         if (value == null) {
             return null;
         }
-        String flat = value.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", " ").replaceAll("\\s+", " ").strip();
+        // both patterns are linear (single characters; one greedy run each); the prefix bounds the work for a long
+        // value, and is many times what can be kept
+        String flat = UNPRINTABLE.matcher(prefix(value, max * 16 + 256)).replaceAll(" ");
+        flat = WHITE_SPACE.matcher(flat).replaceAll(" ").strip();
         if (flat.isEmpty()) {
             return null;
         }
@@ -217,6 +242,14 @@ public final class TemplateDraftWriter implements DraftWriter {
     }
 
     /** An absolute http(s) URL with a host: the only kind of tracking URL that becomes a link. */
+    /** The first {@code max} characters of {@code value}, not splitting a surrogate pair. */
+    static String prefix(String value, int max) {
+        if (value.length() <= max) {
+            return value;
+        }
+        return value.substring(0, Character.isHighSurrogate(value.charAt(max - 1)) ? max - 1 : max);
+    }
+
     static boolean isWebLink(String url) {
         try {
             URI uri = new URI(url);

@@ -170,6 +170,23 @@ public final class NoteLedger {
     }
 
     /**
+     * Renews this attempt's lease on the note just before it is posted, if the attempt still holds it: the note is
+     * pending, this attempt took it last, and its lease has not run out. From then on no other attempt can take the
+     * note for a whole lease, which covers the post (upstream timeouts are shorter) even if the worker has given the
+     * run up meanwhile ({@link Deadline}).
+     *
+     * @return false when this attempt no longer holds the note: post nothing
+     */
+    public boolean renew(TenantId tenant, UUID noteId, UUID attempt) {
+        Objects.requireNonNull(attempt, "attempt");
+        double seconds = lease.toNanos() / 1e9;
+        return db.call(() -> db.client().execute().update("""
+                UPDATE notes SET lease_until = now() + make_interval(secs => ?), updated_at = now()
+                 WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending' AND lease_until > now()""",
+                                                          seconds, tenant.value(), noteId, attempt)) == 1;
+    }
+
+    /**
      * Records the draft about to be posted ({@code source}: {@code template} or {@code model}), so the ledger holds
      * the note's content before the upstream call.
      */

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
  * Decides which customer message a ticket event asks Tollgate to answer. A message is the customer's when it is not
@@ -21,8 +21,6 @@ import java.util.regex.Pattern;
  * {@link NoteLedger} row.
  */
 public final class Replies {
-    private static final Pattern TAG = Pattern.compile("<[^>]*>");
-    private static final Pattern SPACE = Pattern.compile("\\s+");
 
     /** Latest last: created_datetime (missing = oldest), then id. */
     static final Comparator<TicketEvent.Message> CHRONOLOGICAL = Comparator
@@ -83,7 +81,25 @@ public final class Replies {
     private static Reply.Answer answer(TicketEvent event, TicketEvent.Message m) {
         String email = event.customer() != null && event.customer().email() != null
                 ? event.customer().email() : m.senderEmail();
-        return new Reply.Answer(event.ticketId(), m.id(), email, event.subject(), text(m));
+        String channel = m.channel() != null ? m.channel() : event.channel();
+        return new Reply.Answer(event.ticketId(), m.id(), email, event.subject(), text(m), channel,
+                                addressVerified(channel, m, email));
+    }
+
+    /** How Gorgias says an e-mail came in ({@code via}), for a message whose channel is {@code email}. */
+    private static final Set<String> EMAIL_VIA = Set.of("email", "gmail", "outlook");
+
+    /**
+     * Whether the answered message proves that its sender owns {@code email}: it came in by e-mail (its channel, or
+     * the ticket's when it names none, is {@code email}, and its {@code via}, when given, is an e-mail one) from that
+     * very address. Anything else does not: a contact form, the help center or a chat takes whatever address the
+     * visitor types, the API whatever the caller sends, and phone, SMS and social channels carry no e-mail address at
+     * all (the ticket's customer address then comes from elsewhere). An unknown channel proves nothing either.
+     */
+    static boolean addressVerified(String channel, TicketEvent.Message m, String email) {
+        return "email".equalsIgnoreCase(channel)
+                && (m.via() == null || EMAIL_VIA.contains(m.via().toLowerCase(Locale.ROOT)))
+                && email != null && m.senderEmail() != null && normal(email).equals(normal(m.senderEmail()));
     }
 
     private static String text(TicketEvent.Message m) {
@@ -91,8 +107,43 @@ public final class Replies {
             return m.bodyText();
         }
         if (m.bodyHtml() != null) {
-            return SPACE.matcher(TAG.matcher(m.bodyHtml()).replaceAll(" ")).replaceAll(" ").strip();
+            return withoutTags(m.bodyHtml());
         }
         return "";
+    }
+
+    /**
+     * HTML as text: each tag (from a {@code <} to the next {@code >}) becomes a space, every run of white space one
+     * space, and the ends are stripped; a {@code <} with no {@code >} after it is text, and so is all that follows it.
+     * One pass, so its time is linear in the HTML whatever the customer wrote (a regular expression for tags
+     * re-scans to the end from every {@code <} that is never closed: quadratic).
+     */
+    static String withoutTags(String html) {
+        StringBuilder out = new StringBuilder(html.length());
+        boolean space = false; // the last character written is a collapsed space
+        boolean tags = true; // false once a '<' has no '>' after it: no later '<' can have one either
+        int n = html.length();
+        for (int i = 0; i < n; i++) {
+            char c = html.charAt(i);
+            if (c == '<' && tags) {
+                int close = html.indexOf('>', i + 1);
+                if (close >= 0) {
+                    i = close;
+                    c = ' ';
+                } else {
+                    tags = false;
+                }
+            }
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r') {
+                if (!space) {
+                    out.append(' ');
+                    space = true;
+                }
+            } else {
+                out.append(c);
+                space = false;
+            }
+        }
+        return out.toString().strip();
     }
 }

@@ -13,8 +13,13 @@ public sealed interface Reply {
      * @param customerEmail the customer's email (the ticket customer's, else the message sender's); null if unknown
      * @param subject       the ticket's subject; null if unknown
      * @param text          the message's text ({@code body_text}, else {@code body_html} without tags); never null
+     * @param channel       the answered message's channel (the ticket's when the message names none); null if unknown
+     * @param addressVerified whether the message's channel proves that the sender owns {@code customerEmail}
+     *                      ({@link Replies#addressVerified}); when not, the note shares neither the address nor
+     *                      tracking
      */
-    record Answer(long ticketId, long messageId, String customerEmail, String subject, String text) implements Reply {
+    record Answer(long ticketId, long messageId, String customerEmail, String subject, String text, String channel,
+                  boolean addressVerified) implements Reply {
         public Answer {
             Objects.requireNonNull(text, "text");
         }

@@ -58,9 +58,17 @@ public record TicketEvent(Shape shape, Long ticketId, String subject, String cha
      * @param senderEmail {@code sender.email} (or, failing that, {@code source.from.address})
      * @param createdAt   {@code created_datetime}
      * @param externalId  {@code external_id}: Tollgate's own notes carry {@code tollgate:<event id>}
+     * @param via         Gorgias' {@code via}: how the message was received ({@code email}, {@code contact_form},
+     *                    {@code api}, ...); null when absent
      */
     public record Message(long id, String channel, Boolean fromAgent, String bodyText, String bodyHtml,
-                          String senderEmail, Instant createdAt, String externalId) {
+                          String senderEmail, Instant createdAt, String externalId, String via) {
+
+        /** A message whose {@code via} is not known. */
+        public Message(long id, String channel, Boolean fromAgent, String bodyText, String bodyHtml,
+                       String senderEmail, Instant createdAt, String externalId) {
+            this(id, channel, fromAgent, bodyText, bodyHtml, senderEmail, createdAt, externalId, null);
+        }
 
         public boolean internalNote() {
             return "internal-note".equalsIgnoreCase(channel);

@@ -139,7 +139,7 @@ public final class TicketEvents {
         }
         return new TicketEvent.Message(id, text(m, "channel"), bool(m, "from_agent"), body(m, "body_text"),
                                        body(m, "body_html"), senderEmail, instant(m, "created_datetime"),
-                                       text(m, "external_id"));
+                                       text(m, "external_id"), text(m, "via"));
     }
 
     private static String path(String parent, String field) {

@@ -59,6 +59,14 @@ public final class TicketResponder {
 
     /** Handles the stored Gorgias event {@code eventId} of {@code tenant} whose raw body is {@code body}. */
     public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body) {
+        return respond(tenant, eventId, body, Deadline.none());
+    }
+
+    /**
+     * Handles the event within {@code deadline}: no note is posted once it has passed (or the worker gave the run up),
+     * and the note's lease is renewed just before the post, so a run given up while posting is covered by it.
+     */
+    public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body, Deadline deadline) {
         TicketEvent event;
         try {
             event = TicketEvents.parse(body);
@@ -81,29 +89,59 @@ public final class TicketResponder {
                     "another attempt is posting the note for message " + answer.messageId() + " of ticket "
                             + answer.ticketId(), false);
             case NoteLedger.Reservation.Reserved r -> draftAndPost(tenant, event, answer, r.noteId(), r.externalId(),
-                                                                   r.attempt(), true);
-            case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p);
+                                                                   r.attempt(), true, deadline);
+            case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p, deadline);
         };
     }
 
     /** An earlier attempt may have posted: look before posting. */
     private Handled afterUncertain(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer,
-                                   NoteLedger.Reservation.Pending p) {
-        UpstreamResult<Optional<Long>> found = gorgias.findMessageByExternalId(tenant, answer.ticketId(),
-                                                                               p.externalId());
+                                   NoteLedger.Reservation.Pending p, Deadline deadline) {
+        UpstreamResult<Optional<Long>> found;
+        try {
+            found = gorgias.findMessageByExternalId(tenant, answer.ticketId(), p.externalId());
+        } catch (RuntimeException e) {
+            try {
+                release(tenant.id(), p.noteId(), p.attempt(), "the look-up failed: " + e.getClass().getSimpleName(),
+                        false);
+            } catch (RuntimeException again) {
+                e.addSuppressed(again); // the hold then runs out with the note's lease
+            }
+            throw e;
+        }
         return switch (found) {
             case UpstreamResult.Ok<Optional<Long>>(Optional<Long> messageId) when messageId.isPresent() -> {
                 ledger.markPosted(tenant.id(), p.noteId(), messageId.get());
                 yield new Handled.Posted(messageId.get(), true, "found");
             }
             case UpstreamResult.Ok<Optional<Long>> none -> draftAndPost(tenant, event, answer, p.noteId(),
-                                                                        p.externalId(), p.attempt(), false);
+                                                                        p.externalId(), p.attempt(), false,
+                                                                        deadline);
             default -> failed(tenant.id(), p.noteId(), p.attempt(), found, false);
         };
     }
 
     private Handled draftAndPost(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
-                                 String externalId, UUID attempt, boolean fresh) {
+                                 String externalId, UUID attempt, boolean fresh, Deadline deadline) {
+        try {
+            return draftAndPostHeld(tenant, event, answer, noteId, externalId, attempt, fresh, deadline);
+        } catch (RuntimeException e) {
+            // e.g. a database call cut short when the worker gave the run up: end this attempt's hold on the note
+            // (nothing was sent unless the post began), so the next attempt need not wait out the note's lease
+            if (!deadline.posting()) {
+                try {
+                    release(tenant.id(), noteId, attempt, "the run failed before posting: "
+                            + e.getClass().getSimpleName(), fresh);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again); // the hold then runs out with the note's lease
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Handled draftAndPostHeld(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
+                                     String externalId, UUID attempt, boolean fresh, Deadline deadline) {
         TenantId id = tenant.id();
         Orders orders = orders(tenant, answer);
         if (orders.problem() != null) {
@@ -111,9 +149,20 @@ public final class TicketResponder {
             return failed(id, noteId, attempt, orders.problem(), fresh);
         }
         Drafted drafted = drafting.write(id, new DraftRequest(
-                firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name()));
+                firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name(),
+                answer.addressVerified(), answer.channel()));
         String source = drafted.source().name().toLowerCase(Locale.ROOT);
         ledger.recordDraft(id, noteId, source, drafted.draft().text(), drafted.draft().html());
+        if (!deadline.beginPost()) {
+            // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
+            return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                    Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
+        }
+        if (!ledger.renew(id, noteId, attempt)) {
+            // this attempt's hold on the note ran out: another attempt may hold it now, so this one posts nothing
+            return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                    IN_FLIGHT_RECHECK, "the note's lease ran out before it was posted", false), fresh);
+        }
         UpstreamResult<Long> posted = gorgias.postInternalNote(tenant, answer.ticketId(), externalId, drafted.draft());
         if (posted instanceof UpstreamResult.Ok<Long>(Long messageId)) {
             ledger.markPosted(id, noteId, messageId);
@@ -157,15 +206,31 @@ public final class TicketResponder {
             case UpstreamResult.Failed<?> f -> f.reason();
             case UpstreamResult.Ok<?> ok -> "unexpected success";
         };
-        if (withdraw) {
-            ledger.withdraw(tenant, noteId, attempt);
-        } else {
-            ledger.markFailed(tenant, noteId, attempt, reason);
-        }
+        release(tenant, noteId, attempt, reason, withdraw);
         return switch (result) {
             case UpstreamResult.RetryLater<?> r -> new Handled.Later(r.after(), reason, r.sent());
             default -> new Handled.Failed(reason);
         };
+    }
+
+    /**
+     * Ends this attempt's hold on the note: withdrawn (nothing reached Gorgias, and this attempt reserved it) or
+     * marked failed. A run the worker gave up at its deadline was interrupted, which fails any database call at once:
+     * its interrupt is set aside for these few statements, so the next attempt need not wait out the note's lease.
+     */
+    private void release(TenantId tenant, UUID noteId, UUID attempt, String reason, boolean withdraw) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (withdraw) {
+                ledger.withdraw(tenant, noteId, attempt);
+            } else {
+                ledger.markFailed(tenant, noteId, attempt, reason);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static String firstName(TicketEvent event) {
@@ -177,7 +242,12 @@ public final class TicketResponder {
             return c.firstname().strip();
         }
         if (c.name() != null && !c.name().isBlank() && !c.name().contains("@")) {
-            return c.name().strip().split("\\s+")[0];
+            String name = c.name().strip();
+            int end = 0;
+            while (end < name.length() && !Character.isWhitespace(name.charAt(end))) {
+                end++;
+            }
+            return name.substring(0, end); // the first word, found without a pattern
         }
         return null;
     }

@@ -33,13 +33,30 @@ import java.util.regex.Pattern;
  * </ol>
  * A zip code or other bare number that happens to equal one of the customer's order numbers is taken for that
  * order; nothing in the text can tell them apart.
+ *
+ * <p>The text is a customer's and may be built to be slow to read (issue 15): every run of white space longer than
+ * two characters is first shortened to its first and last character (which keeps every rule above: they only look at
+ * whether white space is there and at the characters touching a number), then the subject is cut to
+ * {@link #MAX_SUBJECT} and the message to {@link #MAX_MESSAGE} characters. The patterns use possessive quantifiers
+ * and find names with bounded look-ups, so matching takes time linear in that text.
  */
 public final class OrderMatcher {
-    private static final int MAX_TEXT = 20_000;
+    /** The most of a subject read, once white space runs are shortened (a mail subject line is under 1,000). */
+    static final int MAX_SUBJECT = 2_000;
+    /** The most of a message read, once white space runs are shortened. */
+    static final int MAX_MESSAGE = 20_000;
+    /** The most of the raw text looked at before shortening white space: ten times what is read. */
+    private static final int MAX_RAW = 10 * MAX_MESSAGE;
+    /** Order names longer than this are not looked for in the text (no customer types them; bounds the search). */
+    static final int MAX_NAME = 100;
     private static final int MIN_UNKNOWN_DIGITS = 3;
 
+    /*
+     * Every white space quantifier is possessive: the tokens after each are never white space, so giving back blanks
+     * can never help a match, and "order" followed by thousands of blanks and no digit is read once, not in cubic time.
+     */
     private static final Pattern EXPLICIT = Pattern.compile(
-            "(?:#|\\borders?\\b(?:\\s*(?:number|num|no|nr|id)\\b\\.?)?\\s*[:#]?\\s*#?)\\s*(\\d{1,18})"
+            "(?:#|\\borders?\\b(?:\\s*+(?:number|num|no|nr|id)\\b\\.?)?\\s*+[:#]?\\s*+#?)\\s*+(\\d{1,18})"
                     + "(?![\\p{L}\\p{N}_]|[.,]\\d)",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
 
@@ -53,7 +70,7 @@ public final class OrderMatcher {
     }
 
     public OrderMatch match(String customerEmail, String subject, String message, List<OrderFacts> orders) {
-        String text = clip(subject) + "\n" + clip(message);
+        String text = clip(subject, MAX_SUBJECT) + "\n" + clip(message, MAX_MESSAGE);
         List<Long> explicit = explicitNumbers(text);
         String mentioned = explicit.stream().filter(n -> digits(n) >= MIN_UNKNOWN_DIGITS).findFirst()
                 .map(n -> "#" + n).orElse(null);
@@ -104,10 +121,11 @@ public final class OrderMatcher {
         }
         String lower = text.toLowerCase(Locale.ROOT);
         for (OrderFacts order : orders) {
-            if (order.name() == null || order.name().chars().noneMatch(Character::isLetterOrDigit)) {
+            if (order.name() == null || order.name().length() > MAX_NAME
+                    || order.name().chars().noneMatch(Character::isLetterOrDigit)) {
                 continue;
             }
-            int at = nameAt(lower, order.name().toLowerCase(Locale.ROOT));
+            int at = nameAt(lower, shortenBlanks(order.name()).toLowerCase(Locale.ROOT));
             if (at >= 0 && at < bestAt) {
                 bestAt = at;
                 best = order;
@@ -116,7 +134,10 @@ public final class OrderMatcher {
         return Optional.ofNullable(best);
     }
 
-    /** Where the name occurs in the text, not glued to further letters or digits on either side; -1 if nowhere. */
+    /**
+     * Where the name occurs in the text, not glued to further letters or digits on either side; -1 if nowhere. Each
+     * look-up costs at most the name's length ({@link #MAX_NAME}) per position, so this is linear in the text.
+     */
     private static int nameAt(String text, String name) {
         for (int at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
             int end = at + name.length();
@@ -163,10 +184,54 @@ public final class OrderMatcher {
         return Long.toString(n).length();
     }
 
-    private static String clip(String text) {
+    /** The text with white space runs shortened ({@link #shortenBlanks}), cut to {@code max} characters. */
+    private static String clip(String text, int max) {
         if (text == null) {
             return "";
         }
-        return text.length() > MAX_TEXT ? text.substring(0, MAX_TEXT) : text;
+        return cut(shortenBlanks(cut(text, MAX_RAW)), max);
+    }
+
+    /**
+     * Every run of more than two white space characters replaced by its first and last character: what the patterns
+     * look at (is there white space; which character touches a number) is unchanged, and a flood of blanks costs
+     * nothing later.
+     */
+    static String shortenBlanks(String text) {
+        StringBuilder out = null;
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            if (!Character.isWhitespace(text.charAt(i))) {
+                if (out != null) {
+                    out.append(text.charAt(i));
+                }
+                i++;
+                continue;
+            }
+            int end = i + 1;
+            while (end < n && Character.isWhitespace(text.charAt(end))) {
+                end++;
+            }
+            if (end - i > 2) {
+                if (out == null) {
+                    out = new StringBuilder(n).append(text, 0, i);
+                }
+                out.append(text.charAt(i)).append(text.charAt(end - 1));
+            } else if (out != null) {
+                out.append(text, i, end);
+            }
+            i = end;
+        }
+        return out == null ? text : out.toString();
+    }
+
+    /** The first {@code max} characters, not splitting a surrogate pair. */
+    private static String cut(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end);
     }
 }

@@ -1,6 +1,7 @@
 package io.tollgate.api.worker;
 
 import io.helidon.dbclient.DbRow;
+import io.tollgate.api.helpdesk.Deadline;
 import io.tollgate.api.helpdesk.Handled;
 import io.tollgate.api.helpdesk.TicketResponder;
 import io.tollgate.api.observe.LogContext;
@@ -64,6 +65,11 @@ public final class JobRunner {
      * logged for it (the upstream callers' failures included) names both.
      */
     public Ran run(JobQueue.Job job) {
+        return run(job, Deadline.none());
+    }
+
+    /** Runs the job within {@code deadline} (the ticket responder posts no note after it). */
+    public Ran run(JobQueue.Job job, Deadline deadline) {
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             Optional<String> slug = Optional.empty();
             try {
@@ -82,7 +88,7 @@ public final class JobRunner {
                                    slug, false);
                 }
                 return switch (event.get().provider()) {
-                    case GORGIAS -> gorgias(job, tenant.get(), event.get(), slug);
+                    case GORGIAS -> gorgias(job, tenant.get(), event.get(), slug, deadline);
                     case SHOPIFY -> new Ran(shopify(job, event.get(), tenant.get()), slug, false);
                 };
             } catch (DataException e) {
@@ -97,8 +103,9 @@ public final class JobRunner {
         }
     }
 
-    private Ran gorgias(JobQueue.Job job, ResolvedTenant tenant, StoredEvent event, Optional<String> slug) {
-        Handled handled = tickets.respond(tenant, job.eventId(), event.body());
+    private Ran gorgias(JobQueue.Job job, ResolvedTenant tenant, StoredEvent event, Optional<String> slug,
+                        Deadline deadline) {
+        Handled handled = tickets.respond(tenant, job.eventId(), event.body(), deadline);
         JobOutcome outcome = switch (handled) {
             case Handled.Posted p -> new JobOutcome.Done();
             case Handled.AlreadyPosted p -> new JobOutcome.Done();
@@ -122,6 +129,27 @@ public final class JobRunner {
             case ShopifyEvents.Later l -> failure(job, l.reason(), Optional.of(l.after()));
             default -> new JobOutcome.Done();
         };
+    }
+
+    /**
+     * The outcome of a run the worker gave up at its deadline ({@code after} from its start): retried with backoff,
+     * spending the attempt, or dead when that was the last one. The tenant's slug (for metrics) comes from the
+     * resolver's cache when it can.
+     */
+    public Ran deadlinePassed(JobQueue.Job job, Duration after) {
+        return failed(job, "the job's deadline of " + after.toMillis() + " ms passed before it finished; the run was"
+                + " given up");
+    }
+
+    /** The outcome of a run that failed outside {@link #run} (its thread died): retried, or dead when out of attempts. */
+    public Ran failed(JobQueue.Job job, String reason) {
+        Optional<String> slug;
+        try {
+            slug = tenants.resolve(job.tenant()).map(t -> t.tenant().slug());
+        } catch (RuntimeException e) {
+            slug = Optional.empty();
+        }
+        return new Ran(failure(job, reason, Optional.empty()), slug, false);
     }
 
     private JobOutcome failure(JobQueue.Job job, String reason, Optional<Duration> retryAfter) {

@@ -1,19 +1,25 @@
 package io.tollgate.api.worker;
 
+import io.tollgate.api.helpdesk.Deadline;
 import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.tenant.db.DataException;
 
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,6 +29,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * tenants, each tenant capped) whenever a slot is free, and {@code concurrency} worker threads run them with the
  * {@link JobRunner} and record their outcome. The claimer also returns expired leases to the queue and samples the
  * queue for metrics every {@link WorkerSettings#reapEvery()}.
+ *
+ * <p>Every run has a deadline ({@link WorkerSettings#jobDeadline()}): the job runs on a virtual thread of its own
+ * while the worker thread waits for it at most that long. Past it the worker gives the run up ({@link Deadline}: its
+ * thread is interrupted unless it is posting its note, and it posts none from then on), records a retry or, once the
+ * attempts are spent, a dead job, and takes the next job. A customer's text that is slow to read, or an upstream
+ * that never answers, costs one run's deadline, not a worker for good.
  *
  * <p>Stopping ({@link #close}): no new claims; running jobs get {@link WorkerSettings#stopGrace()} to finish; a job
  * still running after that is given back to the queue (its attempt not spent) and its thread interrupted. A job given
@@ -66,7 +78,12 @@ public final class Worker implements AutoCloseable {
         Worker w = new Worker(queue, runner, settings, metrics);
         w.claimer.start();
         LOG.log(Level.INFO, "worker started: " + settings.concurrency() + " at once, at most " + settings.tenantCap()
-                + " per tenant");
+                + " per tenant, " + settings.jobDeadline().toMillis() + " ms a run");
+        if (settings.jobDeadline().compareTo(settings.lease()) >= 0) {
+            LOG.log(Level.WARNING, "the job deadline (" + settings.jobDeadline().toMillis() + " ms) is not shorter than"
+                    + " the lease (" + settings.lease().toSeconds() + " s): a stuck job is taken over at its lease's end"
+                    + " instead");
+        }
         return w;
     }
 
@@ -127,7 +144,10 @@ public final class Worker implements AutoCloseable {
     /** Runs one job; what is logged about it carries its event id and, once known, its tenant ({@link LogContext}). */
     private void runOne(JobQueue.Job job) {
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
-            JobRunner.Ran ran = runner.run(job);
+            JobRunner.Ran ran = runWithin(job);
+            if (ran == null) {
+                return; // this worker is stopping: close() gave the job back
+            }
             ran.slug().ifPresent(LogContext::tenant);
             boolean recorded;
             try {
@@ -150,6 +170,40 @@ public final class Worker implements AutoCloseable {
             running.remove(job);
             slots.release();
             signal();
+        }
+    }
+
+    /**
+     * Runs the job on a virtual thread of its own and waits for it until its deadline; then gives the run up and
+     * answers the deadline's outcome. Null when this thread is interrupted (the worker is stopping) first.
+     */
+    private JobRunner.Ran runWithin(JobQueue.Job job) {
+        Deadline deadline = new Deadline(Instant.now().plus(settings.jobDeadline()), Clock.systemUTC());
+        CompletableFuture<JobRunner.Ran> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("tollgate-job-" + job.id()).start(() -> {
+            deadline.runOn(Thread.currentThread());
+            try {
+                result.complete(runner.run(job, deadline));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.get(Math.max(0, Duration.between(Instant.now(), deadline.at()).toNanos()),
+                              TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            deadline.giveUp();
+            LOG.log(Level.WARNING, "job " + job.id() + " (event " + job.eventId() + ") passed its deadline of "
+                    + settings.jobDeadline().toMillis() + " ms; its run was given up");
+            return runner.deadlinePassed(job, settings.jobDeadline());
+        } catch (ExecutionException e) {
+            // JobRunner.run catches every RuntimeException: this is an Error
+            LOG.log(Level.ERROR, "job " + job.id() + " (event " + job.eventId() + ") failed", e.getCause());
+            return runner.failed(job, "internal error: " + e.getCause().getClass().getSimpleName());
+        } catch (InterruptedException e) {
+            deadline.giveUp();
+            Thread.currentThread().interrupt();
+            return null;
         }
     }
 

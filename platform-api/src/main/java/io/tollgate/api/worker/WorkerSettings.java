@@ -17,13 +17,26 @@ import java.util.Objects;
  * @param reapEvery   how often expired leases are returned to the queue, and the queue sampled for metrics
  * @param stopGrace   how long a stopping worker waits for its running jobs before giving them back
  * @param schedule    retries: backoff, jitter and the retry budget
+ * @param jobDeadline how long one run of a job may take ({@code TOLLGATE_WORKER_JOB_DEADLINE_MS}): after it the
+ *                    worker gives the run up (its thread is interrupted and no longer holds a slot) and the job is
+ *                    retried, spending an attempt, or dead when its attempts are spent; meant to be well under
+ *                    {@code lease} (at the lease's end another worker may take a stuck job over)
  */
 public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Duration lease, Duration poll,
-                             Duration reapEvery, Duration stopGrace, RetrySchedule schedule) {
+                             Duration reapEvery, Duration stopGrace, RetrySchedule schedule, Duration jobDeadline) {
+
+    /** A job's deadline unless configured: well under the default lease of 5 minutes. */
+    public static final Duration JOB_DEADLINE = Duration.ofMinutes(2);
 
     public static final WorkerSettings DEFAULTS = new WorkerSettings(
             true, 8, 4, Duration.ofMinutes(5), Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(10),
-            RetrySchedule.DEFAULT);
+            RetrySchedule.DEFAULT, JOB_DEADLINE);
+
+    /** Settings with the default job deadline ({@link #JOB_DEADLINE}). */
+    public WorkerSettings(boolean enabled, int concurrency, int tenantCap, Duration lease, Duration poll,
+                          Duration reapEvery, Duration stopGrace, RetrySchedule schedule) {
+        this(enabled, concurrency, tenantCap, lease, poll, reapEvery, stopGrace, schedule, JOB_DEADLINE);
+    }
 
     public WorkerSettings {
         Objects.requireNonNull(lease, "lease");
@@ -31,6 +44,7 @@ public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Du
         Objects.requireNonNull(reapEvery, "reapEvery");
         Objects.requireNonNull(stopGrace, "stopGrace");
         Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(jobDeadline, "jobDeadline");
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1");
         }
@@ -45,9 +59,13 @@ public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Du
         if (stopGrace.isNegative()) {
             throw new IllegalArgumentException("stopGrace must not be negative");
         }
+        if (jobDeadline.isNegative() || jobDeadline.isZero()) {
+            throw new IllegalArgumentException("jobDeadline must be positive");
+        }
     }
 
     public WorkerSettings withEnabled(boolean on) {
-        return new WorkerSettings(on, concurrency, tenantCap, lease, poll, reapEvery, stopGrace, schedule);
+        return new WorkerSettings(on, concurrency, tenantCap, lease, poll, reapEvery, stopGrace, schedule,
+                                  jobDeadline);
     }
 }

@@ -141,6 +141,35 @@ class NoteLedgerTest {
                                                          "tollgate:" + created, "posted", "555", null));
     }
 
+    /**
+     * The check just before a post (issue 15): only the attempt that holds the note may post, and renewing gives it a
+     * whole lease for the post, so a run its worker gave up at the deadline while posting cannot race a later one.
+     */
+    @Test
+    void onlyTheAttemptHoldingTheNoteRenewsItBeforePosting() throws SQLException {
+        UUID e1 = event(a);
+        UUID e2 = event(a);
+        NoteLedger.Reservation.Reserved first =
+                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        assertThat(ledger.renew(b, first.noteId(), first.attempt())).as("another tenant's note is not found")
+                .isFalse();
+        exec("UPDATE notes SET lease_until = now() + interval '1 second' WHERE id = ?", first.noteId());
+        assertThat(ledger.renew(a, first.noteId(), first.attempt())).isTrue();
+        assertThat(ledger.reserve(a, TICKET, FIRST, e2)).as("renewed for a whole lease, not the second left")
+                .isInstanceOfSatisfying(NoteLedger.Reservation.InFlight.class, f -> assertThat(f.leaseUntil())
+                        .isAfter(java.time.Instant.now().plus(LEASE).minusSeconds(60)));
+
+        leaseRunsOut(first.noteId()); // the first run was given up and its hold ran out
+        assertThat(ledger.renew(a, first.noteId(), first.attempt())).as("an expired hold is not renewed").isFalse();
+        NoteLedger.Reservation.Pending second = (NoteLedger.Reservation.Pending) ledger.reserve(a, TICKET, FIRST, e2);
+        assertThat(ledger.renew(a, first.noteId(), first.attempt())).as("the first run lost the note").isFalse();
+        assertThat(ledger.renew(a, second.noteId(), second.attempt())).isTrue();
+
+        assertThat(ledger.markPosted(a, second.noteId(), 777L)).isTrue();
+        assertThat(ledger.renew(a, second.noteId(), second.attempt())).as("a posted note is never posted again")
+                .isFalse();
+    }
+
     @Test
     void anUncertainEarlierAttemptIsPendingUnderItsFirstExternalId() throws SQLException {
         UUID e1 = event(a);

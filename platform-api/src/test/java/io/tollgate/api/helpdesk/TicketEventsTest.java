@@ -31,11 +31,11 @@ class TicketEventsTest {
         assertThat(e.eventMessageId()).isNull();
         assertThat(e.messages()).containsExactly(new TicketEvent.Message(
                 FIRST, "email", false, "Hi, where is my order #1001?", "<p>Hi, where is my order #1001?</p>",
-                "Bob@Example.com", Instant.parse("2024-01-15T10:30:00.123Z"), null));
+                "Bob@Example.com", Instant.parse("2024-01-15T10:30:00.123Z"), null, "email"));
         assertThat(e.missing()).isEmpty();
         assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, FIRST, "bob@example.com",
                                                               "Where is my order #1001?",
-                                                              "Hi, where is my order #1001?"));
+                                                              "Hi, where is my order #1001?", "email", true));
     }
 
     @Test
@@ -55,7 +55,7 @@ class TicketEventsTest {
         assertThat(e.missing()).containsExactly("ticket.customer");
         // the same message as ticket-created's first one: the same (ticket, message) key
         assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, FIRST, "bob@example.com", null,
-                                                              "Hi, where is my order #1001?"));
+                                                              "Hi, where is my order #1001?", "email", true));
     }
 
     @Test
@@ -98,7 +98,7 @@ class TicketEventsTest {
         assertThat(e.missing()).containsExactly("ticket.messages[0] (not an object)", "ticket.messages[1].id",
                                                 "ticket.customer.id", "ticket.customer.email");
         // a message with nothing known about it is the customer's (not from an agent, not a note): answered, empty
-        assertThat(e.answerable()).isEqualTo(new Reply.Answer(5, 6, null, null, ""));
+        assertThat(e.answerable()).isEqualTo(new Reply.Answer(5, 6, null, null, "", null, false));
     }
 
     @Test
@@ -205,7 +205,8 @@ class TicketEventsTest {
                 message(73, "chat", true, "bob@example.com", "2024-01-15T13:03:00Z", null, "agent as bob"),
                 message(74, "email", false, "bob@example.com", "2024-01-15T13:04:00Z", "tollgate:e2", "ours"));
 
-        assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, SECOND, "bob@example.com", "Order?", "second"));
+        assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, SECOND, "bob@example.com", "Order?", "second",
+                                                              "email", true));
     }
 
     @Test
@@ -215,7 +216,8 @@ class TicketEventsTest {
                 message(400, "email", false, "bob@example.com", "2024-01-15T10:00:00Z", null, "lower id"),
                 "{\"id\": 900, \"channel\": \"email\", \"from_agent\": false, \"body_text\": \"undated\"}");
 
-        assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, 500, "bob@example.com", "Order?", "higher id"));
+        assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, 500, "bob@example.com", "Order?", "higher id",
+                                                              "email", true));
     }
 
     @Test
@@ -233,7 +235,7 @@ class TicketEventsTest {
                 .isEqualTo(new Reply.Skip(Reply.Reason.TOLLGATE_NOTE));
         assertThat(messageEvent(message(5, "email", false, "bob@example.com", "2024-01-15T10:00:00Z", null,
                                         "hello")).answerable())
-                .isEqualTo(new Reply.Answer(TICKET, 5, "bob@example.com", null, "hello"));
+                .isEqualTo(new Reply.Answer(TICKET, 5, "bob@example.com", null, "hello", "email", true));
     }
 
     @Test
@@ -249,6 +251,6 @@ class TicketEventsTest {
         TicketEvent e = TicketEvents.parse(utf8("""
                 {"message": {"id": 3, "ticket_id": 4, "body_html": "<p>Where is <b>#1001</b>?</p>\\n<br/>Bob"}}"""));
 
-        assertThat(e.answerable()).isEqualTo(new Reply.Answer(4, 3, null, null, "Where is #1001 ? Bob"));
+        assertThat(e.answerable()).isEqualTo(new Reply.Answer(4, 3, null, null, "Where is #1001 ? Bob", null, false));
     }
 }
