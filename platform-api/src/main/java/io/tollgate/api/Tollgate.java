@@ -49,6 +49,7 @@ import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.observe.TenantLabels;
+import io.tollgate.api.http.BufferBudget;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.http.Peers;
@@ -122,7 +123,9 @@ public final class Tollgate implements AutoCloseable {
                     config.keys().masterKey().orElseThrow(), config.keys().previousMasterKeys());
             TenantStore tenants = new TenantStore(db, cipher);
             TenantResolver resolver = new TenantResolver(tenants, config.tenants().cacheTtl(),
-                                                         config.tenants().cacheSize());
+                                                         config.tenants().cacheSize(),
+                                                         config.tenants().unknownTtl(),
+                                                         config.tenants().unknownSize());
             TenantChangeListener listener = TenantChangeListener.start(db, resolver, Duration.ofSeconds(5));
             DatabaseLoad ingressLoad = new DatabaseLoad(
                     config.ingress().queueMax(),
@@ -297,10 +300,13 @@ public final class Tollgate implements AutoCloseable {
             case LOCAL -> new RateLimiter.Local();
             case POSTGRES -> new RateLimiter.Postgres(db);
         };
+        // bodies nobody has authenticated yet never hold more of the heap than this
+        BufferBudget buffers = new BufferBudget(config.ingress().bufferBytes(), config.ingress().bodiesPerAddress());
+        ingressMetrics.buffers(buffers::used, buffers.capacity(), buffers::reading);
         IngestService ingest = new IngestService(
                 resolver, db, ingressLoad, rates, config.ingress().forgedPerMinute(),
                 ingressMetrics,
-                routes, config.ingress().writers(), config.ingress().batchMax(), peers);
+                routes, config.ingress().writers(), config.ingress().batchMax(), peers, buffers);
         return new Services(peers, adminFilter, tenantAdmin, operatorAdmin, new OpenApiService(), ingest, keyAdmin);
     }
 

@@ -283,11 +283,17 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         }
     }
 
-    /** @param cacheTtl safety net for the tenant cache; changes invalidate it at once through NOTIFY */
-    public record Tenants(Duration cacheTtl, long cacheSize) {
+    /**
+     * @param cacheTtl    safety net for the tenant cache; changes invalidate it at once through NOTIFY
+     * @param unknownTtl  how long a slug found unknown is answered 404 without a database look-up
+     * @param unknownSize most unknown slugs remembered at once (apart from the tenants)
+     */
+    public record Tenants(Duration cacheTtl, long cacheSize, Duration unknownTtl, long unknownSize) {
         static Tenants from(Settings s) {
             return new Tenants(Duration.ofSeconds(s.integer("TOLLGATE_TENANT_CACHE_TTL_SECONDS", 1, 86_400)),
-                               s.integer("TOLLGATE_TENANT_CACHE_SIZE", 10, 10_000_000));
+                               s.integer("TOLLGATE_TENANT_CACHE_SIZE", 10, 10_000_000),
+                               Duration.ofSeconds(s.integer("TOLLGATE_UNKNOWN_TENANT_CACHE_SECONDS", 1, 3_600)),
+                               s.integer("TOLLGATE_UNKNOWN_TENANT_CACHE_SIZE", 10, 10_000_000));
         }
     }
 
@@ -301,9 +307,13 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      * @param writers         concurrent group-commit transactions writing events
      * @param batchMax        most deliveries committed together
      * @param queueMax        most deliveries waiting for a writer (past it, 503 at once)
+     * @param bufferBytes     most request-body bytes held in memory at once by the whole process (reserved before
+     *                        a body is read; past it, 503 and the connection closed)
+     * @param bodiesPerAddress most request bodies one client address may have being read at once
      */
     public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration sweepEvery,
-                          boolean trustForwardedFor, int writers, int batchMax, int queueMax) {
+                          boolean trustForwardedFor, int writers, int batchMax, int queueMax,
+                          long bufferBytes, int bodiesPerAddress) {
         static Ingress from(Settings s) {
             return new Ingress(AppConfig.rateMode(s.string("TOLLGATE_RATE_LIMIT_MODE")),
                                s.integer("TOLLGATE_FORGED_PER_MINUTE", 1, 1_000_000),
@@ -312,7 +322,35 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                                s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR"),
                                s.integer("TOLLGATE_INGEST_WRITERS", 1, 256),
                                s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000),
-                               s.integer("TOLLGATE_INGEST_QUEUE_MAX", 1, 1_000_000));
+                               s.integer("TOLLGATE_INGEST_QUEUE_MAX", 1, 1_000_000),
+                               bufferBytes(s),
+                               s.integer("TOLLGATE_INGRESS_BODIES_PER_ADDRESS", 1, 100_000));
+        }
+
+        /** Least budget a setting may give: 1 MiB. */
+        static final long MIN_BUFFER_BYTES = 1024 * 1024;
+
+        /**
+         * {@code TOLLGATE_INGRESS_BUFFER_BYTES}, or by default a quarter of the heap this JVM may use (in the image:
+         * 35 % of the memory limit, so ~33 MiB under 384Mi), at least twice the largest payload a tenant may accept
+         * (one tenant's bodies hold at most half of it).
+         */
+        private static long bufferBytes(Settings s) {
+            Optional<String> v = s.optional("TOLLGATE_INGRESS_BUFFER_BYTES");
+            if (v.isEmpty()) {
+                return Math.max(io.tollgate.api.http.BufferBudget.defaultCapacity(),
+                                2L * io.tollgate.tenant.Limits.MAX_PAYLOAD_BYTES);
+            }
+            long n;
+            try {
+                n = Long.parseLong(v.get());
+            } catch (NumberFormatException e) {
+                throw new ConfigException("TOLLGATE_INGRESS_BUFFER_BYTES", "must be a whole number of bytes");
+            }
+            if (n < MIN_BUFFER_BYTES) {
+                throw new ConfigException("TOLLGATE_INGRESS_BUFFER_BYTES", "must be at least " + MIN_BUFFER_BYTES);
+            }
+            return n;
         }
     }
 

@@ -144,6 +144,22 @@ public sealed abstract class ApiException extends RuntimeException {
         }
     }
 
+    /**
+     * Refused before the request's body was read, for want of room (the buffered-bytes budget, the client address's
+     * bodies, the tenant's concurrency): 503 with {@code Retry-After}, then the connection closes, so the unread body
+     * is never read.
+     */
+    public static final class Overloaded extends ApiException {
+        public Overloaded(String kind, String detail, Duration retryAfter) {
+            super(Status.SERVICE_UNAVAILABLE_503, kind, "Service unavailable", detail, retryAfter);
+        }
+
+        @Override
+        public boolean closesConnection() {
+            return true;
+        }
+    }
+
     /** How long a client should wait after the database was unreachable. */
     public static final Duration DATABASE_RETRY_AFTER = Duration.ofSeconds(5);
 }

@@ -42,6 +42,95 @@ public final class Bodies {
         return body;
     }
 
+    /** A chunked body's first buffer; it doubles as it fills. */
+    static final int CHUNKED_STEP = 16 * 1024;
+
+    /**
+     * As {@link #read(ServerRequest, int)}, with the body's bytes reserved in {@code lease} before they are read: a
+     * declared {@code Content-Length} at once, in full, into an array of exactly that size; a chunked body
+     * as its bytes arrive (its buffer doubles from {@value #CHUNKED_STEP} bytes, never past {@code max + 1}).
+     *
+     * @throws BufferBudget.Refused when the budget has no room (nothing more of the body is read)
+     */
+    public static byte[] read(ServerRequest req, int max, BufferBudget.Lease lease) {
+        long declared = req.headers().contentLength().orElse(-1L);
+        if (declared > max) {
+            throw new ApiException.PayloadTooLarge("The body (" + declared + " bytes) is larger than the limit of "
+                                                   + max + " bytes.");
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        if (declared >= 0) {
+            // reserved before the stream is opened: a refusal reads nothing of the body
+            lease.reserve(declared);
+        }
+        // not closed here: closing an unfinished stream reads on, and a refused body must not be read at all (the
+        // web server drains what is left of a body it may keep the connection for)
+        InputStream in = req.content().inputStream();
+        try {
+            if (declared >= 0) {
+                byte[] body = new byte[(int) declared];
+                int n = in.readNBytes(body, 0, body.length);
+                return n == body.length ? body : java.util.Arrays.copyOf(body, n);
+            }
+            // chunked: the buffer doubles (from CHUNKED_STEP, up to max + 1) as bytes fill it, each growth reserved
+            byte[] body = new byte[0];
+            int size = 0;
+            while (true) {
+                if (size == body.length) {
+                    if (body.length > max) {
+                        break;
+                    }
+                    int next = (int) Math.min((long) max + 1, Math.max(CHUNKED_STEP, body.length * 2L));
+                    lease.reserve(next - body.length);
+                    body = java.util.Arrays.copyOf(body, next);
+                }
+                int n = in.read(body, size, body.length - size);
+                if (n < 0) {
+                    break;
+                }
+                size += n;
+            }
+            if (size > max) {
+                throw new ApiException.PayloadTooLarge("The body is larger than the limit of " + max + " bytes.");
+            }
+            return size == body.length ? body : java.util.Arrays.copyOf(body, size);
+        } catch (BufferBudget.Refused | ApiException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // broken framing, a body cut short, a dropped or stalled connection: the client's doing, never a 500
+            throw ClientFaults.reading(e);
+        }
+    }
+
+    /**
+     * Reads the body through and drops it, holding nothing but a small buffer: for a request already known to be
+     * refused, whose framing still decides its answer (a broken one is a 400, a stalled one a 408, one over
+     * {@code max} a 413) before the refusal's.
+     */
+    public static void discard(ServerRequest req, int max) {
+        if (!req.content().hasEntity()) {
+            return;
+        }
+        InputStream in = req.content().inputStream();
+        byte[] buffer = new byte[8192];
+        long total = 0;
+        try {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                total += n;
+                if (total > max) {
+                    throw new ApiException.PayloadTooLarge("The body is larger than the limit of " + max + " bytes.");
+                }
+            }
+        } catch (ApiException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw ClientFaults.reading(e);
+        }
+    }
+
     /** An optional admin JSON body: empty when the request has none (zero bytes), else as {@link #json}. */
     public static java.util.Optional<JsonNode> optionalJson(ServerRequest req) {
         byte[] body = read(req, ADMIN_MAX_BYTES);

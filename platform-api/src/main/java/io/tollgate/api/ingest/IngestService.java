@@ -10,6 +10,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Bodies;
+import io.tollgate.api.http.BufferBudget;
 import io.tollgate.api.http.ClientFaults;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.FailureLimiter;
@@ -22,6 +23,7 @@ import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.verify.HeaderLookup;
@@ -31,6 +33,7 @@ import java.lang.System.Logger.Level;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,10 +51,15 @@ import java.util.regex.Pattern;
 
 /**
  * {@code POST /webhooks/{tenant}/gorgias} and {@code /shopify}: the hot path. Checks in CONTRACT §1's order: tenant
- * (404/403), size (413, decided before buffering more than the limit), signature (401; forged traffic never touches
- * the tenant's bucket, and an address that keeps forging waits for its 401s), the tenant's rate (429), its concurrency and ack deadline and the database (503), the body's
- * JSON (400, kept as a rejected event), then a durable insert-or-find, group-committed with the deliveries waiting
- * at the same moment (202 first copy, 200 duplicate).
+ * (404/403; a look-up that misses the cache runs in ingress's bounded share of the database), declared size (413),
+ * then room for the body before a byte of it is read (503 and the connection closed: the client address's turn, the
+ * tenant's concurrency, the process's budget of buffered bytes, {@link BufferBudget}; a delivery whose headers alone
+ * cannot be authentic takes neither of the last two: its body is read through and dropped, then 401), the body read
+ * within the limit (413, or 400/408 for broken or stalled framing), its signature
+ * (401; forged traffic never touches the tenant's bucket, and an address that keeps forging waits for its 401s), the
+ * tenant's rate (429), its ack deadline and the database (503), the body's JSON (400, kept as a rejected event), then
+ * a durable insert-or-find, group-committed with the deliveries waiting at the same moment (202 first copy, 200
+ * duplicate). The tenant's permit and the body's bytes are held until the answer.
  *
  * <p>Failure policy: never a 2xx unless the event and its job are committed.
  *
@@ -79,11 +87,13 @@ public final class IngestService implements HttpService, AutoCloseable {
     private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
     private final DatabaseLoad load;
     private final Peers peers;
+    private final BufferBudget buffers;
 
     public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, DatabaseLoad load,
                          RateLimiter rates, int forgedPerMinute, IngressMetrics metrics, RouteTable routes,
-                         int writers, int maxBatch, Peers peers) {
+                         int writers, int maxBatch, Peers peers, BufferBudget buffers) {
         this.resolver = resolver;
+        this.buffers = buffers;
         this.peers = peers;
         this.load = load;
         this.writer = new EventWriter(db, load, writers, maxBatch);
@@ -114,6 +124,9 @@ public final class IngestService implements HttpService, AutoCloseable {
             outcome = process(req, res, provider, slug, start, label);
         } catch (Refusal r) {
             outcome = r.outcome;
+            if (r.tarpit) {
+                tarpit();
+            }
             ErrorHandling.send(req, res, r.answer, peers);
         } catch (ClientFaults.ClientGone gone) {
             // the sender dropped the connection mid-body: nothing to answer, but it is counted
@@ -129,8 +142,10 @@ public final class IngestService implements HttpService, AutoCloseable {
 
     private Outcome process(ServerRequest req, ServerResponse res, Provider provider, String slug, long start,
                             String[] label) {
-        // 1. tenant
-        ResolvedTenant tenant = (SLUG.matcher(slug).matches() ? resolve(slug) : Optional.<ResolvedTenant>empty())
+        // 1. tenant: a look-up that misses the cache counts in ingress's share of the database
+        long lookupDeadline = start + TimeUnit.MILLISECONDS.toNanos(LOOKUP_TIMEOUT.toMillis());
+        ResolvedTenant tenant = (SLUG.matcher(slug).matches() ? resolve(slug, lookupDeadline)
+                : Optional.<ResolvedTenant>empty())
                 .orElseThrow(() -> new Refusal(Outcome.UNKNOWN_TENANT, new ApiException.NotFound(
                         "unknown-tenant", "No merchant is registered at this webhook URL.")));
         label[0] = slug;
@@ -140,49 +155,60 @@ public final class IngestService implements HttpService, AutoCloseable {
                     "tenant-suspended", "This merchant's webhooks are suspended."));
         }
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(tenant.tenant().limits().timeoutMs());
+        int max = tenant.tenant().limits().maxPayloadBytes();
 
-        // 2. size, before buffering more than the limit
-        byte[] body = readCapped(req, tenant.tenant().limits().maxPayloadBytes());
+        // 2. a declared size over the limit, before anything of the body is read
+        long declared = req.headers().contentLength().orElse(-1L);
+        if (declared > max) {
+            throw new Refusal(Outcome.TOO_LARGE, new ApiException.PayloadTooLarge(
+                    "The body (" + declared + " bytes) is larger than the limit of " + max + " bytes."));
+        }
 
-        // 3. signature. Forged traffic never reaches the tenant's bucket. An address past its allowance of failures
-        // is still verified (an authentic delivery from a shared address passes), but its forgeries are answered
-        // only after a pause: the flood costs its sender time, never the merchant.
+        // 3. room for the body before a byte of it is read: the address's turn, then, unless the headers alone
+        // already refuse it, the tenant's concurrency (its permit is held through the store) and the bytes from the
+        // process's budget
         String address = peers.address(req);
         HeaderLookup headers = name -> req.headers().first(HeaderNames.create(name));
-        if (!authentic(provider, tenant, headers, body)) {
-            boolean overAllowance = forgeries.refused(address);
-            forgeries.failed(address);
-            if (overAllowance) {
-                tarpit();
+        List<Secret> secrets = tenant.verifyingSecrets(provider, Instant.now());
+        BufferBudget.Lease lease = openLease(address, tenant, deadline);
+        Semaphore permit = null;
+        try {
+            if (!shopDomainMatches(provider, tenant, headers) || WebhookVerifier.forProvider(provider)
+                    .precheck(headers, secrets) == WebhookVerifier.Precheck.FORGED) {
+                // no signature, another shop's domain, a wrong token: the body is read through and dropped, never
+                // held (its framing and size still answer first, CONTRACT §1), and the 401 follows
+                discard(req, max);
+                throw forged(address);
             }
-            throw new Refusal(Outcome.INVALID_SIGNATURE, new ApiException.Unauthorized(
-                    "invalid-signature", "The delivery's signature does not verify with this merchant's secret."));
-        }
+            permit = acquire(tenant, deadline);
+            byte[] body;
+            try {
+                body = readCapped(req, max, lease);
+            } finally {
+                // the address's turn goes to its next body; the bytes stay held until the answer
+                lease.bodyRead();
+            }
 
-        // 4. the tenant's rate
-        Optional<Duration> wait = switch (rates) {
-            case RateLimiter.Local local -> local.tryConsume(tenant);
-            // the shared bucket is a database round trip: it runs within the tenant's deadline
-            case RateLimiter.Postgres shared -> call(deadline, () -> shared.tryConsume(
-                    tenant, Duration.ofNanos(deadline - System.nanoTime())));
-        };
-        if (wait.isPresent()) {
-            throw new Refusal(Outcome.RATE_LIMITED, new ApiException.TooManyRequests(
-                    "rate-limited", "This merchant's delivery rate is exceeded; retry later.", wait.get()));
-        }
+            // 3b. signature. Forged traffic never reaches the tenant's bucket. An address past its allowance of
+            // failures is still verified (an authentic delivery from a shared address passes), but its forgeries are
+            // answered only after a pause, with nothing of ours held: the flood costs its sender time, never the
+            // merchant.
+            if (!WebhookVerifier.forProvider(provider).verify(headers, body, secrets)) {
+                throw forged(address);
+            }
 
-        // 5. the tenant's concurrency, within its deadline
-        Semaphore permit;
-        try {
-            permit = bulkheads.acquire(tenant, Duration.ofNanos(deadline - System.nanoTime())).orElseThrow(() ->
-                    new Refusal(Outcome.UNAVAILABLE, new ApiException.Unavailable(
-                            "tenant-busy", "Too many deliveries of this merchant in flight; retry later.",
-                            DEADLINE_RETRY_AFTER)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
-        }
-        try {
+            // 5. the tenant's rate
+            Optional<Duration> wait = switch (rates) {
+                case RateLimiter.Local local -> local.tryConsume(tenant);
+                // the shared bucket is a database round trip: it runs within the tenant's deadline
+                case RateLimiter.Postgres shared -> call(deadline, () -> shared.tryConsume(
+                        tenant, Duration.ofNanos(deadline - System.nanoTime())));
+            };
+            if (wait.isPresent()) {
+                throw new Refusal(Outcome.RATE_LIMITED, new ApiException.TooManyRequests(
+                        "rate-limited", "This merchant's delivery rate is exceeded; retry later.", wait.get()));
+            }
+
             // 6. JSON, then 7. the durable insert-or-find
             JsonCheck.Result json = JsonCheck.check(body);
             byte[] sha = sha256(body);
@@ -211,27 +237,69 @@ public final class IngestService implements HttpService, AutoCloseable {
             res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId())));
             return stored.inserted() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
         } finally {
-            permit.release();
+            if (permit != null) {
+                permit.release();
+            }
+            lease.close();
         }
     }
 
-    private Optional<ResolvedTenant> resolve(String slug) {
+    /** A failed signature check, counted for its address; past the address's allowance its answer waits. */
+    private Refusal forged(String address) {
+        boolean overAllowance = forgeries.refused(address);
+        forgeries.failed(address);
+        return new Refusal(Outcome.INVALID_SIGNATURE, new ApiException.Unauthorized(
+                "invalid-signature", "The delivery's signature does not verify with this merchant's secret."),
+                           overAllowance);
+    }
+
+    /** A turn for the address's body, waiting within the tenant's deadline. */
+    private BufferBudget.Lease openLease(String address, ResolvedTenant tenant, long deadline) {
         try {
-            return resolver.resolveUnscoped(slug);
+            return buffers.open(address, tenant.id(), Duration.ofNanos(deadline - System.nanoTime()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        } catch (BufferBudget.Refused e) {
+            metrics.refused(IngressMetrics.Refused.ADDRESS_BUSY);
+            throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Overloaded(
+                    "address-busy", "Too many deliveries from this address were being received at once; retry later.",
+                    DEADLINE_RETRY_AFTER));
+        }
+    }
+
+    /** The tenant's concurrency permit, waiting within its deadline. */
+    private Semaphore acquire(ResolvedTenant tenant, long deadline) {
+        try {
+            return bulkheads.acquire(tenant, Duration.ofNanos(deadline - System.nanoTime())).orElseThrow(() -> {
+                metrics.refused(IngressMetrics.Refused.TENANT_BUSY);
+                return new Refusal(Outcome.UNAVAILABLE, new ApiException.Overloaded(
+                        "tenant-busy", "Too many deliveries of this merchant in flight; retry later.",
+                        DEADLINE_RETRY_AFTER));
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Refusal(Outcome.UNAVAILABLE, deadlineExceeded());
+        }
+    }
+
+    /** How long a tenant look-up that misses the cache may wait for the database (a tenant's default deadline). */
+    static final Duration LOOKUP_TIMEOUT = Duration.ofMillis(io.tollgate.tenant.Limits.DEFAULTS.timeoutMs());
+
+    private Optional<ResolvedTenant> resolve(String slug, long deadline) {
+        try {
+            return resolver.resolveUnscoped(slug, lookup -> call(deadline, lookup));
         } catch (DataException e) {
             throw new Refusal(Outcome.UNAVAILABLE, ApiException.Unavailable.database());
         }
     }
 
-    private static boolean authentic(Provider provider, ResolvedTenant tenant, HeaderLookup headers, byte[] body) {
-        if (provider == Provider.SHOPIFY) {
-            String domain = headers.first("X-Shopify-Shop-Domain").map(String::strip).orElse("");
-            if (!domain.equalsIgnoreCase(tenant.shopify().shopDomain())) {
-                return false;
-            }
+    private static boolean shopDomainMatches(Provider provider, ResolvedTenant tenant, HeaderLookup headers) {
+        if (provider != Provider.SHOPIFY) {
+            return true;
         }
-        return WebhookVerifier.forProvider(provider)
-                .verify(headers, body, tenant.verifyingSecrets(provider, java.time.Instant.now()));
+        String domain = headers.first("X-Shopify-Shop-Domain").map(String::strip).orElse("");
+        return domain.equalsIgnoreCase(tenant.shopify().shopDomain());
     }
 
     /**
@@ -327,9 +395,24 @@ public final class IngestService implements HttpService, AutoCloseable {
                                                     + " retry later.", DEADLINE_RETRY_AFTER);
     }
 
-    private static byte[] readCapped(ServerRequest req, int max) {
+    private static void discard(ServerRequest req, int max) {
         try {
-            return Bodies.read(req, max);
+            Bodies.discard(req, max);
+        } catch (ApiException.PayloadTooLarge e) {
+            throw new Refusal(Outcome.TOO_LARGE, e);
+        } catch (ApiException.MalformedRequest | ApiException.RequestTimeout e) {
+            throw new Refusal(Outcome.MALFORMED, e);
+        }
+    }
+
+    private byte[] readCapped(ServerRequest req, int max, BufferBudget.Lease lease) {
+        try {
+            return Bodies.read(req, max, lease);
+        } catch (BufferBudget.Refused e) {
+            metrics.refused(IngressMetrics.Refused.BUFFER_FULL);
+            throw new Refusal(Outcome.UNAVAILABLE, new ApiException.Overloaded(
+                    "buffer-full", "The gateway holds as many request bodies as it may right now; retry later.",
+                    DEADLINE_RETRY_AFTER));
         } catch (ApiException.PayloadTooLarge e) {
             throw new Refusal(Outcome.TOO_LARGE, e);
         } catch (ApiException.MalformedRequest | ApiException.RequestTimeout e) {
@@ -367,10 +450,18 @@ public final class IngestService implements HttpService, AutoCloseable {
         private final Outcome outcome;
         private final ApiException answer;
 
+        private final boolean tarpit;
+
         Refusal(Outcome outcome, ApiException answer) {
+            this(outcome, answer, false);
+        }
+
+        /** @param tarpit whether the answer waits {@link #FORGERY_TARPIT} first (nothing of ours held by then) */
+        Refusal(Outcome outcome, ApiException answer, boolean tarpit) {
             super(answer.getMessage(), null, false, false);
             this.outcome = outcome;
             this.answer = answer;
+            this.tarpit = tarpit;
         }
     }
 }

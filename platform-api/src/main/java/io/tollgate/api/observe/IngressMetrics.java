@@ -54,6 +54,51 @@ public final class IngressMetrics {
         }
     }
 
+    /** Why a delivery was refused before its body was read ({@code tollgate_ingress_refused_total{reason}}). */
+    public enum Refused {
+        /** the process's budget of buffered body bytes (or the tenant's half of it) was full */
+        BUFFER_FULL,
+        /** the client address had its most bodies being read */
+        ADDRESS_BUSY,
+        /** the tenant had {@code max_concurrent} deliveries in flight for its whole deadline */
+        TENANT_BUSY;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final Map<Refused, Counter> refused = new java.util.EnumMap<>(Refused.class);
+
+    /**
+     * {@code tollgate_ingress_buffer_bytes} (body bytes held now), {@code tollgate_ingress_buffer_limit_bytes} (the
+     * budget), {@code tollgate_ingress_bodies_reading} and {@code tollgate_ingress_refused_total{reason}}, every reason from 0.
+     */
+    public void buffers(java.util.function.DoubleSupplier used, long limit, java.util.function.DoubleSupplier reading) {
+        ProcessMeters.gauge(registry, "tollgate.ingress.buffer.bytes",
+                            "Request-body bytes held in memory by ingress now", List.of(), used);
+        ProcessMeters.gauge(registry, "tollgate.ingress.bodies.reading",
+                            "Request bodies being read now (each holding a turn of its client address)", List.of(),
+                            reading);
+        ProcessMeters.gauge(registry, "tollgate.ingress.buffer.limit.bytes",
+                            "Most request-body bytes ingress holds at once (TOLLGATE_INGRESS_BUFFER_BYTES)", List.of(),
+                            () -> limit);
+        for (Refused r : Refused.values()) {
+            refused.put(r, registry.getOrCreate(Counter.builder("tollgate.ingress.refused")
+                                                        .description("Deliveries refused 503 before their body was"
+                                                                             + " read, by reason")
+                                                        .tags(List.of(Tag.create("reason", r.label())))));
+        }
+    }
+
+    /** A delivery refused before its body was read (also counted as {@code outcome="unavailable"}). */
+    public void refused(Refused reason) {
+        Counter c = refused.get(reason);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
     /** @param slug a resolved tenant's slug, or {@link TenantLabels#OTHER} */
     public void record(String slug, Provider provider, Outcome outcome, long startNanos) {
         String tenant = TenantLabels.OTHER.equals(slug) ? slug : labels.label(slug);

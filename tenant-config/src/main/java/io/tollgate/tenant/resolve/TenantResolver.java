@@ -1,5 +1,6 @@
 package io.tollgate.tenant.resolve;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.tollgate.tenant.ResolvedTenant;
@@ -8,22 +9,67 @@ import io.tollgate.tenant.store.TenantStore;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Slug (ingress) or id (the worker) to tenant with decrypted credentials, cached: one query and one set of decrypts
- * per tenant until it changes. Unknown slugs and ids are cached too, so a flood to a made-up URL costs one query.
- * Entries are dropped when the tenant changes, on this instance at once ({@link #invalidate}) and on every other
- * instance through {@link TenantChangeListener}; the TTL is only a safety net.
+ * per tenant until it changes. Entries are dropped when the tenant changes, on this instance at once
+ * ({@link #invalidate}) and on every other instance through {@link TenantChangeListener}; the TTL is only a safety net.
+ *
+ * <p>Unknown slugs are remembered apart, briefly and boundedly ({@code unknownTtl}, {@code unknownSize}): a flood to
+ * one made-up URL costs one query per TTL, and a flood of distinct made-up URLs can neither evict known tenants nor
+ * hold memory. A tenant created afterwards is found at once through its change notice, at the latest after the TTL.
+ * Slug look-ups that reach the database run through the caller's {@link Gate}, so ingress counts them in its bounded
+ * share of the database like any other of its statements.
  */
 public final class TenantResolver {
-    private final LoadingCache<String, Optional<ResolvedTenant>> cache;
+    /** Runs a look-up that missed the cache; may refuse (throw) instead, e.g. when the database is already busy. */
+    @FunctionalInterface
+    public interface Gate {
+        Optional<ResolvedTenant> run(Supplier<Optional<ResolvedTenant>> lookup);
+
+        /** Runs every look-up at once. */
+        Gate OPEN = Supplier::get;
+    }
+
+    /** How long an unknown slug is remembered by default, and how many at most. */
+    public static final Duration UNKNOWN_TTL = Duration.ofSeconds(10);
+    public static final long UNKNOWN_SIZE = 10_000;
+
+    private final TenantStore store;
+    private final Cache<String, ResolvedTenant> known;
+    private final Cache<String, Boolean> unknown;
     private final LoadingCache<TenantId, Optional<ResolvedTenant>> byId;
+    private final LongAdder slugQueries = new LongAdder();
+    /** Slug look-ups running now, for the callers that miss the same slug meanwhile. */
+    private final ConcurrentHashMap<String, CompletableFuture<Optional<ResolvedTenant>>> loading =
+            new ConcurrentHashMap<>();
+    /** Bumped by every invalidation, so a look-up that overlapped one keeps nothing. */
+    private final AtomicLong generation = new AtomicLong();
 
     public TenantResolver(TenantStore store, Duration ttl, long maximumSize) {
-        this.cache = Caffeine.newBuilder()
+        this(store, ttl, maximumSize, UNKNOWN_TTL, UNKNOWN_SIZE);
+    }
+
+    /**
+     * @param unknownTtl  how long a slug found unknown is answered as unknown without asking the database
+     * @param unknownSize most unknown slugs remembered at once
+     */
+    public TenantResolver(TenantStore store, Duration ttl, long maximumSize, Duration unknownTtl, long unknownSize) {
+        this.store = store;
+        this.known = Caffeine.newBuilder()
                 .maximumSize(maximumSize)
                 .expireAfterWrite(ttl)
-                .build(store::findBySlugUnscoped);
+                .build();
+        this.unknown = Caffeine.newBuilder()
+                .maximumSize(unknownSize)
+                .expireAfterWrite(unknownTtl)
+                .build();
         this.byId = Caffeine.newBuilder()
                 .maximumSize(maximumSize)
                 .expireAfterWrite(ttl)
@@ -40,7 +86,81 @@ public final class TenantResolver {
      * Unscoped by nature: the slug is all a delivery carries.
      */
     public Optional<ResolvedTenant> resolveUnscoped(String slug) {
-        return cache.get(slug);
+        return resolveUnscoped(slug, Gate.OPEN);
+    }
+
+    /**
+     * As {@link #resolveUnscoped(String)}, a look-up that misses both caches running through {@code gate}.
+     * Concurrent misses of one slug make one query: the others wait for its answer (or its refusal). The query runs
+     * outside the caches' locks, so a stuck look-up never holds up another slug's.
+     */
+    public Optional<ResolvedTenant> resolveUnscoped(String slug, Gate gate) {
+        Optional<Optional<ResolvedTenant>> cached = cached(slug);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        CompletableFuture<Optional<ResolvedTenant>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<ResolvedTenant>> leader = loading.putIfAbsent(slug, mine);
+        if (leader != null) {
+            return await(leader);
+        }
+        try {
+            // a look-up that just finished may have filled the cache since the first check
+            cached = cached(slug);
+            if (cached.isPresent()) {
+                mine.complete(cached.get());
+                return cached.get();
+            }
+            long seen = generation.get();
+            Optional<ResolvedTenant> found = gate.run(() -> {
+                slugQueries.increment();
+                return store.findBySlugUnscoped(slug);
+            });
+            if (found.isPresent()) {
+                known.put(slug, found.get());
+            } else {
+                unknown.put(slug, Boolean.TRUE);
+            }
+            if (generation.get() != seen) {
+                // a change arrived while the query ran: what it read may be stale, keep nothing
+                known.invalidate(slug);
+                unknown.invalidate(slug);
+            }
+            mine.complete(found);
+            return found;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(slug, mine);
+        }
+    }
+
+    private Optional<Optional<ResolvedTenant>> cached(String slug) {
+        ResolvedTenant hit = known.getIfPresent(slug);
+        if (hit != null) {
+            return Optional.of(Optional.of(hit));
+        }
+        return unknown.getIfPresent(slug) != null ? Optional.of(Optional.empty()) : Optional.empty();
+    }
+
+    private static Optional<ResolvedTenant> await(CompletableFuture<Optional<ResolvedTenant>> leader) {
+        try {
+            return leader.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /** Slug look-ups that reached the database so far (cache misses). */
+    public long slugQueries() {
+        return slugQueries.sum();
     }
 
     /**
@@ -58,15 +178,19 @@ public final class TenantResolver {
     }
 
     private void forget(String id, String slug) {
+        generation.incrementAndGet();
         if (slug != null) {
-            cache.invalidate(slug);
+            known.invalidate(slug);
+            unknown.invalidate(slug);
         }
-        cache.asMap().entrySet().removeIf(e -> e.getValue().map(t -> t.id().toString().equals(id)).orElse(false));
+        known.asMap().values().removeIf(t -> t.id().toString().equals(id));
         byId.asMap().keySet().removeIf(k -> k.toString().equals(id));
     }
 
     public void invalidateAll() {
-        cache.invalidateAll();
+        generation.incrementAndGet();
+        known.invalidateAll();
+        unknown.invalidateAll();
         byId.invalidateAll();
     }
 }

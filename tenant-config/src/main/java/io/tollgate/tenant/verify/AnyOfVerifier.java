@@ -22,4 +22,20 @@ public record AnyOfVerifier(List<WebhookVerifier> schemes) implements WebhookVer
         }
         return false;
     }
+
+    /** Authentic when one scheme's headers suffice; forged when none could verify; else the body decides. */
+    @Override
+    public Precheck precheck(HeaderLookup headers, List<Secret> secrets) {
+        Precheck verdict = Precheck.FORGED;
+        for (WebhookVerifier v : schemes) {
+            Precheck p = v.precheck(headers, secrets);
+            if (p == Precheck.AUTHENTIC) {
+                return p;
+            }
+            if (p == Precheck.NEEDS_BODY) {
+                verdict = p;
+            }
+        }
+        return verdict;
+    }
 }

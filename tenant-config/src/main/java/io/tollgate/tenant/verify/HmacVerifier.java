@@ -33,6 +33,13 @@ public record HmacVerifier(String header, Encoding encoding, String prefix) impl
         return match;
     }
 
+    /** Without a signature of the right shape (32 bytes in this encoding) no body can verify. */
+    @Override
+    public Precheck precheck(HeaderLookup headers, List<Secret> secrets) {
+        Optional<byte[]> claimed = headers.first(header).flatMap(this::decode);
+        return claimed.isEmpty() || claimed.get().length != 32 ? Precheck.FORGED : Precheck.NEEDS_BODY;
+    }
+
     /** HMAC-SHA256 of {@code body} under {@code secret}, encoded the way this scheme sends it. */
     public String sign(Secret secret, byte[] body) {
         byte[] mac = hmac(secret, body);

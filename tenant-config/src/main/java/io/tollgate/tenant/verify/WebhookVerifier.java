@@ -18,6 +18,22 @@ public sealed interface WebhookVerifier permits HmacVerifier, TokenVerifier, Any
     /** True when {@code body} with {@code headers} was signed with one of {@code secrets}. */
     boolean verify(HeaderLookup headers, byte[] body, List<Secret> secrets);
 
+    /** What the headers alone say about a delivery, before any byte of its body is read. */
+    enum Precheck {
+        /** authentic whatever the body (a token that matches) */
+        AUTHENTIC,
+        /** cannot verify whatever the body (no signature, or one that is not a signature's shape; a wrong token) */
+        FORGED,
+        /** only the body can tell */
+        NEEDS_BODY
+    }
+
+    /**
+     * What {@link #verify} would say from {@code headers} alone, so a delivery that cannot be authentic is refused
+     * without its body being read. Never {@link Precheck#FORGED} for a delivery {@code verify} would accept.
+     */
+    Precheck precheck(HeaderLookup headers, List<Secret> secrets);
+
     /** Shopify: {@code X-Shopify-Hmac-Sha256}, base64 of HMAC-SHA256 over the raw body. */
     WebhookVerifier SHOPIFY = new HmacVerifier("X-Shopify-Hmac-Sha256", HmacVerifier.Encoding.BASE64, "");
 

@@ -152,6 +152,71 @@ class TenantResolverTest {
         assertThat(two.resolver.resolve(io.tollgate.tenant.TenantId.random())).isEmpty();
     }
 
+    @Test
+    void oneUnknownSlugCostsOneQueryUntilItsShortTtlEvenWhenAskedConcurrently() throws Exception {
+        // no listener: only the TTL brings a tenant created elsewhere in
+        TenantResolver resolver = new TenantResolver(one.store, Duration.ofHours(1), 100, Duration.ofSeconds(1), 100);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var go = new java.util.concurrent.CountDownLatch(1);
+            var answers = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int i = 0; i < 50; i++) {
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return resolver.resolveUnscoped("ghost-shop").isEmpty();
+                }));
+            }
+            go.countDown();
+            for (var a : answers) {
+                assertThat(a.get()).isTrue();
+            }
+        }
+        for (int i = 0; i < 50; i++) {
+            assertThat(resolver.resolveUnscoped("ghost-shop")).isEmpty();
+        }
+        assertThat(resolver.slugQueries()).isEqualTo(1);
+
+        one.store.create(TestTenants.newTenant("ghost-shop"));
+        assertThat(waitFor(() -> resolver.resolveUnscoped("ghost-shop").isPresent(), Duration.ofSeconds(3)))
+                .as("found within the unknown-slug TTL").isTrue();
+        assertThat(resolver.slugQueries()).isEqualTo(2);
+    }
+
+    @Test
+    void aFloodOfDistinctUnknownSlugsNeitherEvictsKnownTenantsNorGrowsWithoutBound() {
+        one.store.create(TestTenants.newTenant("kept-shop"));
+        TenantResolver resolver = new TenantResolver(one.store, Duration.ofHours(1), 10, Duration.ofMinutes(1), 10);
+        ResolvedTenant kept = resolver.resolveUnscoped("kept-shop").orElseThrow();
+        for (int i = 0; i < 200; i++) {
+            assertThat(resolver.resolveUnscoped("nobody-" + i)).isEmpty();
+        }
+        assertThat(resolver.slugQueries()).isEqualTo(201);
+        // the known tenant is still cached: the same object, no query
+        assertThat(resolver.resolveUnscoped("kept-shop").orElseThrow()).isSameAs(kept);
+        assertThat(resolver.slugQueries()).isEqualTo(201);
+    }
+
+    @Test
+    void aLookUpThatMissesRunsThroughTheCallersGateWhichMayRefuse() {
+        TenantResolver resolver = new TenantResolver(one.store, Duration.ofHours(1), 100, Duration.ofMinutes(1), 100);
+        java.util.concurrent.atomic.AtomicInteger gated = new java.util.concurrent.atomic.AtomicInteger();
+        TenantResolver.Gate refusing = lookup -> {
+            gated.incrementAndGet();
+            throw new IllegalStateException("busy");
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resolver.resolveUnscoped("gated-shop", refusing))
+                .hasMessage("busy");
+        assertThat(resolver.slugQueries()).isZero();
+        // a refusal remembers nothing: the next look-up asks again
+        TenantResolver.Gate counting = lookup -> {
+            gated.incrementAndGet();
+            return lookup.get();
+        };
+        assertThat(resolver.resolveUnscoped("gated-shop", counting)).isEmpty();
+        assertThat(resolver.resolveUnscoped("gated-shop", counting)).isEmpty();
+        assertThat(gated.get()).isEqualTo(2);
+        assertThat(resolver.slugQueries()).isEqualTo(1);
+    }
+
     /** Sends a marker notice after everything committed so far and waits until {@code instance} has handled it. */
     private static void awaitNoticesHandled(Instance instance) {
         String marker = java.util.UUID.randomUUID().toString();

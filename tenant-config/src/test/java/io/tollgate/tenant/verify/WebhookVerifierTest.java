@@ -98,4 +98,32 @@ class WebhookVerifierTest {
         assertThat(WebhookVerifier.forProvider(Provider.SHOPIFY)).isSameAs(WebhookVerifier.SHOPIFY);
         assertThat(WebhookVerifier.forProvider(Provider.GORGIAS)).isSameAs(WebhookVerifier.GORGIAS);
     }
+
+    @Test
+    void headersAloneRefuseWhatNoBodyCouldMakeAuthentic() {
+        List<Secret> secrets = List.of(SECRET);
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        String signature = ((HmacVerifier) WebhookVerifier.SHOPIFY).sign(SECRET, body);
+        assertThat(WebhookVerifier.SHOPIFY.precheck(headers(), secrets)).isEqualTo(WebhookVerifier.Precheck.FORGED);
+        assertThat(WebhookVerifier.SHOPIFY.precheck(headers("X-Shopify-Hmac-Sha256", "not base64!"), secrets))
+                .isEqualTo(WebhookVerifier.Precheck.FORGED);
+        assertThat(WebhookVerifier.SHOPIFY.precheck(headers("X-Shopify-Hmac-Sha256", "c2hvcnQ="), secrets))
+                .as("decodes, but not to 32 bytes").isEqualTo(WebhookVerifier.Precheck.FORGED);
+        // a signature of the right shape needs the body, and never reads as forged when it would verify
+        assertThat(WebhookVerifier.SHOPIFY.precheck(headers("X-Shopify-Hmac-Sha256", signature), secrets))
+                .isEqualTo(WebhookVerifier.Precheck.NEEDS_BODY);
+        assertThat(WebhookVerifier.SHOPIFY.verify(headers("X-Shopify-Hmac-Sha256", signature), body, secrets))
+                .isTrue();
+
+        assertThat(WebhookVerifier.GORGIAS.precheck(headers("X-Tollgate-Token", "test_secret_key"), secrets))
+                .isEqualTo(WebhookVerifier.Precheck.AUTHENTIC);
+        assertThat(WebhookVerifier.GORGIAS.precheck(headers("X-Tollgate-Token", "wrong"), secrets))
+                .isEqualTo(WebhookVerifier.Precheck.FORGED);
+        assertThat(WebhookVerifier.GORGIAS.precheck(headers(), secrets)).isEqualTo(WebhookVerifier.Precheck.FORGED);
+        String hex = new HmacVerifier("X-Gorgias-Signature", HmacVerifier.Encoding.HEX, "sha256=").sign(SECRET, body);
+        assertThat(WebhookVerifier.GORGIAS.precheck(headers("X-Tollgate-Token", "wrong",
+                                                            "X-Gorgias-Signature", "sha256=" + hex), secrets))
+                .as("a wrong token does not refuse a signature that may verify")
+                .isEqualTo(WebhookVerifier.Precheck.NEEDS_BODY);
+    }
 }
