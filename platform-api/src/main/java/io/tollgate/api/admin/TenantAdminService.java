@@ -281,8 +281,10 @@ public final class TenantAdminService implements HttpService {
         resolver.invalidate(current);
         StepOut followed = null;
         if (provider.get() == Provider.GORGIAS) {
-            followed = connector.followRotation(reload(current), next, URI.create(
+            // a URL built from the Host header is never registered upstream where a public URL is required
+            Optional<URI> fallback = publicUrlMissing().isPresent() ? Optional.empty() : Optional.of(URI.create(
                     TenantOut.WebhookUrls.of(base(req), current.tenant().slug()).gorgias()));
+            followed = connector.followRotation(reload(current), next, fallback);
         }
         Responses.json(res, Status.OK_200, new RotateOut(provider.get().wire(), grace, until, TenantOut.mask(next),
                                                          provider.get() == Provider.GORGIAS ? next.reveal() : null,

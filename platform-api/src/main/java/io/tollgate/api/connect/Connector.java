@@ -160,18 +160,27 @@ public final class Connector {
      * the integration Tollgate registered, best effort. {@code not_connected} when there is none; {@code skipped}
      * while a connect of the tenant's Gorgias runs (it reads the new secret itself only if it started after the
      * rotation: connect again once it is done); {@code failed} marks the connection broken.
+     *
+     * @param fallbackUrl the integration's URL when the connection has none on record; empty when no trusted one can
+     *                    be built ({@code TOLLGATE_PUBLIC_URL} missing outside local and test mode): then such an
+     *                    integration is skipped, never pointed at a URL taken from the request's Host header
      */
-    public StepOut followRotation(ResolvedTenant tenant, Secret token, URI fallbackUrl) {
+    public StepOut followRotation(ResolvedTenant tenant, Secret token, Optional<URI> fallbackUrl) {
         Optional<ConnectionStore.Connection> known = store.find(tenant.id(), Provider.GORGIAS);
         Optional<Long> id = known.flatMap(c -> integrationId(c.upstreamIds()));
         if (id.isEmpty()) {
             return StepOut.done("integration", "not_connected");
         }
+        Optional<URI> target = known.get().webhookUrl().map(URI::create).or(() -> fallbackUrl);
+        if (target.isEmpty()) {
+            return StepOut.skipped("integration", null, "public-url-required: no webhook URL is on record for this"
+                    + " integration and TOLLGATE_PUBLIC_URL is not an https URL; set it and connect again");
+        }
         if (!store.lease(tenant.id(), Provider.GORGIAS, LEASE)) {
             return StepOut.skipped("integration", null, "a connect of this tenant's Gorgias is in progress; POST "
                     + "/admin/tenants/" + tenant.tenant().slug() + "/connect once it is done");
         }
-        URI url = known.get().webhookUrl().map(URI::create).orElse(fallbackUrl);
+        URI url = target.get();
         StepOut step;
         try {
             UpstreamResult<Optional<HttpIntegration>> found = gorgias.httpIntegration(tenant, id.get());

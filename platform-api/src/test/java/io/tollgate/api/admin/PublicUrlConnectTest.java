@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -89,6 +91,28 @@ class PublicUrlConnectTest {
         assertThat(connect.get("notes").toString()).contains("public-url-required").contains("TOLLGATE_PUBLIC_URL");
         assertThat(Webhooks.admin(production, "GET", "/admin/tenants/nourl-create", null).statusCode())
                 .isEqualTo(200);
+    }
+
+    @Test
+    void rotationNeverPointsAnIntegrationAtTheRequestsHost() throws Exception {
+        HttpResponse<String> created = Webhooks.admin(production, "POST", "/admin/tenants", body("nourl-rotate", null));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        // an integration on record without its URL (connected before URLs were recorded)
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO connections (tenant_id, provider, status, upstream_ids) "
+                        + "SELECT id, 'gorgias', 'ok', '{\"integration\": \"4242\"}'::jsonb FROM tenants"
+                        + " WHERE slug = ?")) {
+            ps.setString(1, "nourl-rotate");
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        int before = upstream.getAllServeEvents().size();
+        HttpResponse<String> res = Webhooks.admin(production, "POST", "/admin/tenants/nourl-rotate/secrets/rotate",
+                                                  "{\"provider\": \"gorgias\"}");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        JsonNode step = Webhooks.json(res.body()).get("gorgias_integration");
+        assertThat(step.get("status").asText()).as(res.body()).isEqualTo("skipped");
+        assertThat(step.get("detail").asText()).contains("public-url-required").doesNotContain("127.0.0.1");
+        assertThat(upstream.getAllServeEvents().size()).as("no upstream was asked").isEqualTo(before);
     }
 
     @Test
