@@ -72,7 +72,8 @@ public final class OperatorAdminService implements HttpService {
 
     /**
      * {@code {"name", "scopes": [...], "expires_at"? | "ttl_seconds"?}}. A token can only hand out scopes its
-     * creator holds, so {@code tokens} alone is not a way to every other scope.
+     * creator holds, so {@code tokens} alone is not a way to every other scope, and cannot outlive an expiring
+     * creator.
      */
     private void create(ServerRequest req, ServerResponse res) {
         req.context().register(new AuditLog.Note("token.create", Optional.empty(), Optional.empty(), Optional.empty()));
@@ -89,6 +90,12 @@ public final class OperatorAdminService implements HttpService {
                 throw new ApiException.Forbidden("missing-scope", "A token can only grant scopes it holds; this one"
                         + " lacks '" + s.wire() + "'.");
             }
+        }
+        if (by.expiresAt().isPresent() && (expiresAt.isEmpty() || expiresAt.get().isAfter(by.expiresAt().get()))) {
+            // like scopes: a token cannot hand out more time than it has
+            throw new ApiException.Forbidden("token-outlives-creator", "A token can only grant what it holds; this"
+                    + " one expires at " + by.expiresAt().get() + ", so give the new token an expires_at or"
+                    + " ttl_seconds that ends by then.");
         }
         OperatorTokens.Created created = tokens.create(name.get(), scopes, expiresAt, by);
         req.context().register(new AuditLog.Note(

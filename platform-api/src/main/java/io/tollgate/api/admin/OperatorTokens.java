@@ -31,9 +31,10 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * Every check reads the database, so a revoked or expired token, or a disabled bootstrap token, fails at once on
  * every instance.
  *
- * <p>The bootstrap token ({@code TOLLGATE_ADMIN_TOKEN}) can be disabled for the whole fleet once a token that can
- * manage tokens (scope {@code tokens}, no expiry) exists, and such a token cannot then be revoked if it is the last
- * one: operators are never locked out. Only the disabled value is refused; deploying a new
+ * <p>The bootstrap token ({@code TOLLGATE_ADMIN_TOKEN}) can be disabled for the whole fleet once a token that can do
+ * everything it could (every scope, no expiry) exists, and such a token cannot then be revoked if it is the last
+ * one: operators are never locked out, nor left unable to mint a token of some scope (a token only grants scopes it
+ * holds). Only the disabled value is refused; deploying a new
  * {@code TOLLGATE_ADMIN_TOKEN} is the break-glass way back in.
  */
 public final class OperatorTokens {
@@ -45,9 +46,12 @@ public final class OperatorTokens {
     private static final long MANAGERS_LOCK = 0x746f6b656e73L; // "tokens"
     private static final String COLUMNS = "id, name, array_to_string(scopes, ',') AS scopes, created_at,"
             + " last_used_at, revoked_at, expires_at";
-    /** A live token that can manage tokens and never expires: what keeps operators in once bootstrap is off. */
-    private static final String LASTING_MANAGER =
-            "revoked_at IS NULL AND expires_at IS NULL AND 'tokens' = ANY (scopes)";
+    /**
+     * A live token with every scope ({@code read} is implied) that never expires: what keeps operators in, able to
+     * mint a token of any scope, once bootstrap is off.
+     */
+    private static final String LASTING_MANAGER = "revoked_at IS NULL AND expires_at IS NULL"
+            + " AND scopes @> ARRAY['operate', 'payloads', 'tokens']::text[]";
 
     private final Database db;
     private final Secret bootstrap;
@@ -146,8 +150,8 @@ public final class OperatorTokens {
                 boolean targetIsManager = tx.get("SELECT 1 FROM operator_tokens WHERE id = ? AND " + LASTING_MANAGER,
                                                  id).isPresent();
                 if (targetIsManager && othersLeft == 0) {
-                    throw new WouldLockOut("This is the last token that can manage tokens and the bootstrap token is"
-                                                   + " disabled; create another such token first.");
+                    throw new WouldLockOut("This is the last token with every scope and no expiry, and the bootstrap"
+                                                   + " token is disabled; create another such token first.");
                 }
             }
             return tx.update("UPDATE operator_tokens SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL",
@@ -165,14 +169,14 @@ public final class OperatorTokens {
     /**
      * Disables the configured bootstrap token for every instance. Idempotent.
      *
-     * @throws WouldLockOut unless a live token with scope {@code tokens} and no expiry exists
+     * @throws WouldLockOut unless a live token with every scope and no expiry exists
      */
     public BootstrapState disableBootstrap(Operator by) {
         return db.inTransaction(tx -> {
             tx.get("SELECT pg_advisory_xact_lock(?)", MANAGERS_LOCK);
             if (tx.get("SELECT 1 FROM operator_tokens WHERE " + LASTING_MANAGER + " LIMIT 1").isEmpty()) {
-                throw new WouldLockOut("No other way to manage tokens would be left: first create a token with the"
-                                               + " tokens scope and no expiry.");
+                throw new WouldLockOut("Nothing could then mint tokens of every scope: first create a token with"
+                                               + " the scopes operate, payloads and tokens and no expiry.");
             }
             tx.insert("INSERT INTO disabled_bootstrap_tokens (token_hash, disabled_by) VALUES (?, ?)"
                               + " ON CONFLICT (token_hash) DO NOTHING", bootstrapHash, by.tokenId().orElse(null));

@@ -22,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with no way to manage tokens.
  */
 class BootstrapTokenTest {
+    private static final String ALL = "[\"read\", \"operate\", \"payloads\", \"tokens\"]";
     private TestDatabase db;
     private Map<String, String> env;
     private Tollgate server;
@@ -48,9 +49,11 @@ class BootstrapTokenTest {
         assertThat(alone.status()).isEqualTo(409);
         assertThat(alone.json().get("type").asText()).endsWith("/bootstrap-still-needed");
 
-        // a manager that will expire, or a lasting token that cannot manage tokens, is not enough
-        create("expiring-manager", "[\"tokens\"]", ", \"ttl_seconds\": 3600");
+        // a manager that will expire, a lasting token that cannot manage tokens, or a lasting manager that could not
+        // mint an operate or payloads token, is not enough
+        create("expiring-manager", ALL, ", \"ttl_seconds\": 3600");
         create("lasting-operator", "[\"read\", \"operate\", \"payloads\"]", "");
+        create("lasting-tokens-only", "[\"tokens\"]", "");
         assertThat(admin.post("/admin/tokens/bootstrap/disable", null).status()).isEqualTo(409);
         assertThat(admin.get("/admin/tokens/bootstrap").json().get("enabled").asBoolean()).isTrue();
         assertThat(admin.get("/admin/tenants").status()).isEqualTo(200);
@@ -58,7 +61,7 @@ class BootstrapTokenTest {
 
     @Test
     void disabledBootstrapIsRefusedOnEveryInstanceWhileTheManagerWorks() throws Exception {
-        String manager = create("ops-lead", "[\"tokens\", \"operate\"]", "");
+        String manager = create("ops-lead", ALL, "");
         AdminClient.Answer off = admin.call("POST", "/admin/tokens/bootstrap/disable", manager, null);
         assertThat(off.status()).as(off.body()).isEqualTo(200);
         assertThat(off.json().get("enabled").asBoolean()).isFalse();
@@ -85,7 +88,7 @@ class BootstrapTokenTest {
 
     @Test
     void theLastTokenManagerCannotBeRevokedWhileBootstrapIsDisabled() {
-        String first = create("first-manager", "[\"tokens\"]", "");
+        String first = create("first-manager", ALL, "");
         String firstId = idOf("first-manager");
         assertThat(admin.post("/admin/tokens/bootstrap/disable", null).status()).isEqualTo(200);
 
@@ -95,7 +98,7 @@ class BootstrapTokenTest {
         assertThat(admin.call("GET", "/admin/tokens", first, null).status()).isEqualTo(200);
 
         // with a second lasting manager, the first can go; then the second is the last one
-        String second = createWith(first, "second-manager", "[\"tokens\"]");
+        String second = createWith(first, "second-manager", ALL);
         String secondId = idOf("second-manager");
         assertThat(admin.call("DELETE", "/admin/tokens/" + firstId, second, null).status()).isEqualTo(204);
         assertThat(admin.call("GET", "/admin/tokens", first, null).status()).isEqualTo(401);
@@ -104,8 +107,25 @@ class BootstrapTokenTest {
     }
 
     @Test
+    void anExpiringTokenCannotMintOneThatOutlivesIt() {
+        String robot = create("robot", ALL, ", \"ttl_seconds\": 3600");
+        AdminClient.Answer lasting = admin.call("POST", "/admin/tokens", robot,
+                                                "{\"name\": \"forever\", \"scopes\": [\"tokens\"]}");
+        assertThat(lasting.status()).as(lasting.body()).isEqualTo(403);
+        assertThat(lasting.json().get("type").asText()).endsWith("/token-outlives-creator");
+        AdminClient.Answer longer = admin.call("POST", "/admin/tokens", robot,
+                "{\"name\": \"longer\", \"scopes\": [\"read\"], \"ttl_seconds\": 7200}");
+        assertThat(longer.status()).as(longer.body()).isEqualTo(403);
+        AdminClient.Answer shorter = admin.call("POST", "/admin/tokens", robot,
+                "{\"name\": \"shorter\", \"scopes\": [\"read\"], \"ttl_seconds\": 600}");
+        assertThat(shorter.status()).as(shorter.body()).isEqualTo(201);
+        // and so no token it made can disable the bootstrap token
+        assertThat(admin.post("/admin/tokens/bootstrap/disable", null).status()).isEqualTo(409);
+    }
+
+    @Test
     void aNewBootstrapValueIsTheBreakGlassWayBackIn() {
-        create("manager", "[\"tokens\"]", "");
+        create("manager", ALL, "");
         assertThat(admin.post("/admin/tokens/bootstrap/disable", null).status()).isEqualTo(200);
         assertThat(admin.get("/admin/tenants").status()).isEqualTo(401);
 
