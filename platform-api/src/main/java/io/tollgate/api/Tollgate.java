@@ -187,7 +187,7 @@ public final class Tollgate implements AutoCloseable {
                                 .useNio(false)
                                 .connectionOptions(ReadTimeoutSocketOptions.of(config.server().readTimeout()))
                                 .directHandlers(ErrorHandling.directHandlers())
-                                .routing(r -> adminRouting(r, services)));
+                                .routing(r -> adminRouting(r, services, admin.get().api())));
             }
             WebServer server = web.build().start();
             if (!server.isRunning()) { // Helidon logged why and returned; a port was taken since Main checked it
@@ -342,11 +342,14 @@ public final class Tollgate implements AutoCloseable {
     /**
      * The operators' listener: the admin API (with its CORS) and the OpenAPI document; the observe feature adds
      * {@code /observe/health} with details and {@code /observe/metrics}. Webhooks are a 404 problem here. Its
-     * clients connect directly: their addresses are the TCP peers' ({@link #operatorPeers}).
+     * clients connect directly: their addresses are the TCP peers' ({@link #operatorPeers}). Without {@code api}
+     * ({@code TOLLGATE_ADMIN_API=false}) only the observe feature's routes answer.
      */
-    static void adminRouting(HttpRouting.Builder routing, Services services) {
+    static void adminRouting(HttpRouting.Builder routing, Services services, boolean api) {
         common(routing, Peers.direct());
-        operators(routing, services);
+        if (api) {
+            operators(routing, services);
+        }
     }
 
     /** Error mapping and request ids, on every listener. */

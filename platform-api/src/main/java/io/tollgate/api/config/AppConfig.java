@@ -99,21 +99,26 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      *
      * @param host bind address ({@code TOLLGATE_ADMIN_HOST}, default {@code TOLLGATE_HOST})
      * @param port {@code TOLLGATE_ADMIN_PORT}; 0 = any free port (tests)
+     * @param api  {@code TOLLGATE_ADMIN_API} (default true): false leaves only {@code /observe/**} on this listener,
+     *             for pods that must not run the admin API (ingress pods, which may not call upstreams)
      */
-    public record AdminListener(String host, int port) {
+    public record AdminListener(String host, int port, boolean api) {
         static Optional<AdminListener> from(Settings s, String mainHost, int mainPort) {
             if (s.optional("TOLLGATE_ADMIN_PORT").isEmpty()) {
-                s.optional("TOLLGATE_ADMIN_HOST").ifPresent(h -> {
-                    throw new ConfigException("TOLLGATE_ADMIN_HOST", "needs TOLLGATE_ADMIN_PORT (without it there is"
-                            + " one listener, on TOLLGATE_HOST and PORT)");
-                });
+                for (String needsPort : List.of("TOLLGATE_ADMIN_HOST", "TOLLGATE_ADMIN_API")) {
+                    s.optional(needsPort).ifPresent(h -> {
+                        throw new ConfigException(needsPort, "needs TOLLGATE_ADMIN_PORT (without it there is"
+                                + " one listener, on TOLLGATE_HOST and PORT, and it serves the admin API)");
+                    });
+                }
                 return Optional.empty();
             }
             int port = s.integer("TOLLGATE_ADMIN_PORT", 0, 65535);
             if (port != 0 && port == mainPort) {
                 throw new ConfigException("TOLLGATE_ADMIN_PORT", "must differ from PORT (" + mainPort + ")");
             }
-            return Optional.of(new AdminListener(s.optional("TOLLGATE_ADMIN_HOST").orElse(mainHost), port));
+            boolean api = s.optional("TOLLGATE_ADMIN_API").isEmpty() || s.bool("TOLLGATE_ADMIN_API");
+            return Optional.of(new AdminListener(s.optional("TOLLGATE_ADMIN_HOST").orElse(mainHost), port, api));
         }
     }
 

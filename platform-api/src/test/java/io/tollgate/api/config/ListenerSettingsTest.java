@@ -22,9 +22,9 @@ class ListenerSettingsTest {
     @Test
     void theAdminListenerBindsTheMainHostUnlessToldOtherwise() {
         AppConfig c = AppConfig.load(Map.of("TOLLGATE_ADMIN_PORT", "9090", "TOLLGATE_HOST", "0.0.0.0"));
-        assertThat(c.server().admin()).hasValue(new AppConfig.AdminListener("0.0.0.0", 9090));
+        assertThat(c.server().admin()).hasValue(new AppConfig.AdminListener("0.0.0.0", 9090, true));
         AppConfig own = AppConfig.load(Map.of("TOLLGATE_ADMIN_PORT", "9090", "TOLLGATE_ADMIN_HOST", "127.0.0.1"));
-        assertThat(own.server().admin()).hasValue(new AppConfig.AdminListener("127.0.0.1", 9090));
+        assertThat(own.server().admin()).hasValue(new AppConfig.AdminListener("127.0.0.1", 9090, true));
     }
 
     @Test
@@ -37,6 +37,16 @@ class ListenerSettingsTest {
         assertThatThrownBy(() -> AppConfig.load(Map.of("TOLLGATE_ADMIN_HOST", "127.0.0.1")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("TOLLGATE_ADMIN_HOST")
                 .hasMessageContaining("TOLLGATE_ADMIN_PORT");
+        // on one port the admin API cannot be turned off (that port is the operators' too)
+        assertThatThrownBy(() -> AppConfig.load(Map.of("TOLLGATE_ADMIN_API", "false")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("TOLLGATE_ADMIN_API")
+                .hasMessageContaining("TOLLGATE_ADMIN_PORT");
+    }
+
+    @Test
+    void theAdminApiCanBeLeftOffTheAdminListener() {
+        AppConfig off = AppConfig.load(Map.of("TOLLGATE_ADMIN_PORT", "9090", "TOLLGATE_ADMIN_API", "false"));
+        assertThat(off.server().admin()).hasValueSatisfying(a -> assertThat(a.api()).isFalse());
     }
 
     @Test

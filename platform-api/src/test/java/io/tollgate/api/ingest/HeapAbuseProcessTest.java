@@ -75,7 +75,9 @@ class HeapAbuseProcessTest {
         try (GatewayProcess gw = GatewayProcess.start(env, OUT.resolve(UUID.randomUUID() + ".log"))) {
             int port = gw.awaitHealthy(Duration.ofSeconds(60));
             createTenant(port, "abused-shop", "abused_shopify_secret_01", "{\"max_concurrent\": 1000}");
-            createTenant(port, "bystander-shop", "bystander_shopify_secret", null);
+            // the bystander's deadline leaves room for a loaded 2-core machine: what is asserted is that its
+            // deliveries get through while the abuse runs, not how fast
+            createTenant(port, "bystander-shop", "bystander_shopify_secret", "{\"timeout_ms\": 30000}");
 
             AtomicLong peakRss = new AtomicLong();
             AtomicInteger sent = new AtomicInteger();
