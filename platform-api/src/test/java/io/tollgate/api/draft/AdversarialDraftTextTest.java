@@ -41,7 +41,8 @@ class AdversarialDraftTextTest {
     void theModelsPromptGrowsLinearlyWithTheCustomersText(String name, IntFunction<String> input) {
         Growth.assertLinear("LlmDraftWriter.userMessage: " + name, input,
                             text -> LlmDraftWriter.userMessage(new DraftRequest(
-                                    "Bob", new OrderMatch.NoEmail(null), text, text, "Shop"), "0123456789abcdef"));
+                                    "Bob", new OrderMatch.NoEmail(null), text, text, "Shop", true, "email"),
+                                    "0123456789abcdef"));
     }
 
     @ParameterizedTest(name = "{0}")
