@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Customer text is hostile (issue 15, finding 1): reading the text of a message that has only HTML takes time linear
- * in the HTML, whatever it holds. {@link Growth} compares 1k, 10k and 100k characters.
+ * in the HTML, whatever it holds. {@link Growth} compares 1k, 10k and 100k characters; {@link Replies} reads
+ * {@code body_html} uncut, so each size is measured as it is (checked below).
  */
 class AdversarialHtmlTest {
 
@@ -49,6 +50,12 @@ class AdversarialHtmlTest {
         assertThat(text("1 < 2, so #1002 <")).as("no '>' after a '<': the rest is text")
                 .isEqualTo("1 < 2, so #1002 <");
         assertThat(text("<br><br>  ")).isEmpty();
+    }
+
+    @Test
+    void theHtmlIsReadUncut() {
+        String big = "x".repeat(Growth.SIZES[Growth.SIZES.length - 1]);
+        assertThat(text("<p>" + big + "</p>")).as("a bigger input is more work, not the same").isEqualTo(big);
     }
 
     private static String text(String html) {
