@@ -264,7 +264,10 @@ public final class Tollgate implements AutoCloseable {
                 meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
         JobRunner runner = new JobRunner(db, resolver, tickets, shopifyEvents, settings.schedule(), metrics,
                                          Clock.systemUTC());
-        return Worker.start(new JobQueue(db), runner, settings, metrics);
+        UpstreamSettings upstream = config.upstreams().settings();
+        // a run given up while posting its note is waited for as long as the post can take: connect, then the answer
+        return Worker.start(new JobQueue(db), runner, settings, metrics,
+                            upstream.connectTimeout().plus(upstream.readTimeout()).plusSeconds(1));
     }
 
     /**

@@ -53,17 +53,31 @@ public final class Growth {
      * @param input builds an adversarial input of about {@code n} characters
      */
     public static <T> void assertLinear(String what, IntFunction<T> input, Consumer<T> work) {
+        assertLinear(what, SIZES, input, work);
+    }
+
+    /**
+     * As {@link #assertLinear(String, IntFunction, Consumer)} over {@code sizes}, each ten times the one before. Use
+     * sizes below every cut the code under test makes: past a cut, a bigger input is the same work, and growth cannot
+     * be judged.
+     */
+    public static <T> void assertLinear(String what, int[] sizes, IntFunction<T> input, Consumer<T> work) {
+        for (int i = 1; i < sizes.length; i++) {
+            if (sizes[i] != 10 * sizes[i - 1]) {
+                throw new IllegalArgumentException("each size must be ten times the one before: " + sizes[i]);
+            }
+        }
         List<T> inputs = new ArrayList<>();
-        for (int size : SIZES) {
+        for (int size : sizes) {
             inputs.add(input.apply(size));
         }
         // warm-up: one sample of each size (the JIT compiles the matcher's nodes), under the ceiling too
-        for (int i = 0; i < SIZES.length; i++) {
-            sample(what, SIZES[i], inputs.get(i), work);
+        for (int i = 0; i < sizes.length; i++) {
+            sample(what, sizes[i], inputs.get(i), work);
         }
         String failure = null;
         for (int pass = 0; pass < PASSES; pass++) {
-            failure = judge(what, measure(what, inputs, work));
+            failure = judge(what, sizes, measure(what, sizes, inputs, work));
             if (failure == null) {
                 return;
             }
@@ -75,28 +89,28 @@ public final class Growth {
      * The least time per call of each size over {@link #SAMPLES} rounds, each round sampling every size once, so that
      * a burst of load from elsewhere on the machine slows all sizes alike rather than one.
      */
-    private static <T> long[] measure(String what, List<T> inputs, Consumer<T> work) {
-        long[] best = new long[SIZES.length];
+    private static <T> long[] measure(String what, int[] sizes, List<T> inputs, Consumer<T> work) {
+        long[] best = new long[sizes.length];
         java.util.Arrays.fill(best, Long.MAX_VALUE);
         for (int round = 0; round < SAMPLES; round++) {
-            for (int i = 0; i < SIZES.length; i++) {
-                best[i] = Math.min(best[i], sample(what, SIZES[i], inputs.get(i), work));
+            for (int i = 0; i < sizes.length; i++) {
+                best[i] = Math.min(best[i], sample(what, sizes[i], inputs.get(i), work));
             }
         }
         return best;
     }
 
     /** Why the times do not grow linearly, or null when they do. */
-    private static String judge(String what, long[] perCall) {
-        for (int i = 1; i < SIZES.length; i++) {
+    private static String judge(String what, int[] sizes, long[] perCall) {
+        for (int i = 1; i < sizes.length; i++) {
             if (perCall[i] < NOISE_NANOS) {
                 continue;
             }
             double ratio = (double) perCall[i] / Math.max(perCall[i - 1], 1);
             if (!(ratio < MAX_RATIO)) {
                 return String.format(Locale.ROOT, "%s: %d chars took %d us a call, %d chars %d us: grows %.1f times"
-                                             + " for 10 times the input (at most %.0f allowed)", what, SIZES[i - 1],
-                                     perCall[i - 1] / 1000, SIZES[i], perCall[i] / 1000, ratio, MAX_RATIO);
+                                             + " for 10 times the input (at most %.0f allowed)", what, sizes[i - 1],
+                                     perCall[i - 1] / 1000, sizes[i], perCall[i] / 1000, ratio, MAX_RATIO);
             }
         }
         return null;

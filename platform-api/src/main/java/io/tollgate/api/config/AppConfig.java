@@ -317,14 +317,13 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      * @param bodiesPerAddress most request bodies one client address may have being read at once
      */
     public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration sweepEvery,
-                          boolean trustForwardedFor, int writers, int batchMax, int queueMax,
+                          int writers, int batchMax, int queueMax,
                           long bufferBytes, int bodiesPerAddress) {
         static Ingress from(Settings s) {
             return new Ingress(AppConfig.rateMode(s.string("TOLLGATE_RATE_LIMIT_MODE")),
                                s.integer("TOLLGATE_FORGED_PER_MINUTE", 1, 1_000_000),
                                Duration.ofDays(s.integer("TOLLGATE_EVENT_RETENTION_DAYS", 1, 3650)),
                                Duration.ofSeconds(s.integer("TOLLGATE_RETENTION_SWEEP_SECONDS", 1, 86_400)),
-                               s.bool("TOLLGATE_TRUST_X_FORWARDED_FOR"),
                                s.integer("TOLLGATE_INGEST_WRITERS", 1, 256),
                                s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000),
                                s.integer("TOLLGATE_INGEST_QUEUE_MAX", 1, 1_000_000),

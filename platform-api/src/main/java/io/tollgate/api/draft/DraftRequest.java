@@ -24,10 +24,4 @@ public record DraftRequest(String customerFirstName, OrderMatch match, String ti
     public DraftRequest {
         Objects.requireNonNull(match, "match");
     }
-
-    /** A request for a customer whose address the channel proved (an e-mail from it). */
-    public DraftRequest(String customerFirstName, OrderMatch match, String ticketSubject, String customerMessage,
-                        String merchantName) {
-        this(customerFirstName, match, ticketSubject, customerMessage, merchantName, true, "email");
-    }
 }

@@ -64,14 +64,18 @@ public final class Deadline {
         }
     }
 
-    /** The worker no longer waits for the run: its thread is interrupted unless it is posting. */
-    public void giveUp() {
+    /**
+     * The worker no longer waits for the run: its thread is interrupted unless it is posting. Answers whether it is
+     * posting (then the post goes on, and its outcome is the run's: the caller may wait for it).
+     */
+    public boolean giveUp() {
         lock.lock();
         try {
             givenUp = true;
             if (runner != null && !posting) {
                 runner.interrupt();
             }
+            return posting;
         } finally {
             lock.unlock();
         }

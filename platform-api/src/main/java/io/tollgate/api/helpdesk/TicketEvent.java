@@ -64,12 +64,6 @@ public record TicketEvent(Shape shape, Long ticketId, String subject, String cha
     public record Message(long id, String channel, Boolean fromAgent, String bodyText, String bodyHtml,
                           String senderEmail, Instant createdAt, String externalId, String via) {
 
-        /** A message whose {@code via} is not known. */
-        public Message(long id, String channel, Boolean fromAgent, String bodyText, String bodyHtml,
-                       String senderEmail, Instant createdAt, String externalId) {
-            this(id, channel, fromAgent, bodyText, bodyHtml, senderEmail, createdAt, externalId, null);
-        }
-
         public boolean internalNote() {
             return "internal-note".equalsIgnoreCase(channel);
         }

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 
 /**
  * The merchant's job for one Gorgias ticket event (CONTRACT §2): record the customer, ticket and messages; decide
@@ -57,14 +58,11 @@ public final class TicketResponder {
         this.drafting = Objects.requireNonNull(drafting, "drafting");
     }
 
-    /** Handles the stored Gorgias event {@code eventId} of {@code tenant} whose raw body is {@code body}. */
-    public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body) {
-        return respond(tenant, eventId, body, Deadline.none());
-    }
-
     /**
-     * Handles the event within {@code deadline}: no note is posted once it has passed (or the worker gave the run up),
-     * and the note's lease is renewed just before the post, so a run given up while posting is covered by it.
+     * Handles the stored Gorgias event {@code eventId} of {@code tenant}, whose raw body is {@code body}, within
+     * {@code deadline}: no note is posted once it has passed (or the worker gave the run up), and the note's lease is
+     * renewed just before the post, so a run given up while posting is covered by it. A run given up (its thread
+     * interrupted) while it reads the customer's text stops between steps with a {@link CancellationException}.
      */
     public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body, Deadline deadline) {
         TicketEvent event;
@@ -80,6 +78,7 @@ public final class TicketResponder {
             return new Handled.Skipped(describe(skip.reason()));
         }
         Reply.Answer answer = (Reply.Answer) reply;
+        stopIfGivenUp();
         NoteLedger.Reservation reservation = ledger.reserve(id, answer.ticketId(), answer.messageId(), eventId);
         return switch (reservation) {
             case NoteLedger.Reservation.AlreadyPosted p -> new Handled.AlreadyPosted(p.upstreamMessageId());
@@ -148,6 +147,7 @@ public final class TicketResponder {
             // nothing was sent to Gorgias in this attempt: a fresh reservation can go, a pending one stays uncertain
             return failed(id, noteId, attempt, orders.problem(), fresh);
         }
+        stopIfGivenUp();
         Drafted drafted = drafting.write(id, new DraftRequest(
                 firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name(),
                 answer.addressVerified(), answer.channel()));
@@ -171,6 +171,13 @@ public final class TicketResponder {
         // a request that never left (pacing, breaker) changed nothing upstream, so a fresh reservation can go
         boolean unsent = posted instanceof UpstreamResult.RetryLater<Long> r && !r.sent();
         return failed(id, noteId, attempt, posted, fresh && unsent);
+    }
+
+    /** Between steps that read the customer's text: a run whose thread was interrupted goes no further. */
+    private static void stopIfGivenUp() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new CancellationException("the run was given up");
+        }
     }
 
     private record Orders(OrderMatch match, UpstreamResult<?> problem) {

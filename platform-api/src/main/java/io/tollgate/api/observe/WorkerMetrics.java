@@ -8,13 +8,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The worker's series (CONTRACT §4): {@code tollgate_queue_depth{status}} and {@code tollgate_queue_oldest_seconds}
  * (the queue as the database holds it, sampled by {@link #queue}; every instance reports the same fleet-wide value,
  * so aggregate with {@code max}, not {@code sum}), {@code tollgate_jobs_total{tenant,outcome}} and
- * {@code tollgate_drafts_posted_total{tenant}}, with the tenant label bounded like ingress's.
+ * {@code tollgate_drafts_posted_total{tenant}}, with the tenant label bounded like ingress's; and
+ * {@code tollgate_worker_abandoned_runs}, the runs this instance gave up at their deadline whose threads still run.
  */
 public final class WorkerMetrics {
     /** How a job's run ended. */
@@ -47,6 +49,7 @@ public final class WorkerMetrics {
     private final AtomicReference<QueueSample> sample = new AtomicReference<>(QueueSample.EMPTY);
     private final Map<String, Counter> jobs = new ConcurrentHashMap<>();
     private final Map<String, Counter> drafts = new ConcurrentHashMap<>();
+    private final AtomicLong abandoned = new AtomicLong();
 
     public WorkerMetrics(MeterRegistry registry, TenantLabels labels) {
         this.registry = registry;
@@ -57,6 +60,14 @@ public final class WorkerMetrics {
         ProcessMeters.gauge(registry, "tollgate.queue.oldest.seconds",
                             "Age of the most overdue queued job (0 when none waits)", List.of(),
                             () -> sample.get().oldestSeconds());
+        ProcessMeters.gauge(registry, "tollgate.worker.abandoned.runs",
+                            "Runs given up at their deadline whose threads have not ended yet", List.of(),
+                            abandoned::get);
+    }
+
+    /** A run given up at its deadline still runs ({@code +1}), or such a run's thread ended ({@code -1}). */
+    public void abandonedRuns(int delta) {
+        abandoned.addAndGet(delta);
     }
 
     private void depth(String status, java.util.function.ToLongFunction<QueueSample> read) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,7 +71,15 @@ public final class OrderMatcher {
     }
 
     public OrderMatch match(String customerEmail, String subject, String message, List<OrderFacts> orders) {
-        String text = clip(subject, MAX_SUBJECT) + "\n" + clip(message, MAX_MESSAGE);
+        return matchText(customerEmail, clip(subject, MAX_SUBJECT) + "\n" + clip(message, MAX_MESSAGE), orders);
+    }
+
+    /**
+     * The rules above applied to {@code text} as it is (not shortened or cut): what {@link #match} does once it has
+     * clipped the subject and the message. The patterns read it through {@link Interruptible}, so a run whose thread
+     * is interrupted (given up at its deadline) stops here instead of reading on.
+     */
+    static OrderMatch matchText(String customerEmail, String text, List<OrderFacts> orders) {
         List<Long> explicit = explicitNumbers(text);
         String mentioned = explicit.stream().filter(n -> digits(n) >= MIN_UNKNOWN_DIGITS).findFirst()
                 .map(n -> "#" + n).orElse(null);
@@ -89,7 +98,7 @@ public final class OrderMatcher {
         if (named.isPresent()) {
             return new OrderMatch.Matched(named.get(), OrderMatch.How.NAMED);
         }
-        Matcher bare = BARE.matcher(text);
+        Matcher bare = BARE.matcher(new Interruptible(text));
         while (bare.find()) {
             Optional<OrderFacts> byNumber = byNumber(mine, bare.group(1));
             if (byNumber.isPresent()) {
@@ -111,7 +120,7 @@ public final class OrderMatcher {
     private static Optional<OrderFacts> named(String text, List<OrderFacts> orders) {
         int bestAt = Integer.MAX_VALUE;
         OrderFacts best = null;
-        Matcher explicit = EXPLICIT.matcher(text);
+        Matcher explicit = EXPLICIT.matcher(new Interruptible(text));
         while (explicit.find() && explicit.start() < bestAt) {
             Optional<OrderFacts> order = byNumber(orders, explicit.group(1));
             if (order.isPresent()) {
@@ -140,6 +149,9 @@ public final class OrderMatcher {
      */
     private static int nameAt(String text, String name) {
         for (int at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("the run was given up while its customer text was read");
+            }
             int end = at + name.length();
             boolean startOk = at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1))
                     || !Character.isLetterOrDigit(name.charAt(0));
@@ -162,7 +174,7 @@ public final class OrderMatcher {
 
     private static List<Long> explicitNumbers(String text) {
         List<Long> out = new ArrayList<>();
-        Matcher m = EXPLICIT.matcher(text);
+        Matcher m = EXPLICIT.matcher(new Interruptible(text));
         while (m.find()) {
             long n = parse(m.group(1));
             if (n > 0) {
@@ -224,6 +236,42 @@ public final class OrderMatcher {
             i = end;
         }
         return out == null ? text : out.toString();
+    }
+
+    /**
+     * Text for the patterns that stops being read once the reading thread is interrupted (a regex engine never looks
+     * at the interrupt itself): each character read checks it, which costs a field read. Throws
+     * {@link CancellationException}.
+     */
+    static final class Interruptible implements CharSequence {
+        private final CharSequence text;
+
+        Interruptible(CharSequence text) {
+            this.text = text;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new CancellationException("the run was given up while its customer text was read");
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Interruptible(text.subSequence(start, end));
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
     }
 
     /** The first {@code max} characters, not splitting a surrogate pair. */

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import java.util.random.RandomGenerator;
 
 import static io.tollgate.tenant.db.Rows.bytes;
@@ -61,14 +62,10 @@ public final class JobRunner {
     }
 
     /**
-     * Runs the job with its event id, and its tenant's slug once resolved, in the {@link LogContext}: every line
-     * logged for it (the upstream callers' failures included) names both.
+     * Runs the job within {@code deadline} (the ticket responder posts no note after it), with its event id, and its
+     * tenant's slug once resolved, in the {@link LogContext}: every line logged for it (the upstream callers' failures
+     * included) names both.
      */
-    public Ran run(JobQueue.Job job) {
-        return run(job, Deadline.none());
-    }
-
-    /** Runs the job within {@code deadline} (the ticket responder posts no note after it). */
     public Ran run(JobQueue.Job job, Deadline deadline) {
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             Optional<String> slug = Optional.empty();
@@ -95,6 +92,11 @@ public final class JobRunner {
                 LOG.log(Level.WARNING, "job " + job.id() + " of event " + job.eventId() + ": database: "
                         + e.getMessage());
                 return new Ran(failure(job, "database: " + e.getMessage(), Optional.empty()), slug, false);
+            } catch (CancellationException e) {
+                // the worker gave the run up and interrupted it while it read the customer's text
+                LOG.log(Level.INFO, "job " + job.id() + " of event " + job.eventId() + ": " + e.getMessage());
+                return new Ran(failure(job, "the run was given up: " + e.getMessage(), Optional.empty()), slug,
+                               false);
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "job " + job.id() + " of event " + job.eventId() + " failed unexpectedly", e);
                 return new Ran(failure(job, "internal error: " + e.getClass().getSimpleName(), Optional.empty()),

@@ -34,7 +34,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * while the worker thread waits for it at most that long. Past it the worker gives the run up ({@link Deadline}: its
  * thread is interrupted unless it is posting its note, and it posts none from then on), records a retry or, once the
  * attempts are spent, a dead job, and takes the next job. A customer's text that is slow to read, or an upstream
- * that never answers, costs one run's deadline, not a worker for good.
+ * that never answers, costs one run's deadline, not a worker for good. A run given up while posting its note is
+ * waited for a little longer (at most {@code postWait}, the upstream timeouts), and its real outcome recorded: a note
+ * posted past the deadline is a processed job, not a retry or a dead one.
+ *
+ * <p>An interrupt stops blocking calls, not work on the processor: a run given up may go on for a while on its own
+ * thread, which no slot counts. The worker counts these abandoned runs until their threads end (the gauge
+ * {@code tollgate_worker_abandoned_runs}) and claims nothing while they are as many as its concurrency, so at most
+ * twice the concurrency of job threads ever run.
  *
  * <p>Stopping ({@link #close}): no new claims; running jobs get {@link WorkerSettings#stopGrace()} to finish; a job
  * still running after that is given back to the queue (its attempt not spent) and its thread interrupted. A job given
@@ -53,11 +60,16 @@ public final class Worker implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final AtomicInteger claimFailures = new AtomicInteger();
+    /** Runs given up whose threads have not ended yet. */
+    private final AtomicInteger abandoned = new AtomicInteger();
+    private final Duration postWait;
     private final Thread claimer;
     private volatile boolean stopping;
     private long nextReapNanos;
 
-    private Worker(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics) {
+    private Worker(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics,
+                   Duration postWait) {
+        this.postWait = Objects.requireNonNull(postWait, "postWait");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.runner = Objects.requireNonNull(runner, "runner");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -73,9 +85,13 @@ public final class Worker implements AutoCloseable {
         this.claimer.setDaemon(true);
     }
 
-    /** Starts a worker; the caller closes it. */
-    public static Worker start(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics) {
-        Worker w = new Worker(queue, runner, settings, metrics);
+    /**
+     * Starts a worker; the caller closes it. {@code postWait}: how long a run given up while posting its note is still
+     * waited for (the upstream timeouts: connecting and reading an answer).
+     */
+    public static Worker start(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics,
+                               Duration postWait) {
+        Worker w = new Worker(queue, runner, settings, metrics, postWait);
         w.claimer.start();
         LOG.log(Level.INFO, "worker started: " + settings.concurrency() + " at once, at most " + settings.tenantCap()
                 + " per tenant, " + settings.jobDeadline().toMillis() + " ms a run");
@@ -92,10 +108,19 @@ public final class Worker implements AutoCloseable {
         return running.size();
     }
 
+    /** Runs this worker gave up at their deadline whose threads have not ended yet. */
+    public int abandonedRuns() {
+        return abandoned.get();
+    }
+
     private void claimLoop() {
         while (!stopping) {
             try {
                 maintain();
+                if (abandoned.get() >= settings.concurrency()) {
+                    await(settings.poll()); // as many given-up runs still run as this worker may run jobs
+                    continue;
+                }
                 int free = slots.availablePermits();
                 if (free == 0) {
                     await(settings.poll());
@@ -173,38 +198,85 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    private static final int RUNNING = 0;
+    private static final int ENDED = 1;
+    private static final int ABANDONED = 2;
+
     /**
      * Runs the job on a virtual thread of its own and waits for it until its deadline; then gives the run up and
-     * answers the deadline's outcome. Null when this thread is interrupted (the worker is stopping) first.
+     * answers the deadline's outcome, or the run's own when it was posting its note and finished within
+     * {@code postWait}. Null when this thread is interrupted (the worker is stopping) first.
      */
     private JobRunner.Ran runWithin(JobQueue.Job job) {
         Deadline deadline = new Deadline(Instant.now().plus(settings.jobDeadline()), Clock.systemUTC());
         CompletableFuture<JobRunner.Ran> result = new CompletableFuture<>();
+        AtomicInteger state = new AtomicInteger(RUNNING);
         Thread.ofVirtual().name("tollgate-job-" + job.id()).start(() -> {
-            deadline.runOn(Thread.currentThread());
             try {
+                deadline.runOn(Thread.currentThread());
                 result.complete(runner.run(job, deadline));
             } catch (Throwable e) {
                 result.completeExceptionally(e);
+            } finally {
+                if (!state.compareAndSet(RUNNING, ENDED)) {
+                    abandonedEnded();
+                }
             }
         });
         try {
             return result.get(Math.max(0, Duration.between(Instant.now(), deadline.at()).toNanos()),
                               TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            deadline.giveUp();
+            boolean posting = deadline.giveUp();
+            try {
+                // a post under way goes on (it cannot be taken back half way): its outcome is the run's
+                JobRunner.Ran ran = result.get(posting ? postWait.toNanos() : 0, TimeUnit.NANOSECONDS);
+                LOG.log(Level.WARNING, "job " + job.id() + " (event " + job.eventId() + ") passed its deadline of "
+                        + settings.jobDeadline().toMillis() + " ms" + (posting ? " while posting its note" : "")
+                        + "; the run's own outcome is recorded");
+                return ran;
+            } catch (TimeoutException stillRunning) {
+                abandon(state);
+            } catch (ExecutionException failed) {
+                return failed(job, failed);
+            } catch (InterruptedException stopping) {
+                abandon(state);
+                Thread.currentThread().interrupt();
+                return null;
+            }
             LOG.log(Level.WARNING, "job " + job.id() + " (event " + job.eventId() + ") passed its deadline of "
-                    + settings.jobDeadline().toMillis() + " ms; its run was given up");
+                    + settings.jobDeadline().toMillis() + " ms" + (posting ? " and was still posting its note "
+                    + postWait.toMillis() + " ms later" : "") + "; its run was given up");
             return runner.deadlinePassed(job, settings.jobDeadline());
         } catch (ExecutionException e) {
-            // JobRunner.run catches every RuntimeException: this is an Error
-            LOG.log(Level.ERROR, "job " + job.id() + " (event " + job.eventId() + ") failed", e.getCause());
-            return runner.failed(job, "internal error: " + e.getCause().getClass().getSimpleName());
+            return failed(job, e);
         } catch (InterruptedException e) {
             deadline.giveUp();
+            abandon(state);
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    private JobRunner.Ran failed(JobQueue.Job job, ExecutionException e) {
+        // JobRunner.run catches every RuntimeException: this is an Error
+        LOG.log(Level.ERROR, "job " + job.id() + " (event " + job.eventId() + ") failed", e.getCause());
+        return runner.failed(job, "internal error: " + e.getCause().getClass().getSimpleName());
+    }
+
+    /** Counts the run as abandoned unless its thread has already ended (then it ends the count itself later). */
+    private void abandon(AtomicInteger state) {
+        abandoned.incrementAndGet();
+        metrics.abandonedRuns(1);
+        if (!state.compareAndSet(RUNNING, ABANDONED)) {
+            abandonedEnded(); // it ended meanwhile
+        }
+    }
+
+    private void abandonedEnded() {
+        abandoned.decrementAndGet();
+        metrics.abandonedRuns(-1);
+        signal();
     }
 
     private static WorkerMetrics.JobOutcome outcomeLabel(JobOutcome outcome) {

@@ -32,12 +32,6 @@ public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Du
             true, 8, 4, Duration.ofMinutes(5), Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(10),
             RetrySchedule.DEFAULT, JOB_DEADLINE);
 
-    /** Settings with the default job deadline ({@link #JOB_DEADLINE}). */
-    public WorkerSettings(boolean enabled, int concurrency, int tenantCap, Duration lease, Duration poll,
-                          Duration reapEvery, Duration stopGrace, RetrySchedule schedule) {
-        this(enabled, concurrency, tenantCap, lease, poll, reapEvery, stopGrace, schedule, JOB_DEADLINE);
-    }
-
     public WorkerSettings {
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(poll, "poll");

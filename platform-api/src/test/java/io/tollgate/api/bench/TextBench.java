@@ -86,7 +86,7 @@ public final class TextBench {
 
     private static TicketEvent event(String html) {
         TicketEvent.Message m = new TicketEvent.Message(11, "email", false, null, html, "bob@example.com",
-                                                        Instant.parse("2024-01-15T10:30:00Z"), null);
+                                                        Instant.parse("2024-01-15T10:30:00Z"), null, "email");
         return new TicketEvent(TicketEvent.Shape.TICKET, 7L, "Hello", "email", "open",
                                new TicketEvent.Customer(1L, "bob@example.com", "Bob", null, null), List.of(m), null,
                                List.of());

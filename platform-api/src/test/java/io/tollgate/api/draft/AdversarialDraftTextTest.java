@@ -15,7 +15,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Customer text is hostile (issue 15, finding 1): preparing the customer's subject and message for the model, cleaning
  * outside values for the template, and cleaning the model's answer all take time linear in the text.
- * {@link Growth} compares 1k, 10k and 100k characters.
+ * {@link Growth} compares the time at n and 10n characters, always below the cuts the code makes (past a cut a bigger
+ * input is the same work): the customer's text for the model is cut at 16 times
+ * {@link LlmDraftWriter#MAX_CUSTOMER_CHARS} before it is cleaned, so it is measured up to 30k; the model's answer is
+ * cleaned uncut (1k to 100k); a value for the template is cleaned from a prefix of 16 times what is kept, so it is
+ * measured with a limit that cuts nothing.
  */
 class AdversarialDraftTextTest {
 
@@ -32,6 +36,11 @@ class AdversarialDraftTextTest {
                 killer("'<' repeated", n -> "<".repeat(n)));
     }
 
+    /** Sizes below the prefix the customer's text is cut to before it is cleaned ({@code 16 * 2,000}). */
+    private static final int[] BELOW_CUSTOMER_CUT = {300, 3_000, 30_000};
+    /** A limit for {@link TemplateDraftWriter#clean} whose prefix ({@code 16 * max}) cuts none of the inputs. */
+    private static final int UNCUT = Growth.SIZES[Growth.SIZES.length - 1] + 1;
+
     private static Arguments killer(String name, IntFunction<String> input) {
         return Arguments.of(name, input);
     }
@@ -39,9 +48,10 @@ class AdversarialDraftTextTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("killers")
     void theModelsPromptGrowsLinearlyWithTheCustomersText(String name, IntFunction<String> input) {
-        Growth.assertLinear("LlmDraftWriter.userMessage: " + name, input,
+        Growth.assertLinear("LlmDraftWriter.userMessage: " + name, BELOW_CUSTOMER_CUT, input,
                             text -> LlmDraftWriter.userMessage(new DraftRequest(
-                                    "Bob", new OrderMatch.NoEmail(null), text, text, "Shop"), "0123456789abcdef"));
+                                    "Bob", new OrderMatch.NoEmail(null), text, text, "Shop", true, "email"),
+                                    "0123456789abcdef"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -54,7 +64,16 @@ class AdversarialDraftTextTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("killers")
     void cleaningAnOutsideValueForTheTemplateGrowsLinearly(String name, IntFunction<String> input) {
-        Growth.assertLinear("TemplateDraftWriter.clean: " + name, input, text -> TemplateDraftWriter.clean(text, 80));
+        Growth.assertLinear("TemplateDraftWriter.clean: " + name, input,
+                            text -> TemplateDraftWriter.clean(text, UNCUT));
+    }
+
+    @Test
+    void theSizesMeasuredAreBelowTheCuts() {
+        assertThat(BELOW_CUSTOMER_CUT[BELOW_CUSTOMER_CUT.length - 1])
+                .isLessThan(LlmDraftWriter.MAX_CUSTOMER_CHARS * 16);
+        String big = "x".repeat(Growth.SIZES[Growth.SIZES.length - 1]);
+        assertThat(TemplateDraftWriter.clean(big, UNCUT)).as("nothing cut").isEqualTo(big);
     }
 
     @Test

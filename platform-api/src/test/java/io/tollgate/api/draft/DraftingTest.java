@@ -107,7 +107,7 @@ class DraftingTest {
 
     private static DraftRequest request(String subject, String message) {
         OrderMatch match = new OrderMatcher().match(BOB, subject, message, List.of(shipped1001()));
-        return new DraftRequest("Bob", match, subject, message, "Apple Store");
+        return new DraftRequest("Bob", match, subject, message, "Apple Store", true, "email");
     }
 
     private static DraftRequest request() {
@@ -455,7 +455,8 @@ class DraftingTest {
         OrderMatch match = new OrderMatcher().match(BOB, "Order #1099", "Where is #1099?", List.of(shipped1001()));
         assertThat(match).isInstanceOf(OrderMatch.UnknownOrder.class);
 
-        drafting(settings()).write(a, new DraftRequest("Bob", match, "Order #1099", "Where is #1099?", null));
+        drafting(settings()).write(a, new DraftRequest("Bob", match, "Order #1099", "Where is #1099?", null,
+                                                                 true, "email"));
 
         String user = sentBody().path("messages").get(1).path("content").asText();
         String facts = user.substring(0, user.indexOf("BEGIN "));

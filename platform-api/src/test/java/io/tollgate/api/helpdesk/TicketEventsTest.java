@@ -94,7 +94,8 @@ class TicketEventsTest {
 
         assertThat(e.ticketId()).isEqualTo(5L);
         assertThat(e.customer()).isEqualTo(new TicketEvent.Customer(null, null, null, null, null));
-        assertThat(e.messages()).containsExactly(new TicketEvent.Message(6, null, null, null, null, null, null, null));
+        assertThat(e.messages()).containsExactly(new TicketEvent.Message(6, null, null, null, null, null, null, null,
+                                                                              null));
         assertThat(e.missing()).containsExactly("ticket.messages[0] (not an object)", "ticket.messages[1].id",
                                                 "ticket.customer.id", "ticket.customer.email");
         // a message with nothing known about it is the customer's (not from an agent, not a note): answered, empty

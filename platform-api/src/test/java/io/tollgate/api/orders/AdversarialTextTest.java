@@ -8,16 +8,21 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 import static io.tollgate.api.orders.ShopifySamples.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Customer text is hostile (issue 15, finding 1): whatever a customer writes in a ticket's subject or message, the
  * order matcher's time grows linearly with it. Each input is one of the known killers of backtracking patterns,
- * built to about n characters; {@link Growth} compares 1k, 10k and 100k.
+ * built to about n characters, and {@link Growth} compares the time at n and 10n. The matcher shortens runs of blanks
+ * and cuts the subject at {@link OrderMatcher#MAX_SUBJECT} and the message at {@link OrderMatcher#MAX_MESSAGE}, and
+ * past a cut a bigger input is the same work: so the patterns are measured on uncut text
+ * ({@link OrderMatcher#matchText}, 1k to 100k), and {@link OrderMatcher#match} with messages below the cut.
  */
 class AdversarialTextTest {
     private static final OrderMatcher MATCHER = new OrderMatcher();
@@ -56,18 +61,53 @@ class AdversarialTextTest {
         return Arguments.of(name, input);
     }
 
+    /** Message sizes below the message's cut, ten times apart. */
+    private static final int[] BELOW_MESSAGE_CUT = {OrderMatcher.MAX_MESSAGE / 100 - 10,
+                                                    OrderMatcher.MAX_MESSAGE / 10 - 100,
+                                                    OrderMatcher.MAX_MESSAGE - 1_000};
+
+    @ParameterizedTest(name = "{0}, uncut")
+    @MethodSource("killers")
+    void matchingUncutTextGrowsLinearly(String name, IntFunction<String> input) {
+        Growth.assertLinear("OrderMatcher, uncut text: " + name, input,
+                            text -> OrderMatcher.matchText(BOB, text, ORDERS));
+    }
+
     @ParameterizedTest(name = "{0}, in the message")
     @MethodSource("killers")
     void matchingAMessageGrowsLinearly(String name, IntFunction<String> input) {
-        Growth.assertLinear("OrderMatcher, message: " + name, input,
+        Growth.assertLinear("OrderMatcher, message: " + name, BELOW_MESSAGE_CUT, input,
                             text -> MATCHER.match(BOB, "Where is my order?", text, ORDERS));
     }
 
-    @ParameterizedTest(name = "{0}, in the subject")
-    @MethodSource("killers")
-    void matchingASubjectGrowsLinearly(String name, IntFunction<String> input) {
-        Growth.assertLinear("OrderMatcher, subject: " + name, input,
-                            text -> MATCHER.match(BOB, text, "Hello", ORDERS));
+    /**
+     * A subject is read like a message (the growth of what reads both is measured above on uncut text), but only up to
+     * its cut, which bounds the work a long subject can cost.
+     */
+    @Test
+    void aSubjectIsReadUpToItsCutAndNoFurther() {
+        String filler = "x".repeat(OrderMatcher.MAX_SUBJECT - 20);
+        assertThat(MATCHER.match(BOB, filler + " order #1002", "Hello", ORDERS))
+                .as("within the cut").isEqualTo(new OrderMatch.Matched(ShopifySamples.bobsOrders().stream()
+                        .filter(o -> o.number() == 1002).findFirst().orElseThrow(), OrderMatch.How.NAMED));
+        assertThat(MATCHER.match(BOB, filler + "x".repeat(40) + " order #1002", "Hello", ORDERS))
+                .as("past the cut").isInstanceOfSatisfying(OrderMatch.Matched.class,
+                        m -> assertThat(m.how()).isEqualTo(OrderMatch.How.MOST_RECENT));
+    }
+
+    /** A run given up at its deadline is interrupted: reading its customer's text stops instead of going on. */
+    @Test
+    void matchingStopsOnceItsThreadIsInterrupted() {
+        String text = "Where is my order? " + "order ".repeat(10_000) + "#1002";
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> OrderMatcher.matchText(BOB, text, ORDERS))
+                    .isInstanceOf(CancellationException.class);
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(OrderMatcher.matchText(BOB, text, ORDERS)).as("not interrupted, it reads to the end")
+                .isInstanceOf(OrderMatch.Matched.class);
     }
 
     @Test
