@@ -1,5 +1,8 @@
 package io.tollgate.api.http;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,8 +94,9 @@ public final class BufferBudget {
      *
      * @throws Refused ({@link Refusal#ADDRESS_BUSY}) when the address had its most bodies being read all that time
      */
-    public Lease open(String address, Object owner, Duration wait) throws InterruptedException {
+    public Lease open(String client, Object owner, Duration wait) throws InterruptedException {
         Objects.requireNonNull(owner);
+        String address = turnsKey(client);
         Address a = addresses.compute(address, (k, v) -> {
             Address now = v == null ? new Address(perAddress) : v;
             now.users++;
@@ -112,6 +116,38 @@ public final class BufferBudget {
         }
         reading.incrementAndGet();
         return new Lease(address, a, owner);
+    }
+
+    /**
+     * Whose turns a client address takes: an IPv4 address its own; an IPv6 address its /64, since one host is
+     * handed a whole /64 and could otherwise take a fresh address for every body.
+     */
+    static String turnsKey(String address) {
+        if (address.indexOf(':') < 0) {
+            return address;
+        }
+        String literal = address.startsWith("[") && address.endsWith("]")
+                ? address.substring(1, address.length() - 1) : address;
+        int zone = literal.indexOf('%');
+        if (zone >= 0) {
+            literal = literal.substring(0, zone);
+        }
+        try {
+            // a literal (it has a colon) is parsed, never looked up
+            InetAddress parsed = InetAddress.getByName(literal);
+            if (parsed instanceof Inet6Address v6) {
+                byte[] b = v6.getAddress();
+                StringBuilder prefix = new StringBuilder(24);
+                for (int i = 0; i < 8; i += 2) {
+                    prefix.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff))).append(':');
+                }
+                return prefix.append(":/64").toString();
+            }
+            return parsed.getHostAddress(); // an IPv4-mapped address is its IPv4 address
+
+        } catch (UnknownHostException e) {
+            return address;
+        }
     }
 
     private void leave(String address) {

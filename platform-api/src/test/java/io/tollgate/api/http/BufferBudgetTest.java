@@ -76,6 +76,23 @@ class BufferBudgetTest {
     }
 
     @Test
+    void anIpv6HostTakesTheTurnsOfItsWholeSlash64() throws Exception {
+        BufferBudget budget = new BufferBudget(1000, 2);
+        BufferBudget.Lease first = open(budget, "2001:db8:1:2::1", "tenant-a");
+        BufferBudget.Lease second = open(budget, "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]", "tenant-a");
+        assertThatThrownBy(() -> open(budget, "2001:db8:1:2:ffff::9", "tenant-a"))
+                .isInstanceOfSatisfying(BufferBudget.Refused.class,
+                                        r -> assertThat(r.reason()).isEqualTo(BufferBudget.Refusal.ADDRESS_BUSY));
+        // another /64, and IPv4 addresses, have turns of their own
+        open(budget, "2001:db8:1:3::1", "tenant-a").close();
+        open(budget, "10.0.0.1", "tenant-a").close();
+        first.close();
+        second.close();
+        assertThat(BufferBudget.turnsKey("::ffff:10.0.0.1")).isEqualTo("10.0.0.1");
+        assertThat(BufferBudget.turnsKey("192.0.2.1")).isEqualTo("192.0.2.1");
+    }
+
+    @Test
     void oneAddressReadsAtMostItsBodiesAtOnceAndTheNextWaitsForATurn() throws Exception {
         BufferBudget budget = new BufferBudget(1000, 2);
         BufferBudget.Lease first = open(budget, "10.0.0.1", "tenant-a");
