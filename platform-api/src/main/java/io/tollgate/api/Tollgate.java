@@ -152,7 +152,7 @@ public final class Tollgate implements AutoCloseable {
             // cannot finish)
             List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest(), gorgias, shopify));
 
-            DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad,
+            DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad::snapshot,
                                                                  config.database().connectTimeout());
             Optional<AppConfig.AdminListener> admin = config.server().admin();
             WebServerConfig.Builder web = WebServer.builder()
