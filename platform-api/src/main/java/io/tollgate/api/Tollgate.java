@@ -152,7 +152,7 @@ public final class Tollgate implements AutoCloseable {
             // cannot finish)
             List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest(), gorgias, shopify));
 
-            DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad,
+            DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad::snapshot,
                                                                  config.database().connectTimeout());
             Optional<AppConfig.AdminListener> admin = config.server().admin();
             WebServerConfig.Builder web = WebServer.builder()
@@ -262,8 +262,9 @@ public final class Tollgate implements AutoCloseable {
         WorkerSettings settings = config.worker().settings();
         WorkerMetrics metrics = new WorkerMetrics(
                 meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
-        JobRunner runner = new JobRunner(db, resolver, tickets, shopifyEvents, settings.schedule(), metrics,
-                                         Clock.systemUTC());
+        // the worker reads its jobs' events through the events store, over the worker's pool
+        JobRunner runner = new JobRunner(new EventStore(db)::stored, resolver, tickets, shopifyEvents,
+                                         settings.schedule(), metrics, Clock.systemUTC());
         UpstreamSettings upstream = config.upstreams().settings();
         // a run given up while posting its note is waited for as long as the post can take: connect, then the answer
         return Worker.start(new JobQueue(db), runner, settings, metrics,

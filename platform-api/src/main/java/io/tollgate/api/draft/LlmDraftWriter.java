@@ -20,15 +20,14 @@ import java.io.InputStream;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+
+import static io.tollgate.api.draft.DraftText.date;
+import static io.tollgate.api.draft.DraftText.label;
 
 /**
  * Writes the suggested reply with a language model behind an OpenAI-compatible chat-completions endpoint
@@ -65,8 +64,6 @@ public final class LlmDraftWriter implements DraftWriter {
 
     private static final System.Logger LOG = System.getLogger(LlmDraftWriter.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final DateTimeFormatter DATE =
-            DateTimeFormatter.ofPattern("MMMM d, uuuu", Locale.ENGLISH).withZone(ZoneOffset.UTC);
     /** Bidi embeddings, overrides and isolates: they can make text read differently from what it is. */
     private static final Pattern BIDI = Pattern.compile("[\\u202A-\\u202E\\u2066-\\u2069\\u200E\\u200F]");
     private static final Pattern CONTROL_EXCEPT_NEWLINE = Pattern.compile("[\\p{Cc}&&[^\\n]]");
@@ -208,14 +205,14 @@ public final class LlmDraftWriter implements DraftWriter {
                 }
             }
             case OrderMatch.UnknownOrder u -> {
-                line(b, "Order", "the customer mentions " + TemplateDraftWriter.clean(u.mentioned(), 40)
+                line(b, "Order", "the customer mentions " + DraftText.clean(u.mentioned(), 40)
                         + ", which is NOT among the orders found for the email address they wrote from");
                 line(b, "What to ask", "ask them to check the order number and to give the email address they used"
                         + " at checkout if it was a different one; give no details of any order");
             }
             case OrderMatch.NoOrders n -> {
                 line(b, "Order", "no order was found for the email address the customer wrote from");
-                line(b, "Order mentioned by the customer", TemplateDraftWriter.clean(n.mentioned(), 40));
+                line(b, "Order mentioned by the customer", DraftText.clean(n.mentioned(), 40));
                 line(b, "What to ask", n.mentioned() == null
                         ? "ask for their order number (it is in the order confirmation email) and the email address"
                           + " used at checkout"
@@ -223,7 +220,7 @@ public final class LlmDraftWriter implements DraftWriter {
             }
             case OrderMatch.NoEmail n -> {
                 line(b, "Order", "the ticket has no customer email address, so no order was looked up");
-                line(b, "Order mentioned by the customer", TemplateDraftWriter.clean(n.mentioned(), 40));
+                line(b, "Order mentioned by the customer", DraftText.clean(n.mentioned(), 40));
                 line(b, "What to ask", "ask for their order number (it is in the order confirmation email) and the"
                         + " email address used at checkout");
             }
@@ -233,29 +230,29 @@ public final class LlmDraftWriter implements DraftWriter {
                     + " tracking number, tracking link or email address, and say the team will confirm the customer's"
                     + " identity before sharing delivery details");
         }
-        line(b, "Customer first name", TemplateDraftWriter.clean(request.customerFirstName(), 60));
-        line(b, "Shop name", TemplateDraftWriter.clean(request.merchantName(), 80));
+        line(b, "Customer first name", DraftText.clean(request.customerFirstName(), 60));
+        line(b, "Shop name", DraftText.clean(request.merchantName(), 80));
     }
 
     private static void parcel(StringBuilder b, int n, OrderFacts.Tracking t) {
         StringBuilder v = new StringBuilder();
-        String company = TemplateDraftWriter.clean(t.company(), 60);
-        String number = TemplateDraftWriter.clean(t.number(), 80);
-        String url = TemplateDraftWriter.clean(t.url(), 2000);
+        String company = DraftText.clean(t.company(), 60);
+        String number = DraftText.clean(t.number(), 80);
+        String url = DraftText.clean(t.url(), 2000);
         if (company != null) {
             v.append("carrier ").append(company);
         }
         if (number != null) {
             v.append(v.isEmpty() ? "" : "; ").append("tracking number ").append(number);
         }
-        if (url != null && TemplateDraftWriter.isWebLink(url)) {
+        if (url != null && DraftText.isWebLink(url)) {
             v.append(v.isEmpty() ? "" : "; ").append("tracking link ").append(url);
         }
         line(b, "Parcel " + n, v.isEmpty() ? null : v.toString());
     }
 
     private static String status(String code, String words) {
-        String clean = TemplateDraftWriter.clean(code, 40);
+        String clean = DraftText.clean(code, 40);
         if (clean == null) {
             return null;
         }
@@ -268,18 +265,6 @@ public final class LlmDraftWriter implements DraftWriter {
         }
     }
 
-    private static String label(OrderFacts order) {
-        String name = TemplateDraftWriter.clean(order.name(), 40);
-        if (name != null) {
-            return name;
-        }
-        return order.number() > 0 ? "#" + order.number() : null;
-    }
-
-    private static String date(Instant instant) {
-        return instant == null ? null : DATE.format(instant);
-    }
-
     /**
      * The customer's subject (one line) or message (line breaks kept, at most one blank line in a row), without
      * control, format or bidi characters, cut to {@link #MAX_CUSTOMER_CHARS}; null when nothing is left.
@@ -289,10 +274,10 @@ public final class LlmDraftWriter implements DraftWriter {
             return null;
         }
         if (oneLine) {
-            return TemplateDraftWriter.clean(value, MAX_CUSTOMER_CHARS);
+            return DraftText.clean(value, MAX_CUSTOMER_CHARS);
         }
         // cleaning only removes characters: a raw prefix many times the limit gives the same text for any real message
-        String text = plain(TemplateDraftWriter.prefix(value, MAX_CUSTOMER_CHARS * 16));
+        String text = plain(DraftText.prefix(value, MAX_CUSTOMER_CHARS * 16));
         return text.isEmpty() ? null : cap(text, MAX_CUSTOMER_CHARS);
     }
 
@@ -469,7 +454,7 @@ public final class LlmDraftWriter implements DraftWriter {
                 if (i > 0) {
                     html.append("<br>");
                 }
-                html.append(TemplateDraftWriter.escape(lines[i]));
+                html.append(DraftText.escape(lines[i]));
             }
             html.append("</p>");
         }

@@ -6,6 +6,7 @@ import io.helidon.dbclient.DbRow;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.worker.EventStatus;
 import io.tollgate.api.worker.JobStatus;
+import io.tollgate.api.worker.StoredEvents;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.DataException;
@@ -91,6 +92,15 @@ public final class EventStore {
                                           optString(r, "job_status").map(js -> new JobState(
                                                   JobStatus.fromWire(js).orElseThrow(), integer(r, "attempts"),
                                                   instant(r, "run_at"), optString(r, "last_error"))))));
+    }
+
+    /** What a job needs of the tenant's event (the worker's {@link StoredEvents}); empty when it is gone. */
+    public Optional<StoredEvents.StoredEvent> stored(TenantId tenant, UUID eventId) {
+        return db.call(() -> db.client().execute().get(
+                        "SELECT provider, topic, body FROM webhook_events WHERE tenant_id = ? AND id = ?",
+                        tenant.value(), eventId)
+                .map(r -> new StoredEvents.StoredEvent(Provider.fromWire(string(r, "provider")).orElseThrow(),
+                                                       optString(r, "topic"), bytes(r, "body"))));
     }
 
     private static EventSummary summary(DbRow r) {

@@ -1,14 +1,11 @@
 package io.tollgate.api.helpdesk;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tollgate.api.http.Instants;
 import io.tollgate.api.http.Json;
 
 import java.io.IOException;
-import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -222,22 +219,6 @@ public final class TicketEvents {
     }
 
     private static Instant instant(JsonNode node, String field) {
-        String text = text(node, field);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeException e) {
-            try {
-                return Instant.parse(text);
-            } catch (DateTimeException again) {
-                try {
-                    return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC); // Gorgias times are UTC
-                } catch (DateTimeException last) {
-                    return null;
-                }
-            }
-        }
+        return Instants.parseUtc(text(node, field)); // Gorgias times are UTC
     }
 }

@@ -1,5 +1,7 @@
 package io.tollgate.api.ingest;
 
+import io.tollgate.api.observe.IngressLoad;
+
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,23 +22,9 @@ import java.util.function.IntSupplier;
  *       {@code queueMax} more wait for a turn, the rest are refused at once.</li>
  * </ul>
  * Every statement also carries a timeout tied to its callers' deadline, so a blocked one gives its connection back.
- * The health check reads {@link #snapshot()}.
+ * The health check reads {@link #snapshot()} (handed to it by the composition root).
  */
 public final class DatabaseLoad {
-    /** What ingress's database work looks like right now. */
-    public record Snapshot(int queued, int queueMax, int statements, int statementsMax, int inFlight,
-                           Duration oldest, long refused, Duration sinceTrouble) {
-        /**
-         * True when some work has been running longer than {@code stuckAfter}, the writers' queue is full, or
-         * deliveries were refused for want of the database (busy, deadline passed) within the last
-         * {@link #TROUBLE_WINDOW}.
-         */
-        public boolean saturated(Duration stuckAfter) {
-            return oldest.compareTo(stuckAfter) > 0 || queued >= queueMax
-                    || sinceTrouble.compareTo(TROUBLE_WINDOW) < 0;
-        }
-    }
-
     /** How long a refusal for want of the database keeps ingress reported as saturated. */
     public static final Duration TROUBLE_WINDOW = Duration.ofSeconds(5);
 
@@ -130,14 +118,15 @@ public final class DatabaseLoad {
         statements.release();
     }
 
-    public Snapshot snapshot() {
+    /** What ingress's database work looks like right now, for the health check. */
+    public IngressLoad snapshot() {
         long now = System.nanoTime();
         long oldest = 0;
         for (Work w : inFlight) {
             oldest = Math.max(oldest, now - w.since);
         }
-        return new Snapshot(queued.getAsInt(), queueMax, statementsMax - statements.availablePermits(),
-                            statementsMax, inFlight.size(), Duration.ofNanos(oldest), refused.sum(),
-                            Duration.ofNanos(now - lastTrouble));
+        return new IngressLoad(queued.getAsInt(), queueMax, statementsMax - statements.availablePermits(),
+                               statementsMax, Duration.ofNanos(oldest), refused.sum(),
+                               now - lastTrouble < TROUBLE_WINDOW.toNanos(), TROUBLE_WINDOW);
     }
 }

@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
-import io.tollgate.api.ingest.DatabaseLoad;
 import io.tollgate.tenant.db.Database;
 
 import java.sql.Connection;
@@ -13,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Readiness: the database answers within the connect timeout. Down makes {@code /observe/health} answer 503.
@@ -37,15 +37,16 @@ public final class DatabaseHealthCheck implements HealthCheck {
 
     private final Database db;
     private final Database admin;
-    private final DatabaseLoad load;
+    private final Supplier<IngressLoad> load;
     private final Duration stuckAfter;
 
     /**
      * @param db         the main pool (ingress)
      * @param admin      the admin API's pool, used to ping and to ask the server what ingress waits for
+     * @param load       what ingress's database work looks like right now, read on every check
      * @param stuckAfter ingress work running longer than this counts as saturation
      */
-    public DatabaseHealthCheck(Database db, Database admin, DatabaseLoad load, Duration stuckAfter) {
+    public DatabaseHealthCheck(Database db, Database admin, Supplier<IngressLoad> load, Duration stuckAfter) {
         this.db = db;
         this.admin = admin;
         this.load = load;
@@ -82,7 +83,7 @@ public final class DatabaseHealthCheck implements HealthCheck {
             b.detail("admin_active", adminPool.getActiveConnections())
                     .detail("admin_idle", adminPool.getIdleConnections());
         }
-        DatabaseLoad.Snapshot s = load.snapshot();
+        IngressLoad s = load.get();
         boolean saturated = s.saturated(stuckAfter) || poolExhausted;
         b.detail("ingress", saturated ? "saturated" : "ok")
                 .detail("queued", s.queued())
@@ -97,7 +98,7 @@ public final class DatabaseHealthCheck implements HealthCheck {
         return b.build();
     }
 
-    private String reason(DatabaseLoad.Snapshot s, boolean poolExhausted) {
+    private String reason(IngressLoad s, boolean poolExhausted) {
         String seconds = String.format(Locale.ROOT, "%.1f s", s.oldest().toMillis() / 1000.0);
         try (Connection c = admin.dataSource().getConnection();
              PreparedStatement ps = c.prepareStatement(ACTIVITY)) {
@@ -132,6 +133,6 @@ public final class DatabaseHealthCheck implements HealthCheck {
             return "ingress database work has not finished for " + seconds;
         }
         return "deliveries were refused for want of the database within the last "
-                + DatabaseLoad.TROUBLE_WINDOW.toSeconds() + " s";
+                + s.troubleWindow().toSeconds() + " s";
     }
 }

@@ -1,10 +1,9 @@
 package io.tollgate.api.orders;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tollgate.api.http.Instants;
 
-import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -54,19 +53,7 @@ final class Nodes {
     }
 
     static Instant instant(JsonNode node, String field) {
-        String text = text(node, field);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(text).toInstant();
-        } catch (DateTimeException e) {
-            try {
-                return Instant.parse(text);
-            } catch (DateTimeException again) {
-                return null;
-            }
-        }
+        return Instants.parse(text(node, field));
     }
 
     /** An upper-case enum-like value: "partially_refunded" and "PARTIALLY_REFUNDED" both give PARTIALLY_REFUNDED. */

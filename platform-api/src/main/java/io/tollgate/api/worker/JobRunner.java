@@ -1,6 +1,5 @@
 package io.tollgate.api.worker;
 
-import io.helidon.dbclient.DbRow;
 import io.tollgate.api.helpdesk.Deadline;
 import io.tollgate.api.helpdesk.Handled;
 import io.tollgate.api.helpdesk.TicketResponder;
@@ -8,11 +7,10 @@ import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.shopify.ShopifyEvents;
-import io.tollgate.tenant.Provider;
+import io.tollgate.api.worker.StoredEvents.StoredEvent;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantStatus;
 import io.tollgate.tenant.db.DataException;
-import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.resolve.TenantResolver;
 
 import java.lang.System.Logger.Level;
@@ -24,10 +22,6 @@ import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.random.RandomGenerator;
 
-import static io.tollgate.tenant.db.Rows.bytes;
-import static io.tollgate.tenant.db.Rows.optString;
-import static io.tollgate.tenant.db.Rows.string;
-
 /**
  * Runs one claimed job: loads its event, resolves its tenant (cached, by id), hands a Gorgias event to the
  * {@link TicketResponder} and a Shopify event to the {@link ShopifyEventHandler}, and turns what they did into a
@@ -37,7 +31,7 @@ import static io.tollgate.tenant.db.Rows.string;
 public final class JobRunner {
     private static final System.Logger LOG = System.getLogger(JobRunner.class.getName());
 
-    private final Database db;
+    private final StoredEvents events;
     private final TenantResolver tenants;
     private final TicketResponder tickets;
     private final ShopifyEventHandler shopify;
@@ -46,9 +40,9 @@ public final class JobRunner {
     private final Clock clock;
     private final RandomGenerator random = new Random();
 
-    public JobRunner(Database db, TenantResolver tenants, TicketResponder tickets, ShopifyEventHandler shopify,
-                     RetrySchedule schedule, WorkerMetrics metrics, Clock clock) {
-        this.db = db;
+    public JobRunner(StoredEvents events, TenantResolver tenants, TicketResponder tickets,
+                     ShopifyEventHandler shopify, RetrySchedule schedule, WorkerMetrics metrics, Clock clock) {
+        this.events = events;
         this.tenants = tenants;
         this.tickets = tickets;
         this.shopify = shopify;
@@ -70,7 +64,7 @@ public final class JobRunner {
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             Optional<String> slug = Optional.empty();
             try {
-                Optional<StoredEvent> event = load(job);
+                Optional<StoredEvent> event = events.find(job.tenant(), job.eventId());
                 if (event.isEmpty()) {
                     return new Ran(new JobOutcome.Skipped("the event is gone (retention or deletion)"), slug, false);
                 }
@@ -166,16 +160,5 @@ public final class JobRunner {
 
     private Instant now() {
         return clock.instant();
-    }
-
-    private record StoredEvent(Provider provider, Optional<String> topic, byte[] body) {
-    }
-
-    private Optional<StoredEvent> load(JobQueue.Job job) {
-        return db.call(() -> db.client().execute().get(
-                        "SELECT provider, topic, body FROM webhook_events WHERE tenant_id = ? AND id = ?",
-                        job.tenant().value(), job.eventId())
-                .map((DbRow r) -> new StoredEvent(Provider.fromWire(string(r, "provider")).orElseThrow(),
-                                                  optString(r, "topic"), bytes(r, "body"))));
     }
 }

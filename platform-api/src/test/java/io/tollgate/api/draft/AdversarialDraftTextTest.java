@@ -64,8 +64,8 @@ class AdversarialDraftTextTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("killers")
     void cleaningAnOutsideValueForTheTemplateGrowsLinearly(String name, IntFunction<String> input) {
-        Growth.assertLinear("TemplateDraftWriter.clean: " + name, input,
-                            text -> TemplateDraftWriter.clean(text, UNCUT));
+        Growth.assertLinear("DraftText.clean: " + name, input,
+                            text -> DraftText.clean(text, UNCUT));
     }
 
     @Test
@@ -73,7 +73,7 @@ class AdversarialDraftTextTest {
         assertThat(BELOW_CUSTOMER_CUT[BELOW_CUSTOMER_CUT.length - 1])
                 .isLessThan(LlmDraftWriter.MAX_CUSTOMER_CHARS * 16);
         String big = "x".repeat(Growth.SIZES[Growth.SIZES.length - 1]);
-        assertThat(TemplateDraftWriter.clean(big, UNCUT)).as("nothing cut").isEqualTo(big);
+        assertThat(DraftText.clean(big, UNCUT)).as("nothing cut").isEqualTo(big);
     }
 
     @Test

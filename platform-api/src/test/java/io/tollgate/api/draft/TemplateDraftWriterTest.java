@@ -192,7 +192,7 @@ class TemplateDraftWriterTest {
             Draft draft = write("Bob", new OrderMatch.Matched(order, OrderMatch.How.NAMED));
 
             assertThat(draft.html()).as(url).doesNotContain("<a ").doesNotContain("<script")
-                    .contains("UPS, tracking number 1Z2345: " + TemplateDraftWriter.escape(url) + "</li>");
+                    .contains("UPS, tracking number 1Z2345: " + DraftText.escape(url) + "</li>");
             assertThat(draft.text()).as(url).contains("UPS, tracking number 1Z2345: " + url);
         }
     }
