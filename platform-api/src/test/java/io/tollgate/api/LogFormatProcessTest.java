@@ -74,7 +74,7 @@ class LogFormatProcessTest {
             output = gw.output();
         }
         List<JsonNode> records = output.lines().filter(l -> !l.isBlank())
-                .map(l -> JsonLogCapture.parse(l + "\n")).toList();
+                .map(l -> LogCapture.parse(l + "\n")).toList();
         assertThat(records).as(output).isNotEmpty().allSatisfy(r -> {
             assertThat(r.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
             assertThat(r.get("level").asText()).isIn("ERROR", "WARNING", "INFO", "DEBUG", "TRACE");

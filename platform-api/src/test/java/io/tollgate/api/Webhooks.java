@@ -2,6 +2,7 @@ package io.tollgate.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tollgate.api.observe.Exposition;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.verify.HmacVerifier;
 import io.tollgate.tenant.verify.WebhookVerifier;
@@ -127,22 +128,8 @@ public final class Webhooks {
         return all.toArray(String[]::new);
     }
 
-    /** The value of one series in a Prometheus text scrape (0 when absent). */
+    /** The value of one series in the gateway's Prometheus scrape, summed over other labels (0 when absent). */
     public static double metric(Tollgate server, String name, String... labels) {
-        String text = TestServers.get(server, "/observe/metrics").body();
-        double sum = 0;
-        for (String line : text.split("\n")) {
-            if (!line.startsWith(name + "{")) {
-                continue;
-            }
-            boolean all = true;
-            for (int i = 0; i < labels.length; i += 2) {
-                all &= line.contains(labels[i] + "=\"" + labels[i + 1] + "\"");
-            }
-            if (all) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        return Exposition.parse(TestServers.get(server, "/observe/metrics").body()).sum(name, labels);
     }
 }

@@ -1,15 +1,11 @@
 package io.tollgate.api.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tollgate.api.JsonLogCapture;
-import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
-import io.tollgate.api.config.AppConfig;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.tollgate.api.connect.ConnectFixture.Options;
+import io.tollgate.api.connect.ConnectFixture.Tenant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -17,11 +13,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,36 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * answer is checked against every credential and webhook secret known so far, and the log lines at the end.
  */
 class ConnectTest {
-    private static final String PUBLIC = "https://hooks.tollgate.test";
     private static final List<String> TOPICS = List.of("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_FULFILLED",
                                                        "CUSTOMERS_UPDATE",
                                                        "APP_UNINSTALLED");
 
-    private static TestDatabase db;
-    private static FakeUpstreams fake;
-    private static Tollgate server;
-    private static JsonLogCapture logs;
-    /** Every credential and webhook secret handed out: none may appear in an answer or a log line. */
-    private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
-
-    @BeforeAll
-    static void start() {
-        logs = JsonLogCapture.start();
-        db = TestDatabase.migrated();
-        fake = new FakeUpstreams();
-        Map<String, String> env = new HashMap<>(TestServers.env(db.jdbcUrl(), db.user(), db.password()));
-        env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
-        env.put("TOLLGATE_PUBLIC_URL", PUBLIC);
-        server = Tollgate.start(AppConfig.load(env));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        fake.close();
-        db.close();
-        logs.close();
-    }
+    @RegisterExtension
+    static final ConnectFixture GW = new ConnectFixture(Map.of());
 
     // --- the tests ------------------------------------------------------------------------------------------------
 
@@ -69,7 +38,7 @@ class ConnectTest {
         Tenant t = tenant("twice-shop", Options.standard());
         // other apps' integrations in the same account (and enough of them that the list spans pages)
         for (int i = 0; i < 3; i++) {
-            fake.addIntegration(t.account(), "https://elsewhere.example/hook/" + i, Map.of("X-Other", "v" + i),
+            GW.fake().addIntegration(t.account(), "https://elsewhere.example/hook/" + i, Map.of("X-Other", "v" + i),
                                 List.of("ticket-updated"));
         }
 
@@ -103,10 +72,10 @@ class ConnectTest {
                 "subscription CUSTOMERS_UPDATE unchanged",
                 "subscription APP_UNINSTALLED unchanged");
 
-        assertThat(fake.integrations(t.account())).filteredOn(i -> i.path("http").path("url").asText()
+        assertThat(GW.fake().integrations(t.account())).filteredOn(i -> i.path("http").path("url").asText()
                 .equals(t.gorgiasUrl())).hasSize(1);
-        assertThat(fake.integrations(t.account())).hasSize(4);
-        List<JsonNode> subs = fake.subscriptions(t.shop());
+        assertThat(GW.fake().integrations(t.account())).hasSize(4);
+        List<JsonNode> subs = GW.fake().subscriptions(t.shop());
         assertThat(subs).hasSize(TOPICS.size());
         assertThat(subs).extracting(s -> s.get("topic").asText()).containsExactlyInAnyOrderElementsOf(TOPICS);
         assertThat(subs).allSatisfy(s -> {
@@ -122,24 +91,24 @@ class ConnectTest {
     @Test
     void anIntegrationAlreadyPostingToTollgateIsUpdatedNotDuplicated() throws Exception {
         Tenant t = tenant("byhand-shop", Options.standard());
-        long byHand = fake.addIntegration(t.account(), t.gorgiasUrl() + "/", Map.of("X-Tollgate-Token", "old-value",
-                                                                                     "X-Keep", "kept"),
-                                          List.of("ticket-created"));
+        long byHand = GW.fake().addIntegration(t.account(), t.gorgiasUrl() + "/",
+                                               Map.of("X-Tollgate-Token", "old-value", "X-Keep", "kept"),
+                                               List.of("ticket-created"));
 
         JsonNode answer = connect(t, "{\"providers\": [\"gorgias\"]}", 200);
         assertThat(answer.get("status").asText()).isEqualTo("ok");
         assertThat(answer.has("shopify")).isFalse();
         assertThat(steps(answer.get("gorgias"))).containsExactly("verify_credentials ok", "integration updated");
         assertThat(answer.get("gorgias").get("steps").get(1).get("id").asText()).isEqualTo(Long.toString(byHand));
-        assertThat(fake.integrations(t.account())).hasSize(1);
-        JsonNode http = fake.integrations(t.account()).getFirst().get("http");
+        assertThat(GW.fake().integrations(t.account())).hasSize(1);
+        JsonNode http = GW.fake().integrations(t.account()).getFirst().get("http");
         assertThat(http.path("headers").path("X-Tollgate-Token").asText()).isEqualTo(t.gorgiasSecret());
         assertThat(http.path("headers").path("X-Keep").asText()).isEqualTo("kept");
         assertThat(http.path("triggers").path("ticket-message-created").asBoolean()).isTrue();
         assertThat(http.path("url").asText()).isEqualTo(t.gorgiasUrl());
         // nothing was asked of Shopify
-        assertThat(fake.subscriptions(t.shop())).isEmpty();
-        assertThat(count("SELECT count(*) FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = ?",
+        assertThat(GW.fake().subscriptions(t.shop())).isEmpty();
+        assertThat(GW.count("SELECT count(*) FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = ?",
                          t.slug())).isEqualTo(1);
     }
 
@@ -158,7 +127,7 @@ class ConnectTest {
         assertThat(verify.get("detail").asText()).contains("gorgias HTTP 401").contains("Authentication required");
         assertThat(steps(g)).containsExactly("verify_credentials failed", "integration skipped");
         assertThat(answer.get("shopify").get("status").asText()).isEqualTo("ok");
-        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(TOPICS.size());
 
         assertThat(row(t.slug(), "gorgias")).startsWith("broken|verify_credentials failed: gorgias HTTP 401")
                 .endsWith("|{}|" + t.gorgiasUrl() + "|never");
@@ -180,7 +149,7 @@ class ConnectTest {
                                              "subscription APP_UNINSTALLED skipped");
         assertThat(s.get("steps").get(1).get("detail").asText())
                 .contains("other-shop.myshopify.com").contains("mismatch-shop.myshopify.com");
-        assertThat(fake.subscriptions("other-shop.myshopify.com")).isEmpty();
+        assertThat(GW.fake().subscriptions("other-shop.myshopify.com")).isEmpty();
         assertThat(row(t.slug(), "shopify")).startsWith("broken|shop_domain failed: the access token is for "
                                                                 + "other-shop.myshopify.com");
     }
@@ -204,30 +173,30 @@ class ConnectTest {
 
         JsonNode answer = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(answer.get("status").asText()).as(answer.toString()).isEqualTo("ok");
-        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(TOPICS.size());
         JsonNode again = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(steps(again.get("shopify"))).filteredOn(s -> s.startsWith("subscription"))
                 .allSatisfy(s -> assertThat(s).endsWith("unchanged"));
-        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(TOPICS.size());
     }
 
     @Test
     void creatingWithConnectTrueConnectsInTheSameCall() throws Exception {
         Options o = Options.standard();
-        Tenant t = register("oncall-shop", o);
-        HttpResponse<String> res = admin("POST", "/admin/tenants", t.createBody(true));
+        Tenant t = GW.register("oncall-shop", o);
+        HttpResponse<String> res = GW.admin("POST", "/admin/tenants", GW.createBody(t, true));
         assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
         JsonNode created = Webhooks.json(res.body());
-        t = t.withSecret(created.get("gorgias_webhook_secret").asText());
+        t = GW.withSecret(t, created.get("gorgias_webhook_secret").asText());
         assertThat(created.get("connect").get("status").asText()).as(res.body()).isEqualTo("ok");
         assertThat(steps(created.get("connect").get("gorgias"))).containsExactly("verify_credentials ok",
                                                                                   "integration created");
         assertThat(ourIntegration(t).path("http").path("headers").path("X-Tollgate-Token").asText())
                 .isEqualTo(t.gorgiasSecret());
-        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(TOPICS.size());
         // the plain answers never carry a connect result
-        assertThat(Webhooks.json(admin("GET", "/admin/tenants/" + t.slug(), null).body()).has("connect")).isFalse();
-        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'tenant.create' AND tenant_slug = ?"
+        assertThat(Webhooks.json(GW.admin("GET", "/admin/tenants/" + t.slug(), null).body()).has("connect")).isFalse();
+        assertThat(GW.count("SELECT count(*) FROM audit_log WHERE action = 'tenant.create' AND tenant_slug = ?"
                                  + " AND target = 'connect' AND status = 201", t.slug())).isEqualTo(1);
     }
 
@@ -238,18 +207,18 @@ class ConnectTest {
         assertThat(ourIntegration(t).path("http").path("headers").path("X-Tollgate-Token").asText())
                 .isEqualTo(t.gorgiasSecret());
 
-        HttpResponse<String> res = admin("POST", "/admin/tenants/" + t.slug() + "/secrets/rotate",
+        HttpResponse<String> res = GW.admin("POST", "/admin/tenants/" + t.slug() + "/secrets/rotate",
                                          "{\"provider\": \"gorgias\", \"grace_seconds\": 60}");
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         JsonNode rotated = Webhooks.json(res.body());
         String next = rotated.get("gorgias_webhook_secret").asText();
-        SECRETS.add(next);
+        GW.secrets().add(next);
         assertThat(next).isNotEqualTo(t.gorgiasSecret());
         assertThat(rotated.get("gorgias_integration").get("status").asText()).as(res.body()).isEqualTo("updated");
         assertThat(rotated.get("gorgias_integration").get("id").asText()).isEqualTo(ourIntegration(t).get("id")
                                                                                          .asText());
         assertThat(ourIntegration(t).path("http").path("headers").path("X-Tollgate-Token").asText()).isEqualTo(next);
-        assertThat(fake.integrations(t.account())).hasSize(1);
+        assertThat(GW.fake().integrations(t.account())).hasSize(1);
 
         // a connect afterwards finds it as it should be
         JsonNode again = connect(t, "{\"providers\": [\"gorgias\"]}", 200);
@@ -257,11 +226,11 @@ class ConnectTest {
 
         // a tenant that never connected: nothing upstream to update, and the answer says so
         Tenant plain = tenant("rotate-plain-shop", Options.standard());
-        JsonNode unconnected = Webhooks.json(admin("POST", "/admin/tenants/" + plain.slug() + "/secrets/rotate",
+        JsonNode unconnected = Webhooks.json(GW.admin("POST", "/admin/tenants/" + plain.slug() + "/secrets/rotate",
                                                    "{\"provider\": \"gorgias\"}").body());
-        SECRETS.add(unconnected.get("gorgias_webhook_secret").asText());
+        GW.secrets().add(unconnected.get("gorgias_webhook_secret").asText());
         assertThat(unconnected.get("gorgias_integration").get("status").asText()).isEqualTo("not_connected");
-        assertThat(fake.integrations(plain.account())).isEmpty();
+        assertThat(GW.fake().integrations(plain.account())).isEmpty();
     }
 
     @Test
@@ -270,16 +239,17 @@ class ConnectTest {
         connect(t, "{\"providers\": [\"gorgias\"]}", 200);
         long id = ourIntegration(t).get("id").asLong();
         // removed in Gorgias by someone
-        fake.server.resetRequests();
+        GW.fake().server.resetRequests();
         HttpResponse<String> gone = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(fake.baseUrl() + "/api/integrations/" + id))
+                java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(GW.fake().baseUrl() + "/api/integrations/" + id))
                         .header("Authorization", "Basic " + FakeUpstreams.basic(t.username(), t.apiKey()))
                         .DELETE().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(gone.statusCode()).isEqualTo(204);
 
-        JsonNode rotated = Webhooks.json(admin("POST", "/admin/tenants/" + t.slug() + "/secrets/rotate",
+        JsonNode rotated = Webhooks.json(GW.admin("POST", "/admin/tenants/" + t.slug() + "/secrets/rotate",
                                                "{\"provider\": \"gorgias\"}").body());
-        SECRETS.add(rotated.get("gorgias_webhook_secret").asText());
+        GW.secrets().add(rotated.get("gorgias_webhook_secret").asText());
         assertThat(rotated.get("gorgias_integration").get("status").asText()).isEqualTo("failed");
         assertThat(rotated.get("gorgias_integration").get("detail").asText()).contains("no longer exists");
         assertThat(row(t.slug(), "gorgias")).startsWith("broken|secret rotation: integration failed");
@@ -296,9 +266,9 @@ class ConnectTest {
         assertThat(connect(t, null, 200).get("status").asText()).isEqualTo("ok");
         // as if connected while TOLLGATE_PUBLIC_URL was another address; plus a merchant's own subscription
         String earlier = "https://old-hooks.tollgate.test/webhooks/" + t.slug() + "/shopify";
-        assertThat(fake.moveSubscriptions(t.shop(), t.shopifyUrl(), earlier)).isEqualTo(TOPICS.size());
-        String merchants = fake.addSubscription(t.shop(), "ORDERS_CREATE", "https://merchant.example/orders");
-        fake.refuseDeletes(t.shop(), true);
+        assertThat(GW.fake().moveSubscriptions(t.shop(), t.shopifyUrl(), earlier)).isEqualTo(TOPICS.size());
+        String merchants = GW.fake().addSubscription(t.shop(), "ORDERS_CREATE", "https://merchant.example/orders");
+        GW.fake().refuseDeletes(t.shop(), true);
 
         JsonNode refused = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         // the topics are subscribed at the current URL; the old ones could not go, so the connect is not done yet
@@ -306,23 +276,23 @@ class ConnectTest {
         assertThat(steps(refused.get("shopify"))).containsSubsequence(
                 "subscription ORDERS_CREATE created", "subscription APP_UNINSTALLED created",
                 "old_subscription ORDERS_CREATE failed", "old_subscription APP_UNINSTALLED failed");
-        assertThat(fake.subscriptions(t.shop())).hasSize(2 * TOPICS.size() + 1);
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(2 * TOPICS.size() + 1);
         assertThat(oldKeys(t)).isEqualTo(TOPICS.size());
 
         // the URL changes once more before the deletes work: both generations stay on record
         String between = "https://between-hooks.tollgate.test/webhooks/" + t.slug() + "/shopify";
-        assertThat(fake.moveSubscriptions(t.shop(), t.shopifyUrl(), between)).isEqualTo(TOPICS.size());
+        assertThat(GW.fake().moveSubscriptions(t.shop(), t.shopifyUrl(), between)).isEqualTo(TOPICS.size());
         JsonNode again = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(steps(again.get("shopify"))).filteredOn(s -> s.startsWith("old_subscription"))
                 .hasSize(2 * TOPICS.size()).allMatch(s -> s.endsWith(" failed"));
         assertThat(oldKeys(t)).isEqualTo(2 * TOPICS.size());
 
-        fake.refuseDeletes(t.shop(), false);
+        GW.fake().refuseDeletes(t.shop(), false);
         JsonNode retried = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(retried.get("status").asText()).as(retried.toString()).isEqualTo("ok");
         assertThat(steps(retried.get("shopify"))).filteredOn(s -> s.startsWith("old_subscription"))
                 .hasSize(2 * TOPICS.size()).allMatch(s -> s.endsWith(" deleted"));
-        List<JsonNode> subs = fake.subscriptions(t.shop());
+        List<JsonNode> subs = GW.fake().subscriptions(t.shop());
         assertThat(subs).filteredOn(s -> s.get("url").asText().equals(t.shopifyUrl())).hasSize(TOPICS.size());
         assertThat(subs).noneMatch(s -> s.get("url").asText().equals(earlier) || s.get("url").asText().equals(between));
         assertThat(subs).extracting(s -> s.get("id").asText()).contains(merchants);
@@ -339,18 +309,18 @@ class ConnectTest {
     void deletingATenantAlsoDeletesSubscriptionsStillPendingAtAnEarlierUrl() throws Exception {
         Tenant t = tenant("pending-shop", Options.standard());
         assertThat(connect(t, null, 200).get("status").asText()).isEqualTo("ok");
-        fake.moveSubscriptions(t.shop(), t.shopifyUrl(),
+        GW.fake().moveSubscriptions(t.shop(), t.shopifyUrl(),
                                "https://old-hooks.tollgate.test/webhooks/pending-shop/shopify");
-        String merchants = fake.addSubscription(t.shop(), "ORDERS_UPDATED", "https://merchant.example/updates");
-        fake.refuseDeletes(t.shop(), true);
+        String merchants = GW.fake().addSubscription(t.shop(), "ORDERS_UPDATED", "https://merchant.example/updates");
+        GW.fake().refuseDeletes(t.shop(), true);
         connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(oldKeys(t)).isEqualTo(TOPICS.size());
-        fake.refuseDeletes(t.shop(), false);
+        GW.fake().refuseDeletes(t.shop(), false);
 
-        HttpResponse<String> res = admin("DELETE", "/admin/tenants/" + t.slug(), null);
+        HttpResponse<String> res = GW.admin("DELETE", "/admin/tenants/" + t.slug(), null);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(204);
-        assertThat(fake.subscriptions(t.shop())).extracting(s -> s.get("id").asText()).containsExactly(merchants);
-        assertThat(logs.lines()).anySatisfy(l -> assertThat(l)
+        assertThat(GW.fake().subscriptions(t.shop())).extracting(s -> s.get("id").asText()).containsExactly(merchants);
+        assertThat(GW.logs().lines()).anySatisfy(l -> assertThat(l)
                 .contains("tenant pending-shop disconnected before deletion").contains("old_subscription"));
     }
 
@@ -363,79 +333,80 @@ class ConnectTest {
     @Test
     void deletingAConnectedTenantRemovesItsIntegrationAndSubscriptionsUpstream() throws Exception {
         Tenant t = tenant("delete-shop", Options.standard());
-        fake.addIntegration(t.account(), "https://elsewhere.example/keep", Map.of(), List.of("ticket-created"));
+        GW.fake().addIntegration(t.account(), "https://elsewhere.example/keep", Map.of(), List.of("ticket-created"));
         connect(t, null, 200);
-        assertThat(fake.integrations(t.account())).hasSize(2);
-        assertThat(fake.subscriptions(t.shop())).hasSize(TOPICS.size());
+        assertThat(GW.fake().integrations(t.account())).hasSize(2);
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(TOPICS.size());
 
-        HttpResponse<String> res = admin("DELETE", "/admin/tenants/" + t.slug(), null);
+        HttpResponse<String> res = GW.admin("DELETE", "/admin/tenants/" + t.slug(), null);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(204);
 
-        assertThat(fake.integrations(t.account())).extracting(i -> i.path("http").path("url").asText())
+        assertThat(GW.fake().integrations(t.account())).extracting(i -> i.path("http").path("url").asText())
                 .containsExactly("https://elsewhere.example/keep");
-        assertThat(fake.subscriptions(t.shop())).isEmpty();
-        assertThat(count("SELECT count(*) FROM tenants WHERE slug = ?", t.slug())).isZero();
-        assertThat(count("SELECT count(*) FROM connections c WHERE NOT EXISTS"
+        assertThat(GW.fake().subscriptions(t.shop())).isEmpty();
+        assertThat(GW.count("SELECT count(*) FROM tenants WHERE slug = ?", t.slug())).isZero();
+        assertThat(GW.count("SELECT count(*) FROM connections c WHERE NOT EXISTS"
                                  + " (SELECT 1 FROM tenants t WHERE t.id = c.tenant_id)")).isZero();
-        assertThat(logs.lines()).anySatisfy(l -> assertThat(l).contains("tenant delete-shop disconnected before "
+        assertThat(GW.logs().lines()).anySatisfy(l -> assertThat(l).contains("tenant delete-shop disconnected before "
                                                                                 + "deletion").contains("deleted"));
     }
 
     @Test
     void anUninstalledShopIsNotCalled() throws Exception {
         Tenant t = tenant("gone-shop", Options.standard());
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = GW.db().connect(); PreparedStatement ps = c.prepareStatement(
                 "UPDATE shopify_credentials SET disabled_at = now() WHERE tenant_id = (SELECT id FROM tenants"
                         + " WHERE slug = ?)")) {
             ps.setString(1, t.slug());
             assertThat(ps.executeUpdate()).isEqualTo(1);
         }
-        fake.server.resetRequests();
+        GW.fake().server.resetRequests();
         JsonNode answer = connect(t, "{\"providers\": [\"shopify\"]}", 200);
         assertThat(answer.get("shopify").get("steps").get(0).get("status").asText()).isEqualTo("skipped");
         assertThat(answer.get("shopify").get("steps").get(0).get("detail").asText()).contains("uninstalled");
-        assertThat(fake.server.getAllServeEvents()).isEmpty();
+        assertThat(GW.fake().server.getAllServeEvents()).isEmpty();
     }
 
     @Test
     void connectBodiesAreValidatedAndAudited() throws Exception {
         Tenant t = tenant("valid-shop", Options.standard());
-        HttpResponse<String> bad = admin("POST", "/admin/tenants/" + t.slug() + "/connect",
+        HttpResponse<String> bad = GW.admin("POST", "/admin/tenants/" + t.slug() + "/connect",
                                          "{\"providers\": [\"gorgias\", \"zendesk\", \"gorgias\"]}");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(Webhooks.json(bad.body()).get("errors").findValuesAsText("field"))
                 .containsExactly("providers[1]", "providers[2]");
-        assertThat(admin("POST", "/admin/tenants/" + t.slug() + "/connect", "{\"providers\": []}").statusCode())
+        assertThat(GW.admin("POST", "/admin/tenants/" + t.slug() + "/connect", "{\"providers\": []}").statusCode())
                 .isEqualTo(400);
-        assertThat(admin("POST", "/admin/tenants/" + t.slug() + "/connect", "{\"other\": 1}").statusCode())
+        assertThat(GW.admin("POST", "/admin/tenants/" + t.slug() + "/connect", "{\"other\": 1}").statusCode())
                 .isEqualTo(400);
-        assertThat(admin("POST", "/admin/tenants/no-such-shop/connect", null).statusCode()).isEqualTo(404);
-        HttpResponse<String> createBad = admin("POST", "/admin/tenants",
-                                               t.createBody(true).replace("\"connect\": true", "\"connect\": \"yes\""));
+        assertThat(GW.admin("POST", "/admin/tenants/no-such-shop/connect", null).statusCode()).isEqualTo(404);
+        HttpResponse<String> createBad = GW.admin("POST", "/admin/tenants",
+                                               GW.createBody(t, true)
+                                                       .replace("\"connect\": true", "\"connect\": \"yes\""));
         assertThat(createBad.statusCode()).isEqualTo(400);
         assertThat(Webhooks.json(createBad.body()).get("errors").findValuesAsText("field")).containsExactly("connect");
 
         connect(t, "{\"providers\": [\"gorgias\"]}", 200);
-        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'tenant.connect' AND tenant_slug = ?"
+        assertThat(GW.count("SELECT count(*) FROM audit_log WHERE action = 'tenant.connect' AND tenant_slug = ?"
                                  + " AND target = 'gorgias' AND status = 200", t.slug())).isEqualTo(1);
-        assertThat(count("SELECT count(*) FROM audit_log WHERE action = 'tenant.connect' AND tenant_slug = ?"
+        assertThat(GW.count("SELECT count(*) FROM audit_log WHERE action = 'tenant.connect' AND tenant_slug = ?"
                                  + " AND status = 400", t.slug())).isEqualTo(3);
     }
 
     @Test
     void aConnectRunningElsewhereIsAnswered409() throws Exception {
         Tenant t = tenant("busy-shop", Options.standard());
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = GW.db().connect(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO connections (tenant_id, provider, lease_until) SELECT id, 'shopify', now() + interval"
                         + " '1 minute' FROM tenants WHERE slug = ?")) {
             ps.setString(1, t.slug());
             ps.executeUpdate();
         }
-        fake.server.resetRequests();
-        HttpResponse<String> res = admin("POST", "/admin/tenants/" + t.slug() + "/connect", null);
+        GW.fake().server.resetRequests();
+        HttpResponse<String> res = GW.admin("POST", "/admin/tenants/" + t.slug() + "/connect", null);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(409);
         assertThat(res.body()).contains("connect-in-progress");
-        assertThat(fake.server.getAllServeEvents()).isEmpty();
+        assertThat(GW.fake().server.getAllServeEvents()).isEmpty();
         // the gorgias lease taken before the refusal was given back: gorgias alone connects at once
         assertThat(connect(t, "{\"providers\": [\"gorgias\"]}", 200).get("status").asText()).isEqualTo("ok");
     }
@@ -444,7 +415,7 @@ class ConnectTest {
     void noCredentialOrWebhookSecretInAnyAnswerOrLogLine() throws Exception {
         // an upstream that echoes the request body (with the X-Tollgate-Token) in its error
         Tenant echo = tenant("echo-shop", Options.standard());
-        fake.refuseIntegrationWrites(echo.account());
+        GW.fake().refuseIntegrationWrites(echo.account());
         JsonNode answer = connect(echo, null, 200);
         JsonNode step = answer.get("gorgias").get("steps").get(1);
         assertThat(step.get("upstream_status").asInt()).as(answer.toString()).isEqualTo(400);
@@ -455,119 +426,37 @@ class ConnectTest {
         connect(wrong, null, 200);
         Tenant ok = tenant("cycle-shop", Options.standard());
         connect(ok, null, 200);
-        JsonNode rotated = Webhooks.json(admin("POST", "/admin/tenants/" + ok.slug() + "/secrets/rotate",
+        JsonNode rotated = Webhooks.json(GW.admin("POST", "/admin/tenants/" + ok.slug() + "/secrets/rotate",
                                                "{\"provider\": \"gorgias\"}").body());
-        SECRETS.add(rotated.get("gorgias_webhook_secret").asText());
-        assertThat(admin("DELETE", "/admin/tenants/" + ok.slug(), null).statusCode()).isEqualTo(204);
-        assertThat(admin("DELETE", "/admin/tenants/" + wrong.slug(), null).statusCode()).isEqualTo(204);
+        GW.secrets().add(rotated.get("gorgias_webhook_secret").asText());
+        assertThat(GW.admin("DELETE", "/admin/tenants/" + ok.slug(), null).statusCode()).isEqualTo(204);
+        assertThat(GW.admin("DELETE", "/admin/tenants/" + wrong.slug(), null).statusCode()).isEqualTo(204);
 
         // the gateway's lines: the fake upstream (WireMock's Jetty, in this JVM) logs the requests it receives
-        List<String> lines = logs.records().stream()
+        List<String> lines = GW.logs().records().stream()
                 .filter(r -> !r.path("logger").asText().startsWith("org.eclipse.jetty")
                         && !r.path("logger").asText().contains("wiremock"))
                 .map(JsonNode::toString).toList();
         assertThat(lines).hasSizeGreaterThan(100);
         assertThat(lines).anySatisfy(l -> assertThat(l).contains("upstream call failed").contains("leak-shop"));
-        for (String secret : SECRETS) {
+        for (String secret : GW.secrets()) {
             assertThat(lines).as("log lines").noneSatisfy(l -> assertThat(l).contains(secret));
         }
     }
 
     // --- helpers ----------------------------------------------------------------------------------------------------
 
-    /** A tenant's upstream identities and how it is registered with the fake. */
-    private record Options(boolean gorgiasAccount, boolean shopKnown, String shopOverride, String apiVersion) {
-        static Options standard() {
-            return new Options(true, true, null, null);
-        }
-
-        Options withoutGorgiasAccount() {
-            return new Options(false, shopKnown, shopOverride, apiVersion);
-        }
-
-        Options withoutShop() {
-            return new Options(gorgiasAccount, false, shopOverride, apiVersion);
-        }
-
-        Options withShop(String shop) {
-            return new Options(gorgiasAccount, shopKnown, shop, apiVersion);
-        }
-
-        Options withApiVersion(String v) {
-            return new Options(gorgiasAccount, shopKnown, shopOverride, v);
-        }
-    }
-
-    private record Tenant(String slug, String account, String username, String apiKey, String accessToken,
-                          String apiVersion, String gorgiasSecret) {
-        String shop() {
-            return slug + ".myshopify.com";
-        }
-
-        String gorgiasUrl() {
-            return PUBLIC + "/webhooks/" + slug + "/gorgias";
-        }
-
-        String shopifyUrl() {
-            return PUBLIC + "/webhooks/" + slug + "/shopify";
-        }
-
-        Tenant withSecret(String secret) {
-            SECRETS.add(secret);
-            return new Tenant(slug, account, username, apiKey, accessToken, apiVersion, secret);
-        }
-
-        String createBody(boolean connect) {
-            return """
-                    {"slug": "%1$s", "name": "Shop %1$s",
-                     "gorgias": {"domain": "%2$s", "username": "%3$s", "api_key": "%4$s", "base_url": "%6$s"},
-                     "shopify": {"shop_domain": "%7$s", "access_token": "%5$s", "webhook_secret": "shpss_%1$s_secret",
-                                 "base_url": "%6$s"%8$s}%9$s}""".formatted(
-                    slug, account, username, apiKey, accessToken, fake.baseUrl(), shop(),
-                    apiVersion == null ? "" : ", \"api_version\": \"" + apiVersion + "\"",
-                    connect ? ", \"connect\": true" : "");
-        }
-    }
-
-    /** Registers the tenant's identities with the fake (as the options say), without creating it. */
-    private static Tenant register(String slug, Options o) {
-        Tenant t = new Tenant(slug, slug.replace("-", ""), "agent@" + slug + ".example", "gk-" + slug + "-0123456789",
-                              "shpat_" + slug + "_0123456789", o.apiVersion(), null);
-        SECRETS.addAll(List.of(t.apiKey(), t.accessToken(), "shpss_" + slug + "_secret",
-                               FakeUpstreams.basic(t.username(), t.apiKey())));
-        if (o.gorgiasAccount()) {
-            fake.gorgiasAccount(t.account(), t.username(), t.apiKey());
-        } else {
-            // the account exists, with another key: this tenant's key is wrong
-            fake.gorgiasAccount(t.account(), t.username(), "the-right-key-0123456789");
-        }
-        if (o.shopKnown()) {
-            fake.shop(t.accessToken(), o.shopOverride() == null ? t.shop() : o.shopOverride());
-        }
-        return t;
-    }
-
     private static Tenant tenant(String slug, Options o) {
-        Tenant t = register(slug, o);
-        HttpResponse<String> res = admin("POST", "/admin/tenants", t.createBody(false));
+        Tenant t = GW.register(slug, o);
+        HttpResponse<String> res = GW.admin("POST", "/admin/tenants", GW.createBody(t, false));
         assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
-        return t.withSecret(Webhooks.json(res.body()).get("gorgias_webhook_secret").asText());
+        return GW.withSecret(t, Webhooks.json(res.body()).get("gorgias_webhook_secret").asText());
     }
 
     private static JsonNode connect(Tenant t, String body, int status) {
-        HttpResponse<String> res = admin("POST", "/admin/tenants/" + t.slug() + "/connect", body);
+        HttpResponse<String> res = GW.admin("POST", "/admin/tenants/" + t.slug() + "/connect", body);
         assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
         return Webhooks.json(res.body());
-    }
-
-    /** An admin call; its answer must hold no secret known so far. */
-    private static HttpResponse<String> admin(String method, String path, String body) {
-        HttpResponse<String> res = Webhooks.admin(server, method, path, body);
-        // a new Gorgias webhook secret is shown once, in this answer, and only added to SECRETS after it
-        for (String secret : SECRETS) {
-            assertThat(res.body()).as("answer to %s %s", method, path).doesNotContain(secret);
-        }
-        return res;
     }
 
     /** "step status" or "step TOPIC status" of each step of a provider's answer. */
@@ -580,7 +469,7 @@ class ConnectTest {
     }
 
     private static JsonNode ourIntegration(Tenant t) {
-        List<JsonNode> ours = fake.integrations(t.account()).stream()
+        List<JsonNode> ours = GW.fake().integrations(t.account()).stream()
                 .filter(i -> i.path("http").path("url").asText().equals(t.gorgiasUrl())).toList();
         assertThat(ours).hasSize(1);
         return ours.getFirst();
@@ -588,7 +477,7 @@ class ConnectTest {
 
     /** "status|reason-or-dash|upstream_ids|webhook_url|connected-or-never" of a connection row. */
     private static String row(String slug, String provider) throws SQLException {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("""
+        try (Connection c = GW.db().connect(); PreparedStatement ps = c.prepareStatement("""
                 SELECT c.status, coalesce(c.reason, '-'), c.upstream_ids::text, c.webhook_url,
                        CASE WHEN c.connected_at IS NULL THEN 'never' ELSE 'connected' END,
                        c.checked_at IS NOT NULL, c.lease_until IS NULL
@@ -601,18 +490,6 @@ class ConnectTest {
                 assertThat(rs.getBoolean(7)).as("lease released").isTrue();
                 return rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getString(4)
                         + "|" + rs.getString(5);
-            }
-        }
-    }
-
-    private static long count(String sql, Object... params) throws SQLException {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
             }
         }
     }

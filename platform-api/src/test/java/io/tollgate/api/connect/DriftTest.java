@@ -2,18 +2,14 @@ package io.tollgate.api.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
-import io.tollgate.api.JsonLogCapture;
-import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
-import io.tollgate.api.config.AppConfig;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.tollgate.api.connect.ConnectFixture.Options;
+import io.tollgate.api.connect.ConnectFixture.Tenant;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -29,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,38 +37,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DriftTest {
-    private static final String PUBLIC = "https://hooks.tollgate.test";
     private static final int INTERVAL_SECONDS = 10;
     private static final int PER_SECOND = 50;
 
-    private static TestDatabase db;
-    private static FakeUpstreams fake;
-    private static Tollgate server;
-    private static JsonLogCapture logs;
-    private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
-
-    @BeforeAll
-    static void start() {
-        logs = JsonLogCapture.start();
-        db = TestDatabase.migrated();
-        fake = new FakeUpstreams();
-        Map<String, String> env = new HashMap<>(TestServers.env(db.jdbcUrl(), db.user(), db.password()));
-        env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
-        env.put("TOLLGATE_PUBLIC_URL", PUBLIC);
-        env.put("TOLLGATE_CONNECTION_CHECK_ENABLED", "true");
-        env.put("TOLLGATE_CONNECTION_CHECK_INTERVAL_SECONDS", Integer.toString(INTERVAL_SECONDS));
-        env.put("TOLLGATE_CONNECTION_CHECK_PER_SECOND", Integer.toString(PER_SECOND));
-        env.put("TOLLGATE_SILENCE_SECONDS", "60");
-        server = Tollgate.start(AppConfig.load(env));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        fake.close();
-        db.close();
-        logs.close();
-    }
+    @RegisterExtension
+    static final ConnectFixture GW = new ConnectFixture(Map.of(
+            "TOLLGATE_CONNECTION_CHECK_ENABLED", "true",
+            "TOLLGATE_CONNECTION_CHECK_INTERVAL_SECONDS", Integer.toString(INTERVAL_SECONDS),
+            "TOLLGATE_CONNECTION_CHECK_PER_SECOND", Integer.toString(PER_SECOND),
+            "TOLLGATE_SILENCE_SECONDS", "60"));
 
     // --- the tests ------------------------------------------------------------------------------------------------
 
@@ -84,7 +56,7 @@ class DriftTest {
         assertThat(status(t, "shopify")).isEqualTo("ok");
         double before = gauge("shopify");
 
-        assertThat(fake.dropSubscription(t.shop(), "ORDERS_UPDATED")).isEqualTo(1);
+        assertThat(GW.fake().dropSubscription(t.shop(), "ORDERS_UPDATED")).isEqualTo(1);
         makeDue(t, "shopify");
         await(() -> status(t, "shopify").equals("broken"), "the check marks it broken");
         JsonNode c = tenantAnswer(t).get("connections").get("shopify");
@@ -97,7 +69,7 @@ class DriftTest {
         JsonNode again = connect(t);
         assertThat(again.get("status").asText()).as(again.toString()).isEqualTo("ok");
         assertThat(status(t, "shopify")).isEqualTo("ok");
-        assertThat(fake.subscriptions(t.shop())).hasSize(Connector.SHOPIFY_TOPICS.size());
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(Connector.SHOPIFY_TOPICS.size());
         await(() -> gauge("shopify") == before, "the gauge is back");
         assertThat(tenantAnswer(t).get("connections").get("shopify").has("reason")).isFalse();
 
@@ -113,13 +85,13 @@ class DriftTest {
         long id = Long.parseLong(ids(t, "gorgias").get("integration").asText());
         double before = gauge("gorgias");
 
-        fake.deactivateIntegration(t.account(), id);
+        GW.fake().deactivateIntegration(t.account(), id);
         makeDue(t, "gorgias");
         await(() -> status(t, "gorgias").equals("broken"), "deactivated: broken");
         assertThat(reason(t, "gorgias")).contains("integration " + id).contains("deactivated");
         await(() -> gauge("gorgias") == before + 1, "the gauge counts it");
 
-        fake.deleteIntegration(t.account(), id);
+        GW.fake().deleteIntegration(t.account(), id);
         makeDue(t, "gorgias");
         await(() -> reason(t, "gorgias").contains("no longer exists"), "deleted: broken, saying so");
         assertThat(status(t, "gorgias")).isEqualTo("broken");
@@ -138,7 +110,7 @@ class DriftTest {
             Tenant ok = connected("filter-ok-" + i);
             assertThat(status(ok, "gorgias")).isEqualTo("ok");
             Tenant b = connected("filter-bad-" + i);
-            fake.dropSubscription(b.shop(), "APP_UNINSTALLED");
+            GW.fake().dropSubscription(b.shop(), "APP_UNINSTALLED");
             makeDue(b, "shopify");
             broken.add(b);
         }
@@ -176,8 +148,8 @@ class DriftTest {
     @Order(4)
     void lastDeliveryAtFollowsAcceptedDeliveriesAndNeverConnectedIsUnknown() throws Exception {
         Tenant t = register("quiet-shop");
-        HttpResponse<String> created = admin("POST", "/admin/tenants", t.createBody(), 201);
-        t = t.withSecret(Webhooks.json(created.body()).get("gorgias_webhook_secret").asText());
+        HttpResponse<String> created = admin("POST", "/admin/tenants", GW.createBody(t, false), 201);
+        t = GW.withSecret(t, Webhooks.json(created.body()).get("gorgias_webhook_secret").asText());
         JsonNode fresh = tenantAnswer(t);
         assertThat(fresh.get("connections").get("gorgias").get("status").asText()).isEqualTo("unknown");
         assertThat(fresh.get("connections").get("shopify").get("status").asText()).isEqualTo("unknown");
@@ -186,7 +158,7 @@ class DriftTest {
 
         Instant before = Instant.now().minusSeconds(1);
         byte[] body = Webhooks.utf8("{\"id\": 1, \"email\": \"a@example.com\"}");
-        HttpResponse<String> sent = Webhooks.shopify(server, new Webhooks.TestTenant(
+        HttpResponse<String> sent = Webhooks.shopify(GW.server(), new Webhooks.TestTenant(
                 t.slug(), t.shop(), "shpss_" + t.slug() + "_secret", t.gorgiasSecret()), body, "orders/create",
                 "evt-1");
         assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
@@ -196,7 +168,7 @@ class DriftTest {
         assertThat(shopifyAt).isAfter(before).isBefore(Instant.now().plusSeconds(1));
 
         Thread.sleep(20);
-        sent = Webhooks.shopify(server, new Webhooks.TestTenant(
+        sent = Webhooks.shopify(GW.server(), new Webhooks.TestTenant(
                 t.slug(), t.shop(), "shpss_" + t.slug() + "_secret", t.gorgiasSecret()), body, "orders/create",
                 "evt-2");
         assertThat(sent.statusCode()).isEqualTo(202);
@@ -217,20 +189,20 @@ class DriftTest {
                                                              t.gorgiasSecret());
         double before = silent("shopify");
         double gorgiasBefore = silent("gorgias");
-        assertThat(Webhooks.shopify(server, sender, Webhooks.utf8("{\"id\": 7}"), "orders/create", "s-1")
+        assertThat(Webhooks.shopify(GW.server(), sender, Webhooks.utf8("{\"id\": 7}"), "orders/create", "s-1")
                            .statusCode()).isEqualTo(202);
         // never delivered: not counted; delivered a moment ago: not silent
         Thread.sleep(INTERVAL_SECONDS * 1000L + 500);
         assertThat(silent("shopify")).isEqualTo(before);
 
         // the last delivery two minutes ago (TOLLGATE_SILENCE_SECONDS is 60 here)
-        exec("UPDATE webhook_events SET received_at = now() - interval '2 minutes' WHERE tenant_id = "
+        GW.exec("UPDATE webhook_events SET received_at = now() - interval '2 minutes' WHERE tenant_id = "
                      + "(SELECT id FROM tenants WHERE slug = ?)", t.slug());
         await(() -> silent("shopify") == before + 1, "counted silent");
         assertThat(silent("gorgias")).as("no Gorgias delivery ever: not silent").isEqualTo(gorgiasBefore);
         assertThat(tenantAnswer(t).get("last_delivery_at").get("shopify").asText()).isNotBlank();
 
-        assertThat(Webhooks.shopify(server, sender, Webhooks.utf8("{\"id\": 8}"), "orders/create", "s-2")
+        assertThat(Webhooks.shopify(GW.server(), sender, Webhooks.utf8("{\"id\": 8}"), "orders/create", "s-2")
                            .statusCode()).isEqualTo(202);
         await(() -> silent("shopify") == before, "delivering again ends it");
     }
@@ -242,21 +214,21 @@ class DriftTest {
         double before = gauge("shopify");
 
         // Shopify answers 200 with a GraphQL internal error: not an answer about the subscriptions
-        fake.failListings(t.shop(), true);
+        GW.fake().failListings(t.shop(), true);
         Instant checked = checkedAt(t, "shopify");
         makeDue(t, "shopify");
         // rescheduled about an interval on (a claim alone pushes it minutes ahead): the check has run
-        await(() -> count("SELECT count(*) FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = ?"
+        await(() -> GW.count("SELECT count(*) FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = ?"
                 + " AND c.provider = 'shopify' AND c.next_check_at BETWEEN now() + make_interval(secs => ?)"
                 + " AND now() + make_interval(secs => ?)",
                 t.slug(), INTERVAL_SECONDS / 2.0, INTERVAL_SECONDS * 2.0) == 1, "checked and rescheduled");
         assertThat(status(t, "shopify")).isEqualTo("ok");
         assertThat(reason(t, "shopify")).isEmpty();
         assertThat(checkedAt(t, "shopify")).as("no finding recorded").isEqualTo(checked);
-        fake.failListings(t.shop(), false);
+        GW.fake().failListings(t.shop(), false);
 
         // broken, counted; suspended, no longer counted; resumed, counted again
-        assertThat(fake.dropSubscription(t.shop(), "CUSTOMERS_UPDATE")).isEqualTo(1);
+        assertThat(GW.fake().dropSubscription(t.shop(), "CUSTOMERS_UPDATE")).isEqualTo(1);
         makeDue(t, "shopify");
         await(() -> status(t, "shopify").equals("broken"), "the check marks it broken");
         await(() -> gauge("shopify") == before + 1, "the gauge counts it");
@@ -272,10 +244,10 @@ class DriftTest {
     @Order(7)
     void subscriptionsLeftAtAnEarlierUrlKeepTheConnectionBrokenUntilDeleted() throws Exception {
         Tenant t = connected("earlier-shop");
-        String url = PUBLIC + "/webhooks/" + t.slug() + "/shopify";
-        assertThat(fake.moveSubscriptions(t.shop(), url, "https://old.tollgate.test/webhooks/" + t.slug()
+        String url = ConnectFixture.PUBLIC + "/webhooks/" + t.slug() + "/shopify";
+        assertThat(GW.fake().moveSubscriptions(t.shop(), url, "https://old.tollgate.test/webhooks/" + t.slug()
                 + "/shopify")).isEqualTo(Connector.SHOPIFY_TOPICS.size());
-        fake.refuseDeletes(t.shop(), true);
+        GW.fake().refuseDeletes(t.shop(), true);
         assertThat(connect(t).get("shopify").get("status").asText()).isEqualTo("failed");
 
         // every topic is subscribed at the current URL now, yet Shopify still posts to the old ones too
@@ -284,11 +256,11 @@ class DriftTest {
         assertThat(reason(t, "shopify"))
                 .contains(Connector.SHOPIFY_TOPICS.size() + " subscription(s) at an earlier URL");
 
-        fake.refuseDeletes(t.shop(), false);
+        GW.fake().refuseDeletes(t.shop(), false);
         assertThat(connect(t).get("status").asText()).isEqualTo("ok");
         checkNow(t, "shopify");
         assertThat(status(t, "shopify")).isEqualTo("ok");
-        assertThat(fake.subscriptions(t.shop())).hasSize(Connector.SHOPIFY_TOPICS.size());
+        assertThat(GW.fake().subscriptions(t.shop())).hasSize(Connector.SHOPIFY_TOPICS.size());
     }
 
     @Test
@@ -297,17 +269,17 @@ class DriftTest {
         Tenant t = connected("locked-shop");
         Webhooks.TestTenant sender = new Webhooks.TestTenant(t.slug(), t.shop(), "shpss_" + t.slug() + "_secret",
                                                              t.gorgiasSecret());
-        assertThat(Webhooks.shopify(server, sender, Webhooks.utf8("{\"id\": 9}"), "orders/create", "l-1")
+        assertThat(Webhooks.shopify(GW.server(), sender, Webhooks.utf8("{\"id\": 9}"), "orders/create", "l-1")
                            .statusCode()).isEqualTo(202);
         assertThat(tenantAnswer(t).get("last_delivery_at").has("shopify")).isTrue();
 
-        try (Connection lock = db.connect()) {
+        try (Connection lock = GW.db().connect()) {
             lock.setAutoCommit(false);
             try (Statement st = lock.createStatement()) {
                 st.execute("LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE");
             }
             // the silence sample waits for the table (boundedly); the drift check goes on regardless
-            assertThat(fake.dropSubscription(t.shop(), "ORDERS_FULFILLED")).isEqualTo(1);
+            assertThat(GW.fake().dropSubscription(t.shop(), "ORDERS_FULFILLED")).isEqualTo(1);
             makeDue(t, "shopify");
             await(() -> status(t, "shopify").equals("broken"), "checked while the table is locked", 30);
             long t0 = System.nanoTime();
@@ -328,13 +300,13 @@ class DriftTest {
         List<Tenant> tenants = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             Tenant t = register("pace-" + i);
-            HttpResponse<String> res = admin("POST", "/admin/tenants", t.createBody(), 201);
-            tenants.add(t.withSecret(Webhooks.json(res.body()).get("gorgias_webhook_secret").asText()));
+            HttpResponse<String> res = admin("POST", "/admin/tenants", GW.createBody(t, false), 201);
+            tenants.add(GW.withSecret(t, Webhooks.json(res.body()).get("gorgias_webhook_secret").asText()));
         }
         // as 200 connects would leave them: recorded and first checks spread over the interval (the connects
         // themselves are ConnectTest's; here only the checks' calls are counted, from before the first is due)
-        fake.server.resetRequests();
-        exec("""
+        GW.fake().server.resetRequests();
+        GW.exec("""
                 INSERT INTO connections (tenant_id, provider, status, upstream_ids, webhook_url, connected_at,
                                          checked_at, next_check_at)
                 SELECT t.id, p.provider, 'ok',
@@ -347,9 +319,9 @@ class DriftTest {
         long start = System.currentTimeMillis();
         // every one is checked (how fast depends on this machine; the spacing below does not) and recorded broken
         // (the fake knows none of these ids)
-        await(() -> count("SELECT count(*) FROM connections c JOIN tenants t ON t.id = c.tenant_id "
+        await(() -> GW.count("SELECT count(*) FROM connections c JOIN tenants t ON t.id = c.tenant_id "
                 + "WHERE t.slug LIKE 'pace-%' AND c.status = 'broken'") == 400, "all 400 checked", 60);
-        List<ServeEvent> calls = fake.server.getAllServeEvents();
+        List<ServeEvent> calls = GW.fake().server.getAllServeEvents();
 
         // per tenant and provider: who made the call (Gorgias: basic auth; Shopify: the access token)
         Map<String, String> who = new HashMap<>();
@@ -401,8 +373,8 @@ class DriftTest {
         // for their next check right now are pushed minutes ahead by the claim: left out, and they are few)
         String settled = "FROM connections c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug LIKE 'pace-%' "
                 + "AND c.next_check_at < now() + interval '60 seconds'";
-        assertThat(count("SELECT count(*) " + settled)).as("rows not claimed at the moment").isGreaterThan(300);
-        assertThat(count("SELECT count(*) " + settled + " AND (c.next_check_at - c.checked_at < "
+        assertThat(GW.count("SELECT count(*) " + settled)).as("rows not claimed at the moment").isGreaterThan(300);
+        assertThat(GW.count("SELECT count(*) " + settled + " AND (c.next_check_at - c.checked_at < "
                 + "make_interval(secs => ?) OR c.next_check_at - c.checked_at > make_interval(secs => ?))",
                 INTERVAL_SECONDS * (1 - CheckSettings.JITTER) - 0.01,
                 INTERVAL_SECONDS * (1 + CheckSettings.JITTER) + 0.01))
@@ -412,7 +384,7 @@ class DriftTest {
     @Test
     @Order(10)
     void noCredentialInAnyLogLine() {
-        List<String> lines = logs.records().stream()
+        List<String> lines = GW.logs().records().stream()
                 .filter(r -> !r.path("logger").asText().startsWith("org.eclipse.jetty")
                         && !r.path("logger").asText().contains("wiremock"))
                 .map(JsonNode::toString).toList();
@@ -420,7 +392,7 @@ class DriftTest {
         assertThat(lines).anyMatch(l -> l.contains("connection broken") && l.contains("deact-shop"));
         List<String> leaks = new ArrayList<>();
         for (String line : lines) {
-            for (String secret : SECRETS) {
+            for (String secret : GW.secrets()) {
                 if (line.contains(secret)) {
                     leaks.add(line);
                 }
@@ -431,41 +403,14 @@ class DriftTest {
 
     // --- helpers ----------------------------------------------------------------------------------------------------
 
-    private record Tenant(String slug, String account, String username, String apiKey, String accessToken,
-                          String gorgiasSecret) {
-        String shop() {
-            return slug + ".myshopify.com";
-        }
-
-        Tenant withSecret(String secret) {
-            SECRETS.add(secret);
-            return new Tenant(slug, account, username, apiKey, accessToken, secret);
-        }
-
-        String createBody() {
-            return """
-                    {"slug": "%1$s", "name": "Shop %1$s",
-                     "gorgias": {"domain": "%2$s", "username": "%3$s", "api_key": "%4$s", "base_url": "%6$s"},
-                     "shopify": {"shop_domain": "%7$s", "access_token": "%5$s", "webhook_secret": "shpss_%1$s_secret",
-                                 "base_url": "%6$s"}}""".formatted(
-                    slug, account, username, apiKey, accessToken, fake.baseUrl(), shop());
-        }
-    }
-
     private static Tenant register(String slug) {
-        Tenant t = new Tenant(slug, slug.replace("-", ""), "agent@" + slug + ".example", "gk-" + slug + "-0123456789",
-                              "shpat_" + slug + "_0123456789", null);
-        SECRETS.addAll(List.of(t.apiKey(), t.accessToken(), "shpss_" + slug + "_secret",
-                               FakeUpstreams.basic(t.username(), t.apiKey())));
-        fake.gorgiasAccount(t.account(), t.username(), t.apiKey());
-        fake.shop(t.accessToken(), t.shop());
-        return t;
+        return GW.register(slug, Options.standard());
     }
 
     private static Tenant connected(String slug) {
         Tenant t = register(slug);
-        HttpResponse<String> res = admin("POST", "/admin/tenants", t.createBody(), 201);
-        t = t.withSecret(Webhooks.json(res.body()).get("gorgias_webhook_secret").asText());
+        HttpResponse<String> res = admin("POST", "/admin/tenants", GW.createBody(t, false), 201);
+        t = GW.withSecret(t, Webhooks.json(res.body()).get("gorgias_webhook_secret").asText());
         JsonNode out = connect(t);
         assertThat(out.get("status").asText()).as(out.toString()).isEqualTo("ok");
         return t;
@@ -480,26 +425,21 @@ class DriftTest {
     }
 
     private static HttpResponse<String> admin(String method, String path, String body, int status) {
-        HttpResponse<String> res = Webhooks.admin(server, method, path, body);
+        HttpResponse<String> res = GW.admin(method, path, body);
         assertThat(res.statusCode()).as(method + " " + path + ": " + res.body()).isEqualTo(status);
-        for (String secret : SECRETS) {
-            if (res.body().contains(secret)) {
-                assertThat(res.body()).as("answer to %s %s", method, path).doesNotContain(secret);
-            }
-        }
         return res;
     }
 
     private static double gauge(String provider) {
-        return Webhooks.metric(server, "tollgate_connections_broken", "provider", provider);
+        return Webhooks.metric(GW.server(), "tollgate_connections_broken", "provider", provider);
     }
 
     private static double silent(String provider) {
-        return Webhooks.metric(server, "tollgate_tenants_silent", "provider", provider);
+        return Webhooks.metric(GW.server(), "tollgate_tenants_silent", "provider", provider);
     }
 
     private static void makeDue(Tenant t, String provider) throws SQLException {
-        exec("UPDATE connections SET next_check_at = now() WHERE provider = ? AND tenant_id = "
+        GW.exec("UPDATE connections SET next_check_at = now() WHERE provider = ? AND tenant_id = "
                      + "(SELECT id FROM tenants WHERE slug = ?)", provider, t.slug());
     }
 
@@ -529,7 +469,7 @@ class DriftTest {
     }
 
     private static String column(Tenant t, String provider, String expr) {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = GW.db().connect(); PreparedStatement ps = c.prepareStatement(
                 "SELECT " + expr + " FROM connections WHERE provider = ? AND tenant_id = "
                         + "(SELECT id FROM tenants WHERE slug = ?)")) {
             ps.setString(1, provider);
@@ -545,36 +485,13 @@ class DriftTest {
 
     private static List<String> slugs(String sql) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql);
+        try (Connection c = GW.db().connect(); PreparedStatement ps = c.prepareStatement(sql);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
         }
         return out;
-    }
-
-    private static long count(String sql, Object... params) {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void exec(String sql, Object... params) throws SQLException {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setObject(i + 1, params[i]);
-            }
-            ps.executeUpdate();
-        }
     }
 
     /** The most timestamps within any window of {@code ms} starting at one of them. */

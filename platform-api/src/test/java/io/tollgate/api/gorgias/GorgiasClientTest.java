@@ -1,26 +1,17 @@
 package io.tollgate.api.gorgias;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
-import io.tollgate.api.LogCapture;
 import io.tollgate.api.draft.Draft;
-import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamResult;
 import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.upstream.UpstreamTesting;
+import io.tollgate.api.upstream.WireMockUpstream;
 import io.tollgate.tenant.ResolvedTenant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Map;
 import java.util.Optional;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -44,39 +35,11 @@ class GorgiasClientTest {
                                                  "<p>Hi Bob,<br>your order #1003 shipped.</p>");
     private static final String NOTES = "/api/tickets/123/messages";
 
-    private static WireMockServer server;
-    private static URI base;
-
-    private MeterRegistry registry;
-    private UpstreamMetrics metrics;
-    private Map<String, Long> before;
-
-    @BeforeAll
-    static void startServer() {
-        server = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        server.start();
-        base = URI.create("http://localhost:" + server.port());
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.stop();
-    }
-
-    @BeforeEach
-    void reset() {
-        server.resetAll();
-        registry = MeterRegistry.create(MetricsConfig.create());
-        metrics = new UpstreamMetrics(registry);
-        before = UpstreamTesting.counts(registry);
-    }
-
-    private long moved(String status) {
-        return UpstreamTesting.moved(registry, before, "gorgias", status);
-    }
+    @RegisterExtension
+    static final WireMockUpstream UPSTREAM = new WireMockUpstream("gorgias");
 
     private GorgiasClient client(UpstreamSettings settings) {
-        return new GorgiasClient(settings, metrics);
+        return new GorgiasClient(settings, UPSTREAM.metrics());
     }
 
     private static String basic(ResolvedTenant t) {
@@ -86,8 +49,8 @@ class GorgiasClientTest {
 
     @Test
     void postsTheInternalNoteOfTheContractWithBasicAuthAndReturnsTheMessageId() {
-        ResolvedTenant t = UpstreamTesting.tenant("acme", base);
-        server.stubFor(post(urlEqualTo(NOTES))
+        ResolvedTenant t = UpstreamTesting.tenant("acme", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES))
                 .withBasicAuth(t.gorgias().username(), gorgiasKey("acme"))
                 .withHeader("Content-Type", equalTo("application/json"))
                 .withRequestBody(equalToJson("""
@@ -103,26 +66,21 @@ class GorgiasClientTest {
                                                                                           DRAFT);
 
         assertThat(result).isEqualTo(new UpstreamResult.Ok<>(98765432101L));
-        server.verify(1, postRequestedFor(urlEqualTo(NOTES)));
-        assertThat(moved("201")).isEqualTo(1);
+        UPSTREAM.server().verify(1, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(UPSTREAM.moved("201")).isEqualTo(1);
     }
 
     @Test
     void wrongCredentialsAreFailedWithTheUpstreamsBodyAndRequestIdAndNoSecretAnywhere() {
-        ResolvedTenant t = UpstreamTesting.tenant("leaky", base);
+        ResolvedTenant t = UpstreamTesting.tenant("leaky", UPSTREAM.base());
         // an upstream that echoes what it was sent: the reason must still hold no credential
-        server.stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(401)
-                .withHeader("X-Request-Id", "req-401-abc")
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\": \"bad credentials\",\n\"key\": \"" + gorgiasKey("leaky")
-                                  + "\", \"auth\": \"" + basic(t) + "\"}")));
+        UPSTREAM.unauthorized(NOTES, "req-401-abc", "{\"error\": \"bad credentials\",\n\"key\": \""
+                + gorgiasKey("leaky") + "\", \"auth\": \"" + basic(t) + "\"}");
 
-        UpstreamResult<Long> result;
-        String logs;
-        try (LogCapture capture = LogCapture.start()) {
-            result = client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:evt-2", DRAFT);
-            logs = capture.from(UpstreamTesting.CLIENT_LOGGERS);
-        }
+        WireMockUpstream.Logged<Long> call = WireMockUpstream.logged(
+                () -> client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:evt-2", DRAFT));
+        UpstreamResult<Long> result = call.result();
+        String logs = call.logs();
 
         assertThat(result).isInstanceOf(UpstreamResult.Failed.class);
         UpstreamResult.Failed<Long> failed = (UpstreamResult.Failed<Long>) result;
@@ -136,14 +94,15 @@ class GorgiasClientTest {
         assertThat(logs).as("one WARNING line for the failed call, with the tenant's slug")
                 .contains("tenant=leaky", "req-401-abc", "bad credentials");
         assertThat(logs.lines().filter(l -> l.contains("upstream call failed")).count()).isEqualTo(1);
-        assertThat(moved("401")).isEqualTo(1);
-        assertThat(moved("201")).isZero();
+        assertThat(UPSTREAM.moved("401")).isEqualTo(1);
+        assertThat(UPSTREAM.moved("201")).isZero();
     }
 
     @Test
     void tooManyRequestsHonoursRetryAfterInSeconds() {
-        ResolvedTenant t = UpstreamTesting.tenant("busy", base);
-        server.stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")
+        ResolvedTenant t = UpstreamTesting.tenant("busy", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(429)
+                                                                  .withHeader("Retry-After", "2")
                                                                   .withBody("{\"error\": \"rate limited\"}")));
 
         UpstreamResult<Long> result = client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:e", DRAFT);
@@ -151,40 +110,40 @@ class GorgiasClientTest {
         assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
         assertThat(((UpstreamResult.RetryLater<Long>) result).after()).isEqualTo(Duration.ofSeconds(2));
         assertThat(((UpstreamResult.RetryLater<Long>) result).reason()).contains("gorgias HTTP 429", "rate limited");
-        assertThat(moved("429")).isEqualTo(1);
+        assertThat(UPSTREAM.moved("429")).isEqualTo(1);
     }
 
     @Test
     void serverErrorsAreRetriedLater() {
-        ResolvedTenant t = UpstreamTesting.tenant("flaky", base);
-        server.stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(500).withBody("oops")));
+        ResolvedTenant t = UpstreamTesting.tenant("flaky", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(500).withBody("oops")));
 
         UpstreamResult<Long> result = client(UpstreamTesting.settings()).postInternalNote(t, 123, "tollgate:e", DRAFT);
 
         assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
         assertThat(((UpstreamResult.RetryLater<Long>) result).reason()).contains("gorgias HTTP 500", "oops");
-        assertThat(moved("500")).isEqualTo(1);
+        assertThat(UPSTREAM.moved("500")).isEqualTo(1);
     }
 
     @Test
     void aReadTimeoutIsRetriedLaterAndCountedAsTimeout() {
-        ResolvedTenant t = UpstreamTesting.tenant("slow", base);
-        server.stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 1}").withFixedDelay(3_000)));
+        ResolvedTenant t = UpstreamTesting.tenant("slow", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 1}").withFixedDelay(3_000)));
 
         UpstreamResult<Long> result = client(UpstreamTesting.settings(Duration.ofMillis(300), 1000, 1000))
                 .postInternalNote(t, 123, "tollgate:e", DRAFT);
 
         assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
         assertThat(((UpstreamResult.RetryLater<Long>) result).reason()).contains("gorgias", "timeout");
-        assertThat(moved("timeout")).isEqualTo(1);
-        assertThat(moved("200")).isZero();
+        assertThat(UPSTREAM.moved("timeout")).isEqualTo(1);
+        assertThat(UPSTREAM.moved("200")).isZero();
     }
 
     @Test
     void theFortyFirstCallOfATenantIsPacedWithoutReachingGorgiasWhileAnotherTenantPasses() {
-        ResolvedTenant busy = UpstreamTesting.tenant("busy-shop", base);
-        ResolvedTenant calm = UpstreamTesting.tenant("calm-shop", base);
-        server.stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 7}").withStatus(201)));
+        ResolvedTenant busy = UpstreamTesting.tenant("busy-shop", UPSTREAM.base());
+        ResolvedTenant calm = UpstreamTesting.tenant("calm-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 7}").withStatus(201)));
         GorgiasClient client = client(UpstreamTesting.settings(Duration.ofSeconds(10), 40, 1000));
 
         for (int i = 0; i < 40; i++) {
@@ -199,11 +158,11 @@ class GorgiasClientTest {
         assertThat(after).as("about one token's refill time (an hour / 40)")
                 .isPositive().isLessThanOrEqualTo(Duration.ofSeconds(90));
         assertThat(other).isEqualTo(new UpstreamResult.Ok<>(7L));
-        server.verify(40, postRequestedFor(urlEqualTo(NOTES))
+        UPSTREAM.server().verify(40, postRequestedFor(urlEqualTo(NOTES))
                 .withBasicAuth(new com.github.tomakehurst.wiremock.client.BasicCredentials(
                         busy.gorgias().username(), gorgiasKey("busy-shop"))));
-        server.verify(41, postRequestedFor(urlEqualTo(NOTES)));
-        assertThat(moved("201")).isEqualTo(41);
+        UPSTREAM.server().verify(41, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(UPSTREAM.moved("201")).isEqualTo(41);
     }
 
     @Test
@@ -214,12 +173,14 @@ class GorgiasClientTest {
 
     @Test
     void theBreakerOpensAfterRepeatedFailuresAndThenGorgiasSeesNoMoreCallsOfThatTenant() {
-        ResolvedTenant down = UpstreamTesting.tenant("down-shop", base);
-        ResolvedTenant fine = UpstreamTesting.tenant("fine-shop", base);
-        server.stubFor(post(urlEqualTo(NOTES)).withBasicAuth(down.gorgias().username(), gorgiasKey("down-shop"))
-                               .willReturn(aResponse().withStatus(503).withBody("maintenance")));
-        server.stubFor(post(urlEqualTo(NOTES)).withBasicAuth(fine.gorgias().username(), gorgiasKey("fine-shop"))
-                               .willReturn(okJson("{\"id\": 5}").withStatus(201)));
+        ResolvedTenant down = UpstreamTesting.tenant("down-shop", UPSTREAM.base());
+        ResolvedTenant fine = UpstreamTesting.tenant("fine-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES))
+                .withBasicAuth(down.gorgias().username(), gorgiasKey("down-shop"))
+                .willReturn(aResponse().withStatus(503).withBody("maintenance")));
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES))
+                .withBasicAuth(fine.gorgias().username(), gorgiasKey("fine-shop"))
+                .willReturn(okJson("{\"id\": 5}").withStatus(201)));
         GorgiasClient client = client(UpstreamTesting.settings(Duration.ofSeconds(10), 1000, 4));
 
         for (int i = 0; i < 4; i++) {
@@ -235,20 +196,20 @@ class GorgiasClientTest {
         }
         assertThat(client.postInternalNote(fine, 123, "tollgate:f", DRAFT)).isEqualTo(new UpstreamResult.Ok<>(5L));
 
-        server.verify(5, postRequestedFor(urlEqualTo(NOTES)));
-        assertThat(moved("503")).isEqualTo(4);
+        UPSTREAM.server().verify(5, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(UPSTREAM.moved("503")).isEqualTo(4);
     }
 
     @Test
     void findsTheMessageWithTheExternalIdOnALaterPage() {
-        ResolvedTenant t = UpstreamTesting.tenant("finder", base);
-        server.stubFor(get(urlPathEqualTo(NOTES)).withQueryParam("cursor", absent())
+        ResolvedTenant t = UpstreamTesting.tenant("finder", UPSTREAM.base());
+        UPSTREAM.server().stubFor(get(urlPathEqualTo(NOTES)).withQueryParam("cursor", absent())
                                .withBasicAuth(t.gorgias().username(), gorgiasKey("finder"))
                                .willReturn(okJson("""
                                        {"data": [{"id": 1, "external_id": null, "channel": "email"},
                                                  {"id": 2, "external_id": "tollgate:other"}],
                                         "meta": {"next_cursor": "c2", "prev_cursor": null}}""")));
-        server.stubFor(get(urlPathEqualTo(NOTES)).withQueryParam("cursor", equalTo("c2"))
+        UPSTREAM.server().stubFor(get(urlPathEqualTo(NOTES)).withQueryParam("cursor", equalTo("c2"))
                                .withBasicAuth(t.gorgias().username(), gorgiasKey("finder"))
                                .willReturn(okJson("""
                                        {"data": [{"id": 3, "channel": "chat"},
@@ -258,16 +219,16 @@ class GorgiasClientTest {
 
         assertThat(client.findMessageByExternalId(t, 123, "tollgate:evt-9"))
                 .isEqualTo(new UpstreamResult.Ok<>(Optional.of(44L)));
-        server.verify(2, getRequestedFor(urlPathEqualTo(NOTES)));
-        assertThat(moved("200")).isEqualTo(2);
+        UPSTREAM.server().verify(2, getRequestedFor(urlPathEqualTo(NOTES)));
+        assertThat(UPSTREAM.moved("200")).isEqualTo(2);
     }
 
     @Test
     void anExternalIdOnNoPageIsAbsentAndTooManyPagesIsNotCalledAbsent() {
-        ResolvedTenant t = UpstreamTesting.tenant("finder2", base);
-        server.stubFor(get(urlPathEqualTo(NOTES)).willReturn(okJson("""
+        ResolvedTenant t = UpstreamTesting.tenant("finder2", UPSTREAM.base());
+        UPSTREAM.server().stubFor(get(urlPathEqualTo(NOTES)).willReturn(okJson("""
                 {"data": [{"id": 1, "external_id": "tollgate:other"}], "meta": {"next_cursor": null}}""")));
-        server.stubFor(get(urlPathEqualTo("/api/tickets/456/messages")).willReturn(okJson("""
+        UPSTREAM.server().stubFor(get(urlPathEqualTo("/api/tickets/456/messages")).willReturn(okJson("""
                 {"data": [{"id": 1}], "meta": {"next_cursor": "more"}}""")));
         GorgiasClient client = client(UpstreamTesting.settings());
 
@@ -275,21 +236,21 @@ class GorgiasClientTest {
                 .isEqualTo(new UpstreamResult.Ok<>(Optional.empty()));
         assertThat(client.findMessageByExternalId(t, 456, "tollgate:evt-9"))
                 .isInstanceOf(UpstreamResult.Failed.class);
-        server.verify(UpstreamTesting.settings().maxMessagePages(),
+        UPSTREAM.server().verify(UpstreamTesting.settings().maxMessagePages(),
                       getRequestedFor(urlPathEqualTo("/api/tickets/456/messages")));
     }
 
     @Test
     void anIntegrationIsFoundGoneOrUnreadableAndOnlyA404SaysGone() {
-        ResolvedTenant t = UpstreamTesting.tenant("integrations", base);
-        server.stubFor(get(urlEqualTo("/api/integrations/7")).willReturn(okJson("""
+        ResolvedTenant t = UpstreamTesting.tenant("integrations", UPSTREAM.base());
+        UPSTREAM.server().stubFor(get(urlEqualTo("/api/integrations/7")).willReturn(okJson("""
                 {"id": 7, "type": "http", "deactivated_datetime": null,
                  "http": {"url": "https://hooks.example/webhooks/integrations/gorgias", "method": "POST",
                           "request_content_type": "application/json", "headers": {}, "form": "{{context}}",
                           "triggers": {"ticket-created": true, "ticket-message-created": true}}}""")));
-        server.stubFor(get(urlEqualTo("/api/integrations/8")).willReturn(aResponse().withStatus(404)
+        UPSTREAM.server().stubFor(get(urlEqualTo("/api/integrations/8")).willReturn(aResponse().withStatus(404)
                 .withHeader("Content-Type", "application/json").withBody("{\"error\": \"not found\"}")));
-        server.stubFor(get(urlEqualTo("/api/integrations/9")).willReturn(okJson("{\"maintenance\": true}")));
+        UPSTREAM.server().stubFor(get(urlEqualTo("/api/integrations/9")).willReturn(okJson("{\"maintenance\": true}")));
         GorgiasClient client = client(UpstreamTesting.settings());
 
         assertThat(client.httpIntegration(t, 7)).isInstanceOfSatisfying(UpstreamResult.Ok.class,

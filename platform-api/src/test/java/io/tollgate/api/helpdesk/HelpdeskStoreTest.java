@@ -1,24 +1,19 @@
 package io.tollgate.api.helpdesk;
 
+import io.tollgate.api.StoreDatabase;
 import io.tollgate.tenant.TenantId;
 
 
 import io.tollgate.tenant.db.DataException;
-import io.tollgate.tenant.db.Database;
 
-import io.tollgate.tenant.testing.TestDatabase;
-import io.tollgate.tenant.testing.TwoTenants;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -33,41 +28,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Upserting customers, tickets and messages on the real PostgreSQL: idempotent, atomic, tenant-scoped. */
 class HelpdeskStoreTest {
-    private static TwoTenants fixture;
-    private static TestDatabase testDb;
-    private static Database db;
-    private static HelpdeskStore store;
-    private static TenantId a;
-    private static TenantId b;
+    @RegisterExtension
+    static final StoreDatabase DB = new StoreDatabase("helpdesk", "messages", "tickets", "customers");
 
-    @BeforeAll
-    static void setUp() {
-        fixture = TwoTenants.create("helpdesk");
-        testDb = fixture.testDb();
-        db = fixture.db();
-        a = fixture.a();
-        b = fixture.b();
-        store = new HelpdeskStore(db);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void empty() throws SQLException {
-        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
-            s.execute("DELETE FROM messages");
-            s.execute("DELETE FROM tickets");
-            s.execute("DELETE FROM customers");
-        }
-    }
+    private final HelpdeskStore store = new HelpdeskStore(DB.db());
+    private final TenantId a = DB.a();
+    private final TenantId b = DB.b();
 
     /** Every helpdesk row of a tenant with its row version (xmin), so a rewrite of an unchanged row shows. */
     private static List<String> snapshot(TenantId tenant) throws SQLException {
         List<String> rows = new ArrayList<>();
-        try (Connection c = testDb.connect()) {
+        try (Connection c = DB.connect()) {
             for (String sql : List.of(
                     "SELECT 'customer', id, xmin::text, gorgias_customer_id, email, first_name, last_name, name,"
                             + " updated_at FROM customers WHERE tenant_id = ? ORDER BY id",
@@ -95,7 +66,7 @@ class HelpdeskStoreTest {
     }
 
     private static String one(String sql, Object... params) throws SQLException {
-        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = DB.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }

@@ -1,18 +1,14 @@
 package io.tollgate.api.helpdesk;
 
+import io.tollgate.api.StoreDatabase;
 import io.tollgate.api.events.RetentionSweeper;
 import io.tollgate.tenant.TenantId;
 
 
-import io.tollgate.tenant.db.Database;
 
-import io.tollgate.tenant.testing.TestDatabase;
-import io.tollgate.tenant.testing.TwoTenants;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,35 +33,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NoteLedgerTest {
     private static final Duration LEASE = Duration.ofMinutes(5);
 
-    private static TwoTenants fixture;
-    private static TestDatabase testDb;
-    private static Database db;
-    private static NoteLedger ledger;
-    private static TenantId a;
-    private static TenantId b;
+    @RegisterExtension
+    static final StoreDatabase DB = new StoreDatabase("ledger", "notes", "webhook_events");
 
-    @BeforeAll
-    static void setUp() {
-        fixture = TwoTenants.create("ledger");
-        testDb = fixture.testDb();
-        db = fixture.db();
-        a = fixture.a();
-        b = fixture.b();
-        ledger = new NoteLedger(db, LEASE);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void empty() throws SQLException {
-        try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
-            s.execute("DELETE FROM notes");
-            s.execute("DELETE FROM webhook_events");
-        }
-    }
+    private final NoteLedger ledger = new NoteLedger(DB.db(), LEASE);
+    private final TenantId a = DB.a();
+    private final TenantId b = DB.b();
 
     /** A stored Gorgias webhook event (what ingest writes), received {@code ageDays} ago. */
     private static UUID event(TenantId tenant, String topic, int ageDays) throws SQLException {
@@ -81,7 +54,7 @@ class NoteLedgerTest {
     }
 
     private static void exec(String sql, Object... params) throws SQLException {
-        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = DB.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
@@ -91,7 +64,7 @@ class NoteLedgerTest {
 
     private static List<String> notes(TenantId tenant) throws SQLException {
         List<String> rows = new ArrayList<>();
-        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = DB.connect(); PreparedStatement ps = c.prepareStatement(
                 "SELECT id, event_id, gorgias_ticket_id, answered_message_id, external_id, state, upstream_message_id,"
                         + " error FROM notes WHERE tenant_id = ? ORDER BY created_at, id")) {
             ps.setObject(1, tenant.value());
@@ -256,7 +229,7 @@ class NoteLedgerTest {
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, old);
         ledger.markPosted(a, reserved.noteId(), 902L);
 
-        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7))) {
+        try (RetentionSweeper sweeper = new RetentionSweeper(DB.db(), Duration.ofDays(7))) {
             assertThat(sweeper.sweepOnce()).isEqualTo(1);
         }
 
@@ -329,7 +302,7 @@ class NoteLedgerTest {
         } finally {
             pool.shutdownNow();
         }
-        try (Connection c = testDb.connect(); Statement s = c.createStatement();
+        try (Connection c = DB.connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT tenant_id, count(*) FROM notes GROUP BY tenant_id")) {
             int tenants = 0;
             while (rs.next()) {

@@ -1,7 +1,7 @@
 package io.tollgate.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tollgate.api.JsonLogCapture;
+import io.tollgate.api.LogCapture;
 import io.tollgate.api.RawHttp;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
@@ -164,7 +164,7 @@ class RequestIdTest {
 
     @Test
     void aDeliverysLogLinesCarryItsTenantRequestIdAndEvent() {
-        try (JsonLogCapture logs = JsonLogCapture.start()) {
+        try (LogCapture logs = LogCapture.start()) {
             HttpResponse<String> res = gorgias(shop, "{\"ticket\": {\"id\": 2}}", "X-Request-Id", "gorgias-dlv-1");
             assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
             assertThat(header(res)).isEqualTo("gorgias-dlv-1");
@@ -189,7 +189,7 @@ class RequestIdTest {
 
     @Test
     void aDeliveryCutShortIsOneRefusedLineWithItsTenantAndRequestId() {
-        try (JsonLogCapture logs = JsonLogCapture.start()) {
+        try (LogCapture logs = LogCapture.start()) {
             String request = "POST /webhooks/" + shop.slug() + "/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "X-Request-Id: cut-short-1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
                     + "{\"id\": 1, \"em";
@@ -213,7 +213,7 @@ class RequestIdTest {
 
     @Test
     void noSecretIsInAnyLogLine() {
-        try (JsonLogCapture logs = JsonLogCapture.start()) {
+        try (LogCapture logs = LogCapture.start()) {
             TestTenant other = Webhooks.create(server, "rid-secrets", "shpss_another_secret_98765", null);
             assertThat(gorgias(other, "{\"ticket\": {\"id\": 3}}").statusCode()).isEqualTo(202);
             byte[] order = utf8("{\"id\": 820982911946154508}");

@@ -67,20 +67,28 @@ public record Exposition(Map<String, Family> families) {
         return sample;
     }
 
-    /** The sum of the samples named {@code sample} whose labels include every given pair. */
+    /** The sum of the samples named {@code sample} whose labels include every given pair; fails when there is none. */
     public double value(String sample, String... labels) {
-        double sum = 0;
-        boolean found = false;
+        assertThat(matching(sample, labels)).as(sample + " " + String.join(",", labels) + " in the scrape")
+                .isNotEmpty();
+        return sum(sample, labels);
+    }
+
+    /** The same sum, 0 when no sample matches (a counter not yet counted for these labels). */
+    public double sum(String sample, String... labels) {
+        return matching(sample, labels).stream().mapToDouble(Sample::value).sum();
+    }
+
+    private List<Sample> matching(String sample, String... labels) {
+        List<Sample> out = new ArrayList<>();
         for (Family f : families.values()) {
             for (Sample s : f.samples()) {
                 if (s.name().equals(sample) && matches(s, labels)) {
-                    sum += s.value();
-                    found = true;
+                    out.add(s);
                 }
             }
         }
-        assertThat(found).as(sample + " " + String.join(",", labels) + " in the scrape").isTrue();
-        return sum;
+        return out;
     }
 
     /** The samples named {@code sample} by the value of one label (summed over the others). */

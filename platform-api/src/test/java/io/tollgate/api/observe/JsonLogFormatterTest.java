@@ -1,7 +1,7 @@
 package io.tollgate.api.observe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tollgate.api.JsonLogCapture;
+import io.tollgate.api.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -38,7 +38,7 @@ class JsonLogFormatterTest {
     void aRecordIsOneLineOfOneJsonObjectWithTheFields() {
         String nasty = "quote \" backslash \\ newline \n cr \r tab \t bell \u0007 del \u007f ls \u2028 ps \u2029"
                 + " umlaut \u00fc emoji \uD83D\uDE00 lone \uD800 end";
-        JsonNode r = JsonLogCapture.parse(json.format(record(Level.WARNING, nasty, null)));
+        JsonNode r = LogCapture.parse(json.format(record(Level.WARNING, nasty, null)));
         assertThat(r.get("time").asText()).isEqualTo("2026-06-20T10:15:30.123Z");
         assertThat(r.get("level").asText()).isEqualTo("WARNING");
         assertThat(r.get("logger").asText()).isEqualTo("io.tollgate.test.Logger");
@@ -51,11 +51,11 @@ class JsonLogFormatterTest {
 
     @Test
     void parametersAreFilledInAndLevelsHaveTheSystemLoggerNames() {
-        assertThat(JsonLogCapture.parse(json.format(record(Level.INFO, "took {0} ms for {1}", null, 12, "x")))
+        assertThat(LogCapture.parse(json.format(record(Level.INFO, "took {0} ms for {1}", null, 12, "x")))
                            .get("message").asText()).isEqualTo("took 12 ms for x");
         assertThat(List.of(Level.SEVERE, Level.WARNING, Level.INFO, Level.CONFIG, Level.FINE, Level.FINER,
                            Level.FINEST))
-                .extracting(l -> JsonLogCapture.parse(json.format(record(l, "m", null))).get("level").asText())
+                .extracting(l -> LogCapture.parse(json.format(record(l, "m", null))).get("level").asText())
                 .containsExactly("ERROR", "WARNING", "INFO", "DEBUG", "DEBUG", "TRACE", "TRACE");
     }
 
@@ -63,7 +63,7 @@ class JsonLogFormatterTest {
     void anExceptionIsItsTypeMessageAndTheStackTraceAsOneString() {
         IllegalStateException bug = new IllegalStateException("bug\nsecond line", new RuntimeException("cause"));
         String line = json.format(record(Level.SEVERE, "unexpected error", bug));
-        JsonNode error = JsonLogCapture.parse(line).get("error");
+        JsonNode error = LogCapture.parse(line).get("error");
         assertThat(error.get("type").asText()).isEqualTo("java.lang.IllegalStateException");
         assertThat(error.get("message").asText()).isEqualTo("bug\nsecond line");
         assertThat(error.get("stack_trace").isTextual()).isTrue();
@@ -82,7 +82,7 @@ class JsonLogFormatterTest {
             LogContext.requestId("req-1");
             LogContext.tenant("acme-boots");
             try (LogContext.Scope job = LogContext.forEvent(event)) {
-                JsonNode r = JsonLogCapture.parse(json.format(record(Level.INFO, "inside", null)));
+                JsonNode r = LogCapture.parse(json.format(record(Level.INFO, "inside", null)));
                 assertThat(r.get("tenant").asText()).isEqualTo("acme-boots");
                 assertThat(r.get("event_id").asText()).isEqualTo(event.toString());
                 assertThat(r.get("request_id").asText()).isEqualTo("req-1");
@@ -94,7 +94,7 @@ class JsonLogFormatterTest {
             assertThat(CompletableFuture.supplyAsync(LogContext::current).join().isEmpty()).isTrue();
         }
         assertThat(LogContext.current().isEmpty()).isTrue();
-        JsonNode after = JsonLogCapture.parse(json.format(record(Level.INFO, "after", null)));
+        JsonNode after = LogCapture.parse(json.format(record(Level.INFO, "after", null)));
         assertThat(after.has("tenant") || after.has("request_id") || after.has("event_id")).isFalse();
     }
 
@@ -131,7 +131,7 @@ class JsonLogFormatterTest {
             }
         });
         assertThat(lines).hasSize(3);
-        List<JsonNode> records = lines.stream().map(l -> JsonLogCapture.parse(l + "\n")).toList();
+        List<JsonNode> records = lines.stream().map(l -> LogCapture.parse(l + "\n")).toList();
         assertThat(records.get(0).get("message").asText())
                 .isEqualTo("unexpected I/O exception (client connection: SocketException: Connection reset)");
         assertThat(records.get(0).has("error")).isFalse();

@@ -1,22 +1,18 @@
 package io.tollgate.api.shopify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tollgate.api.StoreDatabase;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.RestOrders;
 import io.tollgate.api.orders.ShopifySamples;
 import io.tollgate.tenant.TenantId;
 
 
-import io.tollgate.tenant.db.Database;
 
 import io.tollgate.tenant.testing.Fixtures;
-import io.tollgate.tenant.testing.TestDatabase;
-import io.tollgate.tenant.testing.TwoTenants;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -36,34 +32,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The order cache on the real PostgreSQL, always with two tenants: fence, lookup by email, exact ids. */
 class OrderCacheTest {
-    private static TwoTenants fixture;
-    private static TestDatabase testDb;
-    private static Database db;
-    private static OrderCache cache;
-    private static TenantId a;
-    private static TenantId b;
+    @RegisterExtension
+    static final StoreDatabase DB = new StoreDatabase("cache", "orders", "customers");
 
-    @BeforeAll
-    static void setUp() {
-        fixture = TwoTenants.create("cache");
-        testDb = fixture.testDb();
-        db = fixture.db();
-        a = fixture.a();
-        b = fixture.b();
-        cache = new OrderCache(db);
-    }
-
-    @AfterAll
-    static void tearDown() {
-        fixture.close();
-    }
-
-    @BeforeEach
-    void clean() throws SQLException {
-        try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
-            st.execute("DELETE FROM orders; DELETE FROM customers");
-        }
-    }
+    private final OrderCache cache = new OrderCache(DB.db());
+    private final TenantId a = DB.a();
+    private final TenantId b = DB.b();
 
     @Test
     void anOlderPayloadNeverOverwritesANewerOne() {
@@ -130,7 +104,7 @@ class OrderCacheTest {
 
     @Test
     void theLookupCanUseTheEmailIndex() throws SQLException {
-        try (Connection c = testDb.connect()) {
+        try (Connection c = DB.connect()) {
             // a shop with many customers (both tenants), statistics up to date
             try (Statement st = c.createStatement()) {
                 for (TenantId t : List.of(a, b)) {
@@ -200,7 +174,7 @@ class OrderCacheTest {
         assertThat(cache.recentByEmail(a, BOB, 5)).extracting(OrderFacts::id)
                 .containsExactlyInAnyOrder("9007199254740993", "9007199254740994");
         List<String> stored = new ArrayList<>();
-        try (Connection c = testDb.connect(); Statement st = c.createStatement();
+        try (Connection c = DB.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT shopify_order_id, shopify_customer_id FROM orders"
                                                     + " ORDER BY shopify_order_id")) {
             while (rs.next()) {
@@ -230,14 +204,14 @@ class OrderCacheTest {
         assertThatThrownBy(() -> cache.upsert(a, noUpdate)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    private static OrderFacts single(TenantId tenant) {
+    private OrderFacts single(TenantId tenant) {
         List<OrderFacts> found = cache.recentByEmail(tenant, BOB, 10);
         assertThat(found).hasSize(1);
         return found.getFirst();
     }
 
     private static long count(String sql) throws SQLException {
-        try (Connection c = testDb.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Connection c = DB.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

@@ -1,23 +1,16 @@
 package io.tollgate.api.shopify;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
-import io.tollgate.api.LogCapture;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.OrdersQuery;
 import io.tollgate.api.orders.ShopifySamples;
 import io.tollgate.api.upstream.BaseUrls;
 import io.tollgate.api.upstream.UpstreamCaller;
-import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamResult;
 import io.tollgate.api.upstream.UpstreamTesting;
+import io.tollgate.api.upstream.WireMockUpstream;
 import io.tollgate.tenant.ResolvedTenant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.time.Duration;
@@ -25,7 +18,6 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Map;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -42,45 +34,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ShopifyClientTest {
     private static final String GRAPHQL = "/admin/api/2025-10/graphql.json";
 
-    private static WireMockServer server;
-    private static URI base;
-
-    private MeterRegistry registry;
-    private UpstreamMetrics metrics;
-    private Map<String, Long> before;
-
-    @BeforeAll
-    static void startServer() {
-        server = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        server.start();
-        base = URI.create("http://localhost:" + server.port());
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.stop();
-    }
-
-    @BeforeEach
-    void reset() {
-        server.resetAll();
-        registry = MeterRegistry.create(MetricsConfig.create());
-        metrics = new UpstreamMetrics(registry);
-        before = UpstreamTesting.counts(registry);
-    }
-
-    private long moved(String status) {
-        return UpstreamTesting.moved(registry, before, "shopify", status);
-    }
+    @RegisterExtension
+    static final WireMockUpstream UPSTREAM = new WireMockUpstream("shopify");
 
     private ShopifyClient client() {
-        return new ShopifyClient(UpstreamTesting.settings(), metrics);
+        return new ShopifyClient(UpstreamTesting.settings(), UPSTREAM.metrics());
     }
 
     @Test
     void asksForTheCustomersOrdersWithTheTenantsTokenAndReadsThem() {
-        ResolvedTenant t = UpstreamTesting.tenant("orders-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL))
+        ResolvedTenant t = UpstreamTesting.tenant("orders-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL))
                 .withHeader("X-Shopify-Access-Token", equalTo(shopifyToken("orders-shop")))
                 .withHeader("Content-Type", equalTo("application/json"))
                 .withRequestBody(matchingJsonPath("$.query", equalTo(OrdersQuery.DOCUMENT)))
@@ -95,14 +59,14 @@ class ShopifyClientTest {
         List<OrderFacts> orders = ((UpstreamResult.Ok<List<OrderFacts>>) result).value();
         assertThat(orders).extracting(OrderFacts::name).containsExactly("#1003", "#1002", "#1001");
         assertThat(orders.getFirst().id()).isEqualTo("9007199254740993");
-        server.verify(1, postRequestedFor(urlEqualTo(GRAPHQL)));
-        assertThat(moved("200")).isEqualTo(1);
+        UPSTREAM.server().verify(1, postRequestedFor(urlEqualTo(GRAPHQL)));
+        assertThat(UPSTREAM.moved("200")).isEqualTo(1);
     }
 
     @Test
     void aThrottledAnswerIsRetriedWhenTheCostIsRestored() {
-        ResolvedTenant t = UpstreamTesting.tenant("throttled-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL))
+        ResolvedTenant t = UpstreamTesting.tenant("throttled-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL))
                 .willReturn(okJson(new String(ShopifySamples.resource("graphql-throttled.json")))
                                     .withHeader("X-Request-Id", "req-throttled-1")));
 
@@ -117,8 +81,8 @@ class ShopifyClientTest {
 
     @Test
     void tooManyRequestsHonoursRetryAfterInSecondsAndAsAnHttpDate() {
-        ResolvedTenant t = UpstreamTesting.tenant("limited-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(429)
+        ResolvedTenant t = UpstreamTesting.tenant("limited-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(429)
                                                                     .withHeader("Retry-After", "2")));
 
         UpstreamResult<List<OrderFacts>> seconds = client().ordersByEmail(t, ShopifySamples.BOB, 5);
@@ -128,7 +92,7 @@ class ShopifyClientTest {
 
         String inAnHour = DateTimeFormatter.RFC_1123_DATE_TIME.format(
                 ZonedDateTime.now(ZoneOffset.UTC).plusHours(1));
-        server.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(429)
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(429)
                                                                     .withHeader("Retry-After", inAnHour)));
 
         UpstreamResult<List<OrderFacts>> date = client().ordersByEmail(t, ShopifySamples.BOB, 5);
@@ -136,7 +100,7 @@ class ShopifyClientTest {
         assertThat(date).isInstanceOf(UpstreamResult.RetryLater.class);
         assertThat(((UpstreamResult.RetryLater<List<OrderFacts>>) date).after())
                 .isBetween(Duration.ofMinutes(55), Duration.ofMinutes(61));
-        assertThat(moved("429")).isEqualTo(2);
+        assertThat(UPSTREAM.moved("429")).isEqualTo(2);
     }
 
     @Test
@@ -151,42 +115,38 @@ class ShopifyClientTest {
 
     @Test
     void theDefaultBaseIsTheShopDomainAndAnOverrideCountsOnlyWhenAllowed() {
-        ResolvedTenant t = UpstreamTesting.tenant("base-shop", base);
+        ResolvedTenant t = UpstreamTesting.tenant("base-shop", UPSTREAM.base());
         assertThat(BaseUrls.shopify(t.shopify(), false)).isEqualTo(URI.create("https://base-shop.myshopify.com"));
-        assertThat(BaseUrls.shopify(t.shopify(), true)).isEqualTo(base);
+        assertThat(BaseUrls.shopify(t.shopify(), true)).isEqualTo(UPSTREAM.base());
         assertThat(BaseUrls.gorgias(t.gorgias(), false)).isEqualTo(URI.create("https://baseshop.gorgias.com"));
-        assertThat(BaseUrls.gorgias(t.gorgias(), true)).isEqualTo(base);
+        assertThat(BaseUrls.gorgias(t.gorgias(), true)).isEqualTo(UPSTREAM.base());
         assertThat(BaseUrls.resolve(URI.create("http://h:1/prefix/"), "/api/x")).isEqualTo(URI.create("http://h:1/prefix/api/x"));
     }
 
     @Test
     void serverErrorsAreRetriedLater() {
-        ResolvedTenant t = UpstreamTesting.tenant("broken-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(502).withBody("bad gateway")));
+        ResolvedTenant t = UpstreamTesting.tenant("broken-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL))
+                .willReturn(aResponse().withStatus(502).withBody("bad gateway")));
 
         UpstreamResult<List<OrderFacts>> result = client().ordersByEmail(t, ShopifySamples.BOB, 5);
 
         assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
         assertThat(((UpstreamResult.RetryLater<List<OrderFacts>>) result).reason())
                 .contains("shopify HTTP 502", "bad gateway");
-        assertThat(moved("502")).isEqualTo(1);
+        assertThat(UPSTREAM.moved("502")).isEqualTo(1);
     }
 
     @Test
     void aRevokedTokenIsFailedWithBodyAndRequestIdButNeverTheToken() {
-        ResolvedTenant t = UpstreamTesting.tenant("revoked-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(401)
-                .withHeader("X-Request-Id", "3f1c-revoked")
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"errors\":\"[API] Invalid API key or access token (unrecognized login or wrong "
-                                  + "password)\",\"echo\":\"" + shopifyToken("revoked-shop") + "\"}")));
+        ResolvedTenant t = UpstreamTesting.tenant("revoked-shop", UPSTREAM.base());
+        UPSTREAM.unauthorized(GRAPHQL, "3f1c-revoked", "{\"errors\":\"[API] Invalid API key or access token "
+                + "(unrecognized login or wrong password)\",\"echo\":\"" + shopifyToken("revoked-shop") + "\"}");
 
-        UpstreamResult<List<OrderFacts>> result;
-        String logs;
-        try (LogCapture capture = LogCapture.start()) {
-            result = client().ordersByEmail(t, ShopifySamples.BOB, 5);
-            logs = capture.from(UpstreamTesting.CLIENT_LOGGERS);
-        }
+        WireMockUpstream.Logged<List<OrderFacts>> call = WireMockUpstream.logged(
+                () -> client().ordersByEmail(t, ShopifySamples.BOB, 5));
+        UpstreamResult<List<OrderFacts>> result = call.result();
+        String logs = call.logs();
 
         assertThat(result).isInstanceOf(UpstreamResult.Failed.class);
         UpstreamResult.Failed<List<OrderFacts>> failed = (UpstreamResult.Failed<List<OrderFacts>>) result;
@@ -196,13 +156,13 @@ class ShopifyClientTest {
         for (String text : new String[] {failed.reason(), logs}) {
             assertThat(text).doesNotContain(shopifyToken("revoked-shop"), gorgiasKey("revoked-shop"));
         }
-        assertThat(moved("401")).isEqualTo(1);
+        assertThat(UPSTREAM.moved("401")).isEqualTo(1);
     }
 
     @Test
     void graphQlErrorsWithoutDataAreFailed() {
-        ResolvedTenant t = UpstreamTesting.tenant("denied-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(okJson("""
+        ResolvedTenant t = UpstreamTesting.tenant("denied-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL)).willReturn(okJson("""
                 {"errors": [{"message": "Access denied for orders field.",
                              "extensions": {"code": "ACCESS_DENIED"}}]}""")));
 
@@ -214,24 +174,25 @@ class ShopifyClientTest {
 
     @Test
     void aReadTimeoutIsRetriedLater() {
-        ResolvedTenant t = UpstreamTesting.tenant("slow-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(
+        ResolvedTenant t = UpstreamTesting.tenant("slow-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL)).willReturn(
                 okJson(new String(ShopifySamples.resource("graphql-customer-orders.json"))).withFixedDelay(3_000)));
         ShopifyClient client = new ShopifyClient(UpstreamTesting.settings(Duration.ofMillis(300), 1000, 1000),
-                                                 metrics);
+                                                 UPSTREAM.metrics());
 
         UpstreamResult<List<OrderFacts>> result = client.ordersByEmail(t, ShopifySamples.BOB, 5);
 
         assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
         assertThat(((UpstreamResult.RetryLater<List<OrderFacts>>) result).reason()).contains("shopify", "timeout");
-        assertThat(moved("timeout")).isEqualTo(1);
+        assertThat(UPSTREAM.moved("timeout")).isEqualTo(1);
     }
 
     @Test
     void theBreakerOpensAfterRepeatedFailuresAndShopifySeesNoMoreCalls() {
-        ResolvedTenant t = UpstreamTesting.tenant("outage-shop", base);
-        server.stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(500)));
-        ShopifyClient client = new ShopifyClient(UpstreamTesting.settings(Duration.ofSeconds(10), 1000, 3), metrics);
+        ResolvedTenant t = UpstreamTesting.tenant("outage-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(500)));
+        ShopifyClient client = new ShopifyClient(UpstreamTesting.settings(Duration.ofSeconds(10), 1000, 3),
+                                                 UPSTREAM.metrics());
 
         for (int i = 0; i < 3; i++) {
             assertThat(client.ordersByEmail(t, ShopifySamples.BOB, 5)).isInstanceOf(UpstreamResult.RetryLater.class);
@@ -240,7 +201,7 @@ class ShopifyClientTest {
 
         assertThat(refused).isInstanceOf(UpstreamResult.RetryLater.class);
         assertThat(((UpstreamResult.RetryLater<List<OrderFacts>>) refused).reason()).contains("circuit breaker open");
-        server.verify(3, postRequestedFor(urlEqualTo(GRAPHQL)));
-        assertThat(moved("500")).isEqualTo(3);
+        UPSTREAM.server().verify(3, postRequestedFor(urlEqualTo(GRAPHQL)));
+        assertThat(UPSTREAM.moved("500")).isEqualTo(3);
     }
 }

@@ -3,7 +3,6 @@ package io.tollgate.api.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import io.tollgate.api.JsonLogCapture;
 import io.tollgate.api.LogCapture;
 import io.tollgate.api.Webhooks;
 import io.tollgate.tenant.testing.Fixtures;
@@ -203,15 +202,15 @@ class WorkerEndToEndTest {
                                .willReturn(aResponse().withStatus(401).withHeader("X-Request-Id", "req-e2e-401")
                                                    .withHeader("Content-Type", "application/json")
                                                    .withBody("{\"error\": \"Invalid API key " + t.apiKey() + "\"}")));
-        try (LogCapture logs = LogCapture.start(); JsonLogCapture json = JsonLogCapture.start()) {
+        try (LogCapture logs = LogCapture.start()) {
             UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_006L, "Hi", "#1001?"),
                                                     "wh-401"));
             assertThat(p.awaitStatus(event, WAIT, "dead", "processed")).isEqualTo("dead");
 
             // as the production JSON log writes them: the worker's lines about this job name its tenant and event
-            List<JsonNode> upstream = json.records().stream()
+            List<JsonNode> upstream = logs.records().stream()
                     .filter(r -> r.get("message").asText().startsWith("upstream call failed")).toList();
-            assertThat(upstream).as(json.lines().toString()).singleElement().satisfies(r -> {
+            assertThat(upstream).as(logs.lines().toString()).singleElement().satisfies(r -> {
                 assertThat(r.get("level").asText()).isEqualTo("WARNING");
                 assertThat(r.get("logger").asText()).isEqualTo("io.tollgate.api.upstream.UpstreamCaller");
                 assertThat(r.get("tenant").asText()).isEqualTo(t.slug());
@@ -219,18 +218,18 @@ class WorkerEndToEndTest {
                 assertThat(r.has("request_id")).as("a job is no HTTP request").isFalse();
             });
             long deadline = System.nanoTime() + WAIT.toNanos();
-            while (json.records().stream().noneMatch(r -> r.get("message").asText().startsWith("event " + event
+            while (logs.records().stream().noneMatch(r -> r.get("message").asText().startsWith("event " + event
                     + " is dead"))) {
                 assertThat(System.nanoTime()).as("the worker logs the dead event").isLessThan(deadline);
                 Pipeline.sleep(20);
             }
-            assertThat(json.records()).filteredOn(r -> r.get("message").asText().startsWith("event " + event))
+            assertThat(logs.records()).filteredOn(r -> r.get("message").asText().startsWith("event " + event))
                     .singleElement().satisfies(r -> {
                         assertThat(r.get("tenant").asText()).isEqualTo(t.slug());
                         assertThat(r.get("event_id").asText()).isEqualTo(event.toString());
                     });
             // the gateway's lines (not those of the stub's own Jetty, which logs what it received)
-            assertThat(json.records()).filteredOn(r -> r.get("logger").asText().matches(
+            assertThat(logs.records()).filteredOn(r -> r.get("logger").asText().matches(
                             "(io\\.tollgate|io\\.helidon|org\\.postgresql|com\\.zaxxer)\\..*")).isNotEmpty()
                     .noneMatch(r -> r.toString().contains(t.apiKey()) || r.toString().contains(t.accessToken()));
 
