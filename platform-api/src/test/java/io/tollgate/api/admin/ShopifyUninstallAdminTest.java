@@ -3,8 +3,7 @@ package io.tollgate.api.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
+import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.config.AppConfig;
@@ -69,7 +68,7 @@ class ShopifyUninstallAdminTest {
                 .withBody("{\"errors\":\"[API] Invalid API key or access token (unrecognized login or wrong"
                                   + " password)\"}")));
         handler = new ShopifyEventHandler(new OrderCache(pool), store, new ShopifyClient(
-                UpstreamTesting.settings(), new UpstreamMetrics(MeterRegistry.create(MetricsConfig.create()))));
+                UpstreamTesting.settings(), new UpstreamMetrics(ProcessMeters.registry())));
     }
 
     @AfterAll

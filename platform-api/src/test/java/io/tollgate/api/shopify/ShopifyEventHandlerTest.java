@@ -3,8 +3,7 @@ package io.tollgate.api.shopify;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.MetricsConfig;
+import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
@@ -97,7 +96,7 @@ class ShopifyEventHandlerTest {
         b = store.create(atShopifyApi(TestTenants.newTenant("events-b"), base)).id();
         cache = new OrderCache(db);
         handler = new ShopifyEventHandler(cache, store, new ShopifyClient(
-                UpstreamTesting.settings(), new UpstreamMetrics(MeterRegistry.create(MetricsConfig.create()))));
+                UpstreamTesting.settings(), new UpstreamMetrics(ProcessMeters.registry())));
     }
 
     @AfterAll
