@@ -16,16 +16,25 @@ public final class Bodies {
     }
 
     /**
-     * Reads at most {@code max} bytes; a declared or actual larger body is a 413, a body that cannot be read (broken
-     * framing, cut short, stalled past the read timeout) an {@link ApiException#closesConnection() answer that closes
-     * the connection}.
+     * The request's declared {@code Content-Length} (-1 when it declares none, e.g. chunked), refused with 413 when it
+     * is over {@code max}: decided before anything of the body is read.
      */
-    public static byte[] read(ServerRequest req, int max) {
+    public static long declaredWithin(ServerRequest req, int max) {
         long declared = req.headers().contentLength().orElse(-1L);
         if (declared > max) {
             throw new ApiException.PayloadTooLarge("The body (" + declared + " bytes) is larger than the limit of "
                                                    + max + " bytes.");
         }
+        return declared;
+    }
+
+    /**
+     * Reads at most {@code max} bytes; a declared or actual larger body is a 413, a body that cannot be read (broken
+     * framing, cut short, stalled past the read timeout) an {@link ApiException#closesConnection() answer that closes
+     * the connection}.
+     */
+    public static byte[] read(ServerRequest req, int max) {
+        declaredWithin(req, max);
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
@@ -53,11 +62,7 @@ public final class Bodies {
      * @throws BufferBudget.Refused when the budget has no room (nothing more of the body is read)
      */
     public static byte[] read(ServerRequest req, int max, BufferBudget.Lease lease) {
-        long declared = req.headers().contentLength().orElse(-1L);
-        if (declared > max) {
-            throw new ApiException.PayloadTooLarge("The body (" + declared + " bytes) is larger than the limit of "
-                                                   + max + " bytes.");
-        }
+        long declared = declaredWithin(req, max);
         if (!req.content().hasEntity()) {
             return new byte[0];
         }

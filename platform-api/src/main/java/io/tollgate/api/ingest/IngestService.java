@@ -158,10 +158,10 @@ public final class IngestService implements HttpService, AutoCloseable {
         int max = tenant.tenant().limits().maxPayloadBytes();
 
         // 2. a declared size over the limit, before anything of the body is read
-        long declared = req.headers().contentLength().orElse(-1L);
-        if (declared > max) {
-            throw new Refusal(Outcome.TOO_LARGE, new ApiException.PayloadTooLarge(
-                    "The body (" + declared + " bytes) is larger than the limit of " + max + " bytes."));
+        try {
+            Bodies.declaredWithin(req, max);
+        } catch (ApiException.PayloadTooLarge e) {
+            throw new Refusal(Outcome.TOO_LARGE, e);
         }
 
         // 3. room for the body before a byte of it is read: the address's turn, then, unless the headers alone
