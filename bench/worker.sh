@@ -52,7 +52,7 @@ ticks() { # CPU clock ticks (user + system) used so far, one "pid ticks" line pe
 pg_pids() { psql $PG -d postgres -qtAc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'"; }
 
 # the statements of JobQueue with literal parameters (claim: cap 4, max 8, lease 300 s); each in a rolled-back transaction
-CLAIM=$(python3 - "$ROOT/platform-api/src/main/java/io/tollgate/api/worker/JobQueue.java" <<'EOF'
+CLAIM=$(python3 - "$ROOT/platform-api/src/main/java/io/tollgate/api/events/JobQueue.java" <<'EOF'
 import re, sys, textwrap
 sql = textwrap.dedent(re.search(r'String CLAIM = """\n(.*?)"""', open(sys.argv[1]).read(), re.S).group(1))
 sql = sql.replace("%1$s", "'queued'").replace("%2$s", "'running'").replace("%3$s", "'processing'")

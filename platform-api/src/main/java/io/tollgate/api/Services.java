@@ -5,8 +5,8 @@ import io.tollgate.api.admin.KeyAdminService;
 import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.http.OpenApiService;
-import io.tollgate.api.http.Peers;
 import io.tollgate.api.ingest.IngestService;
+import io.tollgate.api.net.Peers;
 
 import java.util.Objects;
 

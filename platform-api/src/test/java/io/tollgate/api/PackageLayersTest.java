@@ -20,13 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The import arrows between platform-api's packages, read from the main sources: they point down. {@code observe}
- * (logs, metrics, health) depends on no other package, {@code http} (the shared drawer) only on {@code observe}, and
- * no two packages import each other, directly or round a longer loop.
+ * (logs, metrics, health) and {@code net} (client addresses, listener budgets) depend on no other package,
+ * {@code http} (the shared plumbing) only on those two, {@code input} (reading client input) only on the three, and
+ * no two packages import each other, directly or round a longer loop. Every package says what belongs in it.
  */
 class PackageLayersTest {
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?io\\.tollgate\\.api\\.([a-z]+)\\.",
                                                           Pattern.MULTILINE);
     private static Map<String, Set<String>> imports;
+    private static Path api;
 
     @BeforeAll
     static void readSources() throws IOException {
@@ -35,7 +37,7 @@ class PackageLayersTest {
             root = root.getParent();
         }
         assertThat(root).as("the repository above " + System.getProperty("user.dir")).isNotNull();
-        Path api = root.resolve("platform-api/src/main/java/io/tollgate/api");
+        api = root.resolve("platform-api/src/main/java/io/tollgate/api");
         imports = new TreeMap<>();
         try (Stream<Path> files = Files.walk(api)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
@@ -53,7 +55,7 @@ class PackageLayersTest {
                 }
             }
         }
-        assertThat(imports).as("packages read").containsKeys("observe", "http", "ingest", "worker", "events");
+        assertThat(imports).as("packages read").containsKeys("observe", "net", "http", "input", "ingest", "worker", "events");
     }
 
     @Test
@@ -62,8 +64,26 @@ class PackageLayersTest {
     }
 
     @Test
-    void httpImportsOnlyObserve() {
-        assertThat(imports.get("http")).isSubsetOf(Set.of("observe"));
+    void netImportsNoOtherPackage() {
+        assertThat(imports.get("net")).isEmpty();
+    }
+
+    @Test
+    void httpImportsOnlyObserveAndNet() {
+        assertThat(imports.get("http")).isSubsetOf(Set.of("observe", "net"));
+    }
+
+    @Test
+    void inputImportsOnlyTheSharedPlumbing() {
+        assertThat(imports.get("input")).isSubsetOf(Set.of("observe", "net", "http"));
+    }
+
+    @Test
+    void everyPackageSaysWhatBelongsInIt() {
+        List<String> without = imports.keySet().stream()
+                .filter(pkg -> !Files.isRegularFile(api.resolve(pkg).resolve("package-info.java")))
+                .toList();
+        assertThat(without).as("packages without package-info.java").isEmpty();
     }
 
     @Test

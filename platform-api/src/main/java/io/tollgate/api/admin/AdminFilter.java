@@ -14,9 +14,9 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.ErrorHandling;
-import io.tollgate.api.http.FailureLimiter;
-import io.tollgate.api.http.Peers;
-import io.tollgate.api.http.StorableText;
+import io.tollgate.api.input.StorableText;
+import io.tollgate.api.net.FailureLimiter;
+import io.tollgate.api.net.Peers;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;

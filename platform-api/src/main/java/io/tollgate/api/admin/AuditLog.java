@@ -1,7 +1,7 @@
 package io.tollgate.api.admin;
 
 import io.helidon.dbclient.DbRow;
-import io.tollgate.api.http.StorableText;
+import io.tollgate.api.input.StorableText;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.db.Rows;

@@ -8,9 +8,9 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Problem.FieldError;
-import io.tollgate.api.http.Queries;
 import io.tollgate.api.http.Responses;
 import io.tollgate.api.http.RouteTable;
+import io.tollgate.api.input.Queries;
 import io.tollgate.tenant.crypto.CredentialCipher;
 import io.tollgate.tenant.store.CredentialRekey;
 

@@ -9,14 +9,14 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.api.http.ApiException;
-import io.tollgate.api.http.Bodies;
-import io.tollgate.api.http.Cursor;
-import io.tollgate.api.http.Fields;
 import io.tollgate.api.http.Page;
 import io.tollgate.api.http.Problem.FieldError;
-import io.tollgate.api.http.Queries;
 import io.tollgate.api.http.Responses;
 import io.tollgate.api.http.RouteTable;
+import io.tollgate.api.input.Bodies;
+import io.tollgate.api.input.Cursor;
+import io.tollgate.api.input.Fields;
+import io.tollgate.api.input.Queries;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,9 +1,9 @@
 package io.tollgate.api.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tollgate.api.http.Fields;
-import io.tollgate.api.http.Fields.Parsed;
 import io.tollgate.api.http.Problem.FieldError;
+import io.tollgate.api.input.Fields;
+import io.tollgate.api.input.Fields.Parsed;
 import io.tollgate.tenant.GorgiasCredentials;
 import io.tollgate.tenant.Limits;
 import io.tollgate.tenant.NewTenant;

@@ -1,6 +1,6 @@
 package io.tollgate.api.config;
 
-import io.tollgate.api.http.AddressRange;
+import io.tollgate.api.net.AddressRange;
 import io.tollgate.api.observe.LogFormat;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.crypto.MasterKey;
@@ -342,7 +342,7 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
         private static long bufferBytes(Settings s) {
             Optional<String> v = s.optional("TOLLGATE_INGRESS_BUFFER_BYTES");
             if (v.isEmpty()) {
-                return Math.max(io.tollgate.api.http.BufferBudget.defaultCapacity(),
+                return Math.max(io.tollgate.api.net.BufferBudget.defaultCapacity(),
                                 2L * io.tollgate.tenant.Limits.MAX_PAYLOAD_BYTES);
             }
             long n;

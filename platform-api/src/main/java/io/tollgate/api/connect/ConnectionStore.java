@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.dbclient.DbRow;
 import io.tollgate.api.http.Json;
-import io.tollgate.api.http.StorableText;
+import io.tollgate.api.input.StorableText;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;

@@ -3,10 +3,9 @@ package io.tollgate.api.events;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.helidon.dbclient.DbRow;
+import io.tollgate.api.events.EventStatus;
+import io.tollgate.api.events.JobStatus;
 import io.tollgate.api.http.Json;
-import io.tollgate.api.worker.EventStatus;
-import io.tollgate.api.worker.JobStatus;
-import io.tollgate.api.worker.StoredEvents;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.DataException;
@@ -34,7 +33,7 @@ import static io.tollgate.tenant.db.Rows.uuid;
 
 /**
  * Stored webhook events as operators see them. Every query takes the tenant id first. Re-queueing an event is the
- * job queue's ({@link io.tollgate.api.worker.JobQueue#replay}).
+ * job queue's ({@link io.tollgate.api.events.JobQueue#replay}).
  */
 public final class EventStore {
     private static final String SUMMARY_COLUMNS = """
@@ -94,12 +93,12 @@ public final class EventStore {
                                                   instant(r, "run_at"), optString(r, "last_error"))))));
     }
 
-    /** What a job needs of the tenant's event (the worker's {@link StoredEvents}); empty when it is gone. */
-    public Optional<StoredEvents.StoredEvent> stored(TenantId tenant, UUID eventId) {
+    /** What a job needs of the tenant's event (what the worker reads); empty when it is gone. */
+    public Optional<StoredEvent> stored(TenantId tenant, UUID eventId) {
         return db.call(() -> db.client().execute().get(
                         "SELECT provider, topic, body FROM webhook_events WHERE tenant_id = ? AND id = ?",
                         tenant.value(), eventId)
-                .map(r -> new StoredEvents.StoredEvent(Provider.fromWire(string(r, "provider")).orElseThrow(),
+                .map(r -> new StoredEvent(Provider.fromWire(string(r, "provider")).orElseThrow(),
                                                        optString(r, "topic"), bytes(r, "body"))));
     }
 

@@ -1,8 +1,8 @@
 package io.tollgate.api.helpdesk;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tollgate.api.http.Instants;
 import io.tollgate.api.http.Json;
+import io.tollgate.api.upstream.Instants;
 
 import java.io.IOException;
 import java.time.Instant;

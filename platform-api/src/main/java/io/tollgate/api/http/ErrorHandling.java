@@ -11,6 +11,7 @@ import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.tollgate.api.net.Peers;
 import io.tollgate.api.observe.LogContext;
 import io.tollgate.tenant.db.DataException;
 

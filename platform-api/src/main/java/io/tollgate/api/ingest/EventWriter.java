@@ -1,8 +1,8 @@
 package io.tollgate.api.ingest;
 
+import io.tollgate.api.events.EventStatus;
+import io.tollgate.api.events.JobQueue;
 import io.tollgate.api.http.Json;
-import io.tollgate.api.worker.EventStatus;
-import io.tollgate.api.worker.JobQueue;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
 

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a reply about a Shopify order needs to know, from either the REST/webhook order object ({@link RestOrders}) or
- * a node of the GraphQL Admin API {@code orders} query ({@link OrdersQuery}). Every field except {@code tracking} may
+ * What a reply about a Shopify order needs to know, from either the REST/webhook order object (shopify.RestOrders) or
+ * a node of the GraphQL Admin API {@code orders} query (shopify.OrdersQuery). Every field except {@code tracking} may
  * be null (or 0 for {@code number}) when Shopify left it out.
  *
  * @param id                the numeric order id as a decimal string ("450789469"), exact even above 2^53; for a
@@ -31,7 +31,7 @@ public record OrderFacts(String id, String name, long number, String email, Inst
                          Instant cancelledAt, String financialStatus, String fulfillmentStatus,
                          List<Tracking> tracking) {
 
-    static final String GID_PREFIX = "gid://shopify/Order/";
+    public static final String GID_PREFIX = "gid://shopify/Order/";
 
     public OrderFacts {
         tracking = tracking == null ? List.of() : tracking.stream().filter(Objects::nonNull).toList();

@@ -1,5 +1,9 @@
 package io.tollgate.api.worker;
 
+import io.tollgate.api.events.EventStore;
+import io.tollgate.api.events.JobOutcome;
+import io.tollgate.api.events.JobQueue;
+import io.tollgate.api.events.StoredEvent;
 import io.tollgate.api.helpdesk.Deadline;
 import io.tollgate.api.helpdesk.Handled;
 import io.tollgate.api.helpdesk.TicketResponder;
@@ -7,7 +11,6 @@ import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.shopify.ShopifyEvents;
-import io.tollgate.api.worker.StoredEvents.StoredEvent;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantStatus;
 import io.tollgate.tenant.db.DataException;
@@ -31,7 +34,7 @@ import java.util.random.RandomGenerator;
 public final class JobRunner {
     private static final System.Logger LOG = System.getLogger(JobRunner.class.getName());
 
-    private final StoredEvents events;
+    private final EventStore events;
     private final TenantResolver tenants;
     private final TicketResponder tickets;
     private final ShopifyEventHandler shopify;
@@ -40,7 +43,7 @@ public final class JobRunner {
     private final Clock clock;
     private final RandomGenerator random = new Random();
 
-    public JobRunner(StoredEvents events, TenantResolver tenants, TicketResponder tickets,
+    public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
                      ShopifyEventHandler shopify, RetrySchedule schedule, WorkerMetrics metrics, Clock clock) {
         this.events = events;
         this.tenants = tenants;
@@ -64,7 +67,7 @@ public final class JobRunner {
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             Optional<String> slug = Optional.empty();
             try {
-                Optional<StoredEvent> event = events.find(job.tenant(), job.eventId());
+                Optional<StoredEvent> event = events.stored(job.tenant(), job.eventId());
                 if (event.isEmpty()) {
                     return new Ran(new JobOutcome.Skipped("the event is gone (retention or deletion)"), slug, false);
                 }

@@ -1,5 +1,7 @@
 package io.tollgate.api.worker;
 
+import io.tollgate.api.events.JobOutcome;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;

@@ -1,5 +1,7 @@
 package io.tollgate.api.worker;
 
+import io.tollgate.api.events.JobOutcome;
+import io.tollgate.api.events.JobQueue;
 import io.tollgate.api.helpdesk.Deadline;
 import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
@@ -12,8 +14,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

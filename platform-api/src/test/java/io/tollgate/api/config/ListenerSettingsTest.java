@@ -1,6 +1,6 @@
 package io.tollgate.api.config;
 
-import io.tollgate.api.http.AddressRange;
+import io.tollgate.api.net.AddressRange;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

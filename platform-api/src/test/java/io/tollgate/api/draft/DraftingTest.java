@@ -10,8 +10,8 @@ import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.OrderMatch;
 import io.tollgate.api.orders.OrderMatcher;
-import io.tollgate.api.orders.RestOrders;
-import io.tollgate.api.orders.ShopifySamples;
+import io.tollgate.api.shopify.RestOrders;
+import io.tollgate.api.shopify.ShopifySamples;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.testing.TestDatabase;
@@ -42,7 +42,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static io.tollgate.api.orders.ShopifySamples.BOB;
+import static io.tollgate.api.shopify.ShopifySamples.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.OrderMatch;
 import io.tollgate.api.orders.OrderMatcher;
-import io.tollgate.api.orders.RestOrders;
-import io.tollgate.api.orders.ShopifySamples;
+import io.tollgate.api.shopify.RestOrders;
+import io.tollgate.api.shopify.ShopifySamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.time.Instant;
 import java.util.List;
 
-import static io.tollgate.api.orders.ShopifySamples.BOB;
+import static io.tollgate.api.shopify.ShopifySamples.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TemplateDraftWriterTest {

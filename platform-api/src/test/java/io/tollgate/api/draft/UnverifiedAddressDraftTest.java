@@ -2,7 +2,7 @@ package io.tollgate.api.draft;
 
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.OrderMatch;
-import io.tollgate.api.orders.ShopifySamples;
+import io.tollgate.api.shopify.ShopifySamples;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

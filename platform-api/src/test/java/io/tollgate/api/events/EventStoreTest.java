@@ -1,6 +1,5 @@
 package io.tollgate.api.events;
 
-import io.tollgate.api.worker.StoredEvents.StoredEvent;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.testing.TwoTenants;

@@ -1,7 +1,7 @@
 package io.tollgate.api.http;
 
-import io.tollgate.api.worker.EventStatus;
-import io.tollgate.api.worker.JobStatus;
+import io.tollgate.api.events.EventStatus;
+import io.tollgate.api.events.JobStatus;
 import org.junit.jupiter.api.Test;
 
 import java.util.Optional;

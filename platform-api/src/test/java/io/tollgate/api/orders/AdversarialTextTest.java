@@ -1,6 +1,7 @@
 package io.tollgate.api.orders;
 
 import io.tollgate.api.Growth;
+import io.tollgate.api.shopify.ShopifySamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -12,7 +13,7 @@ import java.util.concurrent.CancellationException;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
-import static io.tollgate.api.orders.ShopifySamples.BOB;
+import static io.tollgate.api.shopify.ShopifySamples.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package io.tollgate.api.orders;
 
+import io.tollgate.api.shopify.ShopifySamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -8,7 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import static io.tollgate.api.orders.ShopifySamples.BOB;
+import static io.tollgate.api.shopify.ShopifySamples.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class OrderMatcherTest {

@@ -3,8 +3,9 @@ package io.tollgate.api.shopify;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
-import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.http.Json;
+import io.tollgate.api.observe.ProcessMeters;
+import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
@@ -47,12 +48,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import static io.tollgate.api.shopify.ShopifyTestOrders.BEYOND_DOUBLE;
-import static io.tollgate.api.shopify.ShopifyTestOrders.BOB;
-import static io.tollgate.api.shopify.ShopifyTestOrders.BOB_ID;
-import static io.tollgate.api.shopify.ShopifyTestOrders.bytes;
-import static io.tollgate.api.shopify.ShopifyTestOrders.order;
-import static io.tollgate.api.shopify.ShopifyTestOrders.shipped;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
@@ -61,6 +56,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static io.tollgate.api.shopify.ShopifyTestOrders.BEYOND_DOUBLE;
+import static io.tollgate.api.shopify.ShopifyTestOrders.BOB;
+import static io.tollgate.api.shopify.ShopifyTestOrders.BOB_ID;
+import static io.tollgate.api.shopify.ShopifyTestOrders.bytes;
+import static io.tollgate.api.shopify.ShopifyTestOrders.order;
+import static io.tollgate.api.shopify.ShopifyTestOrders.shipped;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -2,22 +2,22 @@ package io.tollgate.api.shopify;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tollgate.api.orders.ShopifySamples;
+import io.tollgate.api.shopify.ShopifySamples;
 
 import java.nio.charset.StandardCharsets;
 
 /** Copies of Shopify's REST fixture order #1001 (shopify-python-api-order.json) with other ids, dates, emails. */
-final class ShopifyTestOrders {
-    static final String BOB = ShopifySamples.BOB;
-    static final long BOB_ID = 207119551L;
+public final class ShopifyTestOrders {
+    public static final String BOB = ShopifySamples.BOB;
+    public static final long BOB_ID = 207119551L;
     /** 2^53 + 1: the first integer a double cannot hold. */
-    static final long BEYOND_DOUBLE = 9_007_199_254_740_993L;
+    public static final long BEYOND_DOUBLE = 9_007_199_254_740_993L;
 
     private ShopifyTestOrders() {
     }
 
     /** The fixture order with another id, order number, creation and update time. */
-    static ObjectNode order(long id, long number, String createdAt, String updatedAt) {
+    public static ObjectNode order(long id, long number, String createdAt, String updatedAt) {
         ObjectNode o = ShopifySamples.bobsOrderJson();
         o.put("id", id);
         o.put("name", "#" + number);
@@ -28,7 +28,7 @@ final class ShopifyTestOrders {
     }
 
     /** The same order shipped: one fulfillment with two UPS parcels. */
-    static ObjectNode shipped(ObjectNode order) {
+    public static ObjectNode shipped(ObjectNode order) {
         order.put("fulfillment_status", "fulfilled");
         ArrayNode fulfillments = order.putArray("fulfillments");
         ObjectNode f = fulfillments.addObject();
@@ -41,7 +41,7 @@ final class ShopifyTestOrders {
         return order;
     }
 
-    static byte[] bytes(ObjectNode node) {
+    public static byte[] bytes(ObjectNode node) {
         return node.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

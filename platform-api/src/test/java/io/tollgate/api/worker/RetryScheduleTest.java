@@ -1,5 +1,6 @@
 package io.tollgate.api.worker;
 
+import io.tollgate.api.events.JobOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,0 +1,6 @@
+/**
+ * Connecting a tenant to Gorgias and Shopify and keeping it connected: the connect steps per provider, the stored
+ * connection state (ConnectionStore), drift checks against what is registered upstream (DriftChecker), and the
+ * count of tenants that went silent (SilenceWatch).
+ */
+package io.tollgate.api.connect;

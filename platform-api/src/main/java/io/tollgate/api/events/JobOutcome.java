@@ -1,0 +1,49 @@
+package io.tollgate.api.events;
+
+import io.tollgate.api.events.JobQueue;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/** What became of one run of a job; {@link JobQueue#complete} records it. */
+public sealed interface JobOutcome {
+    /** Finished: the job is done and its event processed. */
+    record Done() implements JobOutcome {
+    }
+
+    /**
+     * Nothing to do (e.g. Tollgate's own note coming back, an agent's message): the job is done and its event
+     * skipped; {@code reason} is kept as the job's last error, so an operator sees why.
+     */
+    record Skipped(String reason) implements JobOutcome {
+        public Skipped {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** Failed for now: run again at {@code at}; {@code reason} is kept as the job's last error. */
+    record Retry(Instant at, String reason) implements JobOutcome {
+        public Retry {
+            Objects.requireNonNull(at, "at");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * Not run, through no failure of its own (the tenant's upstream pacing budget is spent, another attempt holds
+     * the note): run again at {@code at} without spending an attempt of the retry budget.
+     */
+    record Defer(Instant at, String reason) implements JobOutcome {
+        public Defer {
+            Objects.requireNonNull(at, "at");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /** Failed for good (permanent failure, or the retry budget spent): the job and its event are dead. */
+    record Dead(String reason) implements JobOutcome {
+        public Dead {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package io.tollgate.api.events;
+
+import io.helidon.dbclient.DbRow;
+import io.tollgate.api.events.EventStatus;
+import io.tollgate.api.events.JobOutcome;
+import io.tollgate.api.events.JobStatus;
+import io.tollgate.tenant.TenantId;
+import io.tollgate.tenant.db.Database;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static io.tollgate.tenant.db.Rows.instant;
+import static io.tollgate.tenant.db.Rows.integer;
+import static io.tollgate.tenant.db.Rows.param;
+import static io.tollgate.tenant.db.Rows.string;
+import static io.tollgate.tenant.db.Rows.uuid;
+
+/**
+ * The one owner of the job queue ({@code jobs}, one job per event) and of the statuses it moves jobs and their
+ * events through. Ingest enqueues with {@link #enqueueSql} inside its own group-commit statement (no extra round
+ * trip), operators re-queue with {@link #replay}, and the worker takes jobs with {@link #claim} and records what
+ * became of them with {@link #complete}.
+ *
+ * <p>A claim takes due jobs with {@code FOR UPDATE SKIP LOCKED} (concurrent claimers, on any instance, never get
+ * the same job) and holds each under a lease: a unique lease token in {@code lease_owner} until
+ * {@code lease_expires_at}. A job whose lease expired (its worker died) goes back to the queue through
+ * {@link #reapExpired}. Every claim counts an attempt, so a job that kills its worker still runs out of attempts. Completing needs the lease still held: a
+ * worker that lost its lease to another cannot overwrite that one's result.
+ */
+public final class JobQueue {
+    /** Columns an enqueue fills; the rest (attempts, max_attempts, run_at, ...) take their defaults. */
+    private static final String ENQUEUE = "INSERT INTO jobs (id, tenant_id, event_id, status)";
+
+    /**
+     * Fair claim. The tenants with queued jobs are found by a loose index scan (one probe of
+     * {@code jobs_tenant_claim_ix} per such tenant, however long their backlogs); each gives at most its free share
+     * (the per-tenant cap minus its running jobs) of its oldest due jobs, ranked 1, 2, 3...; the claim takes rank 1 of
+     * every tenant before rank 2 of any, oldest first within a rank. So one tenant's backlog of thousands waits its
+     * turn behind another tenant's single job, and never holds more than the cap of the workers.
+     * Parameters: cap, max, max, lease token, lease seconds.
+     */
+    private static final String CLAIM = """
+            WITH RECURSIVE queued_tenants AS (
+              (SELECT tenant_id FROM jobs WHERE status = %1$s ORDER BY tenant_id LIMIT 1)
+              UNION ALL
+              SELECT (SELECT j.tenant_id FROM jobs j
+                       WHERE j.status = %1$s AND j.tenant_id > q.tenant_id ORDER BY j.tenant_id LIMIT 1)
+                FROM queued_tenants q WHERE q.tenant_id IS NOT NULL
+            ), busy AS (
+              SELECT tenant_id, count(*) AS n FROM jobs WHERE status = %2$s GROUP BY tenant_id
+            ), candidates AS (
+              SELECT c.id, c.run_at, c.rank FROM queued_tenants q
+                LEFT JOIN busy b ON b.tenant_id = q.tenant_id
+                CROSS JOIN LATERAL (
+                  SELECT j.id, j.run_at, row_number() OVER (ORDER BY j.run_at, j.id) AS rank
+                    FROM jobs j
+                   WHERE j.tenant_id = q.tenant_id AND j.status = %1$s AND j.run_at <= now()
+                   ORDER BY j.run_at, j.id
+                   LIMIT greatest(0, ?::int - coalesce(b.n, 0)::int)
+                ) c
+               WHERE q.tenant_id IS NOT NULL
+               ORDER BY c.rank, c.run_at, c.id
+               LIMIT ?
+            ), picked AS (
+              SELECT j.id FROM jobs j JOIN candidates c ON c.id = j.id
+               WHERE j.status = %1$s AND j.run_at <= now()
+               ORDER BY c.rank, c.run_at, j.id
+               LIMIT ?
+               FOR UPDATE OF j SKIP LOCKED
+            ), claimed AS (
+              UPDATE jobs j SET status = %2$s, attempts = j.attempts + 1, lease_owner = ?,
+                                lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
+                FROM picked WHERE j.id = picked.id
+              RETURNING j.id, j.tenant_id, j.event_id, j.attempts, j.lease_owner, j.lease_expires_at,
+                        (SELECT t.retry_attempts FROM tenants t WHERE t.id = j.tenant_id) AS max_attempts
+            ), events AS (
+              UPDATE webhook_events e SET status = %3$s
+                FROM claimed WHERE e.tenant_id = claimed.tenant_id AND e.id = claimed.event_id
+            )
+            SELECT id, tenant_id, event_id, attempts, max_attempts, lease_owner, lease_expires_at FROM claimed"""
+            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), EventStatus.PROCESSING.sql());
+
+    /**
+     * Jobs whose lease expired (their worker died or hung) go back to the queue, or are dead if that run was their
+     * last attempt. Returns one row per job reaped.
+     */
+    private static final String REAP = """
+            WITH expired AS (
+              SELECT id FROM jobs WHERE status = %2$s AND lease_expires_at <= now()
+               ORDER BY lease_expires_at LIMIT 1000
+               FOR UPDATE SKIP LOCKED
+            ), reaped AS (
+              UPDATE jobs j SET status = CASE WHEN j.attempts >= t.retry_attempts THEN %3$s ELSE %1$s END,
+                                run_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+                                last_error = 'the worker running attempt ' || j.attempts
+                                             || ' stopped before finishing it (its lease expired)'
+                FROM expired, tenants t WHERE j.id = expired.id AND t.id = j.tenant_id
+              RETURNING j.tenant_id, j.event_id, j.status, j.last_error
+            ), events AS (
+              UPDATE webhook_events e
+                 SET status = CASE WHEN r.status = %3$s THEN %5$s ELSE %4$s END,
+                     error = CASE WHEN r.status = %3$s THEN r.last_error END,
+                     processed_at = CASE WHEN r.status = %3$s THEN now() END
+                FROM reaped r WHERE e.tenant_id = r.tenant_id AND e.id = r.event_id
+            )
+            SELECT status FROM reaped"""
+            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), JobStatus.DEAD.sql(),
+                       EventStatus.ACCEPTED.sql(), EventStatus.DEAD.sql());
+
+    /** The queue's state for metrics; each count uses a partial index. */
+    private static final String STATS = """
+            SELECT (SELECT count(*) FROM jobs WHERE status = %1$s) AS queued,
+                   (SELECT count(*) FROM jobs WHERE status = %2$s) AS running,
+                   (SELECT count(*) FROM jobs WHERE status = %3$s) AS dead,
+                   (SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0)::float8 FROM jobs
+                     WHERE status = %1$s AND run_at <= now()) AS oldest_seconds"""
+            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), JobStatus.DEAD.sql());
+
+    /** Done: the job done, its event processed. Parameters: tenant, job, lease. */
+    private static final String COMPLETE_DONE = completeSql(
+            "status = " + JobStatus.DONE.sql() + ", last_error = NULL",
+            "status = " + EventStatus.PROCESSED.sql() + ", error = NULL, processed_at = now()");
+    /** Retry: the job queued again. Parameters: run_at, last error, tenant, job, lease. */
+    private static final String COMPLETE_RETRY = completeSql(
+            "status = " + JobStatus.QUEUED.sql() + ", run_at = ?, last_error = ?",
+            "status = " + EventStatus.ACCEPTED.sql() + ", error = NULL, processed_at = NULL");
+    /** Skipped: the job done, its event skipped. Parameters: reason, tenant, job, lease. */
+    private static final String COMPLETE_SKIPPED = completeSql(
+            "status = " + JobStatus.DONE.sql() + ", last_error = ?",
+            "status = " + EventStatus.SKIPPED.sql() + ", error = NULL, processed_at = now()");
+    /** Defer: queued again, the attempt given back. Parameters: run_at, reason, tenant, job, lease. */
+    private static final String COMPLETE_DEFER = completeSql(
+            "status = " + JobStatus.QUEUED.sql() + ", attempts = greatest(attempts - 1, 0), run_at = ?, last_error = ?",
+            "status = " + EventStatus.ACCEPTED.sql() + ", error = NULL, processed_at = NULL");
+    /** Dead: the job and its event dead. Parameters: last error, tenant, job, lease, event error. */
+    private static final String COMPLETE_DEAD = completeSql(
+            "status = " + JobStatus.DEAD.sql() + ", last_error = ?",
+            "status = " + EventStatus.DEAD.sql() + ", error = ?, processed_at = now()");
+
+    private static final String REPLAY_JOB = """
+            INSERT INTO jobs (id, tenant_id, event_id, status, run_at) VALUES (?, ?, ?, %1$s, now())
+            ON CONFLICT (event_id) DO UPDATE SET status = %1$s, attempts = 0, run_at = now(),
+                lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = now()"""
+            .formatted(JobStatus.QUEUED.sql());
+
+    private static final String REPLAY_EVENT = "UPDATE webhook_events SET status = " + EventStatus.ACCEPTED.sql()
+            + ", processed_at = NULL, error = NULL WHERE tenant_id = ? AND id = ?";
+
+    private final Database db;
+
+    public JobQueue(Database db) {
+        this.db = db;
+    }
+
+    /**
+     * The SQL that enqueues one job per row of {@code from}, for a statement that stores events and enqueues their
+     * jobs at once (ingest's group commit). Each argument is an SQL expression over {@code from}.
+     */
+    public static String enqueueSql(String jobId, String tenantId, String eventId, String from) {
+        return ENQUEUE + "\nSELECT " + jobId + ", " + tenantId + ", " + eventId + ", " + JobStatus.QUEUED.sql()
+                + " FROM " + from;
+    }
+
+    /** A claimed job; {@code lease} is the token that proves the claim to {@link #complete}. */
+    public record Job(UUID id, TenantId tenant, UUID eventId, int attempts, int maxAttempts, UUID lease,
+                      Instant leaseExpiresAt) {
+        public Job {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(tenant, "tenant");
+            Objects.requireNonNull(eventId, "eventId");
+            Objects.requireNonNull(lease, "lease");
+        }
+    }
+
+    /**
+     * Takes up to {@code max} due jobs, fairly across tenants (see {@link #CLAIM}), and leases them for {@code lease}:
+     * each becomes running with one more attempt, its event processing.
+     *
+     * @param tenantCap the most jobs of one tenant running at once (across every worker on the database)
+     */
+    public List<Job> claim(int max, Duration lease, int tenantCap) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1");
+        }
+        if (tenantCap < 1) {
+            throw new IllegalArgumentException("tenantCap must be at least 1");
+        }
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive");
+        }
+        UUID token = UUID.randomUUID();
+        double seconds = lease.toNanos() / 1e9;
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(CLAIM, tenantCap, max, max, token.toString(),
+                                                                   seconds)) {
+                return rows.map(JobQueue::job).toList();
+            }
+        });
+    }
+
+    /**
+     * Returns jobs whose lease expired to the queue (their worker died, hung, or lost its connection), or marks them
+     * dead when that run was their last attempt.
+     *
+     * @return how many jobs were requeued and how many became dead
+     */
+    public Reaped reapExpired() {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(REAP)) {
+                int[] counts = new int[2];
+                rows.forEach(r -> counts[JobStatus.DEAD.wire().equals(string(r, "status")) ? 1 : 0]++);
+                return new Reaped(counts[0], counts[1]);
+            }
+        });
+    }
+
+    /** What {@link #reapExpired} did. */
+    public record Reaped(int requeued, int dead) {
+    }
+
+    /**
+     * Gives a claimed job back to the queue, due now and without spending its attempt (a worker stopping before it
+     * ran the job, or that could not finish it within the shutdown grace).
+     */
+    public boolean release(Job job, String reason) {
+        return complete(job, new JobOutcome.Defer(Instant.now(), reason));
+    }
+
+    /** The queue's state (CONTRACT §4: {@code tollgate_queue_depth{status}}, {@code tollgate_queue_oldest_seconds}). */
+    public record Stats(long queued, long running, long dead, double oldestSeconds) {
+    }
+
+    public Stats stats() {
+        return db.call(() -> db.client().execute().get(STATS)
+                .map(r -> new Stats(r.column("queued").getLong(), r.column("running").getLong(),
+                                    r.column("dead").getLong(), r.column("oldest_seconds").getDouble()))
+                .orElseThrow());
+    }
+
+    /**
+     * Records the outcome of a claimed job's run, if its lease is still held: {@link JobOutcome.Done} marks the job
+     * done and its event processed; {@link JobOutcome.Retry} queues the job again at {@code at} (its event back to
+     * accepted) with the reason as its last error; {@link JobOutcome.Dead} marks the job and its event dead with the
+     * reason as their error.
+     *
+     * @return false when the lease was lost (expired and claimed by another worker, or the job replayed or gone):
+     *         nothing was changed
+     */
+    public boolean complete(Job job, JobOutcome outcome) {
+        UUID tenant = job.tenant().value();
+        String lease = job.lease().toString();
+        long changed = db.call(() -> switch (outcome) {
+            case JobOutcome.Done d -> db.client().execute().update(COMPLETE_DONE, tenant, job.id(), lease);
+            case JobOutcome.Skipped sk -> db.client().execute().update(
+                    COMPLETE_SKIPPED, sk.reason(), tenant, job.id(), lease);
+            case JobOutcome.Defer df -> db.client().execute().update(
+                    COMPLETE_DEFER, param(df.at()), df.reason(), tenant, job.id(), lease);
+            case JobOutcome.Retry r -> db.client().execute().update(
+                    COMPLETE_RETRY, param(r.at()), r.reason(), tenant, job.id(), lease);
+            case JobOutcome.Dead d -> db.client().execute().update(
+                    COMPLETE_DEAD, d.reason(), tenant, job.id(), lease, d.reason());
+        });
+        return changed == 1;
+    }
+
+    /** The result of {@link #replay}. */
+    public sealed interface ReplayResult {
+        record Queued() implements ReplayResult {
+        }
+
+        record NotFound() implements ReplayResult {
+        }
+
+        record NotReplayable(EventStatus status) implements ReplayResult {
+        }
+    }
+
+    /**
+     * Puts an event back in the queue (a new job, or the existing one reset). The worker's note ledger keeps a replay
+     * from posting a second note. A rejected (unparseable) event cannot be replayed.
+     */
+    public ReplayResult replay(TenantId tenant, UUID eventId) {
+        return db.inTransaction(tx -> {
+            Optional<DbRow> event = tx.get("SELECT status FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE",
+                                           tenant.value(), eventId);
+            if (event.isEmpty()) {
+                return new ReplayResult.NotFound();
+            }
+            EventStatus status = EventStatus.fromWire(string(event.get(), "status")).orElseThrow();
+            if (status == EventStatus.REJECTED) {
+                return new ReplayResult.NotReplayable(status);
+            }
+            tx.insert(REPLAY_JOB, UUID.randomUUID(), tenant.value(), eventId);
+            tx.update(REPLAY_EVENT, tenant.value(), eventId);
+            return new ReplayResult.Queued();
+        });
+    }
+
+    /** One statement: ends the lease (if still held) with {@code jobSet}, then updates the job's event. */
+    private static String completeSql(String jobSet, String eventSet) {
+        return """
+                WITH job AS (
+                  UPDATE jobs SET %s, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                   WHERE tenant_id = ? AND id = ? AND status = %s AND lease_owner = ?
+                  RETURNING tenant_id, event_id
+                )
+                UPDATE webhook_events e SET %s
+                  FROM job WHERE e.tenant_id = job.tenant_id AND e.id = job.event_id"""
+                .formatted(jobSet, JobStatus.RUNNING.sql(), eventSet);
+    }
+
+    private static Job job(DbRow r) {
+        return new Job(uuid(r, "id"), new TenantId(uuid(r, "tenant_id")), uuid(r, "event_id"), integer(r, "attempts"),
+                       integer(r, "max_attempts"), UUID.fromString(string(r, "lease_owner")),
+                       instant(r, "lease_expires_at"));
+    }
+}

@@ -1,0 +1,20 @@
+package io.tollgate.api.events;
+
+import io.tollgate.api.http.WireName;
+
+import java.util.Optional;
+
+/** Where a job is in the queue (the {@code jobs.status} column). */
+public enum JobStatus implements WireName {
+    /** Waiting for its {@code run_at}; then claimable. */
+    QUEUED,
+    /** Claimed by a worker that holds its lease; taken over when the lease expires. */
+    RUNNING,
+    DONE,
+    /** The retry budget was spent, or the failure is permanent; an operator can replay it. */
+    DEAD;
+
+    public static Optional<JobStatus> fromWire(String value) {
+        return WireName.fromWire(JobStatus.class, value);
+    }
+}
