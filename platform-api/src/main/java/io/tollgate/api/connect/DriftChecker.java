@@ -4,19 +4,13 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.tollgate.api.gorgias.GorgiasClient;
 import io.tollgate.api.observe.ProcessMeters;
-import io.tollgate.api.gorgias.HttpIntegration;
 import io.tollgate.api.shopify.ShopifyClient;
-import io.tollgate.api.shopify.WebhookSubscriptions;
-import io.tollgate.api.upstream.UpstreamResult;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
-import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.resolve.TenantResolver;
 
 import java.lang.System.Logger.Level;
-import java.net.URI;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The drift check: a background loop that claims due {@code connections} rows a few at a time
- * ({@link ConnectionStore#claimDue}) and asks each provider whether what Tollgate registered is still there and as it
- * should be — the Gorgias HTTP integration exists, is active, posts to the tenant's URL with the current
- * {@code X-Tollgate-Token} and both triggers; every Shopify subscription of {@link Connector#SHOPIFY_TOPICS} exists for
- * the tenant's URL — then records {@code ok} or {@code broken} with the reason and schedules the next check at
+ * ({@link ConnectionStore#claimDue}) and asks each provider ({@link ProviderConnection#check}) whether what Tollgate
+ * registered is still there and as it should be — the Gorgias HTTP integration exists, is active, posts to the
+ * tenant's URL with the current {@code X-Tollgate-Token} and both triggers; every Shopify subscription of
+ * {@link Connector#SHOPIFY_TOPICS} exists for the tenant's URL — then records {@code ok} or {@code broken} with the reason and schedules the next check at
  * {@code interval ± jitter}. An upstream that cannot answer (timeout, 5xx, the tenant's pacing) changes nothing but
  * the schedule: only an answer can break a connection.
  *
@@ -59,10 +53,9 @@ public final class DriftChecker implements AutoCloseable {
 
     private final ConnectionStore store;
     private final TenantResolver resolver;
-    private final GorgiasClient gorgias;
-    private final ShopifyClient shopify;
+    private final GorgiasConnection gorgias;
+    private final ShopifyConnection shopify;
     private final CheckSettings settings;
-    private final Clock clock;
     private final AtomicReference<Map<Provider, Long>> broken = new AtomicReference<>(Map.of());
     private final Optional<SilenceWatch> silence;
     private final ExecutorService loop;
@@ -75,10 +68,9 @@ public final class DriftChecker implements AutoCloseable {
                         CheckSettings settings, MeterRegistry meters, Optional<SilenceWatch> silence, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
-        this.gorgias = Objects.requireNonNull(gorgias, "gorgias");
-        this.shopify = Objects.requireNonNull(shopify, "shopify");
+        this.gorgias = new GorgiasConnection(gorgias, clock);
+        this.shopify = new ShopifyConnection(shopify);
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.clock = Objects.requireNonNull(clock, "clock");
         this.silence = Objects.requireNonNull(silence, "silence");
         for (Provider p : List.of(Provider.GORGIAS, Provider.SHOPIFY)) {
             ProcessMeters.gauge(meters, "tollgate.connections.broken",
@@ -157,7 +149,7 @@ public final class DriftChecker implements AutoCloseable {
             }
             // a suspended tenant is not checked (nor counted in the gauges) until it is resumed
             Finding f = !tenant.get().tenant().active() ? Finding.unanswered("the tenant is suspended")
-                    : d.provider() == Provider.GORGIAS ? gorgias(tenant.get(), d) : shopify(tenant.get(), d);
+                    : connection(d.provider()).check(tenant.get(), d);
             if (!running.get()) {
                 return; // stopping: the claim expires and another instance checks it
             }
@@ -177,98 +169,11 @@ public final class DriftChecker implements AutoCloseable {
         }
     }
 
-    /** What a check found: a status (empty when the upstream could not say) and the reason. */
-    record Finding(Optional<ConnectionStatus> status, Optional<String> reason) {
-        static Finding ok() {
-            return new Finding(Optional.of(ConnectionStatus.OK), Optional.empty());
-        }
-
-        static Finding broken(String why) {
-            return new Finding(Optional.of(ConnectionStatus.BROKEN), Optional.of(why));
-        }
-
-        static Finding unanswered(String why) {
-            return new Finding(Optional.empty(), Optional.of(why));
-        }
-
-        /**
-         * Only a definite refusal breaks a connection: a 4xx (credentials revoked, the app uninstalled, the shop
-         * closed), not a throttle or timeout. Anything else that failed (a 2xx whose GraphQL errors or body could not
-         * be used, no answer at all) leaves the status as it was until the next check, so one upstream hiccup never
-         * raises the alert.
-         */
-        static Finding of(UpstreamResult<?> failed, String what) {
-            return switch (failed) {
-                case UpstreamResult.Failed<?> f when f.status() >= 400 && f.status() < 500 && f.status() != 408
-                        && f.status() != 429 -> broken(what + ": " + f.reason());
-                case UpstreamResult.Failed<?> f -> unanswered(what + ": " + f.reason());
-                case UpstreamResult.RetryLater<?> r -> unanswered(what + ": " + r.reason());
-                case UpstreamResult.Ok<?> ok -> throw new IllegalArgumentException("not a failure");
-            };
-        }
-    }
-
-    Finding gorgias(ResolvedTenant tenant, ConnectionStore.Due d) {
-        String raw = d.upstreamIds().get(Connector.GORGIAS_ID);
-        if (raw == null || !raw.matches("[0-9]{1,18}") || d.webhookUrl().isEmpty()) {
-            return Finding.broken("no Gorgias integration is recorded; connect again");
-        }
-        long id = Long.parseLong(raw);
-        UpstreamResult<Optional<HttpIntegration>> r = gorgias.httpIntegration(tenant, id);
-        if (!(r instanceof UpstreamResult.Ok<Optional<HttpIntegration>>(Optional<HttpIntegration> found))) {
-            return Finding.of(r, "reading integration " + id);
-        }
-        if (found.isEmpty()) {
-            return Finding.broken("integration " + id + " no longer exists in Gorgias; connect again");
-        }
-        HttpIntegration i = found.get();
-        URI url = URI.create(d.webhookUrl().get());
-        List<Secret> secrets = tenant.verifyingSecrets(Provider.GORGIAS, clock.instant());
-        if (secrets.stream().anyMatch(s -> i.matches(url, s.reveal()))) {
-            return Finding.ok();
-        }
-        List<String> why = new ArrayList<>();
-        if (i.deactivated()) {
-            why.add("deactivated");
-        }
-        if (!i.pointsAt(url)) {
-            why.add("posts to another URL");
-        }
-        if (!i.triggers().containsAll(HttpIntegration.TRIGGERS)) {
-            why.add("triggers missing (needs " + String.join(", ", HttpIntegration.TRIGGERS) + ")");
-        }
-        if (why.isEmpty()) {
-            why.add("its method, content type, body or " + HttpIntegration.TOKEN_HEADER + " header was changed");
-        }
-        return Finding.broken("integration " + id + " " + String.join("; ", why) + "; connect again");
-    }
-
-    Finding shopify(ResolvedTenant tenant, ConnectionStore.Due d) {
-        if (!tenant.shopify().enabled()) {
-            return Finding.broken("the shop uninstalled the app; PATCH the tenant with a new access token and "
-                                          + "connect again");
-        }
-        if (d.webhookUrl().isEmpty()) {
-            return Finding.broken("no Shopify subscriptions are recorded; connect again");
-        }
-        UpstreamResult<List<WebhookSubscriptions.Subscription>> r =
-                shopify.webhookSubscriptions(tenant, Connector.SHOPIFY_TOPICS);
-        if (!(r instanceof UpstreamResult.Ok<List<WebhookSubscriptions.Subscription>>(
-                List<WebhookSubscriptions.Subscription> all))) {
-            return Finding.of(r, "listing webhook subscriptions");
-        }
-        String url = strip(d.webhookUrl().get());
-        List<String> missing = Connector.SHOPIFY_TOPICS.stream()
-                .filter(t -> all.stream().noneMatch(s -> s.topic().equals(t) && s.url() != null
-                        && strip(s.url()).equalsIgnoreCase(url)))
-                .toList();
-        if (!missing.isEmpty()) {
-            return Finding.broken("webhook subscription(s) missing: " + String.join(", ", missing) + "; connect again");
-        }
-        long earlier = d.upstreamIds().keySet().stream().filter(k -> k.startsWith(Connector.OLD)).count();
-        return earlier == 0 ? Finding.ok()
-                : Finding.broken(earlier + " subscription(s) at an earlier URL could not be deleted yet (Shopify posts "
-                                         + "those events twice); connect again");
+    private ProviderConnection connection(Provider provider) {
+        return switch (provider) {
+            case GORGIAS -> gorgias;
+            case SHOPIFY -> shopify;
+        };
     }
 
     /** Samples the gauges from the database. */
@@ -276,14 +181,6 @@ public final class DriftChecker implements AutoCloseable {
         Map<Provider, Long> counts = new EnumMap<>(store.brokenCounts());
         broken.set(Map.copyOf(counts));
         silence.ifPresent(SilenceWatch::sampleIfDue);
-    }
-
-    private static String strip(String url) {
-        String u = url.strip();
-        while (u.endsWith("/")) {
-            u = u.substring(0, u.length() - 1);
-        }
-        return u;
     }
 
     private static void sleep(long ms) {

@@ -60,6 +60,18 @@ public record StepOut(String step, String topic, String status, String id, Integ
         };
     }
 
+    /** A delete of upstream object {@code id}: {@code deleted}, {@code gone} (already removed) or failed. */
+    static StepOut deleted(String step, String topic, String id, UpstreamResult<Boolean> result) {
+        return result instanceof UpstreamResult.Ok<Boolean>(Boolean deleted)
+                ? done(step, topic, deleted ? "deleted" : "gone", id)
+                : failed(step, topic, result).withId(id);
+    }
+
+    /** This step about upstream object {@code id}. */
+    StepOut withId(String id) {
+        return new StepOut(step, topic, status, id, upstreamStatus, retryAfterSeconds, detail);
+    }
+
     boolean succeeded() {
         return SUCCEEDED.contains(status);
     }
