@@ -1,4 +1,4 @@
-package io.tollgate.api.admin;
+package io.tollgate.api.access;
 
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * the handler reads anything (a refused call learns nothing, not even whether the tenant exists): a token without the
  * scope gets {@code 403} problem+json naming it ({@code missing-scope}).
  */
-final class AdminRoutes {
+public final class AdminRoutes {
     private final RouteTable routes;
     private final HttpRules rules;
 
@@ -23,11 +23,11 @@ final class AdminRoutes {
         this.rules = rules;
     }
 
-    static AdminRoutes on(RouteTable routes, HttpRules rules) {
+    public static AdminRoutes on(RouteTable routes, HttpRules rules) {
         return new AdminRoutes(routes, rules);
     }
 
-    AdminRoutes add(Method method, String path, Scope scope, Handler handler) {
+    public AdminRoutes add(Method method, String path, Scope scope, Handler handler) {
         routes.add(rules, "/admin", method, path, (req, res) -> {
             require(req, scope);
             handler.handle(req, res);
@@ -36,7 +36,7 @@ final class AdminRoutes {
     }
 
     /** The calling operator, who must hold {@code scope}. */
-    static Operator require(ServerRequest req, Scope scope) {
+    public static Operator require(ServerRequest req, Scope scope) {
         // AdminFilter registers the operator before any admin route runs; without one, fail closed
         Operator op = req.context().get(Operator.class).orElseThrow(() -> new ApiException.Unauthorized(
                 "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."));
