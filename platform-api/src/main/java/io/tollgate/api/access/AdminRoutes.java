@@ -12,7 +12,8 @@ import java.util.stream.Collectors;
 /**
  * Mounts an admin route with the one {@link Scope} it needs, written where the route is listed. The check runs before
  * the handler reads anything (a refused call learns nothing, not even whether the tenant exists): a token without the
- * scope gets {@code 403} problem+json naming it ({@code missing-scope}).
+ * scope gets {@code 403} problem+json naming it ({@code missing-scope}). A route under {@code /tenants/{slug}} passes
+ * its handler through {@link TenantLookup#of}, so its tenant is looked up once, after the check.
  */
 public final class AdminRoutes {
     private final RouteTable routes;

@@ -54,8 +54,9 @@ final class TenantValidation {
     TenantIn create(JsonNode body) {
         List<FieldError> errors = new ArrayList<>();
         Fields f = Fields.root(body, TENANT_FIELDS, errors);
-        Optional<Slug> slug = f.parsed("slug", true, 63, v -> Slug.parse(v).map(Parsed::ok).orElseGet(() -> Parsed.fail(
-                "must be 3-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen")));
+        Optional<Slug> slug = f.parsed("slug", true, 63, v -> Slug.parse(v).map(Parsed::ok).orElseGet(
+                () -> Parsed.fail("must be 3-63 lowercase letters, digits or hyphens, not starting or ending with a"
+                                          + " hyphen")));
         slug.filter(v -> RESERVED_SLUGS.contains(v.value())).ifPresent(v -> f.error("slug", "is reserved"));
         Optional<String> name = f.string("name", true, 200);
         Optional<Fields> g = f.object("gorgias", true, GORGIAS_FIELDS);
@@ -76,11 +77,11 @@ final class TenantValidation {
         boolean connect = f.bool("connect", false).orElse(false);
         Fields.throwIfAny(errors);
         return new TenantIn(slug.orElseThrow(), name.orElseThrow(), limits,
-                             new GorgiasCredentials(gDomain.orElseThrow(), gUser.orElseThrow(),
-                                                    Secret.of(gKey.orElseThrow()), gBase.orElseThrow()),
-                             new ShopifyCredentials(sDomain.orElseThrow(), Secret.of(sToken.orElseThrow()),
-                                                    sVersion.orElse(ShopifyCredentials.DEFAULT_API_VERSION),
-                                                    sBase.orElseThrow()),
+                            new GorgiasCredentials(gDomain.orElseThrow(), gUser.orElseThrow(),
+                                                   Secret.of(gKey.orElseThrow()), gBase.orElseThrow()),
+                            new ShopifyCredentials(sDomain.orElseThrow(), Secret.of(sToken.orElseThrow()),
+                                                   sVersion.orElse(ShopifyCredentials.DEFAULT_API_VERSION),
+                                                   sBase.orElseThrow()),
                             Secret.of(sSecret.orElseThrow()), connect);
     }
 
