@@ -4,6 +4,8 @@ import io.tollgate.api.admin.AdminFilter;
 import io.tollgate.api.admin.KeyAdminService;
 import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.TenantAdminService;
+import io.tollgate.api.connect.ConnectService;
+import io.tollgate.api.events.EventsService;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.net.Peers;
@@ -15,13 +17,15 @@ import java.util.Objects;
  * registers them. Stateful parts that outlive a request (writers, sweepers, the worker) are built there too and
  * closed by {@link Tollgate#close}.
  */
-record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin,
-                OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest,
+record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin, ConnectService connect,
+                EventsService events, OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest,
                 KeyAdminService keyAdmin) {
     Services {
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(adminFilter, "adminFilter");
         Objects.requireNonNull(tenantAdmin, "tenantAdmin");
+        Objects.requireNonNull(connect, "connect");
+        Objects.requireNonNull(events, "events");
         Objects.requireNonNull(operatorAdmin, "operatorAdmin");
         Objects.requireNonNull(openApi, "openApi");
         Objects.requireNonNull(ingest, "ingest");

@@ -9,8 +9,9 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.tollgate.api.access.AuditLog;
+import io.tollgate.api.access.TenantLookup;
 import io.tollgate.api.admin.AdminFilter;
-import io.tollgate.api.admin.AuditLog;
 import io.tollgate.api.admin.KeyAdminService;
 import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.OperatorAuthProvider;
@@ -18,6 +19,7 @@ import io.tollgate.api.admin.OperatorTokens;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.connect.CheckSettings;
+import io.tollgate.api.connect.ConnectService;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
 import io.tollgate.api.connect.DriftChecker;
@@ -26,6 +28,7 @@ import io.tollgate.api.draft.DraftBudget;
 import io.tollgate.api.draft.Drafting;
 import io.tollgate.api.draft.TemplateDraftWriter;
 import io.tollgate.api.events.EventStore;
+import io.tollgate.api.events.EventsService;
 import io.tollgate.api.events.JobQueue;
 import io.tollgate.api.events.RetentionSweeper;
 import io.tollgate.api.gorgias.GorgiasClient;
@@ -289,12 +292,18 @@ public final class Tollgate implements AutoCloseable {
                 .build();
         AdminFilter adminFilter = new AdminFilter(security, audit, config.cors().origins(),
                                                   operatorPeers(config, peers));
+        TenantStore adminTenants = new TenantStore(adminDb, cipher);
+        // the tenant of /admin/tenants/{slug}/**, looked up once per request, for admin, connect and events
+        TenantLookup tenantLookup = new TenantLookup(adminTenants);
+        Connector connector = new Connector(gorgias, shopify,
+                                            new ConnectionStore(adminDb, config.connections().check().interval()),
+                                            Clock.systemUTC());
+        ConnectService connect = new ConnectService(connector, config.server().publicUrl(),
+                                                    config.server().publicUrlRequired(), routes, tenantLookup);
+        EventsService events = new EventsService(new EventStore(adminDb), new JobQueue(adminDb), routes, tenantLookup);
         TenantAdminService tenantAdmin = new TenantAdminService(
-                new TenantStore(adminDb, cipher), resolver, new EventStore(adminDb), new JobQueue(adminDb),
-                config.upstreams().allowOverride(), config.server().publicUrl(), config.server().publicUrlRequired(),
-                routes,
-                new Connector(gorgias, shopify, new ConnectionStore(adminDb, config.connections().check().interval()),
-                              Clock.systemUTC()));
+                adminTenants, resolver, new EventStore(adminDb), config.upstreams().allowOverride(),
+                config.server().publicUrl(), routes, connector, connect, tenantLookup);
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
         // which master keys the stored credentials use, and the re-encryption that retires old ones
         KeyAdminService keyAdmin = new KeyAdminService(new CredentialRekey(adminDb, cipher), cipher, routes);
@@ -311,7 +320,8 @@ public final class Tollgate implements AutoCloseable {
                 resolver, db, ingressLoad, rates, config.ingress().forgedPerMinute(),
                 ingressMetrics,
                 routes, config.ingress().writers(), config.ingress().batchMax(), peers, buffers);
-        return new Services(peers, adminFilter, tenantAdmin, operatorAdmin, new OpenApiService(), ingest, keyAdmin);
+        return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
+                            ingest, keyAdmin);
     }
 
     /**
@@ -364,7 +374,8 @@ public final class Tollgate implements AutoCloseable {
 
     private static void operators(HttpRouting.Builder routing, Services services) {
         routing.addFilter(services.adminFilter());
-        routing.register("/admin", services.tenantAdmin(), services.operatorAdmin());
+        routing.register("/admin", services.tenantAdmin(), services.connect(), services.events(),
+                         services.operatorAdmin());
         routing.register("/admin", services.keyAdmin());
         routing.register("/openapi", services.openApi());
     }

@@ -12,6 +12,8 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.tollgate.api.access.AuditLog;
+import io.tollgate.api.access.Operator;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.input.StorableText;

@@ -1,6 +1,5 @@
 package io.tollgate.api.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -8,25 +7,21 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.tollgate.api.access.AdminRoutes;
+import io.tollgate.api.access.AuditLog;
+import io.tollgate.api.access.Operator;
+import io.tollgate.api.access.Scope;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Page;
-import io.tollgate.api.http.Problem.FieldError;
 import io.tollgate.api.http.Responses;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.input.Bodies;
 import io.tollgate.api.input.Cursor;
-import io.tollgate.api.input.Fields;
 import io.tollgate.api.input.Queries;
 
-import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -34,11 +29,6 @@ import java.util.UUID;
  * {@code /admin/audit} (the audit log).
  */
 public final class OperatorAdminService implements HttpService {
-    private static final Set<String> CREATE_FIELDS = Set.of("name", "scopes", "expires_at", "ttl_seconds");
-    /** The longest a token may be made to last when it expires at all. */
-    static final Duration MAX_TTL = Duration.ofDays(3_650);
-    static final int MIN_TTL_SECONDS = 60;
-
     private final OperatorTokens tokens;
     private final AuditLog audit;
     private final RouteTable routes;
@@ -78,14 +68,9 @@ public final class OperatorAdminService implements HttpService {
     private void create(ServerRequest req, ServerResponse res) {
         req.context().register(new AuditLog.Note("token.create", Optional.empty(), Optional.empty(), Optional.empty()));
         Operator by = AdminRoutes.require(req, Scope.TOKENS);
-        JsonNode body = Bodies.json(req);
-        List<FieldError> errors = new ArrayList<>();
-        Fields f = Fields.root(body, CREATE_FIELDS, errors);
-        Optional<String> name = f.string("name", true, 100);
-        Set<Scope> scopes = scopes(body.get("scopes"), f, errors);
-        Optional<Instant> expiresAt = expiry(f);
-        Fields.throwIfAny(errors);
-        for (Scope s : scopes) {
+        TokenIn in = TokenIn.read(Bodies.json(req));
+        Optional<Instant> expiresAt = in.expiresAt();
+        for (Scope s : in.scopes()) {
             if (!by.may(s)) {
                 throw new ApiException.Forbidden("missing-scope", "A token can only grant scopes it holds; this one"
                         + " lacks '" + s.wire() + "'.");
@@ -97,64 +82,14 @@ public final class OperatorAdminService implements HttpService {
                     + " one expires at " + by.expiresAt().get() + ", so give the new token an expires_at or"
                     + " ttl_seconds that ends by then.");
         }
-        OperatorTokens.Created created = tokens.create(name.get(), scopes, expiresAt, by);
+        OperatorTokens.Created created = tokens.create(in.name(), in.scopes(), expiresAt, by);
         req.context().register(new AuditLog.Note(
                 "token.create", Optional.empty(), Optional.empty(),
-                Optional.of(created.row().id() + " (" + name.get() + "; "
+                Optional.of(created.row().id() + " (" + in.name() + "; "
                                     + String.join(",", TokenOut.of(created.row(), null).scopes())
                                     + expiresAt.map(e -> "; expires " + e).orElse("") + ")")));
         res.header(HeaderNames.LOCATION, "/admin/tokens/" + created.row().id());
         Responses.json(res, Status.CREATED_201, TokenOut.of(created.row(), created.token().reveal()));
-    }
-
-    private static Set<Scope> scopes(JsonNode list, Fields f, List<FieldError> errors) {
-        Set<Scope> out = EnumSet.noneOf(Scope.class);
-        String hint = "must be a non-empty list of \"read\", \"operate\", \"payloads\" and \"tokens\"";
-        if (list == null || list.isNull()) {
-            f.error("scopes", "is required: " + hint.substring("must be ".length()));
-        } else if (!list.isArray() || list.isEmpty()) {
-            f.error("scopes", hint);
-        } else {
-            for (int i = 0; i < list.size(); i++) {
-                JsonNode s = list.get(i);
-                Optional<Scope> scope = s.isTextual() ? Scope.fromWire(s.textValue()) : Optional.empty();
-                if (scope.isEmpty()) {
-                    errors.add(new FieldError("scopes[" + i + "]", "must be \"read\", \"operate\", \"payloads\" or"
-                            + " \"tokens\""));
-                } else if (!out.add(scope.get())) {
-                    errors.add(new FieldError("scopes[" + i + "]", "is listed twice"));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** {@code expires_at} (RFC 3339, in the future) or {@code ttl_seconds}; neither: the token does not expire. */
-    private static Optional<Instant> expiry(Fields f) {
-        Instant now = Instant.now();
-        if (f.has("expires_at") && f.has("ttl_seconds")) {
-            f.error("ttl_seconds", "give expires_at or ttl_seconds, not both");
-            return Optional.empty();
-        }
-        Optional<Integer> ttl = f.integer("ttl_seconds", false, MIN_TTL_SECONDS, MAX_TTL.toSeconds());
-        if (ttl.isPresent()) {
-            return Optional.of(now.plusSeconds(ttl.get()));
-        }
-        return f.parsed("expires_at", false, 40, s -> {
-            Instant at;
-            try {
-                at = OffsetDateTime.parse(s).toInstant();
-            } catch (DateTimeParseException e) {
-                return Fields.Parsed.fail("must be an RFC 3339 timestamp such as 2030-01-31T00:00:00Z");
-            }
-            if (!at.isAfter(now)) {
-                return Fields.Parsed.fail("must be in the future");
-            }
-            if (at.isAfter(now.plus(MAX_TTL))) {
-                return Fields.Parsed.fail("must be within " + MAX_TTL.toDays() + " days");
-            }
-            return Fields.Parsed.ok(at);
-        });
     }
 
     private void list(ServerRequest req, ServerResponse res) {

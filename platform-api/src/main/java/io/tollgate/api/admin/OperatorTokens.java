@@ -1,6 +1,8 @@
 package io.tollgate.api.admin;
 
 import io.helidon.dbclient.DbRow;
+import io.tollgate.api.access.Operator;
+import io.tollgate.api.access.Scope;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.db.Database;
 

@@ -3,6 +3,7 @@ package io.tollgate.api.admin;
 import io.tollgate.api.connect.ConnectOut;
 import io.tollgate.api.connect.ConnectionStatus;
 import io.tollgate.api.connect.ConnectionStore;
+import io.tollgate.api.connect.WebhookUrls;
 import io.tollgate.tenant.Limits;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
@@ -66,14 +67,6 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
     /** {@code disabledAt}: when the shop uninstalled the app (null, so left out, while the shop works). */
     public record ShopifyOut(String shopDomain, String apiVersion, String accessTokenHint, String baseUrl,
                              Instant disabledAt) {
-    }
-
-    public record WebhookUrls(String gorgias, String shopify) {
-        /** Where merchants' upstreams reach the tenant: {@code <base>/webhooks/<slug>/<provider>}. */
-        static WebhookUrls of(URI publicBase, String slug) {
-            String base = publicBase.toString() + "/webhooks/" + slug;
-            return new WebhookUrls(base + "/gorgias", base + "/shopify");
-        }
     }
 
     static TenantOut of(ResolvedTenant t, URI publicBase) {

@@ -1,6 +1,8 @@
 /**
- * The operator API's own resources and its guard: authentication and scopes of operator tokens (AdminFilter,
- * OperatorTokens, Scope, AdminRoutes), tenants and their secrets, operators, master-key rotation, and the audit
- * log. Connect and events routes live in their own features and are mounted through AdminRoutes.
+ * The operator API's own resources: authentication of operator tokens in front of {@code /admin/**} (AdminFilter,
+ * OperatorTokens), tenants and their secrets (TenantAdminService, with their request bodies read and checked into
+ * TenantIn, TenantPatch and RotateIn by TenantValidation), operators and the audit log's listing
+ * (OperatorAdminService), and master-key rotation. Scopes, the tenant of a path and the audit log itself are in
+ * {@code access}; connect and events routes are served by their own features.
  */
 package io.tollgate.api.admin;

@@ -24,6 +24,7 @@ import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.Slug;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.resolve.TenantResolver;
 import io.tollgate.tenant.verify.HeaderLookup;
@@ -47,7 +48,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 
 /**
  * {@code POST /webhooks/{tenant}/gorgias} and {@code /shopify}: the hot path. Checks in CONTRACT §1's order: tenant
@@ -69,7 +69,6 @@ import java.util.regex.Pattern;
  */
 public final class IngestService implements HttpService, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IngestService.class.getName());
-    private static final Pattern SLUG = Pattern.compile("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$");
     /** Headers kept with an event; never the secret-bearing ones (X-Tollgate-Token, signatures). */
     private static final List<String> KEPT_HEADERS = List.of(
             "content-type", "user-agent", "x-shopify-topic", "x-shopify-shop-domain", "x-shopify-event-id",
@@ -144,8 +143,7 @@ public final class IngestService implements HttpService, AutoCloseable {
                             String[] label) {
         // 1. tenant: a look-up that misses the cache counts in ingress's share of the database
         long lookupDeadline = start + TimeUnit.MILLISECONDS.toNanos(LOOKUP_TIMEOUT.toMillis());
-        ResolvedTenant tenant = (SLUG.matcher(slug).matches() ? resolve(slug, lookupDeadline)
-                : Optional.<ResolvedTenant>empty())
+        ResolvedTenant tenant = Slug.parse(slug).flatMap(s -> resolve(s.value(), lookupDeadline))
                 .orElseThrow(() -> new Refusal(Outcome.UNKNOWN_TENANT, new ApiException.NotFound(
                         "unknown-tenant", "No merchant is registered at this webhook URL.")));
         label[0] = slug;

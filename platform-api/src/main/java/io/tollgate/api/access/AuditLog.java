@@ -1,7 +1,8 @@
-package io.tollgate.api.admin;
+package io.tollgate.api.access;
 
 import io.helidon.dbclient.DbRow;
 import io.tollgate.api.input.StorableText;
+import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.db.Rows;
@@ -27,6 +28,10 @@ public final class AuditLog {
     /** What a handler says about the call it served, for the audit row written after it. */
     public record Note(String action, Optional<TenantId> tenantId, Optional<String> tenantSlug,
                        Optional<String> target) {
+        /** A call on tenant {@code t}, with what it acted on within the tenant. */
+        public static Note on(String action, ResolvedTenant t, Optional<String> target) {
+            return new Note(action, Optional.of(t.id()), Optional.of(t.tenant().slug()), target);
+        }
     }
 
     public record Entry(long id, Instant at, Optional<String> tokenId, String tokenName, String action,
@@ -47,7 +52,7 @@ public final class AuditLog {
     }
 
     /** The longest text kept in one audit column; a request path can be far longer. */
-    static final int MAX_TEXT = 1_000;
+    public static final int MAX_TEXT = 1_000;
 
     private static String storable(String s) {
         return StorableText.sanitise(s, MAX_TEXT);

@@ -1,4 +1,4 @@
-package io.tollgate.api.admin;
+package io.tollgate.api.access;
 
 import java.util.Arrays;
 import java.util.EnumSet;

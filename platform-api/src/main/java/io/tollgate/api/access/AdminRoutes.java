@@ -1,4 +1,4 @@
-package io.tollgate.api.admin;
+package io.tollgate.api.access;
 
 import io.helidon.http.Method;
 import io.helidon.webserver.http.Handler;
@@ -12,9 +12,10 @@ import java.util.stream.Collectors;
 /**
  * Mounts an admin route with the one {@link Scope} it needs, written where the route is listed. The check runs before
  * the handler reads anything (a refused call learns nothing, not even whether the tenant exists): a token without the
- * scope gets {@code 403} problem+json naming it ({@code missing-scope}).
+ * scope gets {@code 403} problem+json naming it ({@code missing-scope}). A route under {@code /tenants/{slug}} passes
+ * its handler through {@link TenantLookup#of}, so its tenant is looked up once, after the check.
  */
-final class AdminRoutes {
+public final class AdminRoutes {
     private final RouteTable routes;
     private final HttpRules rules;
 
@@ -23,11 +24,11 @@ final class AdminRoutes {
         this.rules = rules;
     }
 
-    static AdminRoutes on(RouteTable routes, HttpRules rules) {
+    public static AdminRoutes on(RouteTable routes, HttpRules rules) {
         return new AdminRoutes(routes, rules);
     }
 
-    AdminRoutes add(Method method, String path, Scope scope, Handler handler) {
+    public AdminRoutes add(Method method, String path, Scope scope, Handler handler) {
         routes.add(rules, "/admin", method, path, (req, res) -> {
             require(req, scope);
             handler.handle(req, res);
@@ -36,7 +37,7 @@ final class AdminRoutes {
     }
 
     /** The calling operator, who must hold {@code scope}. */
-    static Operator require(ServerRequest req, Scope scope) {
+    public static Operator require(ServerRequest req, Scope scope) {
         // AdminFilter registers the operator before any admin route runs; without one, fail closed
         Operator op = req.context().get(Operator.class).orElseThrow(() -> new ApiException.Unauthorized(
                 "unauthorized", "A valid operator token is required: Authorization: Bearer <token>."));

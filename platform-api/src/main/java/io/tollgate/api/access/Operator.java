@@ -1,4 +1,4 @@
-package io.tollgate.api.admin;
+package io.tollgate.api.access;
 
 import java.time.Instant;
 import java.util.Optional;
