@@ -8,7 +8,7 @@ package io.tollgate.api.upstream;
  */
 public sealed interface UpstreamFailure {
 
-    /** An answer other than 2xx: its status and the start of its body (at most {@link UpstreamCaller#MAX_REASON_BODY}). */
+    /** An answer other than 2xx: its status and the start of its body (at most {@code MAX_REASON_BODY} bytes). */
     record Answered(int status, byte[] body) implements UpstreamFailure {
     }
 
