@@ -220,7 +220,8 @@ class DraftingTest {
 
         server.verify(1, postRequestedFor(urlEqualTo(PATH))
                 .withHeader("Authorization", equalTo("Bearer " + KEY))
-                .withHeader("Content-Type", equalTo("application/json")));
+                .withHeader("Content-Type", equalTo("application/json"))
+                .withHeader("Accept", equalTo("application/json")));
         JsonNode body = sentBody();
         assertThat(body.path("model").asText()).isEqualTo(MODEL);
         assertThat(body.path("temperature").asDouble()).isEqualTo(0.2);
