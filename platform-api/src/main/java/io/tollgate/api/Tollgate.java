@@ -26,6 +26,10 @@ import io.tollgate.api.connect.DriftChecker;
 import io.tollgate.api.connect.SilenceWatch;
 import io.tollgate.api.draft.DraftBudget;
 import io.tollgate.api.draft.Drafting;
+import io.tollgate.api.draft.LlmClient;
+import io.tollgate.api.draft.LlmDraftWriter;
+import io.tollgate.api.draft.LlmPrompt;
+import io.tollgate.api.draft.LlmSettings;
 import io.tollgate.api.draft.TemplateDraftWriter;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.events.EventsService;
@@ -149,11 +153,15 @@ public final class Tollgate implements AutoCloseable {
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
             GorgiasClient gorgias = new GorgiasClient(upstream, upstreamMetrics);
             ShopifyClient shopify = new ShopifyClient(upstream, upstreamMetrics);
+            LlmSettings llmSettings = config.worker().llm();
+            Optional<LlmClient> llm = llmSettings.enabled()
+                    ? Optional.of(new LlmClient(llmSettings, upstream, upstreamMetrics)) : Optional.empty();
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes,
                                          gorgias, shopify);
             // closed in this order at shutdown (the worker, added first once the server runs, gives back what it
             // cannot finish)
             List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest(), gorgias, shopify));
+            llm.ifPresent(resources::add);
 
             DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad::snapshot,
                                                                  config.database().connectTimeout());
@@ -209,7 +217,7 @@ public final class Tollgate implements AutoCloseable {
                             config.worker().settings().concurrency()), "tollgate-worker");
                     resources.addFirst(workerDb);
                     PoolMetrics.registerWorker(meters, workerDb);
-                    resources.addFirst(worker(config, workerDb, resolver, cipher, meters, gorgias, shopify));
+                    resources.addFirst(worker(config, workerDb, resolver, cipher, meters, gorgias, shopify, llm));
                 } catch (RuntimeException e) {
                     server.stop();
                     closeQuietly(resources);
@@ -256,11 +264,12 @@ public final class Tollgate implements AutoCloseable {
      * over its own pool.
      */
     static Worker worker(AppConfig config, Database db, TenantResolver resolver, CredentialCipher cipher,
-                         MeterRegistry meters, GorgiasClient gorgias, ShopifyClient shopify) {
+                         MeterRegistry meters, GorgiasClient gorgias, ShopifyClient shopify,
+                         Optional<LlmClient> llm) {
         OrderCache orders = new OrderCache(db);
         TicketResponder tickets = new TicketResponder(
                 new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders, shopify, gorgias,
-                new OrderMatcher(), new Drafting(config.worker().llm(), new DraftBudget(db), new TemplateDraftWriter()));
+                new OrderMatcher(), drafting(config.worker().llm(), db, llm));
         ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify);
         WorkerSettings settings = config.worker().settings();
         WorkerMetrics metrics = new WorkerMetrics(
@@ -272,6 +281,14 @@ public final class Tollgate implements AutoCloseable {
         // a run given up while posting its note is waited for as long as the post can take: connect, then the answer
         return Worker.start(new JobQueue(db), runner, settings, metrics,
                             upstream.connectTimeout().plus(upstream.readTimeout()).plusSeconds(1));
+    }
+
+    /** Drafting by the template, and by the model through {@code llm} within each tenant's daily budget. */
+    static Drafting drafting(LlmSettings settings, Database db, Optional<LlmClient> llm) {
+        TemplateDraftWriter template = new TemplateDraftWriter();
+        return llm.map(client -> new Drafting(template, new LlmDraftWriter(new LlmPrompt(settings), client),
+                                              new DraftBudget(db), settings.dailyBudget()))
+                .orElseGet(() -> new Drafting(template));
     }
 
     /**

@@ -6,11 +6,15 @@ import io.tollgate.api.orders.OrderMatch;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.tollgate.api.draft.DraftText.HEADER;
 import static io.tollgate.api.draft.DraftText.clean;
 import static io.tollgate.api.draft.DraftText.date;
 import static io.tollgate.api.draft.DraftText.escape;
 import static io.tollgate.api.draft.DraftText.isWebLink;
 import static io.tollgate.api.draft.DraftText.label;
+import static io.tollgate.api.draft.DraftText.payment;
+import static io.tollgate.api.draft.DraftText.shipping;
+import static io.tollgate.api.draft.DraftText.unverified;
 
 /**
  * The built-in draft: a fixed English template filled with the order's facts. It never quotes the customer's subject
@@ -27,8 +31,6 @@ import static io.tollgate.api.draft.DraftText.label;
  * agent's line says so and the draft gives neither the address nor any tracking number or link.
  */
 public final class TemplateDraftWriter implements DraftWriter {
-    static final String HEADER = "Suggested reply (Tollgate):";
-
     public TemplateDraftWriter() {
     }
 
@@ -49,21 +51,6 @@ public final class TemplateDraftWriter implements DraftWriter {
         blocks.add(new Lines(List.of(List.of(new Text("Best regards,")),
                 List.of(new Text(merchant == null ? "Customer support" : "The " + merchant + " team")))));
         return render(blocks);
-    }
-
-    /**
-     * The agent's warning when the channel does not prove the customer's address (empty when it does): the note then
-     * leaves out the address and every tracking number and link.
-     */
-    static String unverified(DraftRequest request) {
-        if (request.addressVerified()) {
-            return "";
-        }
-        String channel = clean(request.channel(), 40);
-        return " The customer's email address is NOT verified: the message came " + (channel == null
-                ? "by an unknown channel" : "by " + channel) + ", not as an email from that address, so this note"
-                + " leaves out the address and any tracking. Confirm who the customer is before sharing order"
-                + " details.";
     }
 
     private static void matched(List<Block> blocks, Block greeting, OrderMatch.Matched m, String unverified) {
@@ -166,43 +153,6 @@ public final class TemplateDraftWriter implements DraftWriter {
             parts.add(new Link(url));
         }
         return parts;
-    }
-
-    /** Shipping state in plain words, completing "Your order #1001 ..."; null if Shopify did not say. */
-    static String shipping(String status) {
-        if (status == null) {
-            return null;
-        }
-        return switch (status) {
-            case "FULFILLED" -> "has shipped";
-            case "UNFULFILLED", "OPEN" -> "is being prepared";
-            case "IN_PROGRESS", "PENDING_FULFILLMENT" -> "is being prepared for shipping";
-            case "PARTIALLY_FULFILLED" -> "has partly shipped, and the rest is being prepared";
-            case "SCHEDULED" -> "is scheduled to be prepared";
-            case "ON_HOLD" -> "is on hold for the moment";
-            case "RESTOCKED" -> "has not shipped: its items were returned to stock";
-            case "REQUEST_DECLINED" -> "is delayed";
-            case "FULFILLMENT_NOT_REQUIRED" -> "does not need to be shipped";
-            default -> null;
-        };
-    }
-
-    /** Payment state as a sentence; null if Shopify did not say or said something unknown. */
-    static String payment(String status) {
-        if (status == null) {
-            return null;
-        }
-        return switch (status) {
-            case "PAID" -> "The payment has been received.";
-            case "PENDING" -> "The payment is still pending.";
-            case "AUTHORIZED" -> "The payment has been authorized.";
-            case "PARTIALLY_PAID" -> "The order has been partly paid.";
-            case "PARTIALLY_REFUNDED" -> "Part of the payment has been refunded.";
-            case "REFUNDED" -> "The payment has been refunded.";
-            case "VOIDED" -> "The payment was voided.";
-            case "EXPIRED" -> "The payment authorization has expired.";
-            default -> null;
-        };
     }
 
     private static Draft render(List<Block> blocks) {

@@ -148,7 +148,7 @@ public final class TicketResponder {
             return failed(id, noteId, attempt, orders.problem(), fresh);
         }
         stopIfGivenUp();
-        Drafted drafted = drafting.write(id, new DraftRequest(
+        Drafted drafted = drafting.write(tenant, new DraftRequest(
                 firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name(),
                 answer.addressVerified(), answer.channel()));
         String source = drafted.source().name().toLowerCase(Locale.ROOT);

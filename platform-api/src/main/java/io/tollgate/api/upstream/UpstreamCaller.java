@@ -12,6 +12,7 @@ import io.tollgate.api.observe.LogContext;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantId;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Makes the HTTP calls to one upstream for every tenant: paces them (when given a {@link TenantPacing}), passes them
@@ -40,6 +42,12 @@ import java.util.function.Function;
  * {@code RetryLater} without reaching the upstream. Each call that does not end in {@code Ok} is logged once, at
  * WARNING, with the tenant's slug and the reason; reasons and log lines have the tenant's credentials blanked out.
  * Redirects are not followed (the credentials would travel with them).
+ *
+ * <p>The standard reasons name the upstream, the status and the upstream's request id, and quote the answer's body.
+ * A caller made with a wording (an upstream that may echo what it was sent, like a model quoting the customer's text)
+ * words the reasons of the failures it finds itself from an {@link UpstreamFailure} instead, never quoting a body;
+ * the results of its reader keep their reason as they are. With {@link UpstreamSettings#callTimeout()} a whole call
+ * that takes longer is cut off as a timeout.
  */
 public final class UpstreamCaller {
     /** The most of an answer's body that goes into a reason or a log line. */
@@ -53,14 +61,26 @@ public final class UpstreamCaller {
     private final UpstreamSettings settings;
     private final UpstreamMetrics metrics;
     private final Optional<TenantPacing> pacing;
+    private final Optional<Function<UpstreamFailure, String>> wording;
     private final Map<TenantId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
+    /** A caller with the standard reasons, which quote the answer's body. */
     public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
                           Optional<TenantPacing> pacing) {
+        this(upstream, settings, metrics, pacing, Optional.empty());
+    }
+
+    /**
+     * @param wording when present, words the reason of every failure the caller finds itself (the reason is then
+     *                cleared of credentials as the standard ones are)
+     */
+    public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
+                          Optional<TenantPacing> pacing, Optional<Function<UpstreamFailure, String>> wording) {
         this.upstream = upstream;
         this.settings = settings;
         this.metrics = metrics;
         this.pacing = pacing;
+        this.wording = wording;
         // a connection cache of its own: Helidon's shared cache closes itself in a JVM shutdown hook, which failed
         // every upstream call a running job made during the shutdown grace (its note then waited for a retry)
         this.client = WebClient.builder()
@@ -82,7 +102,8 @@ public final class UpstreamCaller {
 
     /**
      * Makes one call for {@code tenant}; a 2xx answer goes to {@code read}, whose non-Ok results get this call's
-     * upstream, status and request id put in front of their reason (and are logged).
+     * upstream, status and request id put in front of their reason (unless this caller has a wording), and are
+     * logged.
      */
     public <T> UpstreamResult<T> call(ResolvedTenant tenant, UpstreamRequest request,
                                       Function<UpstreamAnswer, UpstreamResult<T>> read) {
@@ -123,7 +144,9 @@ public final class UpstreamCaller {
             } catch (RuntimeException e) {
                 result = new UpstreamResult.Failed<>(exchange.answer.status(), "the answer could not be read");
             }
-            result = prefixed(result, exchange.prefix, exchange.bodyText);
+            if (wording.isEmpty()) {
+                result = prefixed(result, exchange.prefix, exchange.bodyText);
+            }
         } else {
             result = exchange.result();
         }
@@ -182,19 +205,22 @@ public final class UpstreamCaller {
                 int status = response.status().code();
                 Optional<String> requestId = requestId(response);
                 boolean ok = status >= 200 && status < 300;
-                byte[] body = read(response, ok ? settings.maxAnswerBytes() + 1 : MAX_REASON_BODY);
+                byte[] body = read(response, ok ? settings.maxAnswerBytes() + 1 : MAX_REASON_BODY, start);
                 metrics.answered(upstream, status, Duration.ofNanos(System.nanoTime() - start));
                 String prefix = upstream.label() + " HTTP " + status + " (request id " + requestId.orElse("none")
                         + ")";
                 String bodyText = text(body, secrets);
                 if (ok) {
                     if (body.length > settings.maxAnswerBytes()) {
-                        return Exchange.done(new UpstreamResult.Failed<>(status, prefix + ": the answer is larger than "
-                                + settings.maxAnswerBytes() + " bytes"), false);
+                        return Exchange.done(new UpstreamResult.Failed<>(status, worded(
+                                new UpstreamFailure.TooLarge(status, settings.maxAnswerBytes()), secrets,
+                                () -> prefix + ": the answer is larger than " + settings.maxAnswerBytes()
+                                        + " bytes")), false);
                     }
                     return new Exchange(new UpstreamAnswer(status, requestId, body), prefix, bodyText, null, false);
                 }
-                String reason = prefix + ": " + bodyText;
+                String reason = worded(new UpstreamFailure.Answered(status, body), secrets,
+                                       () -> prefix + ": " + bodyText);
                 if (status == 429) {
                     Duration after = retryAfter(response).orElse(settings.defaultRetryAfter());
                     return Exchange.done(new UpstreamResult.RetryLater<>(after, reason), false);
@@ -209,22 +235,47 @@ public final class UpstreamCaller {
             boolean timeout = isTimeout(e);
             metrics.unanswered(upstream, timeout, Duration.ofNanos(System.nanoTime() - start));
             String reason = timeout
-                    ? upstream.label() + ": timeout (no connection within " + settings.connectTimeout().toMillis()
-                      + " ms or no answer within " + settings.readTimeout().toMillis() + " ms) for "
-                      + request.method() + " " + request.uri().getPath()
-                    : upstream.label() + ": no answer for " + request.method() + " " + request.uri().getPath() + ": "
-                      + redact(String.valueOf(describe(e)), secrets);
+                    ? worded(new UpstreamFailure.TimedOut(), secrets, () -> upstream.label()
+                            + ": timeout (no connection within " + settings.connectTimeout().toMillis()
+                            + " ms or no answer within " + settings.readTimeout().toMillis() + " ms) for "
+                            + request.method() + " " + request.uri().getPath())
+                    : worded(new UpstreamFailure.NoAnswer(e), secrets, () -> upstream.label() + ": no answer for "
+                            + request.method() + " " + request.uri().getPath() + ": "
+                            + redact(String.valueOf(describe(e)), secrets));
             LOG.log(System.Logger.Level.DEBUG, "upstream exception", e);
             return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, reason), true);
         }
     }
 
-    private static byte[] read(HttpClientResponse response, int limit) throws IOException {
+    /** The reason of a failure the caller found: this caller's wording of it, else the standard one. */
+    private String worded(UpstreamFailure failure, List<String> secrets, Supplier<String> standard) {
+        return wording.map(w -> redact(oneLine(w.apply(failure)), secrets)).orElseGet(standard);
+    }
+
+    /**
+     * At most {@code limit} bytes of the answer's body; past {@link UpstreamSettings#callTimeout()} from {@code start}
+     * (checked between reads) a {@link SocketTimeoutException}.
+     */
+    private byte[] read(HttpClientResponse response, int limit, long start) throws IOException {
         if (!response.entity().hasEntity()) {
             return new byte[0];
         }
         try (InputStream in = response.inputStream()) {
-            return in.readNBytes(limit);
+            if (settings.callTimeout().isEmpty()) {
+                return in.readNBytes(limit);
+            }
+            long allowed = settings.callTimeout().get().toNanos();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            while (out.size() < limit && (n = in.read(buffer, 0, Math.min(buffer.length, limit - out.size()))) >= 0) {
+                out.write(buffer, 0, n);
+                if (System.nanoTime() - start > allowed) {
+                    throw new SocketTimeoutException("the whole call took longer than "
+                            + settings.callTimeout().get().toMillis() + " ms");
+                }
+            }
+            return out.toByteArray();
         }
     }
 

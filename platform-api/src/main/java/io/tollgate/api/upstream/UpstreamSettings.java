@@ -2,6 +2,7 @@ package io.tollgate.api.upstream;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Timeouts, pacing and circuit breaking of the upstream clients.
@@ -21,16 +22,28 @@ import java.util.Objects;
  * @param allowBaseUrlOverride  whether a tenant's {@code base_url} overrides are used
  *                              ({@code TOLLGATE_ALLOW_UPSTREAM_OVERRIDE}: staging and tests only); when false the
  *                              default bases are called
+ * @param callTimeout           when present, the longest a whole call may take: an answer still being read past it
+ *                              is cut off as a timeout (checked between reads, so an upstream that sends its answer
+ *                              a few bytes at a time cannot hold the caller); empty: only the two timeouts above
  */
 public record UpstreamSettings(Duration connectTimeout, Duration readTimeout, int gorgiasCalls,
                                Duration gorgiasWindow, int breakerVolume, int breakerErrorRatio,
                                Duration breakerDelay, Duration defaultRetryAfter, int maxMessagePages,
-                               int maxAnswerBytes, boolean allowBaseUrlOverride) {
+                               int maxAnswerBytes, boolean allowBaseUrlOverride, Optional<Duration> callTimeout) {
 
     /** Gorgias: 40 calls per 20 s per account with an API key. */
     public static final UpstreamSettings DEFAULTS = new UpstreamSettings(
             Duration.ofSeconds(5), Duration.ofSeconds(20), 40, Duration.ofSeconds(20), 10, 60,
-            Duration.ofSeconds(30), Duration.ofSeconds(2), 5, 8 * 1024 * 1024, false);
+            Duration.ofSeconds(30), Duration.ofSeconds(2), 5, 8 * 1024 * 1024, false, Optional.empty());
+
+    /** Settings without a limit on the whole call (Gorgias and Shopify: only the connect and read timeouts). */
+    public UpstreamSettings(Duration connectTimeout, Duration readTimeout, int gorgiasCalls, Duration gorgiasWindow,
+                            int breakerVolume, int breakerErrorRatio, Duration breakerDelay,
+                            Duration defaultRetryAfter, int maxMessagePages, int maxAnswerBytes,
+                            boolean allowBaseUrlOverride) {
+        this(connectTimeout, readTimeout, gorgiasCalls, gorgiasWindow, breakerVolume, breakerErrorRatio, breakerDelay,
+             defaultRetryAfter, maxMessagePages, maxAnswerBytes, allowBaseUrlOverride, Optional.empty());
+    }
 
     public UpstreamSettings {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -38,6 +51,8 @@ public record UpstreamSettings(Duration connectTimeout, Duration readTimeout, in
         Objects.requireNonNull(gorgiasWindow, "gorgiasWindow");
         Objects.requireNonNull(breakerDelay, "breakerDelay");
         Objects.requireNonNull(defaultRetryAfter, "defaultRetryAfter");
+        Objects.requireNonNull(callTimeout, "callTimeout");
+        callTimeout.ifPresent(d -> positive(d, "callTimeout"));
         positive(connectTimeout, "connectTimeout");
         positive(readTimeout, "readTimeout");
         positive(gorgiasWindow, "gorgiasWindow");

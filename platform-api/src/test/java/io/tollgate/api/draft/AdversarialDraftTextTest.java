@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * outside values for the template, and cleaning the model's answer all take time linear in the text.
  * {@link Growth} compares the time at n and 10n characters, always below the cuts the code makes (past a cut a bigger
  * input is the same work): the customer's text for the model is cut at 16 times
- * {@link LlmDraftWriter#MAX_CUSTOMER_CHARS} before it is cleaned, so it is measured up to 30k; the model's answer is
+ * {@link LlmPrompt#MAX_CUSTOMER_CHARS} before it is cleaned, so it is measured up to 30k; the model's answer is
  * cleaned uncut (1k to 100k); a value for the template is cleaned from a prefix of 16 times what is kept, so it is
  * measured with a limit that cuts nothing.
  */
@@ -38,7 +38,7 @@ class AdversarialDraftTextTest {
 
     /** Sizes below the prefix the customer's text is cut to before it is cleaned ({@code 16 * 2,000}). */
     private static final int[] BELOW_CUSTOMER_CUT = {300, 3_000, 30_000};
-    /** A limit for {@link TemplateDraftWriter#clean} whose prefix ({@code 16 * max}) cuts none of the inputs. */
+    /** A limit for {@link DraftText#clean} whose prefix ({@code 16 * max}) cuts none of the inputs. */
     private static final int UNCUT = Growth.SIZES[Growth.SIZES.length - 1] + 1;
 
     private static Arguments killer(String name, IntFunction<String> input) {
@@ -48,8 +48,8 @@ class AdversarialDraftTextTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("killers")
     void theModelsPromptGrowsLinearlyWithTheCustomersText(String name, IntFunction<String> input) {
-        Growth.assertLinear("LlmDraftWriter.userMessage: " + name, BELOW_CUSTOMER_CUT, input,
-                            text -> LlmDraftWriter.userMessage(new DraftRequest(
+        Growth.assertLinear("LlmPrompt.userMessage: " + name, BELOW_CUSTOMER_CUT, input,
+                            text -> LlmPrompt.userMessage(new DraftRequest(
                                     "Bob", new OrderMatch.NoEmail(null), text, text, "Shop", true, "email"),
                                     "0123456789abcdef"));
     }
@@ -57,8 +57,8 @@ class AdversarialDraftTextTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("killers")
     void cleaningTheModelsAnswerGrowsLinearly(String name, IntFunction<String> input) {
-        Growth.assertLinear("LlmDraftWriter.reply: " + name, input, text -> LlmDraftWriter.render(
-                LlmDraftWriter.reply("Hi Bob," + text, 1_200)));
+        Growth.assertLinear("LlmPrompt.reply: " + name, input, text -> LlmPrompt.render(
+                LlmPrompt.reply("Hi Bob," + text, 1_200)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -71,16 +71,16 @@ class AdversarialDraftTextTest {
     @Test
     void theSizesMeasuredAreBelowTheCuts() {
         assertThat(BELOW_CUSTOMER_CUT[BELOW_CUSTOMER_CUT.length - 1])
-                .isLessThan(LlmDraftWriter.MAX_CUSTOMER_CHARS * 16);
+                .isLessThan(LlmPrompt.MAX_CUSTOMER_CHARS * 16);
         String big = "x".repeat(Growth.SIZES[Growth.SIZES.length - 1]);
         assertThat(DraftText.clean(big, UNCUT)).as("nothing cut").isEqualTo(big);
     }
 
     @Test
     void trailingBlanksGoAndLineBreaksStay() {
-        assertThat(LlmDraftWriter.plain("Hi Bob,   \nyour order\u00A0 \n\n\n  shipped.  "))
+        assertThat(LlmPrompt.plain("Hi Bob,   \nyour order\u00A0 \n\n\n  shipped.  "))
                 .isEqualTo("Hi Bob,\nyour order\n\nshipped.");
-        assertThat(LlmDraftWriter.customerText("x" + " ".repeat(100_000) + "y", false))
-                .as("cut to the limit").startsWith("x").hasSizeLessThanOrEqualTo(LlmDraftWriter.MAX_CUSTOMER_CHARS);
+        assertThat(LlmPrompt.customerText("x" + " ".repeat(100_000) + "y", false))
+                .as("cut to the limit").startsWith("x").hasSizeLessThanOrEqualTo(LlmPrompt.MAX_CUSTOMER_CHARS);
     }
 }

@@ -1,5 +1,8 @@
 package io.tollgate.api.draft;
 
+import io.tollgate.api.observe.ProcessMeters;
+import io.tollgate.api.upstream.UpstreamMetrics;
+import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.tenant.Secret;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,8 +31,10 @@ class LlmSettingsTest {
         LlmSettings s = LlmSettings.of(URL, "gpt-4o-mini", Optional.of(Secret.of("sk-live-very-secret-1234")));
         assertThat(s.enabled()).isTrue();
         assertThat(s.toString()).doesNotContain("sk-live-very-secret-1234");
-        assertThat(new LlmDraftWriter(s).toString()).isEqualTo(
-                "LlmDraftWriter[https://api.openai.com, model gpt-4o-mini]");
+        try (LlmClient client = client(s)) {
+            assertThat(new LlmDraftWriter(new LlmPrompt(s), client).toString()).isEqualTo(
+                    "LlmDraftWriter[https://api.openai.com, model gpt-4o-mini]");
+        }
 
         assertThat(LlmSettings.of(URL, "m", Optional.of(Secret.of(""))).apiKey()).isEmpty();
     }
@@ -55,7 +60,28 @@ class LlmSettingsTest {
     }
 
     @Test
-    void aWriterNeedsAUrl() {
-        assertThatThrownBy(() -> new LlmDraftWriter(LlmSettings.DISABLED)).isInstanceOf(IllegalArgumentException.class);
+    void aClientNeedsAUrl() {
+        assertThatThrownBy(() -> client(LlmSettings.DISABLED)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theModelsTimeoutBoundsEachWaitAndTheWholeCall() {
+        UpstreamSettings caller = LlmClient.settings(LlmSettings.of(URL, "m", Optional.empty())
+                                                             .withTimeout(Duration.ofMillis(1500)),
+                                                     UpstreamSettings.DEFAULTS);
+
+        assertThat(caller.connectTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(caller.readTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(caller.callTimeout()).contains(Duration.ofMillis(1500));
+        assertThat(caller.maxAnswerBytes()).isEqualTo(LlmClient.MAX_ANSWER_BYTES);
+        assertThat(caller.breakerVolume()).isEqualTo(UpstreamSettings.DEFAULTS.breakerVolume());
+        assertThat(caller.breakerDelay()).isEqualTo(UpstreamSettings.DEFAULTS.breakerDelay());
+        assertThat(caller.defaultRetryAfter()).isEqualTo(UpstreamSettings.DEFAULTS.defaultRetryAfter());
+        assertThat(UpstreamSettings.DEFAULTS.callTimeout()).as("Gorgias and Shopify: no limit on the whole call")
+                .isEmpty();
+    }
+
+    private static LlmClient client(LlmSettings settings) {
+        return new LlmClient(settings, UpstreamSettings.DEFAULTS, new UpstreamMetrics(ProcessMeters.registry()));
     }
 }

@@ -56,14 +56,14 @@ class UnverifiedAddressDraftTest {
     void theModelIsNotGivenTrackingForAnUnverifiedAddress() {
         OrderMatch match = new OrderMatch.Matched(ORDER, OrderMatch.How.NAMED);
 
-        String unverified = LlmDraftWriter.userMessage(request(match, false, "chat"), "0123456789abcdef");
-        String verified = LlmDraftWriter.userMessage(request(match, true, "email"), "0123456789abcdef");
+        String unverified = LlmPrompt.userMessage(request(match, false, "chat"), "0123456789abcdef");
+        String verified = LlmPrompt.userMessage(request(match, true, "email"), "0123456789abcdef");
 
         assertThat(unverified).contains("NOT verified").doesNotContain(PARCEL.number())
                 .doesNotContain(PARCEL.url()).doesNotContain(ShopifySamples.BOB);
         assertThat(verified).contains(PARCEL.number()).contains(PARCEL.url());
-        assertThat(LlmDraftWriter.render("Hi Bob", TemplateDraftWriter.unverified(request(match, false, "chat")))
-                           .text()).startsWith(LlmDraftWriter.MODEL_HEADER + " The customer's email address is NOT"
+        assertThat(LlmPrompt.render("Hi Bob", DraftText.unverified(request(match, false, "chat")))
+                           .text()).startsWith(LlmPrompt.MODEL_HEADER + " The customer's email address is NOT"
                                                        + " verified");
     }
 }

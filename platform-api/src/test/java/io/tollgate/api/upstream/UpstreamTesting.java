@@ -61,9 +61,9 @@ public final class UpstreamTesting {
     /** The counters' values now, to compare with later. */
     public static java.util.Map<String, Long> counts(MeterRegistry registry) {
         java.util.Map<String, Long> out = new java.util.HashMap<>();
-        for (String upstream : List.of("gorgias", "shopify")) {
+        for (Upstream upstream : Upstream.values()) {
             for (String status : UpstreamMetrics.STATUSES) {
-                out.put(upstream + "/" + status, count(registry, upstream, status));
+                out.put(upstream.label() + "/" + status, count(registry, upstream.label(), status));
             }
         }
         return out;

@@ -30,7 +30,7 @@ public final class WireMockUpstream implements BeforeAllCallback, AfterAllCallba
     private URI base;
     private Map<String, Long> before = Map.of();
 
-    /** {@code upstream} is the label {@link #moved} reads: {@code gorgias} or {@code shopify}. */
+    /** {@code upstream} is the label {@link #moved} reads: {@code gorgias}, {@code shopify} or {@code llm}. */
     public WireMockUpstream(String upstream) {
         this.upstream = upstream;
     }
