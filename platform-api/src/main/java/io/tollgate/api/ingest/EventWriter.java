@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * caller is completed only after that commit. The unique key on (tenant, provider, delivery key) decides which copy
  * is first, across threads, batches and instances.
  */
-final class EventWriter implements AutoCloseable {
+public final class EventWriter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventWriter.class.getName());
 
     /** New events and their jobs, in one statement; returns the rows it inserted. */
@@ -91,7 +91,7 @@ final class EventWriter implements AutoCloseable {
      * @param writers  concurrent writer transactions
      * @param maxBatch most deliveries in one transaction
      */
-    EventWriter(Database db, DatabaseLoad load, int writers, int maxBatch) {
+    public EventWriter(Database db, DatabaseLoad load, int writers, int maxBatch) {
         this.db = db;
         this.load = load;
         this.maxBatch = maxBatch;

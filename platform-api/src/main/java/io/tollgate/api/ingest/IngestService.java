@@ -41,7 +41,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +66,7 @@ import java.util.regex.Pattern;
  * event id ({@link LogContext}; the request id comes from the request filter). Each answered delivery is one
  * {@code DEBUG} line (set this logger to {@code FINE} to see them).
  */
-public final class IngestService implements HttpService, AutoCloseable {
+public final class IngestService implements HttpService {
     private static final System.Logger LOG = System.getLogger(IngestService.class.getName());
     private static final Pattern SLUG = Pattern.compile("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$");
     /** Headers kept with an event; never the secret-bearing ones (X-Tollgate-Token, signatures). */
@@ -80,25 +79,32 @@ public final class IngestService implements HttpService, AutoCloseable {
     private final TenantResolver resolver;
     private final EventWriter writer;
     private final RateLimiter rates;
-    private final Bulkheads bulkheads = new Bulkheads();
+    private final Bulkheads bulkheads;
     private final FailureLimiter forgeries;
     private final IngressMetrics metrics;
     private final RouteTable routes;
-    private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService statements;
     private final DatabaseLoad load;
     private final Peers peers;
     private final BufferBudget buffers;
 
-    public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, DatabaseLoad load,
-                         RateLimiter rates, int forgedPerMinute, IngressMetrics metrics, RouteTable routes,
-                         int writers, int maxBatch, Peers peers, BufferBudget buffers) {
+    /**
+     * @param writer     the durable writes, group-committed
+     * @param statements runs ingress's statements besides the writer's, each within its delivery's deadline
+     * @param forgeries  failed signature checks per client address
+     */
+    public IngestService(TenantResolver resolver, DatabaseLoad load, EventWriter writer, ExecutorService statements,
+                         RateLimiter rates, Bulkheads bulkheads, FailureLimiter forgeries, IngressMetrics metrics,
+                         RouteTable routes, Peers peers, BufferBudget buffers) {
         this.resolver = resolver;
         this.buffers = buffers;
         this.peers = peers;
         this.load = load;
-        this.writer = new EventWriter(db, load, writers, maxBatch);
+        this.writer = writer;
+        this.statements = statements;
         this.rates = rates;
-        this.forgeries = new FailureLimiter(forgedPerMinute);
+        this.bulkheads = bulkheads;
+        this.forgeries = forgeries;
         this.metrics = metrics;
         this.routes = routes;
     }
@@ -329,7 +335,7 @@ public final class IngestService implements HttpService, AutoCloseable {
         }
         Future<T> f;
         try {
-            f = writes.submit(() -> {
+            f = statements.submit(() -> {
                 DatabaseLoad.Work w = load.begin();
                 try {
                     return work.get();
@@ -437,12 +443,6 @@ public final class IngestService implements HttpService, AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @Override
-    public void close() {
-        writer.close();
-        writes.shutdown();
     }
 
     /** An ingress answer together with the outcome it is counted as. */
