@@ -24,6 +24,7 @@ import io.tollgate.api.input.Bodies;
 import io.tollgate.api.input.Cursor;
 import io.tollgate.api.input.Fields;
 import io.tollgate.api.input.Queries;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
@@ -295,7 +296,7 @@ public final class TenantAdminService implements HttpService {
     public record EventOut(UUID id, String provider, String topic, String deliveryKey, String status,
                            Instant receivedAt, Instant processedAt, String payloadSha256, int sizeBytes, String error) {
         static EventOut of(EventStore.EventSummary e) {
-            return new EventOut(e.id(), e.provider().wire(), e.topic().orElse(null), e.deliveryKey(),
+            return new EventOut(e.id().value(), e.provider().wire(), e.topic().orElse(null), e.deliveryKey(),
                                 e.status().wire(), e.receivedAt(), e.processedAt().orElse(null),
                                 java.util.HexFormat.of().formatHex(e.payloadSha256()), e.sizeBytes(),
                                 e.error().orElse(null));
@@ -318,8 +319,8 @@ public final class TenantAdminService implements HttpService {
                                                                        + java.util.Arrays.stream(EventStatus.values())
                                                                        .map(EventStatus::wire).toList())))));
         int limit = Queries.limit(req);
-        Optional<Map.Entry<Instant, UUID>> after = Cursor.decode(Queries.string(req, "cursor"), 2)
-                .map(p -> Map.entry(Cursor.instant(p.get(0)), Cursor.uuid(p.get(1))));
+        Optional<Map.Entry<Instant, EventId>> after = Cursor.decode(Queries.string(req, "cursor"), 2)
+                .map(p -> Map.entry(Cursor.instant(p.get(0)), new EventId(Cursor.uuid(p.get(1)))));
         List<EventStore.EventSummary> page = events.list(t.id(), status, limit + 1, after);
         List<EventOut> items = page.subList(0, Math.min(limit, page.size())).stream().map(EventOut::of).toList();
         String next = page.size() > limit
@@ -330,7 +331,7 @@ public final class TenantAdminService implements HttpService {
 
     private void getEvent(ServerRequest req, ServerResponse res) {
         ResolvedTenant t = tenant(req);
-        UUID id = eventId(req);
+        EventId id = eventId(req);
         EventStore.EventDetail d = events.get(t.id(), id).orElseThrow(() -> eventNotFound(id));
         Map<String, String> headers = new java.util.TreeMap<>();
         d.headers().forEach((k, v) -> headers.put(k, SENSITIVE_HEADER.matcher(k).find() ? "****" : v));
@@ -354,11 +355,11 @@ public final class TenantAdminService implements HttpService {
 
     private void replay(ServerRequest req, ServerResponse res) {
         ResolvedTenant t = tenant(req);
-        UUID id = eventId(req);
+        EventId id = eventId(req);
         note(req, "event.replay", t, Optional.of(id.toString()));
         switch (jobs.replay(t.id(), id)) {
             case JobQueue.ReplayResult.Queued q -> Responses.json(res, Status.ACCEPTED_202,
-                                                                  new ReplayOut(JobStatus.QUEUED.wire(), id));
+                                                                  new ReplayOut(JobStatus.QUEUED.wire(), id.value()));
             case JobQueue.ReplayResult.NotFound n -> throw eventNotFound(id);
             case JobQueue.ReplayResult.NotReplayable n -> throw new ApiException.Conflict(
                     "event-not-replayable", "Event " + id + " is " + n.status().wire()
@@ -378,10 +379,10 @@ public final class TenantAdminService implements HttpService {
         return tenants.find(t.id()).orElseThrow(() -> notFound(t.tenant().slug()));
     }
 
-    private static UUID eventId(ServerRequest req) {
+    private static EventId eventId(ServerRequest req) {
         String raw = req.path().pathParameters().get("event_id");
         try {
-            return UUID.fromString(raw);
+            return EventId.parse(raw);
         } catch (IllegalArgumentException e) {
             throw new ApiException.NotFound("event-not-found", "No such event.");
         }
@@ -411,7 +412,7 @@ public final class TenantAdminService implements HttpService {
         return new ApiException.NotFound("tenant-not-found", "No tenant with slug '" + slug + "'.");
     }
 
-    private static ApiException eventNotFound(UUID id) {
+    private static ApiException eventNotFound(EventId id) {
         return new ApiException.NotFound("event-not-found", "This tenant has no event " + id + ".");
     }
 

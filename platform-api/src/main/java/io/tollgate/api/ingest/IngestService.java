@@ -240,7 +240,7 @@ public final class IngestService implements HttpService {
             LogContext.event(stored.eventId());
             res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
             res.headers().contentType(MediaTypes.APPLICATION_JSON);
-            res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId())));
+            res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId().value())));
             return stored.inserted() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
         } finally {
             if (permit != null) {
