@@ -43,10 +43,13 @@ import io.tollgate.api.http.ErrorHandling;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.http.RequestIdFilter;
 import io.tollgate.api.http.RouteTable;
+import io.tollgate.api.ingest.Bulkheads;
 import io.tollgate.api.ingest.DatabaseLoad;
+import io.tollgate.api.ingest.EventWriter;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.ingest.RateLimiter;
 import io.tollgate.api.net.BufferBudget;
+import io.tollgate.api.net.FailureLimiter;
 import io.tollgate.api.net.Peers;
 import io.tollgate.api.net.ReadTimeoutSocketOptions;
 import io.tollgate.api.observe.DatabaseHealthCheck;
@@ -79,10 +82,11 @@ import io.tollgate.tenant.store.TenantStore;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The composition root: builds every part from the configuration, in one place, and stops them in reverse order.
@@ -93,25 +97,24 @@ public final class Tollgate implements AutoCloseable {
     /** The named socket of the operators' listener ({@code TOLLGATE_ADMIN_PORT}). */
     static final String ADMIN_SOCKET = "admin";
 
-    private final Database db;
-    private final Database adminDb;
-    private final TenantChangeListener listener;
     private final WebServer server;
 
     private final RouteTable routes;
-    private final List<AutoCloseable> resources;
+    /** Everything {@link #start} opened, closed in reverse order by {@link #close}. */
+    private final Resources resources;
 
-    private Tollgate(Database db, Database adminDb, TenantChangeListener listener, WebServer server,
-                     RouteTable routes, List<AutoCloseable> resources) {
-        this.db = db;
-        this.adminDb = adminDb;
-        this.listener = listener;
+    private Tollgate(WebServer server, RouteTable routes, Resources resources) {
         this.server = server;
         this.routes = routes;
         this.resources = resources;
     }
 
-    /** Starts the gateway on a complete configuration (database URL and keys present). */
+    /**
+     * Starts the gateway on a complete configuration (database URL and keys present). Each resource is registered
+     * with one {@link Resources} as it opens, the web server last: a start that fails closes what it opened with the
+     * same code as {@link #close}, in the same order (stop accepting and drain, the drift check, the worker, then the
+     * pools).
+     */
     public static Tollgate start(AppConfig config) {
         long t0 = System.nanoTime();
         DatabaseSettings settings = config.database().settings();
@@ -121,10 +124,11 @@ public final class Tollgate implements AutoCloseable {
             throw new StartupException("cannot use the database at DATABASE_URL=" + settings.redactedUrl() + ": "
                                                + e.getMessage(), e);
         }
-        Database db = Database.open(settings);
-        // the admin API's own few connections: operators are served while ingress holds every one of the main pool
-        Database adminDb = Database.open(config.database().adminSettings(), "tollgate-admin");
+        Resources resources = new Resources();
         try {
+            Database db = resources.add(Database.open(settings));
+            // the admin API's own few connections: operators are served while ingress holds every one of the main pool
+            Database adminDb = resources.add(Database.open(config.database().adminSettings(), "tollgate-admin"));
             SchemaMigrator.migrate(db.dataSource());
             CredentialCipher cipher = new CredentialCipher(
                     config.keys().masterKey().orElseThrow(), config.keys().previousMasterKeys());
@@ -133,7 +137,7 @@ public final class Tollgate implements AutoCloseable {
                                                          config.tenants().cacheSize(),
                                                          config.tenants().unknownTtl(),
                                                          config.tenants().unknownSize());
-            TenantChangeListener listener = TenantChangeListener.start(db, resolver, Duration.ofSeconds(5));
+            resources.add(TenantChangeListener.start(db, resolver, Duration.ofSeconds(5)));
             DatabaseLoad ingressLoad = new DatabaseLoad(
                     config.ingress().queueMax(),
                     DatabaseLoad.statementsFor(config.database().poolSize(), config.ingress().writers()));
@@ -145,23 +149,19 @@ public final class Tollgate implements AutoCloseable {
             IngressMetrics ingressMetrics = new IngressMetrics(
                     meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
             RouteTable routes = new RouteTable();
-            RetentionSweeper sweeper = new RetentionSweeper(db, config.ingress().retention())
-                    .start(config.ingress().sweepEvery());
             // one client per upstream for the whole process: the worker and the admin API's connects share their
             // per-tenant pacing and circuit breakers
             UpstreamSettings upstream = config.upstreams().settings();
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
-            GorgiasClient gorgias = new GorgiasClient(upstream, upstreamMetrics);
-            ShopifyClient shopify = new ShopifyClient(upstream, upstreamMetrics);
+            ShopifyClient shopify = resources.add(new ShopifyClient(upstream, upstreamMetrics));
+            GorgiasClient gorgias = resources.add(new GorgiasClient(upstream, upstreamMetrics));
             LlmSettings llmSettings = config.worker().llm();
             Optional<LlmClient> llm = llmSettings.enabled()
-                    ? Optional.of(new LlmClient(llmSettings, upstream, upstreamMetrics)) : Optional.empty();
+                    ? Optional.of(resources.add(new LlmClient(llmSettings, upstream, upstreamMetrics)))
+                    : Optional.empty();
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes,
-                                         gorgias, shopify);
-            // closed in this order at shutdown (the worker, added first once the server runs, gives back what it
-            // cannot finish)
-            List<AutoCloseable> resources = new ArrayList<>(List.of(sweeper, services.ingest(), gorgias, shopify));
-            llm.ifPresent(resources::add);
+                                         gorgias, shopify, resources);
+            resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
 
             DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad::snapshot,
                                                                  config.database().connectTimeout());
@@ -200,62 +200,42 @@ public final class Tollgate implements AutoCloseable {
                                 .directHandlers(ErrorHandling.directHandlers())
                                 .routing(r -> adminRouting(r, services, admin.get().api())));
             }
+            if (config.worker().settings().enabled()) {
+                // the worker's own pool: a busy worker never takes ingress's connections
+                Database workerDb = resources.add(Database.open(config.database().workerSettings(
+                        config.worker().settings().concurrency()), "tollgate-worker"));
+                PoolMetrics.registerWorker(meters, workerDb);
+                // stopped after the server has drained, before the pools; it gives back what it cannot finish
+                resources.add(worker(config, workerDb, resolver, cipher, meters, gorgias, shopify, llm));
+            }
+            if (config.connections().check().enabled()) {
+                // the drift check: paced upstream calls and a few small statements a second on its own pool
+                Database checkDb = resources.add(Database.open(config.database().checkSettings(), "tollgate-checks"));
+                CheckSettings check = config.connections().check();
+                resources.add(new DriftChecker(
+                        new ConnectionStore(checkDb, check.interval()), resolver, gorgias, shopify, check, meters,
+                        Optional.of(new SilenceWatch(checkDb, config.connections().silence(), meters,
+                                                     Collections.min(List.of(SilenceWatch.EVERY, check.interval())))),
+                        Clock.systemUTC()).start());
+            }
+            // opened last, so closed first: it stops accepting and lets in-flight requests finish
             WebServer server = web.build().start();
             if (!server.isRunning()) { // Helidon logged why and returned; a port was taken since Main checked it
-                closeQuietly(resources);
-                listener.close();
                 ListenPort.requireFree(config.server().host(), config.server().port());
                 admin.ifPresent(a -> ListenPort.requireFreeAdmin(a.host(), a.port()));
                 throw new StartupException("the web server could not start on " + config.server().host() + ":"
                                                    + config.server().port()
                                                    + admin.map(a -> " and " + a.host() + ":" + a.port()).orElse(""));
             }
-            if (config.worker().settings().enabled()) {
-                try {
-                    // the worker's own pool: a busy worker never takes ingress's connections
-                    Database workerDb = Database.open(config.database().workerSettings(
-                            config.worker().settings().concurrency()), "tollgate-worker");
-                    resources.addFirst(workerDb);
-                    PoolMetrics.registerWorker(meters, workerDb);
-                    resources.addFirst(worker(config, workerDb, resolver, cipher, meters, gorgias, shopify, llm));
-                } catch (RuntimeException e) {
-                    server.stop();
-                    closeQuietly(resources);
-                    listener.close();
-                    throw e;
-                }
-            }
-            if (config.connections().check().enabled()) {
-                // the drift check: paced upstream calls and a few small statements a second on its own pool
-                Database checkDb = Database.open(config.database().checkSettings(), "tollgate-checks");
-                resources.addFirst(checkDb);
-                CheckSettings check = config.connections().check();
-                resources.addFirst(new DriftChecker(
-                        new ConnectionStore(checkDb, check.interval()), resolver, gorgias, shopify, check, meters,
-                        Optional.of(new SilenceWatch(checkDb, config.connections().silence(), meters,
-                                                     Collections.min(List.of(SilenceWatch.EVERY, check.interval())))),
-                        Clock.systemUTC()).start());
-            }
+            resources.add("WebServer", server::stop);
             LOG.log(Level.INFO, "Tollgate listening on http://" + config.server().host() + ":" + server.port()
                     + admin.map(a -> " (webhooks), operators on http://" + a.host() + ":" + server.port(ADMIN_SOCKET)
                     + " (/admin, /openapi, /observe)").orElse("")
                     + " (started in " + (System.nanoTime() - t0) / 1_000_000 + " ms; master key id "
                     + cipher.currentKeyId() + ")");
-            return new Tollgate(db, adminDb, listener, server, routes, List.copyOf(resources));
+            return new Tollgate(server, routes, resources);
         } catch (RuntimeException e) {
-            adminDb.close();
-            db.close();
-            throw e;
-        }
-    }
-
-    private static void closeQuietly(List<AutoCloseable> resources) {
-        for (AutoCloseable r : resources) {
-            try {
-                r.close();
-            } catch (Exception suppressed) {
-                // failing anyway
-            }
+            throw resources.closeAfter(e);
         }
     }
 
@@ -292,12 +272,12 @@ public final class Tollgate implements AutoCloseable {
     }
 
     /**
-     * Builds every HTTP service over the two pools ({@code db} for ingress, {@code adminDb} for the admin API). The
-     * caller owns what needs closing ({@link Services#ingest()}).
+     * Builds every HTTP service over the two pools ({@code db} for ingress, {@code adminDb} for the admin API),
+     * registering what needs closing (ingress's writers and executor) with {@code resources}.
      */
     static Services services(AppConfig config, Database db, Database adminDb, TenantResolver resolver,
                              CredentialCipher cipher, DatabaseLoad ingressLoad, IngressMetrics ingressMetrics,
-                             RouteTable routes, GorgiasClient gorgias, ShopifyClient shopify) {
+                             RouteTable routes, GorgiasClient gorgias, ShopifyClient shopify, Resources resources) {
         Peers peers = new Peers(config.server().trustedProxies());
 
         // the admin API runs on its own pool, never on ingress's; it fails closed (no valid operator token, no
@@ -333,10 +313,15 @@ public final class Tollgate implements AutoCloseable {
         // bodies nobody has authenticated yet never hold more of the heap than this
         BufferBudget buffers = new BufferBudget(config.ingress().bufferBytes(), config.ingress().bodiesPerAddress());
         ingressMetrics.buffers(buffers::used, buffers.capacity(), buffers::reading);
+        // ingress's statements besides the writers' (tenant look-ups, the shared rate bucket, rejected bodies), each
+        // within its delivery's deadline
+        ExecutorService statements = Executors.newVirtualThreadPerTaskExecutor();
+        resources.add("ingress statements", statements::shutdown);
+        EventWriter writer = resources.add(new EventWriter(db, ingressLoad, config.ingress().writers(),
+                                                           config.ingress().batchMax()));
         IngestService ingest = new IngestService(
-                resolver, db, ingressLoad, rates, config.ingress().forgedPerMinute(),
-                ingressMetrics,
-                routes, config.ingress().writers(), config.ingress().batchMax(), peers, buffers);
+                resolver, ingressLoad, writer, statements, rates, new Bulkheads(),
+                new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers);
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
                             ingest, keyAdmin);
     }
@@ -417,21 +402,18 @@ public final class Tollgate implements AutoCloseable {
         return server.isRunning();
     }
 
-    /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes the pool. */
+    /**
+     * Stops accepting, lets in-flight requests finish (up to the grace period), stops the drift check and the worker,
+     * then closes the pools: everything {@link #start} opened, in reverse order.
+     */
     @Override
     public void close() {
         LOG.log(Level.INFO, "Tollgate stopping");
-        server.stop();
-        for (AutoCloseable r : resources) {
-            try {
-                r.close();
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "could not close " + r.getClass().getSimpleName() + ": " + e.getMessage());
-            }
+        try {
+            resources.close();
+        } catch (RuntimeException logged) {
+            // each resource that could not close was logged; the others are closed
         }
-        listener.close();
-        adminDb.close();
-        db.close();
         LOG.log(Level.INFO, "Tollgate stopped");
     }
 }

@@ -37,6 +37,7 @@ class RoutingTierTest {
     private static TestDatabase testDb;
     private static Database db;
     private static Services services;
+    private static final Resources resources = new Resources();
 
     private final DirectClient client;
 
@@ -60,13 +61,14 @@ class RoutingTierTest {
                                              new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry())),
                                      new io.tollgate.api.shopify.ShopifyClient(
                                              config.upstreams().settings(),
-                                             new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry())));
+                                             new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry())),
+                                     resources);
         Tollgate.routing(routing, services);
     }
 
     @AfterAll
     static void tearDown() {
-        services.ingest().close();
+        resources.close();
         db.close();
         testDb.close();
     }

@@ -6,6 +6,7 @@ import io.helidon.dbclient.DbRow;
 import io.tollgate.api.events.EventStatus;
 import io.tollgate.api.events.JobStatus;
 import io.tollgate.api.http.Json;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.DataException;
@@ -50,7 +51,7 @@ public final class EventStore {
         this.db = db;
     }
 
-    public record EventSummary(UUID id, Provider provider, Optional<String> topic, String deliveryKey,
+    public record EventSummary(EventId id, Provider provider, Optional<String> topic, String deliveryKey,
                                byte[] payloadSha256, int sizeBytes, EventStatus status, Optional<String> error,
                                Instant receivedAt, Optional<Instant> processedAt) {
     }
@@ -63,9 +64,9 @@ public final class EventStore {
 
     /** Newest first; {@code after} is the (received_at, id) of the last event of the previous page. */
     public List<EventSummary> list(TenantId tenant, Optional<EventStatus> status, int limit,
-                                   Optional<Map.Entry<Instant, UUID>> after) {
+                                   Optional<Map.Entry<Instant, EventId>> after) {
         Instant beforeTime = after.map(Map.Entry::getKey).orElse(Instant.parse("9999-12-31T00:00:00Z"));
-        UUID beforeId = after.map(Map.Entry::getValue).orElse(new UUID(-1L, -1L));
+        UUID beforeId = after.map(Map.Entry::getValue).map(EventId::value).orElse(new UUID(-1L, -1L));
         // The status is a literal from the enum, never client text, so the planner can match the partial index of
         // dead and rejected events.
         String statusFilter = status.map(s -> " AND e.status = " + s.sql()).orElse("");
@@ -80,13 +81,13 @@ public final class EventStore {
         });
     }
 
-    public Optional<EventDetail> get(TenantId tenant, UUID eventId) {
+    public Optional<EventDetail> get(TenantId tenant, EventId eventId) {
         return db.call(() -> db.client().execute().get(
                 "SELECT " + SUMMARY_COLUMNS + """
                 , e.headers::text AS headers, e.body,
                           j.status AS job_status, j.attempts, j.run_at, j.last_error
                 FROM webhook_events e LEFT JOIN jobs j ON j.event_id = e.id AND j.tenant_id = e.tenant_id
-                WHERE e.tenant_id = ? AND e.id = ?""", tenant.value(), eventId)
+                WHERE e.tenant_id = ? AND e.id = ?""", tenant.value(), eventId.value())
                 .map(r -> new EventDetail(summary(r), headers(string(r, "headers")), bytes(r, "body"),
                                           optString(r, "job_status").map(js -> new JobState(
                                                   JobStatus.fromWire(js).orElseThrow(), integer(r, "attempts"),
@@ -94,16 +95,16 @@ public final class EventStore {
     }
 
     /** What a job needs of the tenant's event (what the worker reads); empty when it is gone. */
-    public Optional<StoredEvent> stored(TenantId tenant, UUID eventId) {
+    public Optional<StoredEvent> stored(TenantId tenant, EventId eventId) {
         return db.call(() -> db.client().execute().get(
                         "SELECT provider, topic, body FROM webhook_events WHERE tenant_id = ? AND id = ?",
-                        tenant.value(), eventId)
+                        tenant.value(), eventId.value())
                 .map(r -> new StoredEvent(Provider.fromWire(string(r, "provider")).orElseThrow(),
                                                        optString(r, "topic"), bytes(r, "body"))));
     }
 
     private static EventSummary summary(DbRow r) {
-        return new EventSummary(uuid(r, "id"), Provider.fromWire(string(r, "provider")).orElseThrow(),
+        return new EventSummary(new EventId(uuid(r, "id")), Provider.fromWire(string(r, "provider")).orElseThrow(),
                                 optString(r, "topic"), string(r, "delivery_key"), (byte[]) raw(r, "payload_sha256"),
                                 integer(r, "size_bytes"), EventStatus.fromWire(string(r, "status")).orElseThrow(),
                                 optString(r, "error"), instant(r, "received_at"), optInstant(r, "processed_at"));

@@ -18,6 +18,7 @@ import io.tollgate.api.http.Responses;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.input.Cursor;
 import io.tollgate.api.input.Queries;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.ResolvedTenant;
 
 import java.nio.ByteBuffer;
@@ -65,7 +66,7 @@ public final class EventsService implements HttpService {
     public record EventOut(UUID id, String provider, String topic, String deliveryKey, String status,
                            Instant receivedAt, Instant processedAt, String payloadSha256, int sizeBytes, String error) {
         static EventOut of(EventStore.EventSummary e) {
-            return new EventOut(e.id(), e.provider().wire(), e.topic().orElse(null), e.deliveryKey(),
+            return new EventOut(e.id().value(), e.provider().wire(), e.topic().orElse(null), e.deliveryKey(),
                                 e.status().wire(), e.receivedAt(), e.processedAt().orElse(null),
                                 HexFormat.of().formatHex(e.payloadSha256()), e.sizeBytes(),
                                 e.error().orElse(null));
@@ -91,8 +92,8 @@ public final class EventsService implements HttpService {
                                                                        + Arrays.stream(EventStatus.values())
                                                                        .map(EventStatus::wire).toList())))));
         int limit = Queries.limit(req);
-        Optional<Map.Entry<Instant, UUID>> after = Cursor.decode(Queries.string(req, "cursor"), 2)
-                .map(p -> Map.entry(Cursor.instant(p.get(0)), Cursor.uuid(p.get(1))));
+        Optional<Map.Entry<Instant, EventId>> after = Cursor.decode(Queries.string(req, "cursor"), 2)
+                .map(p -> Map.entry(Cursor.instant(p.get(0)), new EventId(Cursor.uuid(p.get(1)))));
         List<EventStore.EventSummary> page = events.list(t.id(), status, limit + 1, after);
         List<EventOut> items = page.subList(0, Math.min(limit, page.size())).stream().map(EventOut::of).toList();
         String next = page.size() > limit
@@ -102,7 +103,7 @@ public final class EventsService implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res, ResolvedTenant t) {
-        UUID id = eventId(req);
+        EventId id = eventId(req);
         EventStore.EventDetail d = events.get(t.id(), id).orElseThrow(() -> notFound(id));
         Map<String, String> headers = new TreeMap<>();
         d.headers().forEach((k, v) -> headers.put(k, SENSITIVE_HEADER.matcher(k).find() ? "****" : v));
@@ -118,11 +119,11 @@ public final class EventsService implements HttpService {
     }
 
     private void replay(ServerRequest req, ServerResponse res, ResolvedTenant t) {
-        UUID id = eventId(req);
+        EventId id = eventId(req);
         req.context().register(AuditLog.Note.on("event.replay", t, Optional.of(id.toString())));
         switch (jobs.replay(t.id(), id)) {
             case JobQueue.ReplayResult.Queued q -> Responses.json(res, Status.ACCEPTED_202,
-                                                                  new ReplayOut(JobStatus.QUEUED.wire(), id));
+                                                                  new ReplayOut(JobStatus.QUEUED.wire(), id.value()));
             case JobQueue.ReplayResult.NotFound n -> throw notFound(id);
             case JobQueue.ReplayResult.NotReplayable n -> throw new ApiException.Conflict(
                     "event-not-replayable", "Event " + id + " is " + n.status().wire()
@@ -130,16 +131,16 @@ public final class EventsService implements HttpService {
         }
     }
 
-    private static UUID eventId(ServerRequest req) {
+    private static EventId eventId(ServerRequest req) {
         String raw = req.path().pathParameters().get("event_id");
         try {
-            return UUID.fromString(raw);
+            return EventId.parse(raw);
         } catch (IllegalArgumentException e) {
             throw new ApiException.NotFound("event-not-found", "No such event.");
         }
     }
 
-    private static ApiException notFound(UUID id) {
+    private static ApiException notFound(EventId id) {
         return new ApiException.NotFound("event-not-found", "This tenant has no event " + id + ".");
     }
 

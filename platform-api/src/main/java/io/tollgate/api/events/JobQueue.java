@@ -4,6 +4,7 @@ import io.helidon.dbclient.DbRow;
 import io.tollgate.api.events.EventStatus;
 import io.tollgate.api.events.JobOutcome;
 import io.tollgate.api.events.JobStatus;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 
@@ -168,7 +169,7 @@ public final class JobQueue {
     }
 
     /** A claimed job; {@code lease} is the token that proves the claim to {@link #complete}. */
-    public record Job(UUID id, TenantId tenant, UUID eventId, int attempts, int maxAttempts, UUID lease,
+    public record Job(UUID id, TenantId tenant, EventId eventId, int attempts, int maxAttempts, UUID lease,
                       Instant leaseExpiresAt) {
         public Job {
             Objects.requireNonNull(id, "id");
@@ -285,10 +286,10 @@ public final class JobQueue {
      * Puts an event back in the queue (a new job, or the existing one reset). The worker's note ledger keeps a replay
      * from posting a second note. A rejected (unparseable) event cannot be replayed.
      */
-    public ReplayResult replay(TenantId tenant, UUID eventId) {
+    public ReplayResult replay(TenantId tenant, EventId eventId) {
         return db.inTransaction(tx -> {
             Optional<DbRow> event = tx.get("SELECT status FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE",
-                                           tenant.value(), eventId);
+                                           tenant.value(), eventId.value());
             if (event.isEmpty()) {
                 return new ReplayResult.NotFound();
             }
@@ -296,8 +297,8 @@ public final class JobQueue {
             if (status == EventStatus.REJECTED) {
                 return new ReplayResult.NotReplayable(status);
             }
-            tx.insert(REPLAY_JOB, UUID.randomUUID(), tenant.value(), eventId);
-            tx.update(REPLAY_EVENT, tenant.value(), eventId);
+            tx.insert(REPLAY_JOB, UUID.randomUUID(), tenant.value(), eventId.value());
+            tx.update(REPLAY_EVENT, tenant.value(), eventId.value());
             return new ReplayResult.Queued();
         });
     }
@@ -316,8 +317,8 @@ public final class JobQueue {
     }
 
     private static Job job(DbRow r) {
-        return new Job(uuid(r, "id"), new TenantId(uuid(r, "tenant_id")), uuid(r, "event_id"), integer(r, "attempts"),
-                       integer(r, "max_attempts"), UUID.fromString(string(r, "lease_owner")),
+        return new Job(uuid(r, "id"), new TenantId(uuid(r, "tenant_id")), new EventId(uuid(r, "event_id")),
+                       integer(r, "attempts"), integer(r, "max_attempts"), UUID.fromString(string(r, "lease_owner")),
                        instant(r, "lease_expires_at"));
     }
 }

@@ -1,6 +1,7 @@
 package io.tollgate.api.helpdesk;
 
 import io.helidon.dbclient.DbRow;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 
@@ -94,7 +95,7 @@ public final class NoteLedger {
     }
 
     /** The external id of a note first reserved by {@code eventId}. */
-    public static String externalIdFor(UUID eventId) {
+    public static String externalIdFor(EventId eventId) {
         return EXTERNAL_PREFIX + eventId;
     }
 
@@ -107,7 +108,7 @@ public final class NoteLedger {
      *                message, so its external id is never used for two notes (if it were, the tenant's unique
      *                external id refuses the write with {@link io.tollgate.tenant.db.DataException.Conflict})
      */
-    public Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, UUID eventId) {
+    public Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, EventId eventId) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(eventId, "eventId");
         UUID t = tenant.value();
@@ -115,7 +116,7 @@ public final class NoteLedger {
         String externalId = externalIdFor(eventId);
         UUID attempt = UUID.randomUUID();
         return db.inTransaction(tx -> {
-            Optional<DbRow> inserted = tx.get(INSERT, UUID.randomUUID(), t, eventId, t, ticketId, ticketId,
+            Optional<DbRow> inserted = tx.get(INSERT, UUID.randomUUID(), t, eventId.value(), t, ticketId, ticketId,
                                               answeredMessageId, externalId, seconds, attempt);
             if (inserted.isPresent()) {
                 return new Reservation.Reserved(uuid(inserted.get(), "id"), string(inserted.get(), "external_id"),

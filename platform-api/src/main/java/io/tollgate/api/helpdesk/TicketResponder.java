@@ -10,6 +10,7 @@ import io.tollgate.api.orders.OrderMatch;
 import io.tollgate.api.orders.OrderMatcher;
 import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.upstream.UpstreamResult;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantId;
 
@@ -64,7 +65,7 @@ public final class TicketResponder {
      * renewed just before the post, so a run given up while posting is covered by it. A run given up (its thread
      * interrupted) while it reads the customer's text stops between steps with a {@link CancellationException}.
      */
-    public Handled respond(ResolvedTenant tenant, UUID eventId, byte[] body, Deadline deadline) {
+    public Handled respond(ResolvedTenant tenant, EventId eventId, byte[] body, Deadline deadline) {
         TicketEvent event;
         try {
             event = TicketEvents.parse(body);

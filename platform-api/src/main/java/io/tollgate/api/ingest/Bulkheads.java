@@ -10,7 +10,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /** At most {@code max_concurrent} deliveries of one tenant in flight, so one merchant's flood cannot starve another. */
-final class Bulkheads {
+public final class Bulkheads {
     private record Holder(int permits, Semaphore semaphore) {
     }
 

@@ -3,6 +3,7 @@ package io.tollgate.api.ingest;
 import io.tollgate.api.events.EventStatus;
 import io.tollgate.api.events.JobQueue;
 import io.tollgate.api.http.Json;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.db.DataException;
 import io.tollgate.tenant.db.Database;
 
@@ -30,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * caller is completed only after that commit. The unique key on (tenant, provider, delivery key) decides which copy
  * is first, across threads, batches and instances.
  */
-final class EventWriter implements AutoCloseable {
+public final class EventWriter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventWriter.class.getName());
 
     /** New events and their jobs, in one statement; returns the rows it inserted. */
@@ -66,11 +67,11 @@ final class EventWriter implements AutoCloseable {
             ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING""".formatted(EventStatus.REJECTED.sql());
 
     /** The stored event: new ({@code inserted}) or the first copy of a duplicate. */
-    record Stored(UUID eventId, boolean inserted) {
+    record Stored(EventId eventId, boolean inserted) {
     }
 
     /** A queued delivery; {@code deadline} (nanoTime) is when its caller stops waiting. */
-    private record Pending(Delivery delivery, UUID eventId, long deadline, CompletableFuture<Stored> result) {
+    private record Pending(Delivery delivery, EventId eventId, long deadline, CompletableFuture<Stored> result) {
         String key() {
             return key(delivery.tenant().value(), delivery.provider().wire(), delivery.deliveryKey());
         }
@@ -91,7 +92,7 @@ final class EventWriter implements AutoCloseable {
      * @param writers  concurrent writer transactions
      * @param maxBatch most deliveries in one transaction
      */
-    EventWriter(Database db, DatabaseLoad load, int writers, int maxBatch) {
+    public EventWriter(Database db, DatabaseLoad load, int writers, int maxBatch) {
         this.db = db;
         this.load = load;
         this.maxBatch = maxBatch;
@@ -112,7 +113,7 @@ final class EventWriter implements AutoCloseable {
      * @throws DatabaseLoad.Busy at once when the queue is full (the database is not keeping up)
      */
     CompletableFuture<Stored> submit(Delivery d, long deadline) {
-        Pending p = new Pending(d, TimeOrderedIds.next(), deadline, new CompletableFuture<>());
+        Pending p = new Pending(d, new EventId(TimeOrderedIds.next()), deadline, new CompletableFuture<>());
         if (!running) {
             p.result().completeExceptionally(new IllegalStateException("the gateway is stopping"));
             return p.result();
@@ -196,7 +197,7 @@ final class EventWriter implements AutoCloseable {
             if (id == null) {
                 p.result().completeExceptionally(new IllegalStateException("event vanished between insert and find"));
             } else {
-                p.result().complete(new Stored(id, id.equals(p.eventId())));
+                p.result().complete(new Stored(new EventId(id), id.equals(p.eventId().value())));
             }
         }
     }
@@ -221,7 +222,7 @@ final class EventWriter implements AutoCloseable {
         UUID[] jobs = new UUID[n];
         for (int i = 0; i < n; i++) {
             Delivery d = batch.get(i).delivery();
-            ids[i] = batch.get(i).eventId();
+            ids[i] = batch.get(i).eventId().value();
             tenants[i] = d.tenant().value();
             providers[i] = d.provider().wire();
             topics[i] = d.topic().orElse(null);

@@ -42,7 +42,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +66,7 @@ import java.util.function.Supplier;
  * event id ({@link LogContext}; the request id comes from the request filter). Each answered delivery is one
  * {@code DEBUG} line (set this logger to {@code FINE} to see them).
  */
-public final class IngestService implements HttpService, AutoCloseable {
+public final class IngestService implements HttpService {
     private static final System.Logger LOG = System.getLogger(IngestService.class.getName());
     /** Headers kept with an event; never the secret-bearing ones (X-Tollgate-Token, signatures). */
     private static final List<String> KEPT_HEADERS = List.of(
@@ -79,25 +78,32 @@ public final class IngestService implements HttpService, AutoCloseable {
     private final TenantResolver resolver;
     private final EventWriter writer;
     private final RateLimiter rates;
-    private final Bulkheads bulkheads = new Bulkheads();
+    private final Bulkheads bulkheads;
     private final FailureLimiter forgeries;
     private final IngressMetrics metrics;
     private final RouteTable routes;
-    private final ExecutorService writes = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService statements;
     private final DatabaseLoad load;
     private final Peers peers;
     private final BufferBudget buffers;
 
-    public IngestService(TenantResolver resolver, io.tollgate.tenant.db.Database db, DatabaseLoad load,
-                         RateLimiter rates, int forgedPerMinute, IngressMetrics metrics, RouteTable routes,
-                         int writers, int maxBatch, Peers peers, BufferBudget buffers) {
+    /**
+     * @param writer     the durable writes, group-committed
+     * @param statements runs ingress's statements besides the writer's, each within its delivery's deadline
+     * @param forgeries  failed signature checks per client address
+     */
+    public IngestService(TenantResolver resolver, DatabaseLoad load, EventWriter writer, ExecutorService statements,
+                         RateLimiter rates, Bulkheads bulkheads, FailureLimiter forgeries, IngressMetrics metrics,
+                         RouteTable routes, Peers peers, BufferBudget buffers) {
         this.resolver = resolver;
         this.buffers = buffers;
         this.peers = peers;
         this.load = load;
-        this.writer = new EventWriter(db, load, writers, maxBatch);
+        this.writer = writer;
+        this.statements = statements;
         this.rates = rates;
-        this.forgeries = new FailureLimiter(forgedPerMinute);
+        this.bulkheads = bulkheads;
+        this.forgeries = forgeries;
         this.metrics = metrics;
         this.routes = routes;
     }
@@ -232,7 +238,7 @@ public final class IngestService implements HttpService, AutoCloseable {
             LogContext.event(stored.eventId());
             res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
             res.headers().contentType(MediaTypes.APPLICATION_JSON);
-            res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId())));
+            res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId().value())));
             return stored.inserted() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
         } finally {
             if (permit != null) {
@@ -327,7 +333,7 @@ public final class IngestService implements HttpService, AutoCloseable {
         }
         Future<T> f;
         try {
-            f = writes.submit(() -> {
+            f = statements.submit(() -> {
                 DatabaseLoad.Work w = load.begin();
                 try {
                     return work.get();
@@ -435,12 +441,6 @@ public final class IngestService implements HttpService, AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @Override
-    public void close() {
-        writer.close();
-        writes.shutdown();
     }
 
     /** An ingress answer together with the outcome it is counted as. */

@@ -1,8 +1,9 @@
 package io.tollgate.api.observe;
 
+import io.tollgate.tenant.EventId;
+
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * What the current thread works for, so that every log record it writes names it: the HTTP request's id, the
@@ -16,7 +17,7 @@ import java.util.UUID;
  */
 public final class LogContext {
     /** The fields of a scope; each may be null (unknown). */
-    public record Fields(String requestId, String tenant, UUID eventId) {
+    public record Fields(String requestId, String tenant, EventId eventId) {
         static final Fields NONE = new Fields(null, null, null);
 
         public boolean isEmpty() {
@@ -45,7 +46,7 @@ public final class LogContext {
     }
 
     /** Opens a scope for one webhook event (the worker's jobs). */
-    public static Scope forEvent(UUID eventId) {
+    public static Scope forEvent(EventId eventId) {
         Objects.requireNonNull(eventId, "eventId");
         Scope scope = open();
         event(eventId);
@@ -63,7 +64,7 @@ public final class LogContext {
     }
 
     /** Sets the event id of the current scope (nothing outside a scope). */
-    public static void event(UUID eventId) {
+    public static void event(EventId eventId) {
         update(f -> new Fields(f.requestId(), f.tenant(), eventId));
     }
 
@@ -81,7 +82,7 @@ public final class LogContext {
         return Optional.ofNullable(current().tenant());
     }
 
-    public static Optional<UUID> event() {
+    public static Optional<EventId> event() {
         return Optional.ofNullable(current().eventId());
     }
 

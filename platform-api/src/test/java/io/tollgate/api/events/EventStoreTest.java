@@ -1,5 +1,6 @@
 package io.tollgate.api.events;
 
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.testing.TwoTenants;
@@ -33,8 +34,8 @@ class EventStoreTest {
     void storedEventIsReadOnlyForItsOwnTenant() throws Exception {
         TenantId a = two.a();
         TenantId b = two.b();
-        UUID shopifyEvent = insert(a.value(), "shopify", "orders/updated", "{\"id\":1}");
-        UUID gorgiasEvent = insert(b.value(), "gorgias", null, "{\"ticket\":2}");
+        EventId shopifyEvent = insert(a.value(), "shopify", "orders/updated", "{\"id\":1}");
+        EventId gorgiasEvent = insert(b.value(), "gorgias", null, "{\"ticket\":2}");
         EventStore store = new EventStore(two.db());
 
         Optional<StoredEvent> own = store.stored(a, shopifyEvent);
@@ -50,10 +51,10 @@ class EventStoreTest {
         // another tenant's event, and one that is gone, read as absent
         assertThat(store.stored(b, shopifyEvent)).isEmpty();
         assertThat(store.stored(a, gorgiasEvent)).isEmpty();
-        assertThat(store.stored(a, UUID.randomUUID())).isEmpty();
+        assertThat(store.stored(a, new EventId(UUID.randomUUID()))).isEmpty();
     }
 
-    private static UUID insert(UUID tenant, String provider, String topic, String body) throws Exception {
+    private static EventId insert(UUID tenant, String provider, String topic, String body) throws Exception {
         UUID id = UUID.randomUUID();
         try (Connection c = two.testDb().connect();
              PreparedStatement ps = c.prepareStatement("""
@@ -69,6 +70,6 @@ class EventStoreTest {
             ps.setBytes(6, bytes);
             ps.executeUpdate();
         }
-        return id;
+        return new EventId(id);
     }
 }

@@ -5,6 +5,7 @@ import io.tollgate.api.events.JobOutcome;
 import io.tollgate.api.events.JobQueue;
 import io.tollgate.api.events.JobStatus;
 import io.tollgate.api.worker.RetrySchedule;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.testing.TestDatabase;
@@ -75,7 +76,7 @@ class JobQueueTest {
         return queue.claim(max, lease, Integer.MAX_VALUE);
     }
 
-    private static UUID enqueue(TenantId tenant, Duration dueIn) throws SQLException {
+    private static EventId enqueue(TenantId tenant, Duration dueIn) throws SQLException {
         UUID event = UUID.randomUUID();
         try (Connection c = testDb.connect()) {
             exec(c, "INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body,"
@@ -85,7 +86,7 @@ class JobQueueTest {
                     + " VALUES (?, ?, ?, now() + make_interval(secs => ?))",
                  UUID.randomUUID(), tenant.value(), event, dueIn.toMillis() / 1000.0);
         }
-        return event;
+        return new EventId(event);
     }
 
     private static void exec(Connection c, String sql, Object... params) throws SQLException {
@@ -104,11 +105,11 @@ class JobQueueTest {
     private record EventRow(String status, String error, Instant processedAt) {
     }
 
-    private static JobRow jobOf(UUID event) throws SQLException {
+    private static JobRow jobOf(EventId event) throws SQLException {
         try (Connection c = testDb.connect();
              PreparedStatement ps = c.prepareStatement("SELECT status, attempts, run_at, last_error, lease_owner,"
                      + " lease_expires_at FROM jobs WHERE event_id = ?")) {
-            ps.setObject(1, event);
+            ps.setObject(1, event.value());
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 return new JobRow(rs.getString(1), rs.getInt(2), rs.getTimestamp(3).toInstant(), rs.getString(4),
@@ -117,11 +118,11 @@ class JobQueueTest {
         }
     }
 
-    private static EventRow eventOf(UUID event) throws SQLException {
+    private static EventRow eventOf(EventId event) throws SQLException {
         try (Connection c = testDb.connect();
              PreparedStatement ps = c.prepareStatement(
                      "SELECT status, error, processed_at FROM webhook_events WHERE id = ?")) {
-            ps.setObject(1, event);
+            ps.setObject(1, event.value());
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 return new EventRow(rs.getString(1), rs.getString(2),
@@ -132,10 +133,10 @@ class JobQueueTest {
 
     @Test
     void aClaimLeasesTheDueJobsOfEveryTenantOnce() throws SQLException {
-        UUID a1 = enqueue(a, Duration.ofSeconds(-30));
-        UUID a2 = enqueue(a, Duration.ofSeconds(-20));
-        UUID b1 = enqueue(b, Duration.ofSeconds(-10));
-        UUID later = enqueue(a, Duration.ofHours(1));
+        EventId a1 = enqueue(a, Duration.ofSeconds(-30));
+        EventId a2 = enqueue(a, Duration.ofSeconds(-20));
+        EventId b1 = enqueue(b, Duration.ofSeconds(-10));
+        EventId later = enqueue(a, Duration.ofHours(1));
 
         List<JobQueue.Job> claimed = claim(10, LEASE);
 
@@ -146,7 +147,7 @@ class JobQueueTest {
             assertThat(j.leaseExpiresAt()).isAfter(Instant.now().plus(LEASE).minus(Duration.ofMinutes(1)));
         });
         assertThat(claimed).extracting(JobQueue.Job::lease).containsOnly(claimed.getFirst().lease());
-        for (UUID e : List.of(a1, a2, b1)) {
+        for (EventId e : List.of(a1, a2, b1)) {
             JobRow job = jobOf(e);
             assertThat(job.status()).isEqualTo(JobStatus.RUNNING.wire());
             assertThat(job.leaseOwner()).isEqualTo(claimed.getFirst().lease().toString());
@@ -174,7 +175,7 @@ class JobQueueTest {
 
     @Test
     void doneMarksTheJobDoneAndItsEventProcessed() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();
 
         assertThat(queue.complete(job, new JobOutcome.Done())).isTrue();
@@ -193,7 +194,7 @@ class JobQueueTest {
 
     @Test
     void retryQueuesTheJobAgainAtItsTimeWithItsReasonAndCountsTheAttempt() throws SQLException {
-        UUID event = enqueue(b, Duration.ofSeconds(-1));
+        EventId event = enqueue(b, Duration.ofSeconds(-1));
         JobQueue.Job first = claim(1, LEASE).getFirst();
         Instant at = Instant.now().plus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.MICROS);
 
@@ -213,7 +214,7 @@ class JobQueueTest {
 
         // once due, the next claim is the second attempt
         try (Connection c = testDb.connect()) {
-            exec(c, "UPDATE jobs SET run_at = now() - interval '1 second' WHERE event_id = ?", event);
+            exec(c, "UPDATE jobs SET run_at = now() - interval '1 second' WHERE event_id = ?", event.value());
         }
         JobQueue.Job second = claim(10, LEASE).getFirst();
         assertThat(second.id()).isEqualTo(first.id());
@@ -223,7 +224,7 @@ class JobQueueTest {
 
     @Test
     void deadMarksTheJobAndItsEventDeadWithTheLastError() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();
 
         assertThat(queue.complete(job, new JobOutcome.Dead("Shopify answered 401: token revoked"))).isTrue();
@@ -241,13 +242,13 @@ class JobQueueTest {
 
     @Test
     void anExpiredLeaseIsReapedAndClaimedAgainAndTheOldHolderCanNoLongerComplete() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job crashed = claim(1, LEASE).getFirst();
         assertThat(claim(1, LEASE)).isEmpty();
 
         // the worker holding it died: its lease runs out
         try (Connection c = testDb.connect()) {
-            exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event);
+            exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event.value());
         }
         assertThat(claim(1, LEASE)).as("still running until reaped").isEmpty();
         assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(1, 0));
@@ -265,7 +266,7 @@ class JobQueueTest {
 
     @Test
     void aJobIsCompletedOnlyUnderItsOwnTenant() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();
         JobQueue.Job forged = new JobQueue.Job(job.id(), b, job.eventId(), job.attempts(), job.maxAttempts(),
                                                job.lease(), job.leaseExpiresAt());
@@ -318,7 +319,7 @@ class JobQueueTest {
 
     @Test
     void replayRequeuesADeadEventOfItsOwnTenantOnly() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();
         queue.complete(job, new JobOutcome.Dead("gave up"));
 
@@ -338,21 +339,21 @@ class JobQueueTest {
 
     @Test
     void aRejectedEventCannotBeReplayed() throws SQLException {
-        UUID event = enqueue(a, Duration.ofHours(1));
+        EventId event = enqueue(a, Duration.ofHours(1));
         try (Connection c = testDb.connect()) {
-            exec(c, "UPDATE webhook_events SET status = 'rejected' WHERE id = ?", event);
+            exec(c, "UPDATE webhook_events SET status = 'rejected' WHERE id = ?", event.value());
         }
         assertThat(queue.replay(a, event)).isEqualTo(new JobQueue.ReplayResult.NotReplayable(EventStatus.REJECTED));
-        assertThat(queue.replay(a, UUID.randomUUID())).isEqualTo(new JobQueue.ReplayResult.NotFound());
+        assertThat(queue.replay(a, new EventId(UUID.randomUUID()))).isEqualTo(new JobQueue.ReplayResult.NotFound());
     }
 
     @Test
     void aClaimTakesEveryTenantsOldestJobBeforeAnyTenantsSecond() throws SQLException {
-        List<UUID> aEvents = new java.util.ArrayList<>();
+        List<EventId> aEvents = new java.util.ArrayList<>();
         for (int i = 0; i < 5; i++) {
             aEvents.add(enqueue(a, Duration.ofSeconds(-100 + i)));
         }
-        UUID bEvent = enqueue(b, Duration.ofSeconds(-1)); // the newest of all
+        EventId bEvent = enqueue(b, Duration.ofSeconds(-1)); // the newest of all
 
         List<JobQueue.Job> claimed = queue.claim(2, LEASE, 10);
 
@@ -364,7 +365,7 @@ class JobQueueTest {
         for (int i = 0; i < 6; i++) {
             enqueue(a, Duration.ofSeconds(-10 + i));
         }
-        UUID bEvent = enqueue(b, Duration.ofSeconds(-1));
+        EventId bEvent = enqueue(b, Duration.ofSeconds(-1));
 
         List<JobQueue.Job> first = queue.claim(10, LEASE, 2);
         assertThat(first).extracting(j -> j.tenant()).containsOnly(a, b);
@@ -379,7 +380,7 @@ class JobQueueTest {
 
     @Test
     void skippedMarksTheJobDoneAndItsEventSkippedWithTheReason() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();
 
         assertThat(queue.complete(job, new JobOutcome.Skipped("agent message"))).isTrue();
@@ -392,7 +393,7 @@ class JobQueueTest {
 
     @Test
     void deferQueuesTheJobAgainWithoutSpendingAnAttempt() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();
         assertThat(job.attempts()).isEqualTo(1);
 
@@ -409,14 +410,14 @@ class JobQueueTest {
 
     @Test
     void anExpiredLeaseOnTheLastAttemptIsDeadWithWhy() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         try (Connection c = testDb.connect()) {
-            exec(c, "UPDATE jobs SET attempts = max_attempts - 1 WHERE event_id = ?", event);
+            exec(c, "UPDATE jobs SET attempts = max_attempts - 1 WHERE event_id = ?", event.value());
         }
         JobQueue.Job last = claim(1, LEASE).getFirst();
         assertThat(last.attempts()).isEqualTo(last.maxAttempts());
         try (Connection c = testDb.connect()) {
-            exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event);
+            exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", event.value());
         }
 
         assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(0, 1));
@@ -444,7 +445,7 @@ class JobQueueTest {
 
     @Test
     void releaseGivesTheJobBackDueNow() throws SQLException {
-        UUID event = enqueue(a, Duration.ofSeconds(-1));
+        EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();
         assertThat(queue.release(job, "worker stopping")).isTrue();
         assertThat(queue.release(job, "worker stopping")).as("lease gone").isFalse();

@@ -2,6 +2,7 @@ package io.tollgate.api.helpdesk;
 
 import io.tollgate.api.StoreDatabase;
 import io.tollgate.api.events.RetentionSweeper;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.TenantId;
 
 
@@ -41,15 +42,15 @@ class NoteLedgerTest {
     private final TenantId b = DB.b();
 
     /** A stored Gorgias webhook event (what ingest writes), received {@code ageDays} ago. */
-    private static UUID event(TenantId tenant, String topic, int ageDays) throws SQLException {
+    private static EventId event(TenantId tenant, String topic, int ageDays) throws SQLException {
         UUID id = UUID.randomUUID();
         exec("INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, status,"
                      + " received_at) VALUES (?, ?, 'gorgias', ?, ?, sha256('{}'::bytea), '{}'::bytea, 'accepted',"
                      + " now() - make_interval(days => ?))", id, tenant.value(), topic, "key-" + id, ageDays);
-        return id;
+        return new EventId(id);
     }
 
-    private static UUID event(TenantId tenant) throws SQLException {
+    private static EventId event(TenantId tenant) throws SQLException {
         return event(tenant, "ticket-created", 0);
     }
 
@@ -89,8 +90,8 @@ class NoteLedgerTest {
 
     @Test
     void ticketCreatedThenMessageCreatedForTheSameFirstMessageMakeOneNote() throws SQLException {
-        UUID created = event(a, "ticket-created", 0);
-        UUID messageCreated = event(a, "ticket-message-created", 0);
+        EventId created = event(a, "ticket-created", 0);
+        EventId messageCreated = event(a, "ticket-message-created", 0);
         Reply.Answer first = answerOf(GorgiasBodies.ticketCreated());
         Reply.Answer second = answerOf(GorgiasBodies.firstMessageCreated());
         assertThat(List.of(second.ticketId(), second.messageId())).isEqualTo(List.of(first.ticketId(),
@@ -120,8 +121,8 @@ class NoteLedgerTest {
      */
     @Test
     void onlyTheAttemptHoldingTheNoteRenewsItBeforePosting() throws SQLException {
-        UUID e1 = event(a);
-        UUID e2 = event(a);
+        EventId e1 = event(a);
+        EventId e2 = event(a);
         NoteLedger.Reservation.Reserved first =
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
         assertThat(ledger.renew(b, first.noteId(), first.attempt())).as("another tenant's note is not found")
@@ -145,8 +146,8 @@ class NoteLedgerTest {
 
     @Test
     void anUncertainEarlierAttemptIsPendingUnderItsFirstExternalId() throws SQLException {
-        UUID e1 = event(a);
-        UUID e2 = event(a);
+        EventId e1 = event(a);
+        EventId e2 = event(a);
         NoteLedger.Reservation.Reserved reserved =
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
         leaseRunsOut(reserved.noteId()); // the worker died mid-call: nobody knows if Gorgias got the note
@@ -171,13 +172,13 @@ class NoteLedgerTest {
 
     @Test
     void aFailedAttemptIsRetriedAsPendingAndAPostedNoteStaysPosted() throws SQLException {
-        UUID e1 = event(a);
+        EventId e1 = event(a);
         NoteLedger.Reservation.Reserved reserved =
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
         assertThat(ledger.markFailed(a, reserved.noteId(), reserved.attempt(), "gorgias answered 503")).isTrue();
         assertThat(notes(a)).singleElement().asString().endsWith("|failed|null|gorgias answered 503");
 
-        UUID replay = event(a);
+        EventId replay = event(a);
         NoteLedger.Reservation.Pending pending = (NoteLedger.Reservation.Pending) ledger.reserve(a, TICKET, FIRST,
                                                                                                replay);
         assertThat(pending.noteId()).isEqualTo(reserved.noteId());
@@ -193,7 +194,7 @@ class NoteLedgerTest {
 
     @Test
     void aReservationWithdrawnBeforeAnythingWasSentIsReservedAfreshNextTime() throws SQLException {
-        UUID e1 = event(a);
+        EventId e1 = event(a);
         NoteLedger.Reservation.Reserved first =
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
         ledger.recordDraft(a, first.noteId(), "template", "text", "<p>text</p>");
@@ -207,12 +208,12 @@ class NoteLedgerTest {
 
     @Test
     void theSameTicketStateUnderANewWebhookIdMakesNoSecondNote() throws SQLException {
-        UUID original = event(a);
+        EventId original = event(a);
         NoteLedger.Reservation.Reserved reserved =
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, original);
         ledger.markPosted(a, reserved.noteId(), 901L);
 
-        UUID resent = event(a); // same body, new webhook id: a new event
+        EventId resent = event(a); // same body, new webhook id: a new event
         assertThat(ledger.reserve(a, TICKET, FIRST, resent)).isEqualTo(new NoteLedger.Reservation.AlreadyPosted(901L));
 
         // a new customer message on the same ticket is a new note
@@ -224,7 +225,7 @@ class NoteLedgerTest {
 
     @Test
     void theLedgerOutlivesEventRetention() throws Exception {
-        UUID old = event(a, "ticket-created", 30);
+        EventId old = event(a, "ticket-created", 30);
         NoteLedger.Reservation.Reserved reserved =
                 (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, old);
         ledger.markPosted(a, reserved.noteId(), 902L);
@@ -265,14 +266,14 @@ class NoteLedgerTest {
         try {
             for (int round = 0; round < rounds; round++) {
                 long message = 1_000 + round;
-                List<UUID> events = new ArrayList<>();
+                List<EventId> events = new ArrayList<>();
                 for (int i = 0; i < threads; i++) {
                     events.add(event(a));
                 }
-                UUID bEvent = event(b);
+                EventId bEvent = event(b);
                 CyclicBarrier start = new CyclicBarrier(threads + 2); // a's racers, b's one, this thread
                 List<Future<NoteLedger.Reservation>> results = new ArrayList<>();
-                for (UUID e : events) {
+                for (EventId e : events) {
                     results.add(pool.submit(() -> {
                         start.await(30, TimeUnit.SECONDS);
                         return ledger.reserve(a, TICKET, message, e);

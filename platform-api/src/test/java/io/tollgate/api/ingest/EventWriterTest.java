@@ -1,5 +1,6 @@
 package io.tollgate.api.ingest;
 
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.crypto.CredentialCipher;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,7 +70,7 @@ class EventWriterTest {
             assertOneFirstCopy(copiesA);
             assertOneFirstCopy(copiesB);
             assertThat(copiesA.getFirst().get().eventId()).isNotEqualTo(copiesB.getFirst().get().eventId());
-            Set<UUID> ids = new HashSet<>();
+            Set<EventId> ids = new HashSet<>();
             for (CompletableFuture<EventWriter.Stored> f : unique) {
                 assertThat(f.get().inserted()).isTrue();
                 ids.add(f.get().eventId());
@@ -89,7 +89,7 @@ class EventWriterTest {
 
     private static void assertOneFirstCopy(List<CompletableFuture<EventWriter.Stored>> copies) throws Exception {
         int inserted = 0;
-        Set<UUID> ids = new HashSet<>();
+        Set<EventId> ids = new HashSet<>();
         for (CompletableFuture<EventWriter.Stored> f : copies) {
             inserted += f.get().inserted() ? 1 : 0;
             ids.add(f.get().eventId());

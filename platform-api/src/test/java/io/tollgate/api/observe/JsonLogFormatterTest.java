@@ -2,6 +2,7 @@ package io.tollgate.api.observe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tollgate.api.LogCapture;
+import io.tollgate.tenant.EventId;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -75,7 +76,7 @@ class JsonLogFormatterTest {
 
     @Test
     void theContextOfTheLoggingThreadIsInTheLineAndOnlyInsideItsScope() {
-        UUID event = UUID.randomUUID();
+        EventId event = new EventId(UUID.randomUUID());
         LogContext.tenant("ignored-outside-a-scope");
         assertThat(LogContext.current().isEmpty()).isTrue();
         try (LogContext.Scope request = LogContext.openEmpty()) {
@@ -84,7 +85,7 @@ class JsonLogFormatterTest {
             try (LogContext.Scope job = LogContext.forEvent(event)) {
                 JsonNode r = LogCapture.parse(json.format(record(Level.INFO, "inside", null)));
                 assertThat(r.get("tenant").asText()).isEqualTo("acme-boots");
-                assertThat(r.get("event_id").asText()).isEqualTo(event.toString());
+                assertThat(r.get("event_id").asText()).isEqualTo(event.value().toString());
                 assertThat(r.get("request_id").asText()).isEqualTo("req-1");
                 LogContext.tenant("other-shop");
             }
