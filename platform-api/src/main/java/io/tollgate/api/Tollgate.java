@@ -23,6 +23,8 @@ import io.tollgate.api.connect.ConnectService;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
 import io.tollgate.api.connect.DriftChecker;
+import io.tollgate.api.connect.GorgiasConnection;
+import io.tollgate.api.connect.ShopifyConnection;
 import io.tollgate.api.connect.SilenceWatch;
 import io.tollgate.api.draft.DraftBudget;
 import io.tollgate.api.draft.Drafting;
@@ -213,10 +215,11 @@ public final class Tollgate implements AutoCloseable {
                 Database checkDb = resources.add(Database.open(config.database().checkSettings(), "tollgate-checks"));
                 CheckSettings check = config.connections().check();
                 resources.add(new DriftChecker(
-                        new ConnectionStore(checkDb, check.interval()), resolver, gorgias, shopify, check, meters,
+                        new ConnectionStore(checkDb, check.interval()), resolver,
+                        new GorgiasConnection(gorgias, Clock.systemUTC()), new ShopifyConnection(shopify), check, meters,
                         Optional.of(new SilenceWatch(checkDb, config.connections().silence(), meters,
-                                                     Collections.min(List.of(SilenceWatch.EVERY, check.interval())))),
-                        Clock.systemUTC()).start());
+                                                     Collections.min(List.of(SilenceWatch.EVERY, check.interval())))))
+                        .start());
             }
             // opened last, so closed first: it stops accepting and lets in-flight requests finish
             WebServer server = web.build().start();
@@ -292,9 +295,9 @@ public final class Tollgate implements AutoCloseable {
         TenantStore adminTenants = new TenantStore(adminDb, cipher);
         // the tenant of /admin/tenants/{slug}/**, looked up once per request, for admin, connect and events
         TenantLookup tenantLookup = new TenantLookup(adminTenants);
-        Connector connector = new Connector(gorgias, shopify,
-                                            new ConnectionStore(adminDb, config.connections().check().interval()),
-                                            Clock.systemUTC());
+        Connector connector = new Connector(new GorgiasConnection(gorgias, Clock.systemUTC()),
+                                            new ShopifyConnection(shopify),
+                                            new ConnectionStore(adminDb, config.connections().check().interval()));
         ConnectService connect = new ConnectService(connector, config.server().publicUrl(),
                                                     config.server().publicUrlRequired(), routes, tenantLookup);
         EventsService events = new EventsService(new EventStore(adminDb), new JobQueue(adminDb), routes, tenantLookup);

@@ -1,14 +1,11 @@
 package io.tollgate.api.connect;
 
-import io.tollgate.api.gorgias.GorgiasClient;
-import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.TenantId;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -48,9 +45,9 @@ public final class Connector {
     private final ShopifyConnection shopify;
     private final ConnectionStore store;
 
-    public Connector(GorgiasClient gorgias, ShopifyClient shopify, ConnectionStore store, Clock clock) {
-        this.gorgias = new GorgiasConnection(gorgias, clock);
-        this.shopify = new ShopifyConnection(shopify);
+    public Connector(GorgiasConnection gorgias, ShopifyConnection shopify, ConnectionStore store) {
+        this.gorgias = Objects.requireNonNull(gorgias, "gorgias");
+        this.shopify = Objects.requireNonNull(shopify, "shopify");
         this.store = Objects.requireNonNull(store, "store");
     }
 

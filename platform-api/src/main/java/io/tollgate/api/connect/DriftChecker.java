@@ -2,15 +2,12 @@ package io.tollgate.api.connect;
 
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
-import io.tollgate.api.gorgias.GorgiasClient;
 import io.tollgate.api.observe.ProcessMeters;
-import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.resolve.TenantResolver;
 
 import java.lang.System.Logger.Level;
-import java.time.Clock;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -64,12 +61,13 @@ public final class DriftChecker implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private long nextStartNanos = System.nanoTime();
 
-    public DriftChecker(ConnectionStore store, TenantResolver resolver, GorgiasClient gorgias, ShopifyClient shopify,
-                        CheckSettings settings, MeterRegistry meters, Optional<SilenceWatch> silence, Clock clock) {
+    public DriftChecker(ConnectionStore store, TenantResolver resolver, GorgiasConnection gorgias,
+                        ShopifyConnection shopify, CheckSettings settings, MeterRegistry meters,
+                        Optional<SilenceWatch> silence) {
         this.store = Objects.requireNonNull(store, "store");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
-        this.gorgias = new GorgiasConnection(gorgias, clock);
-        this.shopify = new ShopifyConnection(shopify);
+        this.gorgias = Objects.requireNonNull(gorgias, "gorgias");
+        this.shopify = Objects.requireNonNull(shopify, "shopify");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.silence = Objects.requireNonNull(silence, "silence");
         for (Provider p : List.of(Provider.GORGIAS, Provider.SHOPIFY)) {

@@ -24,14 +24,14 @@ import java.util.Optional;
  * tenant's URL) alone when it is as it should be, updates it when not, and creates one only when there is none: so a
  * second connect never adds a second integration. Recorded as {@code {"integration": "<id>"}}.
  */
-final class GorgiasConnection implements ProviderConnection {
+public final class GorgiasConnection implements ProviderConnection {
     /** The recorded-ids key of the integration's id. */
     static final String INTEGRATION_ID = "integration";
 
     private final GorgiasClient gorgias;
     private final Clock clock;
 
-    GorgiasConnection(GorgiasClient gorgias, Clock clock) {
+    public GorgiasConnection(GorgiasClient gorgias, Clock clock) {
         this.gorgias = Objects.requireNonNull(gorgias, "gorgias");
         this.clock = Objects.requireNonNull(clock, "clock");
     }

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * it already is. Recorded as {@code {"<TOPIC>": "<gid>", ...}}, plus {@code old:<gid>} → topic for a subscription at
  * an earlier URL still to be deleted.
  */
-final class ShopifyConnection implements ProviderConnection {
+public final class ShopifyConnection implements ProviderConnection {
     /** The webhook topics the worker handles from the shop's orders and the app's lifecycle. */
     static final List<String> TOPICS = List.of("ORDERS_CREATE", "ORDERS_UPDATED", "ORDERS_FULFILLED",
                                                "CUSTOMERS_UPDATE", "APP_UNINSTALLED");
@@ -35,7 +35,7 @@ final class ShopifyConnection implements ProviderConnection {
 
     private final ShopifyClient shopify;
 
-    ShopifyConnection(ShopifyClient shopify) {
+    public ShopifyConnection(ShopifyClient shopify) {
         this.shopify = Objects.requireNonNull(shopify, "shopify");
     }
 
