@@ -83,6 +83,11 @@ class NoteLedgerTest {
         exec("UPDATE notes SET lease_until = now() - interval '1 second' WHERE id = ?", noteId);
     }
 
+    /** Tenant a's note for {@code TICKET}'s {@code FIRST} message, reserved by {@code event}: the first reservation. */
+    private NoteLedger.Reservation.Reserved reservedFirst(UUID event) {
+        return (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, event);
+    }
+
     private static Reply.Answer answerOf(byte[] body) {
         return (Reply.Answer) TicketEvents.parse(body).answerable();
     }
@@ -122,8 +127,7 @@ class NoteLedgerTest {
     void onlyTheAttemptHoldingTheNoteRenewsItBeforePosting() throws SQLException {
         UUID e1 = event(a);
         UUID e2 = event(a);
-        NoteLedger.Reservation.Reserved first =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved first = reservedFirst(e1);
         assertThat(ledger.renew(b, first.noteId(), first.attempt())).as("another tenant's note is not found")
                 .isFalse();
         exec("UPDATE notes SET lease_until = now() + interval '1 second' WHERE id = ?", first.noteId());
@@ -147,8 +151,7 @@ class NoteLedgerTest {
     void anUncertainEarlierAttemptIsPendingUnderItsFirstExternalId() throws SQLException {
         UUID e1 = event(a);
         UUID e2 = event(a);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(e1);
         leaseRunsOut(reserved.noteId()); // the worker died mid-call: nobody knows if Gorgias got the note
 
         NoteLedger.Reservation again = ledger.reserve(a, TICKET, FIRST, e2);
@@ -172,8 +175,7 @@ class NoteLedgerTest {
     @Test
     void aFailedAttemptIsRetriedAsPendingAndAPostedNoteStaysPosted() throws SQLException {
         UUID e1 = event(a);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(e1);
         assertThat(ledger.markFailed(a, reserved.noteId(), reserved.attempt(), "gorgias answered 503")).isTrue();
         assertThat(notes(a)).singleElement().asString().endsWith("|failed|null|gorgias answered 503");
 
@@ -194,8 +196,7 @@ class NoteLedgerTest {
     @Test
     void aReservationWithdrawnBeforeAnythingWasSentIsReservedAfreshNextTime() throws SQLException {
         UUID e1 = event(a);
-        NoteLedger.Reservation.Reserved first =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved first = reservedFirst(e1);
         ledger.recordDraft(a, first.noteId(), "template", "text", "<p>text</p>");
 
         assertThat(ledger.withdraw(a, first.noteId(), first.attempt())).isTrue();
@@ -208,8 +209,7 @@ class NoteLedgerTest {
     @Test
     void theSameTicketStateUnderANewWebhookIdMakesNoSecondNote() throws SQLException {
         UUID original = event(a);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, original);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(original);
         ledger.markPosted(a, reserved.noteId(), 901L);
 
         UUID resent = event(a); // same body, new webhook id: a new event
@@ -225,8 +225,7 @@ class NoteLedgerTest {
     @Test
     void theLedgerOutlivesEventRetention() throws Exception {
         UUID old = event(a, "ticket-created", 30);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, old);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(old);
         ledger.markPosted(a, reserved.noteId(), 902L);
 
         try (RetentionSweeper sweeper = new RetentionSweeper(DB.db(), Duration.ofDays(7))) {
@@ -242,8 +241,7 @@ class NoteLedgerTest {
 
     @Test
     void tenantsHaveSeparateLedgers() throws SQLException {
-        NoteLedger.Reservation.Reserved inA =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, event(a));
+        NoteLedger.Reservation.Reserved inA = reservedFirst(event(a));
         ledger.markPosted(a, inA.noteId(), 903L);
 
         NoteLedger.Reservation inB = ledger.reserve(b, TICKET, FIRST, event(b));
