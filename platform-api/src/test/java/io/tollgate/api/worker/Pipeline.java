@@ -35,6 +35,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -148,6 +149,13 @@ final class Pipeline implements AutoCloseable, BeforeAllCallback, AfterAllCallba
     }
 
     /** A GraphQL orders answer built from Shopify's REST fixture order #1001 (its name, email, dates, tracking). */
+    /** Shopify answers {@code t}'s order look-ups (Bob's orders, as by default) only after {@code delayMs}. */
+    void shopifyAnswersAfter(Tenant t, long delayMs) {
+        stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(1)
+                             .withHeader("X-Shopify-Access-Token", equalTo(t.accessToken()))
+                             .willReturn(okJson(ordersAnswer()).withFixedDelay((int) delayMs)));
+    }
+
     static String ordersAnswer() {
         JsonNode o = Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
                                               StandardCharsets.UTF_8)).get("order");
