@@ -29,12 +29,7 @@ public final class Webhooks {
 
     /** Creates a tenant over HTTP; {@code limits} is a JSON object or null. */
     public static TestTenant create(Tollgate server, String slug, String shopifySecret, String limits) {
-        String body = """
-                {"slug": "%1$s", "name": "Shop %1$s",
-                 "gorgias": {"domain": "%2$s", "username": "agent@%1$s.example", "api_key": "gk-%1$s-0123456789"},
-                 "shopify": {"shop_domain": "%1$s.myshopify.com", "access_token": "shpat_%1$s_0123456789",
-                             "webhook_secret": "%3$s"}%4$s}""".formatted(
-                slug, slug.replace("-", ""), shopifySecret, limits == null ? "" : ", \"limits\": " + limits);
+        String body = tenantJson(slug, shopifySecret, limits);
         HttpResponse<String> res = TestServers.send(HttpRequest.newBuilder(TestServers.uri(server, "/admin/tenants"))
                 .header("Authorization", "Bearer " + TestServers.ADMIN_TOKEN)
                 .header("Content-Type", "application/json")
@@ -44,6 +39,16 @@ public final class Webhooks {
         }
         return new TestTenant(slug, slug + ".myshopify.com", shopifySecret, json(res.body()).get(
                 "gorgias_webhook_secret").asText());
+    }
+
+    /** The body of {@code POST /admin/tenants} for a test tenant; {@code limits} is a JSON object or null. */
+    public static String tenantJson(String slug, String shopifySecret, String limits) {
+        return """
+                {"slug": "%1$s", "name": "Shop %1$s",
+                 "gorgias": {"domain": "%2$s", "username": "agent@%1$s.example", "api_key": "gk-%1$s-0123456789"},
+                 "shopify": {"shop_domain": "%1$s.myshopify.com", "access_token": "shpat_%1$s_0123456789",
+                             "webhook_secret": "%3$s"}%4$s}""".formatted(
+                slug, slug.replace("-", ""), shopifySecret, limits == null ? "" : ", \"limits\": " + limits);
     }
 
     public static HttpResponse<String> admin(Tollgate server, String method, String path, String body) {

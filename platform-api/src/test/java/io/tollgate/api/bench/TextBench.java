@@ -1,7 +1,7 @@
 package io.tollgate.api.bench;
 
+import io.tollgate.api.helpdesk.GorgiasBodies;
 import io.tollgate.api.helpdesk.Replies;
-import io.tollgate.api.helpdesk.TicketEvent;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.OrderMatcher;
 
@@ -68,11 +68,11 @@ public final class TextBench {
         row("OrderMatcher.match, message: ordinary text", n -> "Hi, where is my order #1002? ".repeat(n / 29),
             t -> matcher.match("bob@example.com", "Hello", t, orders), false);
         row("Replies (HTML only message): '<' repeated", n -> "<".repeat(n),
-            t -> Replies.decide(event(t)), false);
+            t -> Replies.decide(GorgiasBodies.htmlOnly(t)), false);
         row("  before: tag and space patterns", n -> "<".repeat(n),
             t -> OLD_SPACE.matcher(OLD_TAG.matcher(t).replaceAll(" ")).replaceAll(" ").strip(), true);
         row("Replies (HTML only message): ordinary HTML", n -> "<p>Where is <b>#1002</b>?</p>".repeat(n / 29),
-            t -> Replies.decide(event(t)), false);
+            t -> Replies.decide(GorgiasBodies.htmlOnly(t)), false);
     }
 
     private static int findAll(Pattern p, String text) {
@@ -82,14 +82,6 @@ public final class TextBench {
             n++;
         }
         return n;
-    }
-
-    private static TicketEvent event(String html) {
-        TicketEvent.Message m = new TicketEvent.Message(11, "email", false, null, html, "bob@example.com",
-                                                        Instant.parse("2024-01-15T10:30:00Z"), null, "email");
-        return new TicketEvent(TicketEvent.Shape.TICKET, 7L, "Hello", "email", "open",
-                               new TicketEvent.Customer(1L, "bob@example.com", "Bob", null, null), List.of(m), null,
-                               List.of());
     }
 
     /** One row: the least time per call at each size; an old pattern stops once a call exceeds the budget. */

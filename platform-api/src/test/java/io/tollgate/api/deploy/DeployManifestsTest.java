@@ -3,7 +3,7 @@ package io.tollgate.api.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.tollgate.api.NoteStub;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
@@ -43,11 +43,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -87,15 +82,7 @@ class DeployManifestsTest {
         base = Layer.resolve(BASE);
         overlay = Layer.resolve(OVERLAY);
         db = TestDatabase.empty();
-        stub = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        stub.start();
-        stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json"))
-                             .willReturn(okJson("{\"data\": {\"orders\": {\"nodes\": []}}}")));
-        stub.stubFor(get(urlPathMatching("/api/tickets/[0-9]+/messages"))
-                             .willReturn(okJson("{\"data\": [], \"meta\": {\"next_cursor\": null}}")));
-        stub.stubFor(post(urlPathMatching("/api/tickets/[0-9]+/messages"))
-                             .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
-                                                 .withBody("{\"id\": 555000111, \"channel\": \"internal-note\"}")));
+        stub = NoteStub.start(555000111);
 
         Map<String, String> env = testEnv(overlay.env(overlay.deployment("tollgate-worker")), db.jdbcUrl());
         // test-only: tenants' base_url overrides reach the stub; no model on the network; a quick worker
@@ -111,15 +98,7 @@ class DeployManifestsTest {
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (stub != null) {
-            stub.stop();
-        }
-        if (db != null) {
-            db.close();
-        }
+        NoteStub.stopAll(server, stub, db);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -645,22 +624,11 @@ class DeployManifestsTest {
                     "body_text": "Hi, where is my order #1001?", "body_html": "<p>Hi, where is my order #1001?</p>",
                     "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": null}]}}"""
                 .getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> accepted = TestServers.send(
-                HttpRequest.newBuilder(TestServers.uri(server, "/webhooks/deploy-check/gorgias"))
-                        .header("Content-Type", "application/json").header("X-Tollgate-Token", secret)
-                        .header("X-Gorgias-Webhook-Id", "deploy-check-1")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(ticket)).build());
+        HttpResponse<String> accepted = Webhooks.post(server, "/webhooks/deploy-check/gorgias", ticket,
+                                                      "X-Tollgate-Token", secret,
+                                                      "X-Gorgias-Webhook-Id", "deploy-check-1");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (Webhooks.metric(server, "tollgate_drafts_posted_total", "tenant", "deploy-check") < 1) {
-            assertThat(System.nanoTime()).as("a note posted within " + WAIT).isLessThan(deadline);
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        NoteStub.awaitPosted(server, "deploy-check", WAIT);
     }
 
     /** A manifest's environment as the server reads it, with the test's secrets in place of the cluster's. */

@@ -6,8 +6,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.time.Instant;
-import java.util.List;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
@@ -39,7 +37,8 @@ class AdversarialHtmlTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("killers")
     void readingAnHtmlOnlyMessageGrowsLinearly(String name, IntFunction<String> input) {
-        Growth.assertLinear("Replies, body_html: " + name, n -> event(input.apply(n)), Replies::decide);
+        Growth.assertLinear("Replies, body_html: " + name, n -> GorgiasBodies.htmlOnly(input.apply(n)),
+                            Replies::decide);
     }
 
     @Test
@@ -59,14 +58,6 @@ class AdversarialHtmlTest {
     }
 
     private static String text(String html) {
-        return ((Reply.Answer) Replies.decide(event(html))).text();
-    }
-
-    private static TicketEvent event(String html) {
-        TicketEvent.Message m = new TicketEvent.Message(11, "email", false, null, html, "bob@example.com",
-                                                        Instant.parse("2024-01-15T10:30:00Z"), null, "email");
-        return new TicketEvent(TicketEvent.Shape.TICKET, 7L, "Hello", "email", "open",
-                               new TicketEvent.Customer(1L, "bob@example.com", "Bob", null, null), List.of(m), null,
-                               List.of());
+        return ((Reply.Answer) Replies.decide(GorgiasBodies.htmlOnly(html))).text();
     }
 }

@@ -1,9 +1,14 @@
 package io.tollgate.api.helpdesk;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
 
-/** Hand-written Gorgias webhook bodies in the shapes {@code {{context}}} renders. */
-final class GorgiasBodies {
+/**
+ * Hand-written Gorgias webhook bodies in the shapes {@code {{context}}} renders, and a ticket event of one message
+ * given as HTML only (for the HTML reader's tests and benchmark).
+ */
+public final class GorgiasBodies {
     static final long TICKET = 9_007_199_254_740_993L; // above 2^53: a double would round it
     static final long CUSTOMER = 7_000_000_000_000_001L;
     static final long FIRST = 9_007_199_254_740_995L;
@@ -42,5 +47,14 @@ final class GorgiasBodies {
                 {"message": {"id": "%d", "ticket_id": "%d", "channel": "email", "from_agent": false,
                              "sender": {"email": "bob@example.com"}, "body_text": "Hi, where is my order #1001?",
                              "created_datetime": "2024-01-15T10:30:00.123Z"}}""".formatted(FIRST, TICKET));
+    }
+
+    /** A new ticket from Bob whose one customer message has only {@code html} (no text part). */
+    public static TicketEvent htmlOnly(String html) {
+        TicketEvent.Message m = new TicketEvent.Message(11, "email", false, null, html, "bob@example.com",
+                                                        Instant.parse("2024-01-15T10:30:00Z"), null, "email");
+        return new TicketEvent(TicketEvent.Shape.TICKET, 7L, "Hello", "email", "open",
+                               new TicketEvent.Customer(1L, "bob@example.com", "Bob", null, null), List.of(m), null,
+                               List.of());
     }
 }

@@ -84,6 +84,11 @@ class NoteLedgerTest {
         exec("UPDATE notes SET lease_until = now() - interval '1 second' WHERE id = ?", noteId);
     }
 
+    /** Tenant a's note for {@code TICKET}'s {@code FIRST} message, reserved by {@code event}: the first reservation. */
+    private NoteLedger.Reservation.Reserved reservedFirst(EventId event) {
+        return (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, event);
+    }
+
     private static Reply.Answer answerOf(byte[] body) {
         return (Reply.Answer) TicketEvents.parse(body).answerable();
     }
@@ -123,8 +128,7 @@ class NoteLedgerTest {
     void onlyTheAttemptHoldingTheNoteRenewsItBeforePosting() throws SQLException {
         EventId e1 = event(a);
         EventId e2 = event(a);
-        NoteLedger.Reservation.Reserved first =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved first = reservedFirst(e1);
         assertThat(ledger.renew(b, first.noteId(), first.attempt())).as("another tenant's note is not found")
                 .isFalse();
         exec("UPDATE notes SET lease_until = now() + interval '1 second' WHERE id = ?", first.noteId());
@@ -148,8 +152,7 @@ class NoteLedgerTest {
     void anUncertainEarlierAttemptIsPendingUnderItsFirstExternalId() throws SQLException {
         EventId e1 = event(a);
         EventId e2 = event(a);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(e1);
         leaseRunsOut(reserved.noteId()); // the worker died mid-call: nobody knows if Gorgias got the note
 
         NoteLedger.Reservation again = ledger.reserve(a, TICKET, FIRST, e2);
@@ -173,8 +176,7 @@ class NoteLedgerTest {
     @Test
     void aFailedAttemptIsRetriedAsPendingAndAPostedNoteStaysPosted() throws SQLException {
         EventId e1 = event(a);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(e1);
         assertThat(ledger.markFailed(a, reserved.noteId(), reserved.attempt(), "gorgias answered 503")).isTrue();
         assertThat(notes(a)).singleElement().asString().endsWith("|failed|null|gorgias answered 503");
 
@@ -195,8 +197,7 @@ class NoteLedgerTest {
     @Test
     void aReservationWithdrawnBeforeAnythingWasSentIsReservedAfreshNextTime() throws SQLException {
         EventId e1 = event(a);
-        NoteLedger.Reservation.Reserved first =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, e1);
+        NoteLedger.Reservation.Reserved first = reservedFirst(e1);
         ledger.recordDraft(a, first.noteId(), "template", "text", "<p>text</p>");
 
         assertThat(ledger.withdraw(a, first.noteId(), first.attempt())).isTrue();
@@ -209,8 +210,7 @@ class NoteLedgerTest {
     @Test
     void theSameTicketStateUnderANewWebhookIdMakesNoSecondNote() throws SQLException {
         EventId original = event(a);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, original);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(original);
         ledger.markPosted(a, reserved.noteId(), 901L);
 
         EventId resent = event(a); // same body, new webhook id: a new event
@@ -226,8 +226,7 @@ class NoteLedgerTest {
     @Test
     void theLedgerOutlivesEventRetention() throws Exception {
         EventId old = event(a, "ticket-created", 30);
-        NoteLedger.Reservation.Reserved reserved =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, old);
+        NoteLedger.Reservation.Reserved reserved = reservedFirst(old);
         ledger.markPosted(a, reserved.noteId(), 902L);
 
         try (RetentionSweeper sweeper = new RetentionSweeper(DB.db(), Duration.ofDays(7))) {
@@ -243,8 +242,7 @@ class NoteLedgerTest {
 
     @Test
     void tenantsHaveSeparateLedgers() throws SQLException {
-        NoteLedger.Reservation.Reserved inA =
-                (NoteLedger.Reservation.Reserved) ledger.reserve(a, TICKET, FIRST, event(a));
+        NoteLedger.Reservation.Reserved inA = reservedFirst(event(a));
         ledger.markPosted(a, inA.noteId(), 903L);
 
         NoteLedger.Reservation inB = ledger.reserve(b, TICKET, FIRST, event(b));

@@ -1,42 +1,25 @@
 package io.tollgate.api.ingest;
 
-import io.tollgate.api.TestServers;
+import io.tollgate.api.TestGateway;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
 import io.tollgate.api.Webhooks.TestTenant;
-import io.tollgate.api.config.AppConfig;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.util.Map;
 
 import static io.tollgate.api.Webhooks.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** An address that keeps forging waits for its 401s; its authentic deliveries are never refused. */
 class ForgedTrafficTest {
-    private static TestDatabase db;
-    private static Tollgate server;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.empty();
-        Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
-        env.put("TOLLGATE_FORGED_PER_MINUTE", "3");
-        server = Tollgate.start(AppConfig.load(env));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        db.close();
-    }
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.withSettings("TOLLGATE_FORGED_PER_MINUTE", "3");
 
     @Test
     void forgeriesPastTheAllowanceWaitButAuthenticDeliveriesPass() {
+        Tollgate server = GATEWAY.server();
         TestTenant t = Webhooks.create(server, "shared-nat-shop", "shared_nat_shopify_01", null);
         String forged = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
         for (int i = 0; i < 3; i++) {

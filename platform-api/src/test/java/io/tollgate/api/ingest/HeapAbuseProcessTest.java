@@ -2,6 +2,7 @@ package io.tollgate.api.ingest;
 
 import io.tollgate.api.GatewayProcess;
 import io.tollgate.api.TestServers;
+import io.tollgate.api.Webhooks;
 import io.tollgate.tenant.testing.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -195,12 +196,7 @@ class HeapAbuseProcessTest {
     }
 
     private static void createTenant(int port, String slug, String shopifySecret, String limits) throws Exception {
-        String body = """
-                {"slug": "%1$s", "name": "Shop %1$s",
-                 "gorgias": {"domain": "%2$s", "username": "agent@%1$s.example", "api_key": "gk-%1$s-0123456789"},
-                 "shopify": {"shop_domain": "%1$s.myshopify.com", "access_token": "shpat_%1$s_0123456789",
-                             "webhook_secret": "%3$s"}%4$s}""".formatted(
-                slug, slug.replace("-", ""), shopifySecret, limits == null ? "" : ", \"limits\": " + limits);
+        String body = Webhooks.tenantJson(slug, shopifySecret, limits);
         HttpResponse<String> res = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                                                                                         + "/admin/tenants"))
                                                      .header("Authorization", "Bearer " + ADMIN)

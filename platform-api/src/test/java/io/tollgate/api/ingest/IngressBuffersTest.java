@@ -64,12 +64,17 @@ class IngressBuffersTest {
 
     @AfterEach
     void everythingIsGivenBack() throws Exception {
+        releaseStalled();
+        awaitGauge("tollgate_ingress_bodies_reading", 0);
+    }
+
+    /** Closes the stalled deliveries' connections (clients gone mid-body) and waits until their room is back. */
+    private void releaseStalled() throws IOException, InterruptedException {
         for (Socket s : stalled) {
             s.close();
         }
         stalled.clear();
         awaitHeld(0);
-        awaitGauge("tollgate_ingress_bodies_reading", 0);
     }
 
     @Test
@@ -80,21 +85,15 @@ class IngressBuffersTest {
         double before = metric("tollgate_ingress_refused_total", "reason", "address_busy");
 
         RawHttp.Answer third = signed("127.0.0.2", roomy, body(100), "a-3");
-        assertThat(third.status()).as(third.raw()).isEqualTo(503);
-        assertThat(json(third.body()).get("type").asText()).endsWith("/address-busy");
+        assertRefusedUnread(third, "/address-busy");
         assertThat(third.header("Content-Type")).isEqualTo("application/problem+json");
         assertThat(Integer.parseInt(third.header("Retry-After"))).isBetween(1, 60);
-        assertThat(third.closed()).as("the unread body's connection closes").isTrue();
         assertThat(metric("tollgate_ingress_refused_total", "reason", "address_busy") - before).isEqualTo(1);
 
         assertThat(signed("127.0.0.3", roomy, body(100), "a-4").status()).isEqualTo(202);
 
         // a client gone mid-body gives its room back: the address may send again
-        for (Socket s : stalled) {
-            s.close();
-        }
-        stalled.clear();
-        awaitHeld(0);
+        releaseStalled();
         assertThat(signed("127.0.0.2", roomy, body(100), "a-5").status()).isEqualTo(202);
     }
 
@@ -104,20 +103,14 @@ class IngressBuffersTest {
         awaitHeld(400_000);
 
         RawHttp.Answer over = signed("127.0.0.5", roomy, body(200_000), "b-1");
-        assertThat(over.status()).as(over.raw()).isEqualTo(503);
-        assertThat(json(over.body()).get("type").asText()).endsWith("/buffer-full");
+        assertRefusedUnread(over, "/buffer-full");
         assertThat(json(over.body()).get("status").asInt()).isEqualTo(503);
         assertThat(over.header("Retry-After")).isNotNull();
-        assertThat(over.closed()).isTrue();
 
         // the budget has room for another tenant's body of the same size
         assertThat(signed("127.0.0.5", other, body(200_000), "b-2").status()).isEqualTo(202);
 
-        for (Socket s : stalled) {
-            s.close();
-        }
-        stalled.clear();
-        awaitHeld(0);
+        releaseStalled();
         assertThat(signed("127.0.0.5", roomy, body(200_000), "b-3").status()).isEqualTo(202);
     }
 
@@ -127,9 +120,7 @@ class IngressBuffersTest {
         awaitHeld(1000);
 
         RawHttp.Answer busy = signed("127.0.0.7", single, body(100), "c-1");
-        assertThat(busy.status()).as(busy.raw()).isEqualTo(503);
-        assertThat(json(busy.body()).get("type").asText()).endsWith("/tenant-busy");
-        assertThat(busy.closed()).isTrue();
+        assertRefusedUnread(busy, "/tenant-busy");
         // the other tenants are not held by it
         assertThat(signed("127.0.0.7", other, body(100), "c-2").status()).isEqualTo(202);
     }
@@ -142,8 +133,7 @@ class IngressBuffersTest {
         stallUnsigned("127.0.0.8", single, 5000);
         awaitGauge("tollgate_ingress_bodies_reading", 2);
         RawHttp.Answer third = signed("127.0.0.8", single, body(100), "d-0");
-        assertThat(third.status()).as(third.raw()).isEqualTo(503);
-        assertThat(json(third.body()).get("type").asText()).endsWith("/address-busy");
+        assertProblem(third, 503, "/address-busy");
         // ... but neither the tenant's one permit nor any of the budget
         assertThat(signed("127.0.0.9", single, body(100), "d-1").status()).isEqualTo(202);
         awaitHeld(0);
@@ -153,8 +143,7 @@ class IngressBuffersTest {
         first.getOutputStream().write(new byte[5000 - 9]);
         first.getOutputStream().flush();
         RawHttp.Answer refused = RawHttp.read(first.getInputStream(), System.nanoTime());
-        assertThat(refused.status()).as(refused.raw()).isEqualTo(401);
-        assertThat(json(refused.body()).get("type").asText()).endsWith("/invalid-signature");
+        assertProblem(refused, 401, "/invalid-signature");
 
         // another shop's domain, a wrong Gorgias token: 401 as well, without a permit or budget
         String[] otherDomain = {"X-Shopify-Hmac-Sha256: " + java.util.Base64.getEncoder().encodeToString(new byte[32]),
@@ -168,8 +157,7 @@ class IngressBuffersTest {
                 s.getOutputStream().write("{}".getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 RawHttp.Answer a = RawHttp.read(s.getInputStream(), System.nanoTime());
-                assertThat(a.status()).as(a.raw()).isEqualTo(401);
-                assertThat(json(a.body()).get("type").asText()).endsWith("/invalid-signature");
+                assertProblem(a, 401, "/invalid-signature");
             }
         }
         // a legitimate delivery with its token is unaffected
@@ -244,6 +232,18 @@ class IngressBuffersTest {
             }
             return RawHttp.read(s.getInputStream(), System.nanoTime());
         }
+    }
+
+    /** The answer is a problem document of {@code status} whose type ends in {@code type}. */
+    private static void assertProblem(RawHttp.Answer answer, int status, String type) {
+        assertThat(answer.status()).as(answer.raw()).isEqualTo(status);
+        assertThat(json(answer.body()).get("type").asText()).endsWith(type);
+    }
+
+    /** Refused before its body was read: a 503 problem document of {@code type}, and the connection closes. */
+    private static void assertRefusedUnread(RawHttp.Answer answer, String type) {
+        assertProblem(answer, 503, type);
+        assertThat(answer.closed()).as("the unread body's connection closes").isTrue();
     }
 
     private static byte[] body(int size) {

@@ -1,15 +1,13 @@
 package io.tollgate.api.ingest;
 
-import io.tollgate.api.TestServers;
+import io.tollgate.api.TestGateway;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
 import io.tollgate.api.Webhooks.TestTenant;
-import io.tollgate.api.config.AppConfig;
 import io.tollgate.tenant.testing.TcpProxy;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 
@@ -18,29 +16,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** With the database cut off, ingress answers 503 with Retry-After within the tenant's deadline, never a 2xx. */
 class IngressOutageTest {
-    private static TestDatabase db;
-    private static TcpProxy proxy;
-    private static Tollgate server;
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.viaProxy();
     private static TestTenant shop;
 
     @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.empty();
-        proxy = new TcpProxy(db.address().getHost(), db.address().getPort());
-        server = Tollgate.start(AppConfig.load(TestServers.envVia(db, proxy)));
-        shop = Webhooks.create(server, "outage-shop", "outage_shopify_0123", "{\"timeout_ms\": 3000}");
-        Webhooks.create(server, "cold-shop", "cold_shopify_012345", null);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        proxy.close();
-        db.close();
+    static void start() {
+        shop = Webhooks.create(GATEWAY.server(), "outage-shop", "outage_shopify_0123", "{\"timeout_ms\": 3000}");
+        Webhooks.create(GATEWAY.server(), "cold-shop", "cold_shopify_012345", null);
     }
 
     @Test
     void databaseCutOffIs503WithinTheDeadlineThenRecovers() {
+        Tollgate server = GATEWAY.server();
+        TcpProxy proxy = GATEWAY.proxy();
         // warm: the tenant is resolved and cached
         assertThat(Webhooks.shopify(server, shop, utf8("{}"), "orders/create", "before").statusCode()).isEqualTo(202);
         double unavailableBefore = Webhooks.metric(server, "tollgate_webhooks_total", "outcome", "unavailable");

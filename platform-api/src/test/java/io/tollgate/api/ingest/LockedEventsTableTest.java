@@ -1,22 +1,19 @@
 package io.tollgate.api.ingest;
 
+import io.tollgate.api.TestGateway;
 import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
 import io.tollgate.api.Webhooks.TestTenant;
-import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.ingest.Saturation.Answer;
 import io.tollgate.api.ingest.Saturation.Load;
 import io.tollgate.api.ingest.Saturation.TableLock;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,40 +33,29 @@ class LockedEventsTableTest {
     static final int BATCH_MAX = 4;
     static final int QUEUE_MAX = 8;
 
-    private static TestDatabase db;
-    private static Tollgate server;
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.withSettings(
+            "TOLLGATE_DB_POOL_SIZE", String.valueOf(POOL), "TOLLGATE_INGEST_WRITERS", String.valueOf(WRITERS),
+            "TOLLGATE_INGEST_BATCH_MAX", String.valueOf(BATCH_MAX),
+            "TOLLGATE_INGEST_QUEUE_MAX", String.valueOf(QUEUE_MAX), "TOLLGATE_ADMIN_DB_POOL_SIZE", "2");
     private static TestTenant busy;
     private static TestTenant calm;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.empty();
-        Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
-        env.put("TOLLGATE_DB_POOL_SIZE", String.valueOf(POOL));
-        env.put("TOLLGATE_INGEST_WRITERS", String.valueOf(WRITERS));
-        env.put("TOLLGATE_INGEST_BATCH_MAX", String.valueOf(BATCH_MAX));
-        env.put("TOLLGATE_INGEST_QUEUE_MAX", String.valueOf(QUEUE_MAX));
-        env.put("TOLLGATE_ADMIN_DB_POOL_SIZE", "2");
-        server = Tollgate.start(AppConfig.load(env));
         String limits = "{\"timeout_ms\": " + DEADLINE_MS + ", \"max_concurrent\": 1000, \"rate_per_minute\": 1000000,"
                 + " \"burst\": 100000}";
-        busy = Webhooks.create(server, "busy-shop", "busy_shopify_0123456", limits);
-        calm = Webhooks.create(server, "calm-shop", "calm_shopify_0123456", limits);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        db.close();
+        busy = Webhooks.create(GATEWAY.server(), "busy-shop", "busy_shopify_0123456", limits);
+        calm = Webhooks.create(GATEWAY.server(), "calm-shop", "calm_shopify_0123456", limits);
     }
 
     @Test
     void aBurstBehindTheLockIsBoundedAndAnsweredWithinTheDeadline() throws Exception {
-        assertThat(Saturation.deliver(server, busy, "burst-warm", false).status()).isEqualTo(202);
+        assertThat(Saturation.deliver(GATEWAY.server(), busy, "burst-warm", false).status()).isEqualTo(202);
         int n = 64;
         List<Answer> answers;
-        try (TableLock lock = new TableLock(db, "webhook_events")) {
-            answers = Saturation.burst(server, busy, n, i -> "burst-" + i, i -> i % 6 == 0);
+        try (TableLock lock = new TableLock(GATEWAY.db(), "webhook_events")) {
+            answers = Saturation.burst(GATEWAY.server(), busy, n, i -> "burst-" + i, i -> i % 6 == 0);
         }
         for (Answer a : answers) {
             assertThat(a.status()).as(a.toString()).isEqualTo(503);
@@ -88,23 +74,24 @@ class LockedEventsTableTest {
         for (Answer a : answers) {
             int status = retryUntilAnswered(busy, a.deliveryId(), a.malformed());
             assertThat(status).as(a.deliveryId()).isIn(a.malformed() ? List.of(400) : List.of(200, 202));
-            assertThat(Saturation.storedCopies(db, busy.slug(), a.deliveryId())).as(a.deliveryId()).isEqualTo(1);
+            assertThat(Saturation.storedCopies(GATEWAY.db(), busy.slug(), a.deliveryId())).as(a.deliveryId())
+                    .isEqualTo(1);
         }
     }
 
     @Test
     void healthSaysWhyAndTheOperatorCanSuspendTheTenantWhileIngressIsSaturated() throws Exception {
-        assertThat(Saturation.deliver(server, calm, "calm-warm", false).status()).isEqualTo(202);
+        assertThat(Saturation.deliver(GATEWAY.server(), calm, "calm-warm", false).status()).isEqualTo(202);
         assertThat(awaitIngressOk()).contains("\"ingress\":\"ok\"");
         Load load;
-        try (TableLock lock = new TableLock(db, "webhook_events")) {
-            load = new Load(server, busy, "load", 12, 6);
+        try (TableLock lock = new TableLock(GATEWAY.db(), "webhook_events")) {
+            load = new Load(GATEWAY.server(), busy, "load", 12, 6);
             try (load) {
                 load.awaitAnswers(24, Duration.ofSeconds(30));
 
                 // the operator's API has its own connections
                 long t0 = System.nanoTime();
-                HttpResponse<String> list = Webhooks.admin(server, "GET", "/admin/tenants", null);
+                HttpResponse<String> list = Webhooks.admin(GATEWAY.server(), "GET", "/admin/tenants", null);
                 long listMs = (System.nanoTime() - t0) / 1_000_000;
                 assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
                 assertThat(list.body()).contains("busy-shop");
@@ -112,22 +99,22 @@ class LockedEventsTableTest {
                 assertThat(Webhooks.json(list.body()).get("items"))
                         .allSatisfy(i -> assertThat(i.has("last_delivery_at")).as(i.toString()).isFalse());
                 t0 = System.nanoTime();
-                HttpResponse<String> suspend = Webhooks.admin(server, "POST", "/admin/tenants/busy-shop/suspend",
-                                                              null);
+                HttpResponse<String> suspend = Webhooks.admin(GATEWAY.server(), "POST",
+                                                              "/admin/tenants/busy-shop/suspend", null);
                 long suspendMs = (System.nanoTime() - t0) / 1_000_000;
                 assertThat(suspend.statusCode()).as(suspend.body()).isEqualTo(200);
                 assertThat(listMs).as("admin list answered promptly").isLessThan(3_000);
                 assertThat(suspendMs).as("suspend answered promptly").isLessThan(3_000);
 
                 // health: the database answers (200), and it says ingress is saturated and why
-                HttpResponse<String> health = TestServers.get(server, "/observe/health");
+                HttpResponse<String> health = TestServers.get(GATEWAY.server(), "/observe/health");
                 assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
                 assertThat(health.body()).contains("\"ingress\":\"saturated\"").contains("webhook_events");
 
                 // the suspension takes effect at ingress while the lock is still held
                 int status = 0;
                 for (int i = 0; i < 100 && status != 403; i++) {
-                    status = Saturation.deliver(server, busy, "after-suspend-" + i, false).status();
+                    status = Saturation.deliver(GATEWAY.server(), busy, "after-suspend-" + i, false).status();
                     if (status != 403) {
                         Saturation.sleep(100);
                     }
@@ -145,19 +132,19 @@ class LockedEventsTableTest {
         }
 
         // the lock is gone: recovery by itself
-        assertThat(Webhooks.admin(server, "POST", "/admin/tenants/busy-shop/resume", null).statusCode())
+        assertThat(Webhooks.admin(GATEWAY.server(), "POST", "/admin/tenants/busy-shop/resume", null).statusCode())
                 .isEqualTo(200);
         assertThat(awaitIngressOk()).contains("\"ingress\":\"ok\"").doesNotContain("saturated");
-        assertThat(TestServers.get(server, "/observe/health").statusCode()).isEqualTo(200);
-        assertThat(Saturation.deliver(server, calm, "calm-after", false).status()).isEqualTo(202);
-        HttpResponse<String> calmAnswer = Webhooks.admin(server, "GET", "/admin/tenants/calm-shop", null);
+        assertThat(TestServers.get(GATEWAY.server(), "/observe/health").statusCode()).isEqualTo(200);
+        assertThat(Saturation.deliver(GATEWAY.server(), calm, "calm-after", false).status()).isEqualTo(202);
+        HttpResponse<String> calmAnswer = Webhooks.admin(GATEWAY.server(), "GET", "/admin/tenants/calm-shop", null);
         assertThat(Webhooks.json(calmAnswer.body()).get("last_delivery_at").has("shopify"))
                 .as("the last delivery is shown again once the table can be read: " + calmAnswer.body()).isTrue();
         for (Answer a : during) {
             if (a.status() == 503) {
                 int status = retryUntilAnswered(busy, a.deliveryId(), a.malformed());
                 assertThat(status).as(a.deliveryId()).isIn(a.malformed() ? List.of(400) : List.of(200, 202));
-                assertThat(Saturation.storedCopies(db, busy.slug(), a.deliveryId())).as(a.deliveryId())
+                assertThat(Saturation.storedCopies(GATEWAY.db(), busy.slug(), a.deliveryId())).as(a.deliveryId())
                         .isEqualTo(1);
             }
         }
@@ -170,7 +157,7 @@ class LockedEventsTableTest {
             if (i > 0) {
                 Saturation.sleep(100);
             }
-            body = TestServers.get(server, "/observe/health").body();
+            body = TestServers.get(GATEWAY.server(), "/observe/health").body();
         }
         return body;
     }
@@ -179,7 +166,7 @@ class LockedEventsTableTest {
     private static int retryUntilAnswered(TestTenant t, String id, boolean malformed) {
         int status = 503;
         for (int i = 0; i < 50 && status == 503; i++) {
-            status = Saturation.deliver(server, t, id, malformed).status();
+            status = Saturation.deliver(GATEWAY.server(), t, id, malformed).status();
             if (status == 503) {
                 Saturation.sleep(100);
             }

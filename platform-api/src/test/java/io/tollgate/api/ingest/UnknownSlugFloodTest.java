@@ -1,13 +1,10 @@
 package io.tollgate.api.ingest;
 
+import io.tollgate.api.TestGateway;
 import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
-import io.tollgate.api.config.AppConfig;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,7 +16,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,24 +42,10 @@ class UnknownSlugFloodTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
 
-    private static TestDatabase db;
-    private static Tollgate server;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.empty();
-        Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
-        env.put("TOLLGATE_DB_POOL_SIZE", String.valueOf(POOL));
-        env.put("TOLLGATE_INGEST_WRITERS", String.valueOf(WRITERS));
-        env.put("TOLLGATE_INGEST_QUEUE_MAX", "4");
-        server = Tollgate.start(AppConfig.load(env));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        db.close();
-    }
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.withSettings(
+            "TOLLGATE_DB_POOL_SIZE", String.valueOf(POOL), "TOLLGATE_INGEST_WRITERS", String.valueOf(WRITERS),
+            "TOLLGATE_INGEST_QUEUE_MAX", "4");
 
     @Test
     void aFloodOfMadeUpSlugsStaysWithinIngressShareOfTheDatabase() throws Exception {
@@ -71,7 +53,7 @@ class UnknownSlugFloodTest {
         AtomicInteger peak = new AtomicInteger();
         AtomicBoolean flooding = new AtomicBoolean(true);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            Saturation.TableLock lock = new Saturation.TableLock(db, "tenants");
+            Saturation.TableLock lock = new Saturation.TableLock(GATEWAY.db(), "tenants");
             try {
                 pool.submit(() -> {
                     while (flooding.get()) {
@@ -86,7 +68,7 @@ class UnknownSlugFloodTest {
                     String slug = "made-up-" + i;
                     answers.add(pool.submit(() -> {
                         go.await();
-                        return HTTP.send(HttpRequest.newBuilder(TestServers.uri(server, "/webhooks/" + slug
+                        return HTTP.send(HttpRequest.newBuilder(TestServers.uri(GATEWAY.server(), "/webhooks/" + slug
                                                                                          + "/shopify"))
                                                  .timeout(Duration.ofSeconds(20))
                                                  .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
@@ -115,18 +97,18 @@ class UnknownSlugFloodTest {
 
         // once the database answers again, an unknown slug is a 404, remembered; a tenant created then is found
         assertThat(deliverTo("late-shop").statusCode()).isEqualTo(404);
-        Webhooks.TestTenant late = Webhooks.create(server, "late-shop", "late_shopify_secret_012", null);
-        HttpResponse<String> found = Webhooks.shopify(server, late, utf8("{}"), "orders/create", "late-1");
+        Webhooks.TestTenant late = Webhooks.create(GATEWAY.server(), "late-shop", "late_shopify_secret_012", null);
+        HttpResponse<String> found = Webhooks.shopify(GATEWAY.server(), late, utf8("{}"), "orders/create", "late-1");
         assertThat(found.statusCode()).as(found.body()).isEqualTo(202);
     }
 
     private static HttpResponse<String> deliverTo(String slug) {
-        return Webhooks.post(server, "/webhooks/" + slug + "/shopify", utf8("{}"));
+        return Webhooks.post(GATEWAY.server(), "/webhooks/" + slug + "/shopify", utf8("{}"));
     }
 
     /** Sessions of the gateway's main pool waiting for the lock on tenants (look-ups of a slug or an id). */
     private static int lookupsWaiting() throws SQLException {
-        try (Connection c = db.connect();
+        try (Connection c = GATEWAY.db().connect();
              PreparedStatement ps = c.prepareStatement("""
                      SELECT count(*) FROM pg_stat_activity
                       WHERE datname = current_database() AND application_name = 'tollgate'

@@ -1,6 +1,6 @@
 package io.tollgate.api.net;
 
-import io.tollgate.api.net.BufferBudget;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,6 +19,12 @@ class BufferBudgetTest {
     private static BufferBudget.Lease open(BufferBudget budget, String address, Object owner)
             throws InterruptedException {
         return budget.open(address, owner, Duration.ZERO);
+    }
+
+    /** {@code call} is refused for {@code reason}. */
+    private static void assertRefused(ThrowingCallable call, BufferBudget.Refusal reason) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(BufferBudget.Refused.class,
+                                                        r -> assertThat(r.reason()).isEqualTo(reason));
     }
 
     @Test
@@ -44,8 +50,7 @@ class BufferBudgetTest {
         BufferBudget.Lease c = open(budget, "10.0.0.3", "tenant-c");
         a.reserve(500);
         b.reserve(400);
-        assertThatThrownBy(() -> c.reserve(101)).isInstanceOfSatisfying(BufferBudget.Refused.class,
-                r -> assertThat(r.reason()).isEqualTo(BufferBudget.Refusal.BUFFER_FULL));
+        assertRefused(() -> c.reserve(101), BufferBudget.Refusal.BUFFER_FULL);
         assertThat(budget.used()).isEqualTo(900);
         assertThat(c.held()).isZero();
         c.reserve(100);
@@ -81,9 +86,7 @@ class BufferBudgetTest {
         BufferBudget budget = new BufferBudget(1000, 2);
         BufferBudget.Lease first = open(budget, "2001:db8:1:2::1", "tenant-a");
         BufferBudget.Lease second = open(budget, "[2001:db8:1:2:aaaa:bbbb:cccc:dddd]", "tenant-a");
-        assertThatThrownBy(() -> open(budget, "2001:db8:1:2:ffff::9", "tenant-a"))
-                .isInstanceOfSatisfying(BufferBudget.Refused.class,
-                                        r -> assertThat(r.reason()).isEqualTo(BufferBudget.Refusal.ADDRESS_BUSY));
+        assertRefused(() -> open(budget, "2001:db8:1:2:ffff::9", "tenant-a"), BufferBudget.Refusal.ADDRESS_BUSY);
         // another /64, and IPv4 addresses, have turns of their own
         open(budget, "2001:db8:1:3::1", "tenant-a").close();
         open(budget, "10.0.0.1", "tenant-a").close();
@@ -98,9 +101,7 @@ class BufferBudgetTest {
         BufferBudget budget = new BufferBudget(1000, 2);
         BufferBudget.Lease first = open(budget, "10.0.0.1", "tenant-a");
         BufferBudget.Lease second = open(budget, "10.0.0.1", "tenant-b");
-        assertThatThrownBy(() -> open(budget, "10.0.0.1", "tenant-c"))
-                .isInstanceOfSatisfying(BufferBudget.Refused.class,
-                                        r -> assertThat(r.reason()).isEqualTo(BufferBudget.Refusal.ADDRESS_BUSY));
+        assertRefused(() -> open(budget, "10.0.0.1", "tenant-c"), BufferBudget.Refusal.ADDRESS_BUSY);
         assertThat(budget.refused(BufferBudget.Refusal.ADDRESS_BUSY)).isEqualTo(1);
         open(budget, "10.0.0.2", "tenant-a").close();
 

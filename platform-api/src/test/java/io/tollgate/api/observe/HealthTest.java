@@ -1,13 +1,9 @@
 package io.tollgate.api.observe;
 
+import io.tollgate.api.TestGateway;
 import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
-import io.tollgate.api.config.AppConfig;
-import io.tollgate.tenant.testing.TcpProxy;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 
@@ -15,43 +11,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The server over HTTP, with its database behind a proxy the test can cut. */
 class HealthTest {
-    private static TestDatabase db;
-    private static TcpProxy proxy;
-    private static Tollgate server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        db = TestDatabase.empty();
-        proxy = new TcpProxy(db.address().getHost(), db.address().getPort());
-        server = Tollgate.start(AppConfig.load(TestServers.envVia(db, proxy)));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        proxy.close();
-        db.close();
-    }
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.viaProxy();
 
     @Test
     void healthFollowsTheDatabase() throws Exception {
-        HttpResponse<String> up = TestServers.get(server, "/observe/health");
+        HttpResponse<String> up = TestServers.get(GATEWAY.server(), "/observe/health");
         assertThat(up.statusCode()).isEqualTo(200);
         assertThat(up.body()).contains("\"name\":\"db\"").contains("\"status\":\"UP\"")
                 .contains("\"ingress\":\"ok\"").doesNotContain("\"reason\"");
 
-        proxy.cut();
+        GATEWAY.proxy().cut();
         long t0 = System.nanoTime();
-        HttpResponse<String> down = TestServers.get(server, "/observe/health");
+        HttpResponse<String> down = TestServers.get(GATEWAY.server(), "/observe/health");
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
         assertThat(down.statusCode()).isEqualTo(503);
         assertThat(down.body()).contains("\"status\":\"DOWN\"");
         assertThat(tookMs).as("health must answer within a few seconds while the database hangs").isLessThan(5_000);
 
-        proxy.restore();
+        GATEWAY.proxy().restore();
         int status = 0;
         for (int i = 0; i < 50 && status != 200; i++) {
-            status = TestServers.get(server, "/observe/health").statusCode();
+            status = TestServers.get(GATEWAY.server(), "/observe/health").statusCode();
             if (status != 200) {
                 Thread.sleep(100);
             }
@@ -61,7 +42,7 @@ class HealthTest {
 
     @Test
     void metricsExposeThePool() {
-        HttpResponse<String> metrics = TestServers.get(server, "/observe/metrics");
+        HttpResponse<String> metrics = TestServers.get(GATEWAY.server(), "/observe/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
                 .contains("tollgate_db_pool_connections{scope=\"application\",state=\"active\"")
@@ -73,7 +54,7 @@ class HealthTest {
 
     @Test
     void unknownRouteIsAProblemDocument() {
-        HttpResponse<String> res = TestServers.get(server, "/no/such/route");
+        HttpResponse<String> res = TestServers.get(GATEWAY.server(), "/no/such/route");
         assertThat(res.statusCode()).isEqualTo(404);
         assertThat(res.headers().firstValue("content-type")).hasValue("application/problem+json");
         assertThat(res.body()).contains("\"type\":\"https://tollgate.dev/problems/not-found\"")

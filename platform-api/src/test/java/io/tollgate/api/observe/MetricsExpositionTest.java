@@ -1,7 +1,7 @@
 package io.tollgate.api.observe;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.tollgate.api.NoteStub;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,11 +30,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -67,15 +61,7 @@ class MetricsExpositionTest {
     @BeforeAll
     static void start() {
         db = TestDatabase.empty();
-        stub = new WireMockServer(WireMockConfiguration.options().dynamicPort());
-        stub.start();
-        stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json"))
-                             .willReturn(okJson("{\"data\": {\"orders\": {\"nodes\": []}}}")));
-        stub.stubFor(get(urlPathMatching("/api/tickets/[0-9]+/messages"))
-                             .willReturn(okJson("{\"data\": [], \"meta\": {\"next_cursor\": null}}")));
-        stub.stubFor(post(urlPathMatching("/api/tickets/[0-9]+/messages"))
-                             .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
-                                                 .withBody("{\"id\": 555000222, \"channel\": \"internal-note\"}")));
+        stub = NoteStub.start(555000222);
         Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
         env.put("TOLLGATE_WORKER_ENABLED", "true");
         env.put("TOLLGATE_WORKER_POLL_MS", "20");
@@ -91,15 +77,7 @@ class MetricsExpositionTest {
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (stub != null) {
-            stub.stop();
-        }
-        if (db != null) {
-            db.close();
-        }
+        NoteStub.stopAll(server, stub, db);
     }
 
     @Test
@@ -286,11 +264,9 @@ class MetricsExpositionTest {
                     "body_text": "Hi, where is my order #1001?", "body_html": "<p>Hi, where is my order #1001?</p>",
                     "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": null}]}}"""
                                               .formatted(CUSTOMER_EMAIL));
-        HttpResponse<String> accepted = TestServers.send(
-                HttpRequest.newBuilder(TestServers.uri(server, "/webhooks/scrape-shop/gorgias"))
-                        .header("Content-Type", "application/json").header("X-Tollgate-Token", gorgiasSecret)
-                        .header("X-Gorgias-Webhook-Id", "scrape-1")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(ticket)).build());
+        HttpResponse<String> accepted = Webhooks.post(server, "/webhooks/scrape-shop/gorgias", ticket,
+                                                      "X-Tollgate-Token", gorgiasSecret,
+                                                      "X-Gorgias-Webhook-Id", "scrape-1");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
 
         Webhooks.TestTenant shop = new Webhooks.TestTenant("scrape-shop", "scrape-shop.myshopify.com", shopifySecret,
@@ -315,16 +291,7 @@ class MetricsExpositionTest {
         assertThat(Webhooks.post(server, "/webhooks/ghost-" + CUSTOMER_EMAIL + "/shopify", order).statusCode())
                 .isBetween(400, 499);
 
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (Webhooks.metric(server, "tollgate_drafts_posted_total", "tenant", "scrape-shop") < 1) {
-            assertThat(System.nanoTime()).as("a note posted within " + WAIT).isLessThan(deadline);
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        NoteStub.awaitPosted(server, "scrape-shop", WAIT);
     }
 
     private static Path onPath(String command) {

@@ -10,11 +10,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -96,9 +93,7 @@ class GivenUpRunsTest {
                                                 "TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", "30000"))) {
             Pipeline.Tenant t = p.tenant("gu-posting", "{\"retry_attempts\": 1}");
             long ticket = 45_000_000_003L;
-            p.stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(1)
-                                   .withHeader("X-Shopify-Access-Token", equalTo(t.accessToken()))
-                                   .willReturn(okJson(Pipeline.ordersAnswer()).withFixedDelay(1_000)));
+            p.shopifyAnswersAfter(t, 1_000);
             p.stub.stubFor(post(urlPathEqualTo("/api/tickets/" + ticket + "/messages")).atPriority(1)
                                    .willReturn(aResponse().withStatus(201)
                                                        .withHeader("Content-Type", "application/json")

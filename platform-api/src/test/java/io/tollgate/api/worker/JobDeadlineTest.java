@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,10 +32,7 @@ class JobDeadlineTest {
                                                 "TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", "60000"))) {
             Pipeline.Tenant stuck = p.tenant("dl-stuck", "{\"retry_attempts\": 2}");
             Pipeline.Tenant other = p.tenant("dl-other");
-            p.stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(1)
-                                   .withHeader("X-Shopify-Access-Token", equalTo(stuck.accessToken()))
-                                   .willReturn(okJson(Pipeline.ordersAnswer())
-                                                       .withFixedDelay((int) SHOPIFY_DELAY_MS)));
+            p.shopifyAnswersAfter(stuck, SHOPIFY_DELAY_MS);
             long stuckTicket = 44_000_000_001L;
             long otherTicket = 44_000_000_002L;
             UUID stuckEvent = Pipeline.eventId(p.deliver(stuck, Pipeline.ticket(

@@ -12,6 +12,9 @@ import io.tollgate.api.config.AppConfig;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.testing.Fixtures;
 import io.tollgate.tenant.testing.TestDatabase;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -32,6 +35,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -40,24 +44,30 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlMatching;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole pipeline for end-to-end tests: a real PostgreSQL, gateways started as production starts them (worker on),
  * and one WireMock server standing in for both Gorgias ({@code /api/tickets/...}) and Shopify
  * ({@code /admin/api/.../graphql.json}), reached through the tenants' {@code base_url} overrides.
  */
-final class Pipeline implements AutoCloseable {
+final class Pipeline implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     static final String BOB = "bob.norman@hostmail.com";
     /** Shopify's REST fixture order #1001 (shopify-python-api-order.json) carries this tracking number. */
     static final String TRACKING_1001 = "1Z2345";
 
-    final TestDatabase db;
-    final WireMockServer stub;
-    final Map<String, String> env;
-    final Database pool;
+    private final Map<String, String> overrides;
+    TestDatabase db;
+    WireMockServer stub;
+    Map<String, String> env;
+    Database pool;
     final List<Tollgate> servers = new ArrayList<>();
 
     private Pipeline(Map<String, String> overrides) {
+        this.overrides = overrides;
+    }
+
+    private Pipeline open() {
         db = TestDatabase.migrated();
         stub = new WireMockServer(WireMockConfiguration.options().dynamicPort().containerThreads(20));
         stub.start();
@@ -71,17 +81,37 @@ final class Pipeline implements AutoCloseable {
         env.putAll(overrides);
         pool = Database.open(db.settings());
         stubDefaults();
+        return this;
     }
 
     static Pipeline start(Map<String, String> overrides) {
-        Pipeline p = new Pipeline(overrides);
+        Pipeline p = create(overrides);
         p.startServer();
         return p;
     }
 
     /** The database and the stub, with no gateway yet: the test starts (and stops) its gateways itself. */
     static Pipeline create(Map<String, String> overrides) {
+        return new Pipeline(overrides).open();
+    }
+
+    /**
+     * The pipeline of a whole test class, as {@link #start} makes it: register it as a static
+     * {@code @RegisterExtension} field; it starts before the class's tests and is closed after them.
+     */
+    static Pipeline forClass(Map<String, String> overrides) {
         return new Pipeline(overrides);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        open();
+        startServer();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     /** The first gateway still running: the one tenants are created through and deliveries go to by default. */
@@ -119,6 +149,13 @@ final class Pipeline implements AutoCloseable {
     }
 
     /** A GraphQL orders answer built from Shopify's REST fixture order #1001 (its name, email, dates, tracking). */
+    /** Shopify answers {@code t}'s order look-ups (Bob's orders, as by default) only after {@code delayMs}. */
+    void shopifyAnswersAfter(Tenant t, long delayMs) {
+        stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(1)
+                             .withHeader("X-Shopify-Access-Token", equalTo(t.accessToken()))
+                             .willReturn(okJson(ordersAnswer()).withFixedDelay((int) delayMs)));
+    }
+
     static String ordersAnswer() {
         JsonNode o = Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"),
                                               StandardCharsets.UTF_8)).get("order");
@@ -216,6 +253,18 @@ final class Pipeline implements AutoCloseable {
 
     static UUID eventId(HttpResponse<String> accepted) {
         return UUID.fromString(Webhooks.json(accepted.body()).get("event_id").asText());
+    }
+
+    /** Delivers {@code body} to {@code t} and waits until its event is processed (failing if it ends dead). */
+    UUID deliverProcessed(Tenant t, byte[] body, String webhookId, Duration within) {
+        UUID event = eventId(deliver(t, body, webhookId));
+        awaitProcessed(event, within);
+        return event;
+    }
+
+    /** Waits until the event is processed or dead, and fails unless it is processed. */
+    void awaitProcessed(UUID event, Duration within) {
+        assertThat(awaitStatus(event, within, "processed", "dead")).isEqualTo("processed");
     }
 
     /** Waits until the event's status is one of {@code done} (e.g. processed, skipped, dead). */
@@ -319,8 +368,14 @@ final class Pipeline implements AutoCloseable {
                 // closing the rest
             }
         }
-        stub.stop();
-        pool.close();
-        db.close();
+        if (stub != null) {
+            stub.stop();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+        if (db != null) {
+            db.close();
+        }
     }
 }

@@ -2,9 +2,8 @@ package io.tollgate.api.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tollgate.api.Webhooks;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,25 +20,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UnverifiedAddressTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static Pipeline p;
-
-    @BeforeAll
-    static void start() {
-        p = Pipeline.start(Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        p.close();
-    }
+    @RegisterExtension
+    static final Pipeline p = Pipeline.forClass(Map.of());
 
     @Test
     void aContactFormTicketsNoteSaysTheAddressIsUnverifiedAndGivesNeitherItNorTracking() {
         Pipeline.Tenant t = p.tenant("unverified-form");
         long ticket = 45_000_000_001L;
-        UUID event = Pipeline.eventId(p.deliver(t, ticket(ticket, 55_000_000_001L, "contact_form", "contact_form",
-                                                          "Where is my order #1001?"), "wh-form"));
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        UUID event = p.deliverProcessed(t, ticket(ticket, 55_000_000_001L, "contact_form", "contact_form",
+                                                        "Where is my order #1001?"), "wh-form", WAIT);
 
         JsonNode note = Webhooks.json(p.notePosts(ticket).getFirst().getBodyAsString());
         for (String body : new String[] {note.get("body_text").asText(), note.get("body_html").asText()}) {
@@ -61,7 +50,7 @@ class UnverifiedAddressTest {
         UUID unknownEvent = Pipeline.eventId(p.deliver(t, ticket(unknown, 55_000_000_003L, null, null,
                                                                  "Order #1001?"), "wh-unknown"));
         for (UUID e : new UUID[] {apiEvent, unknownEvent}) {
-            assertThat(p.awaitStatus(e, WAIT, "processed", "dead")).isEqualTo("processed");
+            p.awaitProcessed(e, WAIT);
         }
         assertThat(text(api)).contains("NOT verified").contains("by api").doesNotContain(Pipeline.TRACKING_1001);
         assertThat(text(unknown)).contains("NOT verified").contains("by an unknown channel")
@@ -72,9 +61,8 @@ class UnverifiedAddressTest {
     void anEmailFromTheCustomersAddressStillGetsTheFullNote() {
         Pipeline.Tenant t = p.tenant("verified-email");
         long ticket = 45_000_000_004L;
-        UUID event = Pipeline.eventId(p.deliver(t, ticket(ticket, 55_000_000_004L, "email", "email",
-                                                          "Where is my order #1001?"), "wh-email"));
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        UUID event = p.deliverProcessed(t, ticket(ticket, 55_000_000_004L, "email", "email",
+                                                        "Where is my order #1001?"), "wh-email", WAIT);
 
         assertThat(text(ticket)).contains("#1001").contains(Pipeline.TRACKING_1001).contains("follow your parcel")
                 .doesNotContain("NOT verified");
@@ -84,9 +72,8 @@ class UnverifiedAddressTest {
     void anEmailChannelMessageThatCameThroughAFormIsUnverified() {
         Pipeline.Tenant t = p.tenant("unverified-via");
         long ticket = 45_000_000_005L;
-        UUID event = Pipeline.eventId(p.deliver(t, ticket(ticket, 55_000_000_005L, "email", "contact_form",
-                                                          "Where is my order #1001?"), "wh-via"));
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        UUID event = p.deliverProcessed(t, ticket(ticket, 55_000_000_005L, "email", "contact_form",
+                                                        "Where is my order #1001?"), "wh-via", WAIT);
 
         assertThat(text(ticket)).contains("NOT verified").doesNotContain(Pipeline.TRACKING_1001);
     }

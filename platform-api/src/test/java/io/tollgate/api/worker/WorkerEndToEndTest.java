@@ -6,9 +6,8 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.tollgate.api.LogCapture;
 import io.tollgate.api.Webhooks;
 import io.tollgate.tenant.testing.Fixtures;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -31,17 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WorkerEndToEndTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static Pipeline p;
-
-    @BeforeAll
-    static void start() {
-        p = Pipeline.start(Map.of());
-    }
-
-    @AfterAll
-    static void stop() {
-        p.close();
-    }
+    @RegisterExtension
+    static final Pipeline p = Pipeline.forClass(Map.of());
 
     @Test
     void aCustomerAskingAbout1001GetsOneNoteNamingItAndItsTracking() {
@@ -52,7 +42,7 @@ class WorkerEndToEndTest {
         assertThat(res.statusCode()).isEqualTo(202);
         UUID event = Pipeline.eventId(res);
 
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        p.awaitProcessed(event, WAIT);
 
         List<LoggedRequest> posts = p.notePosts(ticket);
         assertThat(posts).hasSize(1);
@@ -107,7 +97,7 @@ class WorkerEndToEndTest {
         UUID resent = Pipeline.eventId(p.deliver(t, created, "wh-dup-3"));
 
         for (UUID e : List.of(first, messageEvent, resent)) {
-            assertThat(p.awaitStatus(e, WAIT, "processed", "dead")).isEqualTo("processed");
+            p.awaitProcessed(e, WAIT);
         }
         assertThat(p.notePosts(ticket)).hasSize(1);
         assertThat(p.one("SELECT count(*) FROM notes WHERE gorgias_ticket_id = ?", ticket)).isEqualTo("1");
@@ -117,9 +107,8 @@ class WorkerEndToEndTest {
     void aReplayThroughTheAdminApiPostsNoSecondNote() {
         Pipeline.Tenant t = p.tenant("e2e-replay");
         long ticket = 41_000_000_003L;
-        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_003L, "Hi", "Order #1001?"),
-                                                "wh-replay-1"));
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        UUID event = p.deliverProcessed(t, Pipeline.ticket(ticket, 51_000_000_003L, "Hi", "Order #1001?"),
+                                               "wh-replay-1", WAIT);
 
         HttpResponse<String> replay = Webhooks.admin(p.server(), "POST",
                                                      "/admin/tenants/" + t.slug() + "/events/" + event + "/replay",
@@ -139,9 +128,8 @@ class WorkerEndToEndTest {
     void tollgatesOwnNoteAndAnAgentsInternalNoteComingBackDraftNothing() throws Exception {
         Pipeline.Tenant t = p.tenant("e2e-loop");
         long ticket = 41_000_000_004L;
-        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_004L, "Hi", "Order #1001?"),
-                                                "wh-loop-1"));
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        UUID event = p.deliverProcessed(t, Pipeline.ticket(ticket, 51_000_000_004L, "Hi", "Order #1001?"),
+                                               "wh-loop-1", WAIT);
 
         // Tollgate's own note, as Gorgias sends it back in ticket-message-created
         byte[] own = ("""
@@ -176,9 +164,8 @@ class WorkerEndToEndTest {
                                .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
                                                    .withBody("{\"id\": 777}")));
 
-        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_005L, "Hi", "Order #1001?"),
-                                                "wh-429"));
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        UUID event = p.deliverProcessed(t, Pipeline.ticket(ticket, 51_000_000_005L, "Hi", "Order #1001?"),
+                                               "wh-429", WAIT);
 
         List<LoggedRequest> posts = p.notePosts(ticket);
         assertThat(posts).hasSize(3);
@@ -260,7 +247,7 @@ class WorkerEndToEndTest {
                                                  "X-Shopify-Topic", "orders/create",
                                                  "X-Shopify-Event-Id", "evt-cache-1");
         assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
-        assertThat(p.awaitStatus(Pipeline.eventId(res), WAIT, "processed", "dead")).isEqualTo("processed");
+        p.awaitProcessed(Pipeline.eventId(res), WAIT);
         int graphqlBefore = p.stub.findAll(postRequestedFor(urlPathMatching("/admin/api/.*/graphql.json"))
                                                    .withHeader("X-Shopify-Access-Token",
                                                                com.github.tomakehurst.wiremock.client.WireMock
@@ -268,9 +255,8 @@ class WorkerEndToEndTest {
         assertThat(graphqlBefore).isZero();
 
         long ticket = 41_000_000_007L;
-        UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 51_000_000_007L, "Hi", "Order #1001?"),
-                                                "wh-cache"));
-        assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+        UUID event = p.deliverProcessed(t, Pipeline.ticket(ticket, 51_000_000_007L, "Hi", "Order #1001?"),
+                                               "wh-cache", WAIT);
         assertThat(Webhooks.json(p.notePosts(ticket).getFirst().getBodyAsString()).get("body_text").asText())
                 .contains("#1001").contains("January 10, 2008"); // the fixture order's own date
         assertThat(p.stub.findAll(postRequestedFor(urlPathMatching("/admin/api/.*/graphql.json"))
@@ -328,7 +314,7 @@ class WorkerEndToEndTest {
                                                 StandardCharsets.UTF_8)).get("order").toString()
                 .getBytes(StandardCharsets.UTF_8);
         UUID cached = Pipeline.eventId(p.shopify(p.server(), t, order, "orders/create", "evt-redact-order"));
-        assertThat(p.awaitStatus(cached, WAIT, "processed", "dead")).isEqualTo("processed");
+        p.awaitProcessed(cached, WAIT);
         String orders = "SELECT count(*) FROM orders o JOIN tenants t ON t.id = o.tenant_id WHERE t.slug = ?";
         assertThat(p.count(orders, t.slug())).isEqualTo(1);
 

@@ -57,8 +57,7 @@ class WorkerResilienceTest {
             Tollgate first = p.startServer();
             Pipeline.Tenant t = p.tenant("res-killed");
             long ticket = 42_000_000_001L;
-            p.stub.stubFor(post(urlEqualTo("/api/tickets/" + ticket + "/messages")).atPriority(1)
-                                   .willReturn(created(555_000_111L).withFixedDelay((int) delayMs)));
+            noteAnsweredAfter(p, ticket, 555_000_111L, delayMs);
             UUID event = Pipeline.eventId(p.deliver(first, t, Pipeline.ticket(ticket, 52_000_000_001L, "Order #1001",
                                                                               "Where is my order #1001?"), "wh-killed"));
 
@@ -80,7 +79,7 @@ class WorkerResilienceTest {
                                    .willReturn(okJson(listing(LISTED_ID, externalId))));
             p.startServer();
 
-            assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+            p.awaitProcessed(event, WAIT);
             assertThat(p.messageLookups(ticket)).isNotEmpty();
             // past the moment gateway 1's POST was answered: its stopped worker wrote nothing late either
             Pipeline.sleep(Math.max(0, answeredAt + 1_000 - System.currentTimeMillis()));
@@ -105,12 +104,11 @@ class WorkerResilienceTest {
             Tollgate gateway = p.startServer();
             Pipeline.Tenant t = p.tenant("res-lease");
             long ticket = 42_000_000_002L;
-            p.stub.stubFor(post(urlEqualTo("/api/tickets/" + ticket + "/messages")).atPriority(1)
-                                   .willReturn(created(555_000_111L).withFixedDelay(3_000)));
+            noteAnsweredAfter(p, ticket, 555_000_111L, 3_000);
             UUID event = Pipeline.eventId(p.deliver(t, Pipeline.ticket(ticket, 52_000_000_002L, "Order #1001",
                                                                        "Where is my order #1001?"), "wh-lease"));
 
-            assertThat(p.awaitStatus(event, WAIT, "processed", "dead")).isEqualTo("processed");
+            p.awaitProcessed(event, WAIT);
             assertThat(p.notePosts(ticket)).hasSize(1);
             assertThat(p.one("SELECT state || ' ' || upstream_message_id FROM notes WHERE gorgias_ticket_id = ?",
                              ticket)).isEqualTo("posted 555000111");
@@ -211,10 +209,8 @@ class WorkerResilienceTest {
             Pipeline.Tenant t = p.tenant("res-stop");
             long quick = 42_000_000_005L;
             long slow = 42_000_000_006L;
-            p.stub.stubFor(post(urlEqualTo("/api/tickets/" + quick + "/messages")).atPriority(1)
-                                   .willReturn(created(555_000_111L).withFixedDelay((int) quickDelayMs)));
-            p.stub.stubFor(post(urlEqualTo("/api/tickets/" + slow + "/messages")).atPriority(1)
-                                   .willReturn(created(555_000_112L).withFixedDelay((int) slowDelayMs)));
+            noteAnsweredAfter(p, quick, 555_000_111L, quickDelayMs);
+            noteAnsweredAfter(p, slow, 555_000_112L, slowDelayMs);
             UUID slowEvent = Pipeline.eventId(p.deliver(t, Pipeline.ticket(slow, 52_000_000_006L, "Order #1001",
                                                                            "Where is my order #1001?"), "wh-s"));
             Pipeline.await(() -> !p.notePosts(slow).isEmpty(), WAIT, () -> "no POST; job " + p.job(slowEvent));
@@ -248,6 +244,12 @@ class WorkerResilienceTest {
             assertThat(p.one("SELECT state FROM notes WHERE gorgias_ticket_id = ?", slow)).isIn("pending", "failed");
             assertThat(p.notePosts(slow)).hasSize(1);
         }
+    }
+
+    /** Gorgias answers a note posted to {@code ticket} after {@code delayMs}: created, as {@code noteId}. */
+    private static void noteAnsweredAfter(Pipeline p, long ticket, long noteId, long delayMs) {
+        p.stub.stubFor(post(urlEqualTo("/api/tickets/" + ticket + "/messages")).atPriority(1)
+                               .willReturn(created(noteId).withFixedDelay((int) delayMs)));
     }
 
     private static ResponseDefinitionBuilder created(long id) {
