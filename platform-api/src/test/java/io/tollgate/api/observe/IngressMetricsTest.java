@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Micrometer registry, and a delivery creating its first counter in one while the other's server removed its request
  * meters at stop deadlocked both (seen in full test runs: FleetRateLimitTest hung for good). With one registry per
  * process that cannot happen. With {@code MeterRegistry.create(...)} per gateway instead of {@link ProcessMeters},
- * this test fails on its join timeouts (the threads are daemons, so a deadlocked pair cannot hold the test JVM).
+ * this test deadlocks (checked: a jstack shows the delivery and removal threads waiting on each other's locks); its
+ * joins then fail it, and as the deadlock holds Micrometer's process-wide lock, any later meter in that JVM hangs.
  */
 class IngressMetricsTest {
 
