@@ -9,12 +9,13 @@ import java.util.function.Consumer;
 
 /**
  * Everything the gateway has opened (pools, executors, schedulers, the web server, watchers, the worker), closed in
- * the reverse of the order it was opened in. {@link Tollgate#start} registers each resource as it opens it; a start
+ * the reverse of the order it was opened in. {@code Tollgate.start} registers each resource as it opens it; a start
  * that fails and a normal stop close them through the same code. A close that fails is logged and the rest are still
  * closed.
  */
 final class Resources implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Tollgate.class.getName());
+    // under the composition root's logger, where operators read a start and a stop
+    private static final System.Logger LOG = System.getLogger("io.tollgate.api.Tollgate");
 
     private record Entry(String name, AutoCloseable resource) {
     }

@@ -3,8 +3,6 @@ package io.tollgate.api.events;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.helidon.dbclient.DbRow;
-import io.tollgate.api.events.EventStatus;
-import io.tollgate.api.events.JobStatus;
 import io.tollgate.api.http.Json;
 import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.Provider;

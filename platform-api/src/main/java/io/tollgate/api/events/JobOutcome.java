@@ -1,11 +1,10 @@
 package io.tollgate.api.events;
 
-import io.tollgate.api.events.JobQueue;
 
 import java.time.Instant;
 import java.util.Objects;
 
-/** What became of one run of a job; {@link JobQueue#complete} records it. */
+/** What became of one run of a job; JobQueue.complete records it. */
 public sealed interface JobOutcome {
     /** Finished: the job is done and its event processed. */
     record Done() implements JobOutcome {

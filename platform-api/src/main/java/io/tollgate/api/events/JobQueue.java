@@ -1,9 +1,6 @@
 package io.tollgate.api.events;
 
 import io.helidon.dbclient.DbRow;
-import io.tollgate.api.events.EventStatus;
-import io.tollgate.api.events.JobOutcome;
-import io.tollgate.api.events.JobStatus;
 import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;

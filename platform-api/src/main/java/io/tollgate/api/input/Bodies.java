@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.webserver.http.ServerRequest;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.ClientFaults;
-import io.tollgate.api.input.StrictJson;
 import io.tollgate.api.net.BufferBudget;
 
 import java.io.IOException;
@@ -14,7 +13,7 @@ import java.io.UncheckedIOException;
 /** Reading request bodies with a hard cap, before anything is parsed. */
 public final class Bodies {
     /** Admin bodies are small; anything bigger is refused without reading further. */
-    public static final int ADMIN_MAX_BYTES = 64 * 1024;
+    public static final int ADMIN_MAX_BYTES = StrictJson.MAX_DOCUMENT_BYTES;
 
     private Bodies() {
     }

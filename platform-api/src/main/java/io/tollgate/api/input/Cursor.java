@@ -2,7 +2,6 @@ package io.tollgate.api.input;
 
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Problem;
-import io.tollgate.api.input.StorableText;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -3,7 +3,6 @@ package io.tollgate.api.input;
 import io.helidon.webserver.http.ServerRequest;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Problem;
-import io.tollgate.api.input.StorableText;
 
 import java.util.List;
 import java.util.Optional;

@@ -14,8 +14,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Problem.FieldError;
-import io.tollgate.api.input.Bodies;
-import io.tollgate.api.input.StorableText;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,6 +25,8 @@ import java.util.List;
  * any request needs, numbers longer than any limit, and content after the JSON value. Values are never echoed.
  */
 final class StrictJson {
+    /** The largest JSON document read: an admin body (bigger ones are refused unread by the body reader). */
+    static final int MAX_DOCUMENT_BYTES = 64 * 1024;
     /** Admin bodies nest two levels deep; this leaves room without letting a body exhaust anything. */
     static final int MAX_DEPTH = 16;
     /** Digits in a number: more than any limit can hold. */
@@ -39,10 +39,10 @@ final class StrictJson {
             .streamReadConstraints(StreamReadConstraints.builder()
                                            .maxNestingDepth(MAX_DEPTH * 2)
                                            .maxNumberLength(MAX_NUMBER_LENGTH)
-                                           // never reached within ADMIN_MAX_BYTES: a long key is an unknown
+                                           // never reached within MAX_DOCUMENT_BYTES: a long key is an unknown
                                            // field, a long string fails its field's length check
-                                           .maxNameLength(Bodies.ADMIN_MAX_BYTES)
-                                           .maxStringLength(Bodies.ADMIN_MAX_BYTES)
+                                           .maxNameLength(MAX_DOCUMENT_BYTES)
+                                           .maxStringLength(MAX_DOCUMENT_BYTES)
                                            .build())
             .build();
 
@@ -97,7 +97,7 @@ final class StrictJson {
         try {
             return parser.nextToken();
         } catch (StreamConstraintsException e) {
-            // the only limit a body within ADMIN_MAX_BYTES can reach; the parser reads a value together with its
+            // the only limit a body within MAX_DOCUMENT_BYTES can reach; the parser reads a value together with its
             // key, so where it stopped is asked of the parser, not taken from the caller
             String field = where();
             throw new ApiException.BadRequest("invalid-request", "The request has an invalid field: " + field + ".",

@@ -2,7 +2,6 @@ package io.tollgate.api.net;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-import io.tollgate.api.net.AddressRange;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.tollgate.api.http.Json;
-import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.orders.ShopifyCustomer;
-import io.tollgate.api.orders.ShopifyIds;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 

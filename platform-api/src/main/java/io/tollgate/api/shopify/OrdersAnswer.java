@@ -1,12 +1,11 @@
 package io.tollgate.api.shopify;
 
 import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.shopify.OrdersQuery;
 
 import java.time.Duration;
 import java.util.List;
 
-/** What Shopify answered to {@link OrdersQuery#DOCUMENT}, read by {@link OrdersQuery#parse(byte[])}. */
+/** What Shopify answered to the orders query (OrdersQuery.DOCUMENT), as OrdersQuery.parse reads it. */
 public sealed interface OrdersAnswer {
 
     /**

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.shopify.Nodes;
-import io.tollgate.api.shopify.OrdersAnswer;
-import io.tollgate.api.shopify.RestOrders;
 
 import java.time.Duration;
 import java.util.ArrayList;

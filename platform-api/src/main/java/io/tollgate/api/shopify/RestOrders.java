@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.shopify.Nodes;
-import io.tollgate.api.shopify.OrdersQuery;
 
 import java.io.IOException;
 import java.util.ArrayList;

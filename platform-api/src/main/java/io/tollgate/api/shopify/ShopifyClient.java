@@ -1,8 +1,6 @@
 package io.tollgate.api.shopify;
 
 import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.shopify.OrdersAnswer;
-import io.tollgate.api.shopify.OrdersQuery;
 import io.tollgate.api.upstream.BaseUrls;
 import io.tollgate.api.upstream.Upstream;
 import io.tollgate.api.upstream.UpstreamAnswer;

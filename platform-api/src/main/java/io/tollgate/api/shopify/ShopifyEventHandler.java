@@ -7,7 +7,6 @@ import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.ShopifyCustomer;
 import io.tollgate.api.orders.ShopifyIds;
-import io.tollgate.api.shopify.RestOrders;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
 import io.tollgate.api.shopify.ShopifyEvents.Disabled;

@@ -3,7 +3,6 @@ package io.tollgate.api.shopify;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.http.Json;
-import io.tollgate.api.shopify.OrdersQuery;
 import io.tollgate.api.upstream.UpstreamAnswer;
 import io.tollgate.api.upstream.UpstreamResult;
 

@@ -1,9 +1,5 @@
 package io.tollgate.api.events;
 
-import io.tollgate.api.events.EventStatus;
-import io.tollgate.api.events.JobOutcome;
-import io.tollgate.api.events.JobQueue;
-import io.tollgate.api.events.JobStatus;
 import io.tollgate.api.worker.RetrySchedule;
 import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.TenantId;

@@ -5,8 +5,6 @@ import io.tollgate.api.LogCapture;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.config.AppConfig;
-import io.tollgate.api.net.AddressRange;
-import io.tollgate.api.net.Peers;
 import io.tollgate.tenant.testing.TestDatabase;
 import org.junit.jupiter.api.Test;
 

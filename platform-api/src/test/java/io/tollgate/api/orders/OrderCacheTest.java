@@ -2,8 +2,6 @@ package io.tollgate.api.orders;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.StoreDatabase;
-import io.tollgate.api.orders.OrderCache;
-import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.shopify.RestOrders;
 import io.tollgate.api.shopify.ShopifySamples;
 import io.tollgate.tenant.TenantId;

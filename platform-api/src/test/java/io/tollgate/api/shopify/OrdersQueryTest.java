@@ -5,9 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.shopify.OrdersAnswer;
-import io.tollgate.api.shopify.OrdersQuery;
-import io.tollgate.api.shopify.ShopifySamples;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,6 @@
 package io.tollgate.api.shopify;
 
 import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.shopify.OrdersQuery;
-import io.tollgate.api.shopify.ShopifySamples;
 import io.tollgate.api.upstream.BaseUrls;
 import io.tollgate.api.upstream.UpstreamCaller;
 import io.tollgate.api.upstream.UpstreamResult;

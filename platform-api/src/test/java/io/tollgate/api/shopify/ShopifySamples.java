@@ -3,9 +3,6 @@ package io.tollgate.api.shopify;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderFacts;
-import io.tollgate.api.shopify.OrdersAnswer;
-import io.tollgate.api.shopify.OrdersQuery;
-import io.tollgate.api.shopify.RestOrders;
 import io.tollgate.tenant.testing.Fixtures;
 
 import java.io.IOException;

@@ -2,7 +2,6 @@ package io.tollgate.api.shopify;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tollgate.api.shopify.ShopifySamples;
 
 import java.nio.charset.StandardCharsets;
 

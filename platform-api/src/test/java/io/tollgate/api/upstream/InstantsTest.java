@@ -1,6 +1,5 @@
 package io.tollgate.api.upstream;
 
-import io.tollgate.api.upstream.Instants;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
