@@ -1,5 +1,6 @@
 package io.tollgate.api.admin;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.tollgate.api.connect.ConnectOut;
 import io.tollgate.api.connect.ConnectionStatus;
 import io.tollgate.api.connect.ConnectionStore;
@@ -53,11 +54,13 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
     public record LastDeliveryOut(Instant gorgias, Instant shopify) {
     }
 
+    /** {@code llmDraftsPerDay}: the tenant's own daily model draft budget; null (shown) for the fleet's default. */
     public record LimitsOut(int ratePerMinute, int burst, int maxPayloadBytes, int timeoutMs, int maxConcurrent,
-                            int retryAttempts) {
+                            int retryAttempts,
+                            @JsonInclude(JsonInclude.Include.ALWAYS) Integer llmDraftsPerDay) {
         static LimitsOut of(Limits l) {
             return new LimitsOut(l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(), l.maxConcurrent(),
-                                 l.retryAttempts());
+                                 l.retryAttempts(), l.llmDraftsPerDay().orElse(null));
         }
     }
 

@@ -42,7 +42,7 @@ final class TenantValidation {
                                                              "api_version", "base_url");
     private static final Set<String> LIMITS_FIELDS = Set.of("rate_per_minute", "burst", "max_payload_bytes",
                                                             "timeout_ms", "max_concurrent",
-                                                            "retry_attempts");
+                                                            "retry_attempts", "llm_drafts_per_day");
 
     private final boolean allowOverride;
 
@@ -191,6 +191,10 @@ final class TenantValidation {
                 .orElse(base.timeoutMs());
         int concurrent = x.integer("max_concurrent", false, 1, 1024).orElse(base.maxConcurrent());
         int retries = x.integer("retry_attempts", false, 1, Limits.MAX_RETRY_ATTEMPTS).orElse(base.retryAttempts());
-        return new Limits(rate, burst, payload, timeout, concurrent, retries);
+        // null puts the tenant back on the fleet's default; absent keeps what it had
+        Optional<Integer> drafts = x.isNull("llm_drafts_per_day") ? Optional.empty()
+                : x.integer("llm_drafts_per_day", false, 0, Limits.MAX_LLM_DRAFTS_PER_DAY)
+                        .or(base::llmDraftsPerDay);
+        return new Limits(rate, burst, payload, timeout, concurrent, retries, drafts);
     }
 }

@@ -5,4 +5,9 @@ package io.tollgate.api.draft;
  * which every interpolated value is escaped.
  */
 public record Draft(String text, String html) {
+
+    /** The same reply with {@code line} as its last paragraph (escaped in the HTML). */
+    Draft withLastLine(String line) {
+        return new Draft(text + "\n\n" + line, html + "<p>" + DraftText.escape(line) + "</p>");
+    }
 }

@@ -13,7 +13,8 @@ import static io.tollgate.tenant.db.Rows.integer;
 /**
  * Each tenant's daily allowance of model-written drafts, counted in {@code draft_budget} (one row per tenant and UTC
  * day). The count is taken before the model is called, in one statement that adds one only while the day's count is
- * below the limit, so concurrent workers (in one process or several) never go over it.
+ * below the limit, so concurrent workers (in one process or several) never go over it. A call that then never
+ * reached the model gives its draft back ({@link #giveBack}).
  *
  * <p>Every statement is scoped by the tenant id first. Rows of past days stay (they are small, one per tenant and day,
  * and go with the tenant when it is deleted).
@@ -24,6 +25,9 @@ public final class DraftBudget {
             ON CONFLICT (tenant_id, day) DO UPDATE SET used = draft_budget.used + 1
              WHERE draft_budget.used < ?
             RETURNING used""";
+
+    private static final String GIVE_BACK = """
+            UPDATE draft_budget SET used = used - 1 WHERE tenant_id = ? AND day = ? AND used > 0""";
 
     private static final String USED = "SELECT used FROM draft_budget WHERE tenant_id = ? AND day = ?";
 
@@ -53,12 +57,28 @@ public final class DraftBudget {
      * @throws io.tollgate.tenant.db.DataException when the database cannot be used
      */
     public boolean tryTake(TenantId tenant, int dailyLimit) {
+        return tryTake(tenant, today(), dailyLimit);
+    }
+
+    /** As {@link #tryTake(TenantId, int)}, counting on {@code day} (the {@link #today()} its caller took). */
+    public boolean tryTake(TenantId tenant, LocalDate day, int dailyLimit) {
         Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(day, "day");
         if (dailyLimit <= 0) {
             return false;
         }
-        LocalDate day = today();
         return db.call(() -> db.client().execute().get(TAKE, tenant.value(), day, dailyLimit)).isPresent();
+    }
+
+    /**
+     * Gives back one draft taken on {@code day} whose call never reached the model (never below zero).
+     *
+     * @throws io.tollgate.tenant.db.DataException when the database cannot be used
+     */
+    public void giveBack(TenantId tenant, LocalDate day) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(day, "day");
+        db.call(() -> db.client().execute().update(GIVE_BACK, tenant.value(), day));
     }
 
     /** How many drafts the tenant took on {@code day}; 0 when none. */

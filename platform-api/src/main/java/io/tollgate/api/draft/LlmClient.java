@@ -13,6 +13,7 @@ import io.tollgate.tenant.ResolvedTenant;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +28,13 @@ import java.util.regex.Pattern;
  * body with {@code Authorization: Bearer <key>} when a key is set; redirects are not followed (the key would travel
  * with them).
  *
- * <p>The model's settings feed the caller's ({@link #settings}): its timeout is the connect and read timeout and the
- * limit on the whole call, and an answer over {@link #MAX_ANSWER_BYTES} fails; the breaker's settings are the other
- * upstreams'. The model is not paced: each tenant's daily {@link DraftBudget} bounds its calls.
+ * <p>The model's settings feed the caller's ({@link #settings}): its timeout is one hard deadline for the whole call
+ * (connecting, sending, the answer's head and its body, however slowly it comes), and an answer over
+ * {@link #MAX_ANSWER_BYTES} fails; the breaker's settings are the other upstreams'. The connection must be made
+ * within half the timeout (at most the other upstreams' connect timeout), so a model that cannot be reached is
+ * told apart from one that is slow: a call whose connection failed is a {@code RetryLater} that was not
+ * {@linkplain UpstreamResult.RetryLater#sent() sent}, and its draft goes back to the tenant's budget. The model is
+ * not paced: each tenant's daily {@link DraftBudget} bounds its calls.
  *
  * <p>Reasons name the failure only, never the key nor anything of the answer but a short error code: "model timed
  * out", "model answered 401 (invalid_api_key)", "model unreachable (ConnectException)", "model answer is larger than
@@ -55,12 +60,17 @@ public final class LlmClient implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.url = settings.url().orElseThrow(() -> new IllegalArgumentException("the model has no URL"));
         this.caller = new UpstreamCaller(Upstream.LLM, settings(settings, upstreams), metrics, Optional.empty(),
-                                         Optional.of(LlmClient::reason));
+                                         Optional.of(LlmClient::reason), true);
     }
 
-    /** The caller's settings for the model: its timeout for each wait and for the whole call, its answer limit. */
+    /**
+     * The caller's settings for the model: its timeout as the whole call's deadline, half of it (at most the other
+     * upstreams' connect timeout) to connect, its answer limit.
+     */
     static UpstreamSettings settings(LlmSettings llm, UpstreamSettings upstreams) {
-        return new UpstreamSettings(llm.timeout(), llm.timeout(), upstreams.gorgiasCalls(), upstreams.gorgiasWindow(),
+        Duration half = llm.timeout().dividedBy(2);
+        Duration connect = half.compareTo(upstreams.connectTimeout()) < 0 ? half : upstreams.connectTimeout();
+        return new UpstreamSettings(connect, llm.timeout(), upstreams.gorgiasCalls(), upstreams.gorgiasWindow(),
                                     upstreams.breakerVolume(), upstreams.breakerErrorRatio(),
                                     upstreams.breakerDelay(), upstreams.defaultRetryAfter(),
                                     upstreams.maxMessagePages(), MAX_ANSWER_BYTES, false,

@@ -11,7 +11,8 @@ import java.util.Objects;
  *
  * <p>Any failure (no connection, timeout, non-2xx, the tenant's circuit breaker open, an answer that is not the
  * expected JSON, no text) is a {@link DraftException} whose reason names the failure only: never the API key, never
- * the customer's text.
+ * the customer's text. A call that never reached the model (the breaker open, no connection) says so
+ * ({@link DraftException#reached()} false).
  */
 public final class LlmDraftWriter {
     private final LlmPrompt prompt;
@@ -32,9 +33,14 @@ public final class LlmDraftWriter {
         Objects.requireNonNull(request, "request");
         return switch (client.post(tenant, prompt.request(request))) {
             case UpstreamResult.Ok<byte[]>(byte[] answer) -> prompt.draft(answer, request);
-            case UpstreamResult.RetryLater<byte[]> r -> throw new DraftException(r.reason());
+            case UpstreamResult.RetryLater<byte[]> r -> throw new DraftException(r.reason(), r.sent());
             case UpstreamResult.Failed<byte[]> f -> throw new DraftException(f.reason());
         };
+    }
+
+    /** The model's name, as sent in each request. */
+    String model() {
+        return prompt.model();
     }
 
     @Override

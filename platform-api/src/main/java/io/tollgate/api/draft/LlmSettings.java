@@ -16,12 +16,14 @@ import java.util.Optional;
  *                    absolute http or https URL; empty turns the model off
  * @param model       the model name sent in each request
  * @param apiKey      sent as {@code Authorization: Bearer <key>} when present (a local model may need none)
- * @param timeout     how long to wait for a connection and for each read of the answer; the whole call is also cut
- *                    off once it has taken longer than this (checked between reads), so a model that dribbles its
- *                    answer still falls back to the template in about twice this time at most
+ * @param timeout     the hard deadline of the whole model call: connecting (within half of it), sending, waiting
+ *                    for the answer and reading it, however slowly it comes; past it the call is cut off and the
+ *                    template writes the draft
  * @param maxChars    the longest reply taken from the model, in characters; a longer one is cut at a word boundary
- * @param dailyBudget how many model drafts each tenant may have per UTC day; after that the template writes them
- *                    (a failed model call counts too: the budget bounds what the operator pays, not what succeeds)
+ * @param dailyBudget the fleet's default: how many model drafts a tenant without its own
+ *                    {@code limits.llm_drafts_per_day} may have per UTC day; after that the template writes them (a
+ *                    call that reached the model counts whatever it answered: the budget bounds what the operator
+ *                    pays; one that never reached it does not)
  */
 public record LlmSettings(Optional<URI> url, String model, Optional<Secret> apiKey, Duration timeout, int maxChars,
                           int dailyBudget) {

@@ -12,10 +12,12 @@ import io.tollgate.api.observe.LogContext;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantId;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,12 +27,18 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Makes the HTTP calls to one upstream for every tenant: paces them (when given a {@link TenantPacing}), passes them
@@ -46,8 +54,18 @@ import java.util.function.Supplier;
  * <p>The standard reasons name the upstream, the status and the upstream's request id, and quote the answer's body.
  * A caller made with a wording (an upstream that may echo what it was sent, like a model quoting the customer's text)
  * words the reasons of the failures it finds itself from an {@link UpstreamFailure} instead, never quoting a body;
- * the results of its reader keep their reason as they are. With {@link UpstreamSettings#callTimeout()} a whole call
- * that takes longer is cut off as a timeout.
+ * the results of its reader keep their reason as they are.
+ *
+ * <p>With {@link UpstreamSettings#callTimeout()} each call has one hard deadline for all of it: connecting, sending,
+ * waiting for the answer's head and reading its body. The exchange runs on a virtual thread of its own; the caller
+ * waits for it at most that long, then interrupts it (which closes its socket) and returns a timeout. A server that
+ * accepts and says nothing, sends its headers late, or trickles its body a byte at a time cannot hold the caller
+ * longer than the deadline (the per-read timeout alone restarts with every byte).
+ *
+ * <p>A caller made {@code unconnectedUnsent} reports a call whose connection could not be made (refused, no route,
+ * unknown host, connect timeout, TLS handshake failure) as {@link UpstreamResult.RetryLater#sent()} false: the request
+ * never left. The model's client uses it to give back the draft it took from the tenant's budget. Gorgias and Shopify
+ * keep such failures as sent, so a job whose upstream is down still spends its retries.
  */
 public final class UpstreamCaller {
     /** The most of an answer's body that goes into a reason or a log line. */
@@ -62,6 +80,7 @@ public final class UpstreamCaller {
     private final UpstreamMetrics metrics;
     private final Optional<TenantPacing> pacing;
     private final Optional<Function<UpstreamFailure, String>> wording;
+    private final boolean unconnectedUnsent;
     private final Map<TenantId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
     /** A caller with the standard reasons, which quote the answer's body. */
@@ -76,6 +95,17 @@ public final class UpstreamCaller {
      */
     public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
                           Optional<TenantPacing> pacing, Optional<Function<UpstreamFailure, String>> wording) {
+        this(upstream, settings, metrics, pacing, wording, false);
+    }
+
+    /**
+     * @param wording           as above
+     * @param unconnectedUnsent whether a call that could not connect is reported as not sent (see the class comment)
+     */
+    public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
+                          Optional<TenantPacing> pacing, Optional<Function<UpstreamFailure, String>> wording,
+                          boolean unconnectedUnsent) {
+        this.unconnectedUnsent = unconnectedUnsent;
         this.upstream = upstream;
         this.settings = settings;
         this.metrics = metrics;
@@ -189,10 +219,63 @@ public final class UpstreamCaller {
                 .build();
     }
 
+    /** One exchange, within {@link UpstreamSettings#callTimeout()} when there is one. */
     private Exchange exchange(UpstreamRequest request, List<String> secrets) {
+        long start = System.nanoTime();
+        AtomicBoolean counted = new AtomicBoolean();
+        if (settings.callTimeout().isEmpty()) {
+            return attempt(request, secrets, start, counted);
+        }
+        Duration deadline = settings.callTimeout().get();
+        CompletableFuture<Exchange> done = new CompletableFuture<>();
+        Thread thread = Thread.ofVirtual().name("upstream-" + upstream.label()).start(() -> {
+            try {
+                done.complete(attempt(request, secrets, start, counted));
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        boolean interrupted = false;
+        try {
+            return done.get(deadline.toNanos() - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            // fall through: cut off below
+        } catch (InterruptedException e) {
+            // the caller's run is given up: stop the exchange as well
+            interrupted = true;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } finally {
+            thread.interrupt();
+        }
+        if (!counted.compareAndSet(false, true)) {
+            // the exchange ended just as the deadline passed: its own outcome stands
+            try {
+                return done.join();
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        metrics.unanswered(upstream, !interrupted, Duration.ofNanos(System.nanoTime() - start));
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, worded(
+                    new UpstreamFailure.NoAnswer(new InterruptedException("the call was given up")), secrets,
+                    () -> upstream.label() + ": call given up for " + request.method() + " "
+                            + request.uri().getPath())), false);
+        }
+        return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, worded(
+                new UpstreamFailure.TimedOut(), secrets, () -> upstream.label() + ": no complete answer within "
+                        + deadline.toMillis() + " ms for " + request.method() + " " + request.uri().getPath())),
+                             true);
+    }
+
+    /** The exchange itself; its meters are recorded only if {@code counted} was not yet set (by a cut-off). */
+    private Exchange attempt(UpstreamRequest request, List<String> secrets, long start, AtomicBoolean counted) {
         HttpClientRequest http = client.method(Method.create(request.method())).uri(request.uri());
         request.headers().forEach((name, value) -> http.header(HeaderNames.create(name), value));
-        long start = System.nanoTime();
         try {
             HttpClientResponse response;
             if (request.body().isPresent()) {
@@ -205,8 +288,10 @@ public final class UpstreamCaller {
                 int status = response.status().code();
                 Optional<String> requestId = requestId(response);
                 boolean ok = status >= 200 && status < 300;
-                byte[] body = read(response, ok ? settings.maxAnswerBytes() + 1 : MAX_REASON_BODY, start);
-                metrics.answered(upstream, status, Duration.ofNanos(System.nanoTime() - start));
+                byte[] body = read(response, ok ? settings.maxAnswerBytes() + 1 : MAX_REASON_BODY);
+                if (counted.compareAndSet(false, true)) {
+                    metrics.answered(upstream, status, Duration.ofNanos(System.nanoTime() - start));
+                }
                 String prefix = upstream.label() + " HTTP " + status + " (request id " + requestId.orElse("none")
                         + ")";
                 String bodyText = text(body, secrets);
@@ -233,7 +318,9 @@ public final class UpstreamCaller {
             }
         } catch (RuntimeException | IOException e) {
             boolean timeout = isTimeout(e);
-            metrics.unanswered(upstream, timeout, Duration.ofNanos(System.nanoTime() - start));
+            if (counted.compareAndSet(false, true)) {
+                metrics.unanswered(upstream, timeout, Duration.ofNanos(System.nanoTime() - start));
+            }
             String reason = timeout
                     ? worded(new UpstreamFailure.TimedOut(), secrets, () -> upstream.label()
                             + ": timeout (no connection within " + settings.connectTimeout().toMillis()
@@ -243,8 +330,28 @@ public final class UpstreamCaller {
                             + request.method() + " " + request.uri().getPath() + ": "
                             + redact(String.valueOf(describe(e)), secrets));
             LOG.log(System.Logger.Level.DEBUG, "upstream exception", e);
-            return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, reason), true);
+            boolean sent = !(unconnectedUnsent && isUnconnected(e));
+            return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, reason, sent), true);
         }
+    }
+
+    /**
+     * Whether a call failed before its request could leave: the connection was refused, had no route, the host is
+     * unknown, the connect timed out or the TLS handshake failed.
+     */
+    static boolean isUnconnected(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException
+                    || t instanceof UnknownHostException || t instanceof SSLHandshakeException) {
+                return true;
+            }
+            if (t instanceof SocketTimeoutException && t.getMessage() != null
+                    && t.getMessage().toLowerCase(Locale.ROOT).contains("connect")) {
+                // the JDK's "Connect timed out"
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The reason of a failure the caller found: this caller's wording of it, else the standard one. */
@@ -252,30 +359,13 @@ public final class UpstreamCaller {
         return wording.map(w -> redact(oneLine(w.apply(failure)), secrets)).orElseGet(standard);
     }
 
-    /**
-     * At most {@code limit} bytes of the answer's body; past {@link UpstreamSettings#callTimeout()} from {@code start}
-     * (checked between reads) a {@link SocketTimeoutException}.
-     */
-    private byte[] read(HttpClientResponse response, int limit, long start) throws IOException {
+    /** At most {@code limit} bytes of the answer's body. */
+    private static byte[] read(HttpClientResponse response, int limit) throws IOException {
         if (!response.entity().hasEntity()) {
             return new byte[0];
         }
         try (InputStream in = response.inputStream()) {
-            if (settings.callTimeout().isEmpty()) {
-                return in.readNBytes(limit);
-            }
-            long allowed = settings.callTimeout().get().toNanos();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int n;
-            while (out.size() < limit && (n = in.read(buffer, 0, Math.min(buffer.length, limit - out.size()))) >= 0) {
-                out.write(buffer, 0, n);
-                if (System.nanoTime() - start > allowed) {
-                    throw new SocketTimeoutException("the whole call took longer than "
-                            + settings.callTimeout().get().toMillis() + " ms");
-                }
-            }
-            return out.toByteArray();
+            return in.readNBytes(limit);
         }
     }
 

@@ -18,6 +18,7 @@ import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamResult;
 import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.upstream.UpstreamTesting;
+import io.tollgate.tenant.Limits;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.TenantId;
@@ -53,6 +54,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.tollgate.api.shopify.ShopifySamples.BOB;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -104,6 +106,7 @@ class DraftingTest {
     @BeforeEach
     void reset() throws SQLException {
         server.resetAll();
+        OpenAiChatStubs.install(server, PATH);
         try (Connection c = testDb.connect(); Statement s = c.createStatement()) {
             s.execute("DELETE FROM draft_budget");
         }
@@ -201,14 +204,16 @@ class DraftingTest {
         assertThat(drafted.fallbackReason()).isEmpty();
         assertThat(drafted.draft().text()).isEqualTo(LlmPrompt.MODEL_HEADER + "\n\n"
                 + "Hi Bob,\n\nYour order #1001 has shipped with UPS <script>alert(1)</script> & is on its way."
-                + "\nTracking number: 1Z2345\n\nBest regards,\nThe Apple Store team");
+                + "\nTracking number: 1Z2345\n\nBest regards,\nThe Apple Store team"
+                + "\n\n\u2014 drafted by Tollgate with gpt-test-mini");
         assertThat(drafted.draft().text()).startsWith("Suggested reply (Tollgate): written by a model");
         assertThat(drafted.draft().html()).isEqualTo(
                 "<p>Suggested reply (Tollgate): written by a model from the order facts; check it before sending.</p>"
                         + "<p>Hi Bob,</p>"
                         + "<p>Your order #1001 has shipped with UPS &lt;script&gt;alert(1)&lt;/script&gt; &amp; is on"
                         + " its way.<br>Tracking number: 1Z2345</p>"
-                        + "<p>Best regards,<br>The Apple Store team</p>");
+                        + "<p>Best regards,<br>The Apple Store team</p>"
+                        + "<p>\u2014 drafted by Tollgate with gpt-test-mini</p>");
         assertThat(drafted.draft().html()).doesNotContain("<script>");
     }
 
@@ -298,7 +303,7 @@ class DraftingTest {
 
         assertThat(drafted.source()).isEqualTo(Drafted.Source.TEMPLATE);
         assertThat(drafted.fallbackReason()).contains("model timed out");
-        assertThat(drafted.draft()).isEqualTo(new TemplateDraftWriter().write(request()));
+        assertThat(drafted.draft()).isEqualTo(byTemplate(request()));
         assertThat(took).isLessThan(Duration.ofMillis(2500));
     }
 
@@ -446,13 +451,16 @@ class DraftingTest {
         Drafted drafted = drafting(settings().withMaxChars(200)).write(tenantA, request());
 
         assertThat(drafted.source()).isEqualTo(Drafted.Source.MODEL);
-        String reply = drafted.draft().text().substring((LlmPrompt.MODEL_HEADER + "\n\n").length());
+        String text = drafted.draft().text();
+        String signature = "\n\n" + Drafting.MODEL_LINE + MODEL;
+        assertThat(text).endsWith(signature);
+        String reply = text.substring((LlmPrompt.MODEL_HEADER + "\n\n").length(), text.length() - signature.length());
         assertThat(reply.length()).isLessThanOrEqualTo(200).isGreaterThan(150);
         assertThat(reply).endsWith("\u2026");
         String kept = reply.substring(0, reply.length() - 1);
         assertThat(content).startsWith(kept);
         assertThat(content.charAt(kept.length())).isEqualTo(' ');
-        assertThat(drafted.draft().html()).endsWith("\u2026</p>");
+        assertThat(drafted.draft().html()).endsWith("\u2026</p><p>" + Drafting.MODEL_LINE + MODEL + "</p>");
         assertThat(sentBodyUnchecked().path("max_tokens").asInt()).isEqualTo(LlmPrompt.maxTokens(200));
     }
 
@@ -462,7 +470,8 @@ class DraftingTest {
 
         Drafted drafted = drafting(settings()).write(tenantA, request());
 
-        assertThat(drafted.draft().text()).endsWith("\n\nHi Bob,[31m\n\nit has shipped.");
+        assertThat(drafted.draft().text()).endsWith("\n\nHi Bob,[31m\n\nit has shipped.\n\n" + Drafting.MODEL_LINE
+                                                            + MODEL);
     }
 
     @Test
@@ -475,7 +484,7 @@ class DraftingTest {
         assertThat(drafting.modelEnabled()).isFalse();
         assertThat(drafted.source()).isEqualTo(Drafted.Source.TEMPLATE);
         assertThat(drafted.fallbackReason()).isEmpty();
-        assertThat(drafted.draft()).isEqualTo(new TemplateDraftWriter().write(request()));
+        assertThat(drafted.draft()).isEqualTo(byTemplate(request()));
         assertThat(budgetRows()).isZero();
         server.verify(0, postRequestedFor(urlEqualTo(PATH)));
     }
@@ -530,17 +539,15 @@ class DraftingTest {
 
     @Test
     void aModel429WithRetryAfterIsARetryLaterForThatLongAndTheTemplateWritesMeanwhile() {
-        server.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\": {\"message\": \"Rate limit reached for " + MESSAGE + "\","
-                                  + " \"type\": \"requests\", \"code\": \"rate_limit_exceeded\"}}")));
+        OpenAiChatStubs.throttle(server, PATH, 7, MESSAGE);
         Map<String, Long> before = UpstreamTesting.counts(ProcessMeters.registry());
 
         Drafted drafted;
         UpstreamResult<byte[]> called;
         try (LogCapture logs = LogCapture.start()) {
             drafted = drafting(settings()).write(tenantA, request());
-            called = client(settings(), UpstreamSettings.DEFAULTS).post(tenantA, new byte[] {'{', '}'});
+            called = client(settings(), UpstreamSettings.DEFAULTS).post(tenantA,
+                                                                        new LlmPrompt(settings()).request(request()));
             assertThat(logs.from("io.tollgate.api.upstream")).contains(
                     "upstream call failed: tenant=" + tenantA.tenant().slug()
                             + " model answered 429 (rate_limit_exceeded)");
@@ -549,7 +556,7 @@ class DraftingTest {
 
         assertThat(drafted.source()).isEqualTo(Drafted.Source.TEMPLATE);
         assertThat(drafted.fallbackReason()).contains("model answered 429 (rate_limit_exceeded)");
-        assertThat(drafted.draft()).isEqualTo(new TemplateDraftWriter().write(request()));
+        assertThat(drafted.draft()).isEqualTo(byTemplate(request()));
         // the caller read the wait as it does for Gorgias and Shopify
         assertThat(called).isEqualTo(new UpstreamResult.RetryLater<byte[]>(
                 Duration.ofSeconds(7), "model answered 429 (rate_limit_exceeded)", true));
@@ -571,7 +578,161 @@ class DraftingTest {
         assertThat(refused.fallbackReason()).contains("llm: circuit breaker open after repeated failures");
         assertThat(otherTenant.fallbackReason()).contains("model answered 503");
         server.verify(3, postRequestedFor(urlEqualTo(PATH)));
-        assertThat(budget.used(a, budget.today())).as("a refused call still took a draft").isEqualTo(3);
+        assertThat(budget.used(a, budget.today())).as("a refused call gave its draft back").isEqualTo(2);
+    }
+
+    // --- the model as an upstream: its faithful stub, the budget, the writer's line, the hard deadline -----------
+
+    @Test
+    void theStubRefusesWhatOpenAiRefusesAndTakesWhatTollgateSends() {
+        modelAnswers("Hi Bob, it has shipped.");
+        LlmClient client = client(settings(), UpstreamSettings.DEFAULTS);
+
+        UpstreamResult<byte[]> noModel = client.post(tenantA, "{\"messages\": []}".getBytes(UTF_8));
+        UpstreamResult<byte[]> noMessages = client.post(tenantA, ("{\"model\": \"" + MODEL + "\"}").getBytes(UTF_8));
+        UpstreamResult<byte[]> ours = client.post(tenantA, new LlmPrompt(settings()).request(request()));
+
+        assertThat(noModel).isInstanceOf(UpstreamResult.Failed.class);
+        assertThat(((UpstreamResult.Failed<byte[]>) noModel).status()).isEqualTo(400);
+        assertThat(((UpstreamResult.Failed<byte[]>) noMessages).reason())
+                .isEqualTo("model answered 400 (missing_required_parameter)");
+        assertThat(ours).isInstanceOf(UpstreamResult.Ok.class);
+    }
+
+    @Test
+    void eachNoteNamesItsWriterInTextAndEscapedHtml() {
+        modelAnswers("Hi Bob, it has shipped.");
+        LlmSettings odd = LlmSettings.of(URI.create("http://localhost:" + server.port() + PATH),
+                                         "gpt<b>&\"x\"", Optional.of(Secret.of(KEY)));
+
+        Drafted byModel = drafting(odd).write(tenantA, request());
+        Drafted byTemplate = new Drafting(new TemplateDraftWriter()).write(tenantA, request());
+        server.resetAll();
+        OpenAiChatStubs.install(server, PATH);
+        server.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(503)));
+        Drafted fallback = drafting(settings()).write(tenantA, request());
+
+        assertThat(byModel.source()).isEqualTo(Drafted.Source.MODEL);
+        assertThat(byModel.draft().text()).endsWith("\n\n\u2014 drafted by Tollgate with gpt<b>&\"x\"");
+        assertThat(byModel.draft().html())
+                .endsWith("<p>\u2014 drafted by Tollgate with gpt&lt;b&gt;&amp;&quot;x&quot;</p>")
+                .doesNotContain("<b>");
+        for (Drafted d : List.of(byTemplate, fallback)) {
+            assertThat(d.source()).isEqualTo(Drafted.Source.TEMPLATE);
+            assertThat(d.draft().text()).endsWith("\n\n\u2014 drafted by Tollgate from the order template")
+                    .doesNotContain("drafted by Tollgate with");
+            assertThat(d.draft().html()).endsWith("<p>\u2014 drafted by Tollgate from the order template</p>");
+        }
+        assertThat(fallback.fallbackReason()).contains("model answered 503");
+    }
+
+    @Test
+    void aCallThatNeverReachedTheModelGivesItsDraftBack() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        LlmSettings closed = LlmSettings.of(URI.create("http://localhost:" + port + PATH), MODEL,
+                                            Optional.of(Secret.of(KEY))).withDailyBudget(1);
+        Drafting drafting = drafting(closed);
+
+        for (int i = 0; i < 3; i++) {
+            Drafted d = drafting.write(tenantA, request());
+            assertThat(d.fallbackReason()).hasValueSatisfying(r -> assertThat(r).startsWith("model unreachable"));
+        }
+
+        assertThat(budget.used(a, budget.today())).as("three refused connections spent nothing").isZero();
+    }
+
+    @Test
+    void aModelAnswerSpendsTheBudgetEvenWhenItIsUnusable() {
+        server.stubFor(post(urlEqualTo(PATH)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody("{\"choices\": []}")));
+        Drafting drafting = drafting(settings().withDailyBudget(1));
+
+        assertThat(drafting.write(tenantA, request()).fallbackReason())
+                .contains("model answer has no choices[0].message.content");
+        assertThat(drafting.write(tenantA, request()).fallbackReason()).contains("daily draft budget of 1 spent");
+
+        assertThat(budget.used(a, budget.today())).isEqualTo(1);
+        server.verify(1, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    @Test
+    void aThrottledModelSpendsTheBudgetItReached() {
+        OpenAiChatStubs.throttle(server, PATH, 3, "x");
+        Drafting drafting = drafting(settings().withDailyBudget(5));
+
+        assertThat(drafting.write(tenantA, request()).fallbackReason())
+                .contains("model answered 429 (rate_limit_exceeded)");
+
+        assertThat(budget.used(a, budget.today())).isEqualTo(1);
+    }
+
+    @Test
+    void aTenantsOwnLimitReplacesTheFleetDefaultAndNullPutsItBack() {
+        modelAnswers("Hi Bob, it has shipped.");
+        Drafting drafting = drafting(settings().withDailyBudget(3));
+        Limits original = tenantA.tenant().limits();
+        try {
+            ResolvedTenant one = withDraftsPerDay(Optional.of(1));
+            assertThat(one.tenant().limits().llmDraftsPerDay()).as("stored and read back").contains(1);
+            assertThat(drafting.dailyLimit(one)).isEqualTo(1);
+            assertThat(drafting.write(one, request()).source()).isEqualTo(Drafted.Source.MODEL);
+            assertThat(drafting.write(one, request()).fallbackReason()).contains("daily draft budget of 1 spent");
+            // tenant B has no limit of its own: the fleet's default of 3
+            assertThat(drafting.dailyLimit(tenantB)).isEqualTo(3);
+
+            ResolvedTenant none = withDraftsPerDay(Optional.of(0));
+            assertThat(drafting.write(none, request()).fallbackReason()).contains("daily draft budget of 0 spent");
+
+            ResolvedTenant fleet = withDraftsPerDay(Optional.empty());
+            assertThat(fleet.tenant().limits().llmDraftsPerDay()).isEmpty();
+            assertThat(drafting.write(fleet, request()).source()).isEqualTo(Drafted.Source.MODEL);
+            assertThat(budget.used(a, budget.today())).isEqualTo(2);
+        } finally {
+            fixture.store().update(a, tenantA.tenant().name(), original, tenantA.gorgias(), tenantA.shopify());
+        }
+        server.verify(2, postRequestedFor(urlEqualTo(PATH)));
+    }
+
+    private static ResolvedTenant withDraftsPerDay(Optional<Integer> perDay) {
+        assertThat(fixture.store().update(a, tenantA.tenant().name(),
+                                          tenantA.tenant().limits().withLlmDraftsPerDay(perDay), tenantA.gorgias(),
+                                          tenantA.shopify())).isTrue();
+        return fixture.store().find(a).orElseThrow();
+    }
+
+    @Test
+    void aModelThatTricklesItsHeadAndBodyIsCutOffAtTheDeadlineAndTheTemplateWrites() throws Exception {
+        try (TricklingModel slow = new TricklingModel(40, "Hi Bob, it has shipped.")) {
+            LlmSettings settings = LlmSettings.of(URI.create("http://localhost:" + slow.port() + PATH), MODEL,
+                                                  Optional.of(Secret.of(KEY))).withTimeout(Duration.ofMillis(800));
+            Drafting drafting = drafting(settings);
+            Map<String, Long> before = UpstreamTesting.counts(ProcessMeters.registry());
+
+            long start = System.nanoTime();
+            Drafted drafted = drafting.write(tenantA, request());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(slow.requests()).as("the model got the request").isEqualTo(1);
+            assertThat(drafted.source()).isEqualTo(Drafted.Source.TEMPLATE);
+            assertThat(drafted.fallbackReason()).contains("model timed out");
+            assertThat(drafted.draft()).isEqualTo(byTemplate(request()));
+            // the deadline and a margin for the database and the template; each byte came within 40 ms, so only a
+            // deadline on the whole call ends this before the answer's minutes
+            assertThat(took).isLessThan(Duration.ofMillis(800 + 700));
+            assertThat(slow.awaitHangUp(5000)).as("the cut-off call hung up on the model").isTrue();
+            assertThat(UpstreamTesting.moved(ProcessMeters.registry(), before, "llm", "timeout")).isEqualTo(1);
+            assertThat(budget.used(a, budget.today())).as("a call that reached the model spends").isEqualTo(1);
+        }
+    }
+
+    /** The template's draft for {@code request} as Drafting gives it: with the line that names the template. */
+    private static Draft byTemplate(DraftRequest request) {
+        Draft plain = new TemplateDraftWriter().write(request);
+        return new Draft(plain.text() + "\n\n" + Drafting.TEMPLATE_LINE,
+                         plain.html() + "<p>" + Drafting.TEMPLATE_LINE + "</p>");
     }
 
     /** How many model calls the upstream histogram timed. */

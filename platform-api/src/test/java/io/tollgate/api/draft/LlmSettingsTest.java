@@ -65,12 +65,18 @@ class LlmSettingsTest {
     }
 
     @Test
-    void theModelsTimeoutBoundsEachWaitAndTheWholeCall() {
+    void theModelsTimeoutIsTheWholeCallsDeadlineWithHalfOfItToConnect() {
         UpstreamSettings caller = LlmClient.settings(LlmSettings.of(URL, "m", Optional.empty())
                                                              .withTimeout(Duration.ofMillis(1500)),
                                                      UpstreamSettings.DEFAULTS);
+        UpstreamSettings patient = LlmClient.settings(LlmSettings.of(URL, "m", Optional.empty())
+                                                              .withTimeout(Duration.ofSeconds(60)),
+                                                      UpstreamSettings.DEFAULTS);
 
-        assertThat(caller.connectTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(caller.connectTimeout()).isEqualTo(Duration.ofMillis(750));
+        assertThat(patient.connectTimeout()).as("never longer than the other upstreams' connect timeout")
+                .isEqualTo(UpstreamSettings.DEFAULTS.connectTimeout());
+        assertThat(patient.callTimeout()).contains(Duration.ofSeconds(60));
         assertThat(caller.readTimeout()).isEqualTo(Duration.ofMillis(1500));
         assertThat(caller.callTimeout()).contains(Duration.ofMillis(1500));
         assertThat(caller.maxAnswerBytes()).isEqualTo(LlmClient.MAX_ANSWER_BYTES);

@@ -35,6 +35,11 @@ public final class Rows {
         return ((Number) raw(row, column)).intValue();
     }
 
+    public static Optional<Integer> optInteger(DbRow row, String column) {
+        Object v = raw(row, column);
+        return v == null ? Optional.empty() : Optional.of(((Number) v).intValue());
+    }
+
     public static long bigint(DbRow row, String column) {
         return ((Number) raw(row, column)).longValue();
     }

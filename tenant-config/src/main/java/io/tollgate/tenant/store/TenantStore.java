@@ -27,6 +27,7 @@ import static io.tollgate.tenant.db.Rows.bytes;
 import static io.tollgate.tenant.db.Rows.instant;
 import static io.tollgate.tenant.db.Rows.integer;
 import static io.tollgate.tenant.db.Rows.optInstant;
+import static io.tollgate.tenant.db.Rows.optInteger;
 import static io.tollgate.tenant.db.Rows.optString;
 import static io.tollgate.tenant.db.Rows.string;
 import static io.tollgate.tenant.db.Rows.uuid;
@@ -39,7 +40,7 @@ import static io.tollgate.tenant.db.Rows.uuid;
 public final class TenantStore {
     private static final String TENANT_COLUMNS = """
             t.id, t.slug, t.name, t.status, t.rate_per_minute, t.burst, t.max_payload_bytes, t.timeout_ms,
-            t.max_concurrent, t.retry_attempts, t.created_at, t.updated_at""";
+            t.max_concurrent, t.retry_attempts, t.llm_drafts_per_day, t.created_at, t.updated_at""";
 
     private static final String SELECT_RESOLVED = "SELECT " + TENANT_COLUMNS + """
             ,
@@ -86,10 +87,10 @@ public final class TenantStore {
             Limits l = n.limits();
             tx.insert("""
                     INSERT INTO tenants (id, slug, name, status, rate_per_minute, burst, max_payload_bytes,
-                                         timeout_ms, max_concurrent, retry_attempts)
-                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)""",
+                                         timeout_ms, max_concurrent, retry_attempts, llm_drafts_per_day)
+                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)""",
                       id.value(), n.slug(), n.name(), l.ratePerMinute(), l.burst(), l.maxPayloadBytes(),
-                      l.timeoutMs(), l.maxConcurrent(), l.retryAttempts());
+                      l.timeoutMs(), l.maxConcurrent(), l.retryAttempts(), l.llmDraftsPerDay().orElse(null));
             writeGorgias(tx, id, n.gorgias(), true);
             writeShopify(tx, id, n.shopify(), true);
             insertSecret(tx, id, Provider.GORGIAS, n.gorgiasWebhookSecret());
@@ -161,9 +162,10 @@ public final class TenantStore {
         return db.inTransaction(tx -> {
             long n = tx.update("""
                     UPDATE tenants SET name = ?, rate_per_minute = ?, burst = ?, max_payload_bytes = ?, timeout_ms = ?,
-                                       max_concurrent = ?, retry_attempts = ?, updated_at = now()
+                                       max_concurrent = ?, retry_attempts = ?, llm_drafts_per_day = ?,
+                                       updated_at = now()
                     WHERE id = ?""", name, l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(),
-                               l.maxConcurrent(), l.retryAttempts(), id.value());
+                               l.maxConcurrent(), l.retryAttempts(), l.llmDraftsPerDay().orElse(null), id.value());
             if (n == 0) {
                 return false;
             }
@@ -294,7 +296,8 @@ public final class TenantStore {
                           TenantStatus.fromWire(string(row, "status")),
                           new Limits(integer(row, "rate_per_minute"), integer(row, "burst"),
                                      integer(row, "max_payload_bytes"), integer(row, "timeout_ms"),
-                                     integer(row, "max_concurrent"), integer(row, "retry_attempts")),
+                                     integer(row, "max_concurrent"), integer(row, "retry_attempts"),
+                                     optInteger(row, "llm_drafts_per_day")),
                           instant(row, "created_at"), instant(row, "updated_at"));
     }
 
