@@ -1,6 +1,7 @@
 package io.tollgate.api.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.LogCapture;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
@@ -164,6 +165,10 @@ class AdminApiTest {
             "concurrency below 1    | /limits/max_concurrent     | 0",
             "retry budget below 1   | /limits/retry_attempts     | 0",
             "retry budget above 50  | /limits/retry_attempts     | 51",
+            "drafts per day below 0 | /limits/llm_drafts_per_day | -1",
+            "drafts per day 1.5     | /limits/llm_drafts_per_day | 1.5",
+            "drafts per day string  | /limits/llm_drafts_per_day | \"10\"",
+            "drafts per day too big | /limits/llm_drafts_per_day | 10000001",
             "gorgias override off   | /gorgias/base_url          | \"http://127.0.0.1:9999\"",
             "shopify override off   | /shopify/base_url          | \"http://127.0.0.1:9999\"",
             "unknown top field      | /surprise                  | true",
@@ -198,6 +203,46 @@ class AdminApiTest {
         assertThat(broken.json().get("errors").findValuesAsText("field")).containsExactly("(body)");
         AdminClient.Answer array = admin.post("/admin/tenants", "[1,2]");
         assertThat(array.status()).isEqualTo(400);
+    }
+
+    @Test
+    void aTenantsOwnDraftBudgetIsSetKeptAndPutBackToTheFleetDefaultWithNull() throws Exception {
+        AdminClient.Answer created = admin.createTenant("draft-limits");
+        assertThat(created.json().at("/limits").has("llm_drafts_per_day")).as(created.body()).isTrue();
+        assertThat(created.json().at("/limits/llm_drafts_per_day").isNull()).as("the fleet's default").isTrue();
+
+        AdminClient.Answer set = admin.patch("/admin/tenants/draft-limits",
+                                             "{\"limits\": {\"llm_drafts_per_day\": 25}}");
+        assertThat(set.status()).as(set.body()).isEqualTo(200);
+        assertThat(set.json().at("/limits/llm_drafts_per_day").asInt()).isEqualTo(25);
+
+        AdminClient.Answer other = admin.patch("/admin/tenants/draft-limits", "{\"limits\": {\"burst\": 7}}");
+        assertThat(other.json().at("/limits/llm_drafts_per_day").asInt()).as("kept when not named").isEqualTo(25);
+        assertThat(admin.get("/admin/tenants/draft-limits").json().at("/limits/llm_drafts_per_day").asInt())
+                .isEqualTo(25);
+
+        AdminClient.Answer zero = admin.patch("/admin/tenants/draft-limits",
+                                             "{\"limits\": {\"llm_drafts_per_day\": 0}}");
+        assertThat(zero.json().at("/limits/llm_drafts_per_day").asInt()).as("0: the template only").isZero();
+
+        AdminClient.Answer bad = admin.patch("/admin/tenants/draft-limits",
+                                             "{\"limits\": {\"llm_drafts_per_day\": -3}}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("errors").findValuesAsText("field")).containsExactly("limits.llm_drafts_per_day");
+
+        AdminClient.Answer back = admin.patch("/admin/tenants/draft-limits",
+                                              "{\"limits\": {\"llm_drafts_per_day\": null}}");
+        assertThat(back.status()).as(back.body()).isEqualTo(200);
+        assertThat(back.json().at("/limits/llm_drafts_per_day").isNull()).isTrue();
+        JsonNode read = admin.get("/admin/tenants/draft-limits").json();
+        assertThat(read.at("/limits/llm_drafts_per_day").isNull()).as("stored as the fleet's default").isTrue();
+        assertThat(read.at("/limits/burst").asInt()).isEqualTo(7);
+
+        ObjectNode body = (ObjectNode) AdminClient.JSON.readTree(AdminClient.tenantBody("draft-limits-own"));
+        body.putObject("limits").put("llm_drafts_per_day", 3);
+        AdminClient.Answer own = admin.post("/admin/tenants", body.toString());
+        assertThat(own.status()).as(own.body()).isEqualTo(201);
+        assertThat(own.json().at("/limits/llm_drafts_per_day").asInt()).isEqualTo(3);
     }
 
     @Test
