@@ -239,16 +239,17 @@ public final class UpstreamCaller {
         try {
             return done.get(deadline.toNanos() - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            // fall through: cut off below
+            // cut off below
         } catch (InterruptedException e) {
             // the caller's run is given up: stop the exchange as well
             interrupted = true;
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } finally {
-            thread.interrupt();
         }
-        if (!counted.compareAndSet(false, true)) {
+        // claimed before the interrupt, so the exchange's failure from being interrupted is never its outcome
+        boolean cut = counted.compareAndSet(false, true);
+        thread.interrupt();
+        if (!cut) {
             // the exchange ended just as the deadline passed: its own outcome stands
             try {
                 return done.join();

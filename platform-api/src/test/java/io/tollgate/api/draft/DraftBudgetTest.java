@@ -70,6 +70,26 @@ class DraftBudgetTest {
     }
 
     @Test
+    void aDraftGivenBackCanBeTakenAgainAndTheCountNeverGoesBelowZero() {
+        DraftBudget budget = at("2024-03-12T10:00:00Z");
+        LocalDate day = LocalDate.of(2024, 3, 12);
+        assertThat(budget.tryTake(a, day, 1)).isTrue();
+        assertThat(budget.tryTake(b, day, 1)).isTrue();
+        assertThat(budget.tryTake(a, day, 1)).isFalse();
+
+        budget.giveBack(a, day);
+
+        assertThat(budget.used(a, day)).isZero();
+        assertThat(budget.used(b, day)).as("only the tenant's own count").isEqualTo(1);
+        assertThat(budget.tryTake(a, day, 1)).isTrue();
+        budget.giveBack(a, day);
+        budget.giveBack(a, day);
+        budget.giveBack(a, LocalDate.of(2024, 3, 11));
+        assertThat(budget.used(a, day)).isZero();
+        assertThat(budget.used(a, LocalDate.of(2024, 3, 11))).isZero();
+    }
+
+    @Test
     void eachTenantHasItsOwnAllowance() {
         DraftBudget budget = at("2024-03-12T10:00:00Z");
         assertThat(budget.tryTake(a, 1)).isTrue();

@@ -18,12 +18,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
  * (https://platform.openai.com/docs/guides/error-codes). {@link #throttle} answers {@code 429} with
  * {@code Retry-After} and the {@code rate_limit_exceeded} error, as OpenAI does when a rate limit is reached.
  */
-final class OpenAiChatStubs {
+public final class OpenAiChatStubs {
     private OpenAiChatStubs() {
     }
 
     /** The 400s for a request missing a required field, at a priority above every other stub of {@code path}. */
-    static void install(WireMockServer server, String path) {
+    public static void install(WireMockServer server, String path) {
         server.stubFor(post(urlEqualTo(path)).atPriority(1)
                                .withRequestBody(not(matchingJsonPath("$.model")))
                                .willReturn(error(400, "you must provide a model parameter", "invalid_request_error",
@@ -36,7 +36,7 @@ final class OpenAiChatStubs {
     }
 
     /** Every well-formed request to {@code path} answers 429 with {@code Retry-After: seconds}. */
-    static void throttle(WireMockServer server, String path, int seconds, String echoed) {
+    public static void throttle(WireMockServer server, String path, int seconds, String echoed) {
         server.stubFor(post(urlEqualTo(path)).atPriority(2).willReturn(
                 error(429, "Rate limit reached for requests; " + echoed, "requests", null, "rate_limit_exceeded")
                         .withHeader("Retry-After", String.valueOf(seconds))));
