@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
@@ -111,6 +112,13 @@ public final class AdminFilter implements Filter {
         }
         // the path as requested: after routing, req.path() is relative to the service
         String fallbackAction = req.prologue().method().text() + " " + path;
+        // the row is written before the answer leaves, so an operator who saw the answer finds its audit row
+        AtomicBoolean audited = new AtomicBoolean();
+        res.beforeSend(() -> {
+            if (audited.compareAndSet(false, true)) {
+                writeAudit(req, operator.get(), res.status().code(), fallbackAction);
+            }
+        });
         int status = 500;
         try {
             chain.proceed();
@@ -119,7 +127,9 @@ public final class AdminFilter implements Filter {
             status = e.status().code();
             throw e;
         } finally {
-            writeAudit(req, operator.get(), status, fallbackAction);
+            if (audited.compareAndSet(false, true)) {
+                writeAudit(req, operator.get(), status, fallbackAction);
+            }
         }
     }
 
