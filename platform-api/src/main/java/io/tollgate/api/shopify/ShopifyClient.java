@@ -175,7 +175,13 @@ public final class ShopifyClient implements AutoCloseable {
                                answer -> throttled.apply(answer).orElseGet(() -> read.apply(answer)), throttled);
         } finally {
             if (points.isPresent() && held == 0 && !observed[0]) {
-                points.get().abandonProbe(shop); // a probe without figures: another call may find them out
+                try {
+                    points.get().abandonProbe(shop); // a probe without figures: another call may find them out
+                } catch (RuntimeException e) {
+                    // the probe's hold then runs out (ShopifyPoints.PROBE_HOLD)
+                    LOG.log(System.Logger.Level.WARNING, "shopify: the shop's probe could not be given up: "
+                            + e.getClass().getSimpleName());
+                }
             }
         }
     }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -100,6 +101,26 @@ class OrderFreshnessTest {
         assertThat(cached(slug, "fulfillment_status")).isEqualTo("FULFILLED");
         assertThat(p.one("SELECT (confirmed_at > now() - interval '1 minute')::text FROM orders WHERE tenant_id ="
                                  + " (SELECT id FROM tenants WHERE slug = ?)", slug)).isEqualTo("true");
+    }
+
+    @Test
+    void whenTheShopsPointsAreSpentTheJobWaitsForThemRatherThanStatingTheStaleStatus() {
+        String slug = "fresh-spent";
+        Pipeline.Tenant t = tenantWithCachedOrder(slug);
+        shippedInShopify(slug);
+        p.one("UPDATE orders SET confirmed_at = now() - interval '1 hour' WHERE tenant_id ="
+                      + " (SELECT id FROM tenants WHERE slug = ?) RETURNING 1", slug);
+        String domain = slug + ".myshopify.com";
+        shopify.drain(domain, 1000); // another app on the shop spent every point
+
+        long ticket = 46_000_000_003L;
+        UUID event = Pipeline.eventId(p.deliver(
+                t, Pipeline.ticket(ticket, 56_000_000_003L, "Order status", "Where is my order #1001?"), "wh-spent"));
+        p.awaitProcessed(event, WAIT);
+
+        assertThat(shopify.throttled(domain)).as("THROTTLED answers").isPositive();
+        assertThat(p.notePosts(ticket)).as("notes").hasSize(1);
+        assertThat(text(ticket)).contains("has shipped").contains("1ZFRESH0001").doesNotContain("is being prepared");
     }
 
     @Test
