@@ -66,6 +66,7 @@ import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderMatcher;
 import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.shopify.ShopifyEventHandler;
+import io.tollgate.api.shopify.ShopifyPoints;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.worker.JobRunner;
@@ -155,7 +156,8 @@ public final class Tollgate implements AutoCloseable {
             // per-tenant pacing and circuit breakers
             UpstreamSettings upstream = config.upstreams().settings();
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
-            ShopifyClient shopify = resources.add(new ShopifyClient(upstream, upstreamMetrics));
+            // each shop's GraphQL points are reserved in a bucket the fleet shares (on the worker's pool)
+            ShopifyClient shopify = resources.add(new ShopifyClient(upstream, upstreamMetrics, new ShopifyPoints(db)));
             GorgiasClient gorgias = resources.add(new GorgiasClient(upstream, upstreamMetrics));
             LlmSettings llmSettings = config.worker().llm();
             Optional<LlmClient> llm = llmSettings.enabled()
@@ -252,7 +254,7 @@ public final class Tollgate implements AutoCloseable {
         OrderCache orders = new OrderCache(db);
         TicketResponder tickets = new TicketResponder(
                 new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders, shopify, gorgias,
-                new OrderMatcher(), drafting(config.worker().llm(), db, llm));
+                new OrderMatcher(), drafting(config.worker().llm(), db, llm), config.worker().orderFreshness());
         ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify);
         WorkerSettings settings = config.worker().settings();
         WorkerMetrics metrics = new WorkerMetrics(

@@ -235,9 +235,11 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      * @param noteLease how long one attempt holds a ticket message's note in the ledger: longer than the time from
      *                  reserving the note to Gorgias' answer (order look-up, drafting and the post, with their
      *                  timeouts), so no second attempt posts while the first may still be posting
+     * @param orderFreshness how long ago Shopify may have last confirmed a cached order whose status or tracking a
+     *                  draft states ({@code TOLLGATE_ORDER_FRESHNESS_SECONDS}); an older copy is read again first
      */
     public record Worker(io.tollgate.api.worker.WorkerSettings settings, Duration noteLease,
-                         io.tollgate.api.draft.LlmSettings llm) {
+                         io.tollgate.api.draft.LlmSettings llm, Duration orderFreshness) {
         static Worker from(Settings s, Duration stopGrace) {
             io.tollgate.api.worker.RetrySchedule d = io.tollgate.api.worker.RetrySchedule.DEFAULT;
             Duration base = Duration.ofMillis(s.integer("TOLLGATE_WORKER_RETRY_BASE_MS", 1, 3_600_000));
@@ -258,7 +260,7 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                                                              d.maxAttempts()),
                     Duration.ofMillis(s.integer("TOLLGATE_WORKER_JOB_DEADLINE_MS", 100, 86_400_000))),
                               Duration.ofSeconds(s.integer("TOLLGATE_WORKER_NOTE_LEASE_SECONDS", 1, 86_400)),
-                              llm(s));
+                              llm(s), Duration.ofSeconds(s.integer("TOLLGATE_ORDER_FRESHNESS_SECONDS", 0, 86_400)));
         }
 
         private static io.tollgate.api.draft.LlmSettings llm(Settings s) {

@@ -47,9 +47,14 @@ public final class TicketResponder {
     private final GorgiasClient gorgias;
     private final OrderMatcher matcher;
     private final Drafting drafting;
+    private final Duration freshness;
 
+    /**
+     * @param freshness how long ago Shopify may have last confirmed a cached order whose status or tracking a draft
+     *                  states; an older copy is read again first
+     */
     public TicketResponder(HelpdeskStore store, NoteLedger ledger, OrderCache cache, ShopifyClient shopify,
-                           GorgiasClient gorgias, OrderMatcher matcher, Drafting drafting) {
+                           GorgiasClient gorgias, OrderMatcher matcher, Drafting drafting, Duration freshness) {
         this.store = Objects.requireNonNull(store, "store");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.cache = Objects.requireNonNull(cache, "cache");
@@ -57,6 +62,7 @@ public final class TicketResponder {
         this.gorgias = Objects.requireNonNull(gorgias, "gorgias");
         this.matcher = Objects.requireNonNull(matcher, "matcher");
         this.drafting = Objects.requireNonNull(drafting, "drafting");
+        this.freshness = Objects.requireNonNull(freshness, "freshness");
     }
 
     /**
@@ -184,15 +190,41 @@ public final class TicketResponder {
     private record Orders(OrderMatch match, UpstreamResult<?> problem) {
     }
 
-    /** The cache first; Shopify when the cache has no order for the email, or not the one the customer names. */
+    /**
+     * The cache first; Shopify when the cache has no order for the email, or not the one the customer names. A cached
+     * order the draft would talk about that Shopify confirmed longer ago than the freshness bound is read again (by
+     * its id) first, so a missed orders/updated webhook cannot make the note state an old status; when Shopify's
+     * points do not allow the read now, the job waits for them rather than stating what may be stale.
+     */
     private Orders orders(ResolvedTenant tenant, Reply.Answer answer) {
         String email = answer.customerEmail();
         if (email == null || email.isBlank()) {
             return new Orders(matcher.match(email, answer.subject(), answer.text(), List.of()), null);
         }
-        List<OrderFacts> cached = cache.recentByEmail(tenant.id(), email, ORDERS_FIRST);
+        List<OrderCache.Cached> copies = cache.recentByEmail(tenant.id(), email, ORDERS_FIRST, freshness);
+        List<OrderFacts> cached = copies.stream().map(OrderCache.Cached::order).toList();
         OrderMatch match = matcher.match(email, answer.subject(), answer.text(), cached);
         boolean complete = match instanceof OrderMatch.Matched;
+        if (complete && tenant.shopify().enabled()) {
+            OrderFacts chosen = ((OrderMatch.Matched) match).order();
+            boolean stale = copies.stream().anyMatch(c -> c.stale() && Objects.equals(c.order().id(), chosen.id()));
+            if (stale && chosen.gid() != null && chosen.gid().startsWith(OrderFacts.GID_PREFIX)) {
+                UpstreamResult<Optional<OrderFacts>> read = shopify.orderById(tenant, chosen);
+                if (!(read instanceof UpstreamResult.Ok<Optional<OrderFacts>>(Optional<OrderFacts> now))) {
+                    return new Orders(null, read);
+                }
+                if (now.isPresent()) {
+                    if (OrderCache.cacheable(now.get())) {
+                        cache.confirm(tenant.id(), now.get());
+                    }
+                    List<OrderFacts> fresh = cached.stream()
+                            .map(o -> Objects.equals(o.id(), chosen.id()) ? now.get() : o).toList();
+                    return new Orders(matcher.match(email, answer.subject(), answer.text(), fresh), null);
+                }
+                cache.forget(tenant.id(), chosen.id()); // Shopify no longer has it: ask for the customer's orders
+                complete = false;
+            }
+        }
         if (complete || !tenant.shopify().enabled()) {
             return new Orders(match, null);
         }

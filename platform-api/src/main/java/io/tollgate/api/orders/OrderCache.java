@@ -10,6 +10,7 @@ import io.tollgate.api.http.Json;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.tollgate.tenant.db.Rows.param;
+import static io.tollgate.tenant.db.Rows.raw;
 import static io.tollgate.tenant.db.Rows.string;
 
 /**
@@ -31,6 +33,7 @@ import static io.tollgate.tenant.db.Rows.string;
  * An equal timestamp applies again (idempotent).
  *
  * <p>{@code data} holds the {@link OrderFacts} (with tracking) as JSON; the other columns are copies for querying.
+ * {@code confirmed_at} is when Shopify last confirmed the copy (a write that landed, or a re-read: {@link #confirm}).
  * Failures surface as {@link io.tollgate.tenant.db.DataException}.
  */
 public final class OrderCache {
@@ -43,7 +46,8 @@ public final class OrderCache {
                 name = EXCLUDED.name, order_number = EXCLUDED.order_number, email = EXCLUDED.email,
                 financial_status = EXCLUDED.financial_status, fulfillment_status = EXCLUDED.fulfillment_status,
                 upstream_created_at = EXCLUDED.upstream_created_at,
-                upstream_updated_at = EXCLUDED.upstream_updated_at, data = EXCLUDED.data, cached_at = now()
+                upstream_updated_at = EXCLUDED.upstream_updated_at, data = EXCLUDED.data, cached_at = now(),
+                confirmed_at = now()
             WHERE orders.upstream_updated_at <= EXCLUDED.upstream_updated_at""";
 
     /**
@@ -51,11 +55,11 @@ public final class OrderCache {
      * who changed their email, customers/update). Parameters: tenant, email, tenant, email, limit.
      */
     static final String BY_EMAIL = """
-            SELECT data::text AS data FROM (
-              SELECT o.shopify_order_id, o.upstream_created_at, o.data FROM orders o
+            SELECT data::text AS data, EXTRACT(EPOCH FROM (now() - confirmed_at))::float8 AS age FROM (
+              SELECT o.shopify_order_id, o.upstream_created_at, o.data, o.confirmed_at FROM orders o
                WHERE o.tenant_id = ? AND lower(o.email) = lower(?)
               UNION
-              SELECT o.shopify_order_id, o.upstream_created_at, o.data FROM customers c
+              SELECT o.shopify_order_id, o.upstream_created_at, o.data, o.confirmed_at FROM customers c
                 JOIN orders o ON o.tenant_id = c.tenant_id AND o.shopify_customer_id = c.shopify_customer_id
                WHERE c.tenant_id = ? AND lower(c.email) = lower(?) AND c.shopify_customer_id IS NOT NULL
             ) found
@@ -132,6 +136,22 @@ public final class OrderCache {
      * with that email, and orders of the Shopify customer whose current email it is.
      */
     public List<OrderFacts> recentByEmail(TenantId tenant, String email, int limit) {
+        return recentByEmail(tenant, email, limit, Duration.ofDays(36_500)).stream()
+                .map(Cached::order).toList();
+    }
+
+    /**
+     * A cached order, and whether Shopify last confirmed it longer ago than the freshness bound asked for (by the
+     * database's clock): a stale copy may state an old status when an orders/updated webhook was missed.
+     */
+    public record Cached(OrderFacts order, boolean stale) {
+    }
+
+    /**
+     * {@link #recentByEmail(TenantId, String, int)}, each with whether Shopify confirmed it longer ago than
+     * {@code fresh}.
+     */
+    public List<Cached> recentByEmail(TenantId tenant, String email, int limit, Duration fresh) {
         Objects.requireNonNull(tenant, "tenant");
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT);
@@ -143,9 +163,40 @@ public final class OrderCache {
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().query(BY_EMAIL, tenant.value(), e, tenant.value(), e,
                                                                    limit)) {
-                return rows.map(r -> facts(string(r, "data"))).toList();
+                // the age by the database's clock, which also set confirmed_at
+                return rows.map(r -> new Cached(facts(string(r, "data")),
+                                                ((Number) raw(r, "age")).doubleValue() * 1000 > fresh.toMillis()))
+                        .toList();
             }
         });
+    }
+
+    /**
+     * What Shopify answered when the order was read again: the copy is updated (behind the fence) and marked
+     * confirmed now, even when Shopify's copy is the one already cached.
+     *
+     * @return true when the row's data was written
+     */
+    public boolean confirm(TenantId tenant, OrderFacts order) {
+        Objects.requireNonNull(tenant, "tenant");
+        Row row = row(order, null);
+        return db.inTransaction(tx -> {
+            boolean written = write(tx, tenant, row) == 1;
+            tx.update("UPDATE orders SET confirmed_at = now() WHERE tenant_id = ? AND shopify_order_id = ?",
+                      tenant.value(), row.orderId());
+            return written;
+        });
+    }
+
+    /** Deletes a cached order Shopify no longer has (its re-read found none); true when there was one. */
+    public boolean forget(TenantId tenant, String orderId) {
+        Objects.requireNonNull(tenant, "tenant");
+        Long id = ShopifyIds.parse(orderId);
+        if (id == null) {
+            return false;
+        }
+        return db.call(() -> db.client().execute().delete(
+                "DELETE FROM orders WHERE tenant_id = ? AND shopify_order_id = ?", tenant.value(), id)) > 0;
     }
 
     /**
@@ -214,7 +265,8 @@ public final class OrderCache {
         });
     }
 
-    static boolean cacheable(OrderFacts order) {
+    /** Whether the order can be cached: it has a numeric id and an {@code updatedAt} (the fence needs both). */
+    public static boolean cacheable(OrderFacts order) {
         return order != null && order.updatedAt() != null && ShopifyIds.parse(order.id()) != null;
     }
 

@@ -30,9 +30,9 @@ public final class OrdersQuery {
                   cancelledAt
                   displayFinancialStatus
                   displayFulfillmentStatus
-                  fulfillments(first: 10) {
+                  fulfillments(first: 5) {
                     status
-                    trackingInfo(first: 10) {
+                    trackingInfo(first: 5) {
                       company
                       number
                       url
@@ -43,8 +43,44 @@ public final class OrdersQuery {
             }
             """;
 
+    /** One order by its gid, with the same fields as {@link #DOCUMENT}'s nodes: a cached order's re-read. */
+    public static final String ORDER_DOCUMENT = """
+            query TollgateOrder($id: ID!) {
+              order(id: $id) {
+                id
+                name
+                email
+                createdAt
+                updatedAt
+                cancelledAt
+                displayFinancialStatus
+                displayFulfillmentStatus
+                fulfillments(first: 5) {
+                  status
+                  trackingInfo(first: 5) {
+                    company
+                    number
+                    url
+                  }
+                }
+              }
+            }
+            """;
+
     /** Shopify answers at most 250 nodes per page. */
     public static final int MAX_FIRST = 250;
+
+    /**
+     * The points one order node of these documents is expected to cost, counted as shopify.dev's "GraphQL Admin API
+     * rate limits" counts: an object is 1, scalars and enums 0, a list sized by {@code first} that many times its
+     * element: the order (1) and 5 fulfillments of 1 each with 5 tracking objects of 1 each.
+     */
+    static final int ORDER_COST = 1 + 5 * (1 + 5);
+
+    /** The points {@link #DOCUMENT} with {@code first} is expected to cost: a connection is 2 plus its nodes. */
+    public static int expectedCost(int first) {
+        return 2 + first * ORDER_COST;
+    }
 
     private OrdersQuery() {
     }
@@ -72,6 +108,51 @@ public final class OrdersQuery {
         variables.put("first", first);
         variables.put("query", emailSearch(email));
         return Json.write(body);
+    }
+
+    /** The JSON POST body {"query": ORDER_DOCUMENT, "variables": {"id": gid}}. */
+    public static byte[] orderBody(String gid) {
+        if (gid == null || !gid.startsWith(OrderFacts.GID_PREFIX)) {
+            throw new IllegalArgumentException("an order gid is needed");
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("query", ORDER_DOCUMENT);
+        body.putObject("variables").put("id", gid);
+        return Json.write(body);
+    }
+
+    /**
+     * Reads the answer to {@link #ORDER_DOCUMENT}: the order in a {@code Found} of one, none when Shopify has no such
+     * order ({@code data.order} null), THROTTLED and failures as {@link #parse} reads them.
+     */
+    public static OrdersAnswer parseOne(byte[] body) {
+        JsonNode root;
+        try {
+            root = RestOrders.readObject(body);
+        } catch (IllegalArgumentException e) {
+            return new OrdersAnswer.Failed(e.getMessage());
+        }
+        List<String> errors = new ArrayList<>();
+        JsonNode errorList = root.get("errors");
+        if (errorList != null && errorList.isArray()) {
+            for (JsonNode error : errorList) {
+                if ("THROTTLED".equals(Nodes.text(error.get("extensions"), "code"))) {
+                    return new OrdersAnswer.Throttled(throttleWait(root));
+                }
+                errors.add(describe(error));
+            }
+        } else if (errorList != null && errorList.isTextual()) {
+            errors.add(errorList.textValue());
+        }
+        JsonNode data = root.get("data");
+        if (data == null || !data.isObject() || !data.has("order")) {
+            return new OrdersAnswer.Failed(errors.isEmpty() ? "the answer has no data.order" : String.join("; ", errors));
+        }
+        JsonNode order = data.get("order");
+        if (order.isNull()) {
+            return new OrdersAnswer.Found(List.of(), errors);
+        }
+        return new OrdersAnswer.Found(List.of(order(order)), errors);
     }
 
     /**
@@ -153,15 +234,7 @@ public final class OrdersQuery {
      * (any GraphQL Admin answer carries the same figures).
      */
     public static Duration throttleWait(JsonNode root) {
-        JsonNode cost = root.path("extensions").path("cost");
-        JsonNode status = cost.path("throttleStatus");
-        if (!cost.path("requestedQueryCost").isNumber() || !status.path("currentlyAvailable").isNumber()
-                || !status.path("restoreRate").isNumber() || status.path("restoreRate").asDouble() <= 0) {
-            return OrdersAnswer.Throttled.DEFAULT_WAIT;
-        }
-        double missing = cost.path("requestedQueryCost").asDouble() - status.path("currentlyAvailable").asDouble();
-        double seconds = Math.ceil(Math.max(missing, 0) / status.path("restoreRate").asDouble());
-        return Duration.ofSeconds(Math.max(1, Math.min((long) seconds, 60)));
+        return QueryCost.of(root).map(QueryCost::untilRequestedFits).orElse(OrdersAnswer.Throttled.DEFAULT_WAIT);
     }
 
     private static String describe(JsonNode error) {

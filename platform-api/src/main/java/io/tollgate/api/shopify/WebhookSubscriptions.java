@@ -30,6 +30,11 @@ public final class WebhookSubscriptions {
 
     static final String SHOP = "query TollgateShop { shop { myshopifyDomain } }";
 
+    /** Expected points, counted as shopify.dev's "GraphQL Admin API rate limits" does: the shop object. */
+    static final int SHOP_COST = 1;
+    /** A mutation costs 10 points. */
+    static final int MUTATION_COST = 10;
+
     private static final String LIST = """
             query TollgateWebhooks($first: Int!, $after: String, $topics: [WebhookSubscriptionTopic!]) {
               webhookSubscriptions(first: $first, after: $after, topics: $topics) {
@@ -67,6 +72,14 @@ public final class WebhookSubscriptions {
 
     /** One page of {@code webhookSubscriptions}. */
     record Page(List<Subscription> subscriptions, Optional<String> endCursor) {
+    }
+
+    /**
+     * Expected points of one page of {@link #listBody}: a connection (2) of {@link #PAGE_SIZE} subscriptions (1
+     * each), with an endpoint object (1) each before 2025-10.
+     */
+    static int listCost(String apiVersion) {
+        return 2 + PAGE_SIZE * (usesUri(apiVersion) ? 1 : 2);
     }
 
     /** Whether {@code apiVersion} has the unified {@code uri} field. */

@@ -137,6 +137,18 @@ public final class UpstreamCaller {
      */
     public <T> UpstreamResult<T> call(ResolvedTenant tenant, UpstreamRequest request,
                                       Function<UpstreamAnswer, UpstreamResult<T>> read) {
+        return call(tenant, request, read, a -> Optional.empty());
+    }
+
+    /**
+     * {@link #call(ResolvedTenant, UpstreamRequest, Function)}, with the body of an HTTP 429 answer handed to
+     * {@code tooMany} first: what it returns replaces the standard {@code RetryLater} (whose wait comes from
+     * {@code Retry-After}); empty keeps the standard one. For an upstream that says in the body how long to wait
+     * (Shopify's GraphQL THROTTLED with its cost figures).
+     */
+    public <T> UpstreamResult<T> call(ResolvedTenant tenant, UpstreamRequest request,
+                                      Function<UpstreamAnswer, UpstreamResult<T>> read,
+                                      Function<UpstreamAnswer, Optional<UpstreamResult<T>>> tooMany) {
         CircuitBreaker breaker = breakers.computeIfAbsent(tenant.id(), this::breaker);
         if (breaker.state() == CircuitBreaker.State.OPEN) {
             return refused(tenant, upstream.label() + ": circuit breaker open after repeated failures");
@@ -179,6 +191,17 @@ public final class UpstreamCaller {
             }
         } else {
             result = exchange.result();
+            if (exchange.refused != null) {
+                Optional<UpstreamResult<T>> own;
+                try {
+                    own = tooMany.apply(exchange.refused);
+                } catch (RuntimeException e) {
+                    own = Optional.empty();
+                }
+                if (own.isPresent()) {
+                    result = wording.isEmpty() ? prefixed(own.get(), exchange.prefix, exchange.bodyText) : own.get();
+                }
+            }
         }
         if (!(result instanceof UpstreamResult.Ok<T>)) {
             String reason = switch (result) {
@@ -303,13 +326,15 @@ public final class UpstreamCaller {
                                 () -> prefix + ": the answer is larger than " + settings.maxAnswerBytes()
                                         + " bytes")), false);
                     }
-                    return new Exchange(new UpstreamAnswer(status, requestId, body), prefix, bodyText, null, false);
+                    return new Exchange(new UpstreamAnswer(status, requestId, body), prefix, bodyText, null, false,
+                                        null);
                 }
                 String reason = worded(new UpstreamFailure.Answered(status, body), secrets,
                                        () -> prefix + ": " + bodyText);
                 if (status == 429) {
                     Duration after = retryAfter(response).orElse(settings.defaultRetryAfter());
-                    return Exchange.done(new UpstreamResult.RetryLater<>(after, reason), false);
+                    return new Exchange(null, prefix, bodyText, new UpstreamResult.RetryLater<>(after, reason), false,
+                                        new UpstreamAnswer(status, requestId, body));
                 }
                 if (status >= 500) {
                     Duration after = retryAfter(response).orElse(Duration.ZERO);
@@ -482,11 +507,14 @@ public final class UpstreamCaller {
         return Duration.ofMillis(Math.max(1, millis));
     }
 
-    /** One exchange: a 2xx answer for the reader, or the result it already is. */
+    /**
+     * One exchange: a 2xx answer for the reader, or the result it already is ({@code refused}: the 429 answer it
+     * came from, for a caller that reads those bodies).
+     */
     private record Exchange(UpstreamAnswer answer, String prefix, String bodyText, UpstreamResult<?> done,
-                            boolean breakerFailure) {
+                            boolean breakerFailure, UpstreamAnswer refused) {
         static Exchange done(UpstreamResult<?> result, boolean breakerFailure) {
-            return new Exchange(null, null, null, result, breakerFailure);
+            return new Exchange(null, null, null, result, breakerFailure, null);
         }
 
         @SuppressWarnings("unchecked")

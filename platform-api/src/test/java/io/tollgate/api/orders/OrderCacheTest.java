@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,6 +131,44 @@ class OrderCacheTest {
             }
             assertThat(plan.toString()).as(plan.toString()).contains("orders_email_ix").contains("customers_email_ix")
                     .doesNotContain("Seq Scan");
+        }
+    }
+
+    @Test
+    void aCopyIsStaleOnceShopifyConfirmedItLongerAgoThanTheBoundAndAReadAgainConfirmsIt() throws SQLException {
+        ObjectNode o = order(450789469L, 1001, "2024-03-01T10:00:00-05:00", "2024-03-05T10:00:00-05:00");
+        cache.upsert(a, RestOrders.order(o), o);
+        cache.upsert(b, RestOrders.order(o), o);
+        assertThat(cache.recentByEmail(a, BOB, 5, Duration.ofMinutes(5))).extracting(OrderCache.Cached::stale)
+                .containsExactly(false);
+
+        age(a, "10 minutes");
+        assertThat(cache.recentByEmail(a, BOB, 5, Duration.ofMinutes(5))).extracting(OrderCache.Cached::stale)
+                .containsExactly(true);
+        assertThat(cache.recentByEmail(a, BOB, 5, Duration.ofMinutes(15))).extracting(OrderCache.Cached::stale)
+                .containsExactly(false);
+
+        // Shopify's copy is the cached one (same updated_at): still a confirmation
+        assertThat(cache.confirm(a, RestOrders.order(o))).isTrue();
+        assertThat(cache.recentByEmail(a, BOB, 5, Duration.ofMinutes(5))).extracting(OrderCache.Cached::stale)
+                .containsExactly(false);
+        // an older copy is fenced out, and is no confirmation of the newer one's data
+        ObjectNode older = order(450789469L, 1001, "2024-03-01T10:00:00-05:00", "2024-03-02T10:00:00-05:00");
+        older.put("financial_status", "pending");
+        assertThat(cache.confirm(a, RestOrders.order(older))).isFalse();
+        assertThat(single(a).updatedAt()).isEqualTo(Instant.parse("2024-03-05T15:00:00Z"));
+
+        assertThat(cache.forget(a, "450789469")).isTrue();
+        assertThat(cache.recentByEmail(a, BOB, 5)).isEmpty();
+        assertThat(cache.recentByEmail(b, BOB, 5)).as("the other tenant's copy").hasSize(1);
+    }
+
+    private static void age(TenantId tenant, String interval) throws SQLException {
+        try (Connection c = DB.connect(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE orders SET confirmed_at = now() - ?::interval WHERE tenant_id = ?")) {
+            ps.setString(1, interval);
+            ps.setObject(2, tenant.value());
+            ps.executeUpdate();
         }
     }
 

@@ -78,6 +78,23 @@ class ShopifyClientTest {
     }
 
     @Test
+    void aThrottledAnswerWithHttp429IsReadByItsCodeAndWaitsTheComputedTimeNotRetryAfter() {
+        ResolvedTenant t = UpstreamTesting.tenant("throttled-429-shop", UPSTREAM.base());
+        UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL))
+                .willReturn(aResponse().withStatus(429).withHeader("Content-Type", "application/json")
+                                    .withHeader("Retry-After", "1")
+                                    .withBody(ShopifySamples.resource("graphql-throttled.json"))));
+
+        UpstreamResult<List<OrderFacts>> result = client().ordersByEmail(t, ShopifySamples.BOB, 5);
+
+        assertThat(result).isInstanceOf(UpstreamResult.RetryLater.class);
+        UpstreamResult.RetryLater<List<OrderFacts>> later = (UpstreamResult.RetryLater<List<OrderFacts>>) result;
+        // (752 requested - 12 available) / 50 per second, rounded up: the cost figures, not the 1 s of Retry-After
+        assertThat(later.after()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(later.reason()).contains("shopify HTTP 429", "THROTTLED");
+    }
+
+    @Test
     void tooManyRequestsHonoursRetryAfterInSecondsAndAsAnHttpDate() {
         ResolvedTenant t = UpstreamTesting.tenant("limited-shop", UPSTREAM.base());
         UPSTREAM.server().stubFor(post(urlEqualTo(GRAPHQL)).willReturn(aResponse().withStatus(429)
