@@ -66,6 +66,8 @@ import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderMatcher;
 import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.shopify.ShopifyEventHandler;
+import io.tollgate.api.upstream.AccountPacing;
+import io.tollgate.api.upstream.Upstream;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.worker.JobRunner;
@@ -152,11 +154,14 @@ public final class Tollgate implements AutoCloseable {
                     meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
             RouteTable routes = new RouteTable();
             // one client per upstream for the whole process: the worker and the admin API's connects share their
-            // per-tenant pacing and circuit breakers
+            // per-tenant circuit breakers; Gorgias calls take from the fleet's budget per Gorgias account (its
+            // domain), kept in the database so every pod counts every pod's calls
             UpstreamSettings upstream = config.upstreams().settings();
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
             ShopifyClient shopify = resources.add(new ShopifyClient(upstream, upstreamMetrics));
-            GorgiasClient gorgias = resources.add(new GorgiasClient(upstream, upstreamMetrics));
+            GorgiasClient gorgias = resources.add(new GorgiasClient(
+                    upstream, upstreamMetrics, new AccountPacing(db, Upstream.GORGIAS, upstream.gorgiasCalls(),
+                                                                 upstream.gorgiasWindow(), t -> t.gorgias().domain())));
             LlmSettings llmSettings = config.worker().llm();
             Optional<LlmClient> llm = llmSettings.enabled()
                     ? Optional.of(resources.add(new LlmClient(llmSettings, upstream, upstreamMetrics)))
