@@ -67,6 +67,8 @@ import io.tollgate.api.orders.OrderMatcher;
 import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.shopify.ShopifyPoints;
+import io.tollgate.api.upstream.AccountPacing;
+import io.tollgate.api.upstream.Upstream;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.worker.JobRunner;
@@ -153,12 +155,16 @@ public final class Tollgate implements AutoCloseable {
                     meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
             RouteTable routes = new RouteTable();
             // one client per upstream for the whole process: the worker and the admin API's connects share their
-            // per-tenant pacing and circuit breakers
+            // per-tenant circuit breakers; Gorgias calls take from the fleet's budget per Gorgias account (its
+            // domain), kept in the database so every pod counts every pod's calls
             UpstreamSettings upstream = config.upstreams().settings();
             UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meters);
             // each shop's GraphQL points are reserved in a bucket the fleet shares (on the worker's pool)
             ShopifyClient shopify = resources.add(new ShopifyClient(upstream, upstreamMetrics, new ShopifyPoints(db)));
-            GorgiasClient gorgias = resources.add(new GorgiasClient(upstream, upstreamMetrics));
+            // each Gorgias account's calls are counted in a sliding window the fleet shares
+            GorgiasClient gorgias = resources.add(new GorgiasClient(
+                    upstream, upstreamMetrics, new AccountPacing(db, Upstream.GORGIAS, upstream.gorgiasCalls(),
+                                                                 upstream.gorgiasWindow(), t -> t.gorgias().domain())));
             LlmSettings llmSettings = config.worker().llm();
             Optional<LlmClient> llm = llmSettings.enabled()
                     ? Optional.of(resources.add(new LlmClient(llmSettings, upstream, upstreamMetrics)))

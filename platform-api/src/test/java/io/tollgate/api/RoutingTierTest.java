@@ -58,7 +58,10 @@ class RoutingTierTest {
                                      new RouteTable(),
                                      new io.tollgate.api.gorgias.GorgiasClient(
                                              config.upstreams().settings(),
-                                             new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry())),
+                                             new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry()),
+                                             new io.tollgate.api.upstream.AccountPacing(
+                                                     db, io.tollgate.api.upstream.Upstream.GORGIAS, 40,
+                                                     Duration.ofSeconds(20), t -> t.gorgias().domain())),
                                      new io.tollgate.api.shopify.ShopifyClient(
                                              config.upstreams().settings(),
                                              new io.tollgate.api.upstream.UpstreamMetrics(ProcessMeters.registry())),

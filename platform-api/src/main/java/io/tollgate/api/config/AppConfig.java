@@ -212,18 +212,23 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      * @param allowOverride  whether a tenant's {@code base_url} overrides are accepted (staging and tests)
      * @param connectTimeout longest wait for a connection to Gorgias or Shopify
      * @param readTimeout    longest wait for the next bytes of their answer
+     * @param gorgiasCalls   the most Gorgias calls per Gorgias account in any {@code gorgiasWindow}, fleet-wide
+     * @param gorgiasWindow  see {@code gorgiasCalls}
      */
-    public record Upstreams(boolean allowOverride, Duration connectTimeout, Duration readTimeout) {
+    public record Upstreams(boolean allowOverride, Duration connectTimeout, Duration readTimeout, int gorgiasCalls,
+                            Duration gorgiasWindow) {
         static Upstreams from(Settings s) {
             return new Upstreams(s.bool("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE"),
                                  Duration.ofMillis(s.integer("TOLLGATE_UPSTREAM_CONNECT_TIMEOUT_MS", 100, 60_000)),
-                                 Duration.ofMillis(s.integer("TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", 100, 300_000)));
+                                 Duration.ofMillis(s.integer("TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", 100, 300_000)),
+                                 s.integer("TOLLGATE_GORGIAS_CALLS", 1, 10_000),
+                                 Duration.ofSeconds(s.integer("TOLLGATE_GORGIAS_WINDOW_SECONDS", 1, 3_600)));
         }
 
         public io.tollgate.api.upstream.UpstreamSettings settings() {
             io.tollgate.api.upstream.UpstreamSettings d = io.tollgate.api.upstream.UpstreamSettings.DEFAULTS;
             return new io.tollgate.api.upstream.UpstreamSettings(
-                    connectTimeout, readTimeout, d.gorgiasCalls(), d.gorgiasWindow(), d.breakerVolume(),
+                    connectTimeout, readTimeout, gorgiasCalls, gorgiasWindow, d.breakerVolume(),
                     d.breakerErrorRatio(), d.breakerDelay(), d.defaultRetryAfter(), d.maxMessagePages(),
                     d.maxAnswerBytes(), allowOverride);
         }

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Pacing: each check is one or two calls to one provider (Gorgias: one GET of the integration; Shopify: one page of
  * subscriptions), and this instance starts at most {@link CheckSettings#perSecond} checks per second, evenly spaced,
  * whatever is due; with the first checks spread uniformly over the interval, hourly checks of a tenant are far inside
- * any provider's per-tenant budget and the fleet never bursts. The Gorgias calls also go through the shared
- * per-tenant pacing, so a check never takes the worker's budget away.
+ * any provider's per-tenant budget and the fleet never bursts. The Gorgias calls also take turns of the account's
+ * fleet-wide budget, like the worker's, so together they never exceed what Gorgias allows the account.
  *
  * <p>It also samples {@code tollgate_connections_broken{provider}} (and {@link SilenceWatch} when given) from the
  * database after each round.

@@ -4,6 +4,7 @@ import io.helidon.dbclient.DbRow;
 import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.db.Rows;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -35,25 +36,22 @@ public final class JobQueue {
     /** Columns an enqueue fills; the rest (attempts, max_attempts, run_at, ...) take their defaults. */
     private static final String ENQUEUE = "INSERT INTO jobs (id, tenant_id, event_id, status)";
 
+    /** The first key of the advisory locks a claim takes on the tenants it claims for (the second: a hash). */
+    private static final int CLAIM_LOCK_CLASS = 0x6a6f6273; // "jobs"
+
     /**
-     * Fair claim. The tenants with queued jobs are found by a loose index scan (one probe of
-     * {@code jobs_tenant_claim_ix} per such tenant, however long their backlogs); each gives at most its free share
-     * (the per-tenant cap minus its running jobs) of its oldest due jobs, ranked 1, 2, 3...; the claim takes rank 1 of
+     * The fair pick, for both steps of a claim. Its tenants: {@code queued_tenants}. Each gives at most its free share
+     * (the per-tenant cap minus its running jobs) of its oldest due jobs, ranked 1, 2, 3...; the pick takes rank 1 of
      * every tenant before rank 2 of any, oldest first within a rank. So one tenant's backlog of thousands waits its
      * turn behind another tenant's single job, and never holds more than the cap of the workers.
-     * Parameters: cap, max, max, lease token, lease seconds.
+     * Parameters: cap, max.
      */
-    private static final String CLAIM = """
-            WITH RECURSIVE queued_tenants AS (
-              (SELECT tenant_id FROM jobs WHERE status = %1$s ORDER BY tenant_id LIMIT 1)
-              UNION ALL
-              SELECT (SELECT j.tenant_id FROM jobs j
-                       WHERE j.status = %1$s AND j.tenant_id > q.tenant_id ORDER BY j.tenant_id LIMIT 1)
-                FROM queued_tenants q WHERE q.tenant_id IS NOT NULL
-            ), busy AS (
-              SELECT tenant_id, count(*) AS n FROM jobs WHERE status = %2$s GROUP BY tenant_id
+    private static final String CANDIDATES = """
+            busy AS (
+              SELECT tenant_id, count(*) AS n FROM jobs
+               WHERE status = %2$s AND tenant_id IN (SELECT tenant_id FROM queued_tenants) GROUP BY tenant_id
             ), candidates AS (
-              SELECT c.id, c.run_at, c.rank FROM queued_tenants q
+              SELECT q.tenant_id, c.id, c.run_at, c.rank FROM queued_tenants q
                 LEFT JOIN busy b ON b.tenant_id = q.tenant_id
                 CROSS JOIN LATERAL (
                   SELECT j.id, j.run_at, row_number() OVER (ORDER BY j.run_at, j.id) AS rank
@@ -65,7 +63,36 @@ public final class JobQueue {
                WHERE q.tenant_id IS NOT NULL
                ORDER BY c.rank, c.run_at, c.id
                LIMIT ?
-            ), picked AS (
+            )""".formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql());
+
+    /**
+     * A claim's first step: the tenants the fair pick would take jobs of (found by a loose index scan, one probe of
+     * {@code jobs_tenant_claim_ix} per tenant with queued jobs, however long their backlogs), each locked for the
+     * claim's transaction if no other claim holds it; those another claim holds are left to that one. Never waits.
+     * Parameters: cap, max.
+     */
+    private static final String LOCK_TENANTS = """
+            WITH RECURSIVE queued_tenants AS (
+              (SELECT tenant_id FROM jobs WHERE status = %1$s ORDER BY tenant_id LIMIT 1)
+              UNION ALL
+              SELECT (SELECT j.tenant_id FROM jobs j
+                       WHERE j.status = %1$s AND j.tenant_id > q.tenant_id ORDER BY j.tenant_id LIMIT 1)
+                FROM queued_tenants q WHERE q.tenant_id IS NOT NULL
+            ), %2$s
+            SELECT t.tenant_id FROM (SELECT DISTINCT tenant_id FROM candidates) t
+             WHERE pg_try_advisory_xact_lock(%3$d, hashtext(t.tenant_id::text))"""
+            .formatted(JobStatus.QUEUED.sql(), CANDIDATES, CLAIM_LOCK_CLASS);
+
+    /**
+     * A claim's second step, a statement after the locks, so its snapshot counts every job another claim of these
+     * tenants made running before it let go of them: the fair pick among the locked tenants, with their running jobs
+     * counted afresh, claimed. Two claims, on any instances, never run more of one tenant's jobs than the cap.
+     * Parameters: locked tenants, cap, max, max, lease token, lease seconds.
+     */
+    private static final String CLAIM = """
+            WITH queued_tenants AS (
+              SELECT unnest(?::uuid[]) AS tenant_id
+            ), %4$s, picked AS (
               SELECT j.id FROM jobs j JOIN candidates c ON c.id = j.id
                WHERE j.status = %1$s AND j.run_at <= now()
                ORDER BY c.rank, c.run_at, j.id
@@ -82,7 +109,7 @@ public final class JobQueue {
                 FROM claimed WHERE e.tenant_id = claimed.tenant_id AND e.id = claimed.event_id
             )
             SELECT id, tenant_id, event_id, attempts, max_attempts, lease_owner, lease_expires_at FROM claimed"""
-            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), EventStatus.PROCESSING.sql());
+            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), EventStatus.PROCESSING.sql(), CANDIDATES);
 
     /**
      * Jobs whose lease expired (their worker died or hung) go back to the queue, or are dead if that run was their
@@ -177,8 +204,10 @@ public final class JobQueue {
     }
 
     /**
-     * Takes up to {@code max} due jobs, fairly across tenants (see {@link #CLAIM}), and leases them for {@code lease}:
-     * each becomes running with one more attempt, its event processing.
+     * Takes up to {@code max} due jobs, fairly across tenants (see {@link #CANDIDATES}), and leases them for
+     * {@code lease}: each becomes running with one more attempt, its event processing. One transaction: the tenants
+     * to claim for are locked first ({@link #LOCK_TENANTS}), then counted and claimed ({@link #CLAIM}), so the cap
+     * holds however many claims run at once; a tenant another claim holds is skipped, not waited for.
      *
      * @param tenantCap the most jobs of one tenant running at once (across every worker on the database)
      */
@@ -194,9 +223,16 @@ public final class JobQueue {
         }
         UUID token = UUID.randomUUID();
         double seconds = lease.toNanos() / 1e9;
-        return db.call(() -> {
-            try (Stream<DbRow> rows = db.client().execute().query(CLAIM, tenantCap, max, max, token.toString(),
-                                                                   seconds)) {
+        return db.inTransaction(tx -> {
+            List<TenantId> locked;
+            try (Stream<DbRow> rows = tx.query(LOCK_TENANTS, tenantCap, max)) {
+                locked = rows.map(r -> new TenantId(uuid(r, "tenant_id"))).toList();
+            }
+            if (locked.isEmpty()) {
+                return List.of();
+            }
+            try (Stream<DbRow> rows = tx.query(CLAIM, Rows.uuidArray(locked), tenantCap, max, max, token.toString(),
+                                               seconds)) {
                 return rows.map(JobQueue::job).toList();
             }
         });

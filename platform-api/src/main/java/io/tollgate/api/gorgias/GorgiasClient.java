@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.draft.Draft;
 import io.tollgate.api.http.Json;
+import io.tollgate.api.upstream.AccountPacing;
 import io.tollgate.api.upstream.BaseUrls;
-import io.tollgate.api.upstream.TenantPacing;
 import io.tollgate.api.upstream.Upstream;
 import io.tollgate.api.upstream.UpstreamAnswer;
 import io.tollgate.api.upstream.UpstreamCaller;
@@ -29,9 +29,10 @@ import java.util.Optional;
 
 /**
  * The Gorgias REST API: internal notes on tickets, and the tenant's HTTP integration (the webhook that sends its
- * tickets to Tollgate). Every call is paced per tenant ({@link UpstreamSettings#gorgiasCalls()}
- * per {@link UpstreamSettings#gorgiasWindow()}: a call over the budget returns {@link UpstreamResult.RetryLater} without
- * being made) and passes through a circuit breaker per tenant (see {@link UpstreamCaller}).
+ * tickets to Tollgate). Every call takes one of the Gorgias account's calls of the fleet-wide budget
+ * ({@link AccountPacing}: at most {@link UpstreamSettings#gorgiasCalls()} in any {@link UpstreamSettings#gorgiasWindow()}
+ * per Gorgias domain; a call over the budget returns {@link UpstreamResult.RetryLater} without being made) and passes
+ * through a circuit breaker per tenant (see {@link UpstreamCaller}).
  */
 public final class GorgiasClient implements AutoCloseable {
     /** Messages (or integrations) asked for per page. */
@@ -42,11 +43,13 @@ public final class GorgiasClient implements AutoCloseable {
     private final UpstreamCaller caller;
     private final UpstreamSettings settings;
 
-    public GorgiasClient(UpstreamSettings settings, UpstreamMetrics metrics) {
+    /**
+     * @param pacing the fleet-wide budget of Gorgias calls per Gorgias account (keyed by the tenant's Gorgias domain,
+     *               so tenants on one account share it)
+     */
+    public GorgiasClient(UpstreamSettings settings, UpstreamMetrics metrics, AccountPacing pacing) {
         this.settings = settings;
-        this.caller = new UpstreamCaller(Upstream.GORGIAS, settings, metrics,
-                                         Optional.of(new TenantPacing(settings.gorgiasCalls(),
-                                                                      settings.gorgiasWindow())));
+        this.caller = new UpstreamCaller(Upstream.GORGIAS, settings, metrics, Optional.of(pacing));
     }
 
     /**

@@ -41,8 +41,13 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
- * Makes the HTTP calls to one upstream for every tenant: paces them (when given a {@link TenantPacing}), passes them
- * through the tenant's circuit breaker, counts and times them, and turns the answer into an {@link UpstreamResult}.
+ * Makes the HTTP calls to one upstream for every tenant: paces them (when given an {@link AccountPacing}: the
+ * fleet-wide budget of the tenant's upstream account), passes them through the tenant's circuit breaker, counts and
+ * times them, and turns the answer into an {@link UpstreamResult}.
+ *
+ * <p>With pacing, every answer's call-limit header ({@link Upstream#callLimitHeader()}, Gorgias:
+ * {@code X-Gorgias-Account-Api-Call-Limit: used/limit}) is read: an account at its limit takes no call, on any pod,
+ * for one window; a 429 closes it for its {@code Retry-After}.
  *
  * <p>HTTP 429 and 5xx, timeouts and refused connections become {@link UpstreamResult.RetryLater} (honouring a
  * {@code Retry-After} in seconds or as an HTTP date); other non-2xx answers become {@link UpstreamResult.Failed}. 5xx,
@@ -78,14 +83,14 @@ public final class UpstreamCaller {
     private final WebClient client;
     private final UpstreamSettings settings;
     private final UpstreamMetrics metrics;
-    private final Optional<TenantPacing> pacing;
+    private final Optional<AccountPacing> pacing;
     private final Optional<Function<UpstreamFailure, String>> wording;
     private final boolean unconnectedUnsent;
     private final Map<TenantId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
 
     /** A caller with the standard reasons, which quote the answer's body. */
     public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
-                          Optional<TenantPacing> pacing) {
+                          Optional<AccountPacing> pacing) {
         this(upstream, settings, metrics, pacing, Optional.empty());
     }
 
@@ -94,7 +99,7 @@ public final class UpstreamCaller {
      *                cleared of credentials as the standard ones are)
      */
     public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
-                          Optional<TenantPacing> pacing, Optional<Function<UpstreamFailure, String>> wording) {
+                          Optional<AccountPacing> pacing, Optional<Function<UpstreamFailure, String>> wording) {
         this(upstream, settings, metrics, pacing, wording, false);
     }
 
@@ -103,7 +108,7 @@ public final class UpstreamCaller {
      * @param unconnectedUnsent whether a call that could not connect is reported as not sent (see the class comment)
      */
     public UpstreamCaller(Upstream upstream, UpstreamSettings settings, UpstreamMetrics metrics,
-                          Optional<TenantPacing> pacing, Optional<Function<UpstreamFailure, String>> wording,
+                          Optional<AccountPacing> pacing, Optional<Function<UpstreamFailure, String>> wording,
                           boolean unconnectedUnsent) {
         this.unconnectedUnsent = unconnectedUnsent;
         this.upstream = upstream;
@@ -153,16 +158,27 @@ public final class UpstreamCaller {
         if (breaker.state() == CircuitBreaker.State.OPEN) {
             return refused(tenant, upstream.label() + ": circuit breaker open after repeated failures");
         }
+        Optional<AccountPacing.Turn.Taken> taken = Optional.empty();
         if (pacing.isPresent()) {
-            Optional<Duration> wait = pacing.get().take(tenant.id());
-            if (wait.isPresent()) {
-                Duration after = roundUp(wait.get());
+            AccountPacing.Turn turn;
+            try {
+                turn = pacing.get().take(tenant);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "upstream call not made: tenant=" + tenant.tenant().slug()
+                        + " upstream=" + upstream.label() + ": the fleet's call budget could not be read: "
+                        + e.getMessage());
+                return new UpstreamResult.RetryLater<>(settings.defaultRetryAfter(), upstream.label()
+                        + ": the account's call budget could not be read", false);
+            }
+            if (turn instanceof AccountPacing.Turn.Wait(Duration wait)) {
+                Duration after = roundUp(wait);
                 LOG.log(System.Logger.Level.DEBUG, () -> "upstream call paced: tenant=" + tenant.tenant().slug()
                         + " upstream=" + upstream.label() + " wait=" + after);
-                return new UpstreamResult.RetryLater<>(after, upstream.label() + ": tenant's pacing budget of "
-                        + settings.gorgiasCalls() + " calls per " + settings.gorgiasWindow().toSeconds()
+                return new UpstreamResult.RetryLater<>(after, upstream.label() + ": the account's budget of "
+                        + pacing.get().calls() + " calls per " + pacing.get().window().toSeconds()
                         + " s is spent", false);
             }
+            taken = Optional.of((AccountPacing.Turn.Taken) turn);
         }
         List<String> secrets = secrets(tenant, request);
         Exchange exchange;
@@ -177,8 +193,15 @@ public final class UpstreamCaller {
         } catch (BreakerFailure f) {
             exchange = f.exchange;
         } catch (CircuitBreakerOpenException e) {
+            // the call never left: it takes nothing of the account's budget
+            taken.ifPresent(this::release);
             return refused(tenant, upstream.label() + ": circuit breaker open after repeated failures");
+        } catch (RuntimeException e) {
+            taken.ifPresent(t -> ended(t, Duration.ZERO));
+            throw e;
         }
+        Duration hold = exchange.hold();
+        taken.ifPresent(t -> ended(t, hold));
         UpstreamResult<T> result;
         if (exchange.answer != null) {
             try {
@@ -213,6 +236,59 @@ public final class UpstreamCaller {
                     + LogContext.event().map(id -> " event=" + id).orElse("") + " " + reason);
         }
         return result;
+    }
+
+    private void release(AccountPacing.Turn.Taken taken) {
+        try {
+            pacing.orElseThrow().release(taken);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "upstream call budget: a call that never left could not be given "
+                    + "back: " + e.getMessage());
+        }
+    }
+
+    private void ended(AccountPacing.Turn.Taken taken, Duration hold) {
+        try {
+            pacing.orElseThrow().ended(taken, hold);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "upstream call budget: the end of a call could not be recorded: "
+                    + e.getMessage());
+        }
+    }
+
+    /**
+     * How long the account must take no call after this answer: a window when its call-limit header says the account
+     * is at its limit (so the fleet slows down before the upstream answers 429), else zero.
+     */
+    private Duration limitHold(HttpClientResponse response) {
+        if (pacing.isEmpty() || upstream.callLimitHeader().isEmpty()) {
+            return Duration.ZERO;
+        }
+        Optional<String> value = response.headers().first(HeaderNames.create(upstream.callLimitHeader().get()));
+        return value.flatMap(UpstreamCaller::parseCallLimit)
+                .filter(l -> l.used() >= l.limit())
+                .map(l -> pacing.get().window())
+                .orElse(Duration.ZERO);
+    }
+
+    /** A call-limit header's value, {@code used/limit} (Gorgias: {@code 10/40}); nothing for anything else. */
+    public static Optional<CallLimit> parseCallLimit(String value) {
+        String v = value.strip();
+        int slash = v.indexOf('/');
+        if (slash < 1 || slash == v.length() - 1 || v.length() > 32) {
+            return Optional.empty();
+        }
+        try {
+            int used = Integer.parseInt(v.substring(0, slash).strip());
+            int limit = Integer.parseInt(v.substring(slash + 1).strip());
+            return used < 0 || limit < 1 ? Optional.empty() : Optional.of(new CallLimit(used, limit));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** What a call-limit header said: {@code used} calls of the account's {@code limit} in the current period. */
+    public record CallLimit(int used, int limit) {
     }
 
     private <T> UpstreamResult<T> refused(ResolvedTenant tenant, String reason) {
@@ -288,12 +364,12 @@ public final class UpstreamCaller {
             return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, worded(
                     new UpstreamFailure.NoAnswer(new InterruptedException("the call was given up")), secrets,
                     () -> upstream.label() + ": call given up for " + request.method() + " "
-                            + request.uri().getPath())), false);
+                            + request.uri().getPath())), false, Duration.ZERO);
         }
         return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, worded(
                 new UpstreamFailure.TimedOut(), secrets, () -> upstream.label() + ": no complete answer within "
                         + deadline.toMillis() + " ms for " + request.method() + " " + request.uri().getPath())),
-                             true);
+                             true, Duration.ZERO);
     }
 
     /** The exchange itself; its meters are recorded only if {@code counted} was not yet set (by a cut-off). */
@@ -311,6 +387,7 @@ public final class UpstreamCaller {
             try (response) {
                 int status = response.status().code();
                 Optional<String> requestId = requestId(response);
+                Duration hold = limitHold(response);
                 boolean ok = status >= 200 && status < 300;
                 byte[] body = read(response, ok ? settings.maxAnswerBytes() + 1 : MAX_REASON_BODY);
                 if (counted.compareAndSet(false, true)) {
@@ -324,23 +401,25 @@ public final class UpstreamCaller {
                         return Exchange.done(new UpstreamResult.Failed<>(status, worded(
                                 new UpstreamFailure.TooLarge(status, settings.maxAnswerBytes()), secrets,
                                 () -> prefix + ": the answer is larger than " + settings.maxAnswerBytes()
-                                        + " bytes")), false);
+                                        + " bytes")), false, hold);
                     }
                     return new Exchange(new UpstreamAnswer(status, requestId, body), prefix, bodyText, null, false,
-                                        null);
+                                        null, hold);
                 }
                 String reason = worded(new UpstreamFailure.Answered(status, body), secrets,
                                        () -> prefix + ": " + bodyText);
                 if (status == 429) {
                     Duration after = retryAfter(response).orElse(settings.defaultRetryAfter());
+                    // the whole fleet waits it out, not only this call's job
                     return new Exchange(null, prefix, bodyText, new UpstreamResult.RetryLater<>(after, reason), false,
-                                        new UpstreamAnswer(status, requestId, body));
+                                        new UpstreamAnswer(status, requestId, body),
+                                        after.compareTo(hold) > 0 ? after : hold);
                 }
                 if (status >= 500) {
                     Duration after = retryAfter(response).orElse(Duration.ZERO);
-                    return Exchange.done(new UpstreamResult.RetryLater<>(after, reason), true);
+                    return Exchange.done(new UpstreamResult.RetryLater<>(after, reason), true, hold);
                 }
-                return Exchange.done(new UpstreamResult.Failed<>(status, reason), false);
+                return Exchange.done(new UpstreamResult.Failed<>(status, reason), false, hold);
             }
         } catch (RuntimeException | IOException e) {
             boolean timeout = isTimeout(e);
@@ -357,7 +436,7 @@ public final class UpstreamCaller {
                             + redact(String.valueOf(describe(e)), secrets));
             LOG.log(System.Logger.Level.DEBUG, "upstream exception", e);
             boolean sent = !(unconnectedUnsent && isUnconnected(e));
-            return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, reason, sent), true);
+            return Exchange.done(new UpstreamResult.RetryLater<>(Duration.ZERO, reason, sent), true, Duration.ZERO);
         }
     }
 
@@ -509,12 +588,13 @@ public final class UpstreamCaller {
 
     /**
      * One exchange: a 2xx answer for the reader, or the result it already is ({@code refused}: the 429 answer it
-     * came from, for a caller that reads those bodies).
+     * came from, for a caller that reads those bodies); {@code hold}: how long the account must take no call after
+     * it (zero: no wait).
      */
     private record Exchange(UpstreamAnswer answer, String prefix, String bodyText, UpstreamResult<?> done,
-                            boolean breakerFailure, UpstreamAnswer refused) {
-        static Exchange done(UpstreamResult<?> result, boolean breakerFailure) {
-            return new Exchange(null, null, null, result, breakerFailure, null);
+                            boolean breakerFailure, UpstreamAnswer refused, Duration hold) {
+        static Exchange done(UpstreamResult<?> result, boolean breakerFailure, Duration hold) {
+            return new Exchange(null, null, null, result, breakerFailure, null, hold);
         }
 
         @SuppressWarnings("unchecked")

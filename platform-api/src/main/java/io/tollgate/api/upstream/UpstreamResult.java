@@ -15,8 +15,8 @@ public sealed interface UpstreamResult<T> {
 
     /**
      * Try again later, not before {@code after} ({@link Duration#ZERO} when the upstream named no time): HTTP 429,
-     * 5xx, a connect or read timeout, a refused connection, GraphQL THROTTLED, the tenant's pacing budget spent, or the
-     * tenant's circuit breaker open. After a 5xx or a timeout on a write the outcome is uncertain: the write may have
+     * 5xx, a connect or read timeout, a refused connection, GraphQL THROTTLED, the account's fleet-wide call budget
+     * spent, or the tenant's circuit breaker open. After a 5xx or a timeout on a write the outcome is uncertain: the write may have
      * happened. {@code sent} is false when the request never left (the pacing budget spent, the breaker open): then
      * nothing happened upstream, and waiting is not a failure of the job.
      */

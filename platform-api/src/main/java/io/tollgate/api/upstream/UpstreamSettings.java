@@ -9,9 +9,9 @@ import java.util.Optional;
  *
  * @param connectTimeout        longest wait for a TCP (and TLS) connection
  * @param readTimeout           longest wait for the next bytes of an answer
- * @param gorgiasCalls          Gorgias calls per tenant per {@code gorgiasWindow} (the bucket's size; it refills
- *                              evenly over the window, as Gorgias's leaky bucket does)
- * @param gorgiasWindow         see {@code gorgiasCalls}
+ * @param gorgiasCalls          the most Gorgias calls per Gorgias account in any {@code gorgiasWindow}, for the
+ *                              whole fleet ({@link AccountPacing}; {@code TOLLGATE_GORGIAS_CALLS})
+ * @param gorgiasWindow         see {@code gorgiasCalls} ({@code TOLLGATE_GORGIAS_WINDOW_SECONDS})
  * @param breakerVolume         calls in the breaker's rolling window (per tenant and upstream)
  * @param breakerErrorRatio     percentage of failed calls in the window (5xx, timeouts, connection errors) that
  *                              opens the breaker

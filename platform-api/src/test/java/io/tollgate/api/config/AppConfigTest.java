@@ -198,6 +198,8 @@ class AppConfigTest {
         assertThat(c.worker().llm().dailyBudget()).isEqualTo(200);
         assertThat(c.upstreams().settings().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.upstreams().settings().readTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.upstreams().settings().gorgiasCalls()).as("Gorgias: 40 calls per 20 s per account").isEqualTo(40);
+        assertThat(c.upstreams().settings().gorgiasWindow()).isEqualTo(Duration.ofSeconds(20));
         assertThat(AppConfig.load(production()).database().workerSettings(w.concurrency()).maxPoolSize()).isEqualTo(9);
     }
 
@@ -210,6 +212,8 @@ class AppConfigTest {
         env.put("TOLLGATE_WORKER_RETRY_BASE_MS", "250");
         env.put("TOLLGATE_WORKER_RETRY_MAX_SECONDS", "60");
         env.put("TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", "1500");
+        env.put("TOLLGATE_GORGIAS_CALLS", "80");
+        env.put("TOLLGATE_GORGIAS_WINDOW_SECONDS", "10");
         env.put("TOLLGATE_LLM_URL", "https://llm.internal/v1/chat/completions");
         env.put("TOLLGATE_LLM_MODEL", "local-model");
         env.put("TOLLGATE_LLM_API_KEY", "sk-secret-value-123");
@@ -221,6 +225,8 @@ class AppConfigTest {
         assertThat(c.worker().settings().schedule().baseDelay()).isEqualTo(Duration.ofMillis(250));
         assertThat(c.worker().settings().schedule().maxDelay()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.upstreams().settings().readTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.upstreams().settings().gorgiasCalls()).isEqualTo(80);
+        assertThat(c.upstreams().settings().gorgiasWindow()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.worker().llm().url()).contains(URI.create("https://llm.internal/v1/chat/completions"));
         assertThat(c.worker().llm().model()).isEqualTo("local-model");
         assertThat(c.worker().llm().dailyBudget()).isEqualTo(5);

@@ -375,6 +375,61 @@ class JobQueueTest {
     }
 
     @Test
+    void concurrentClaimersOnAnyInstanceNeverRunMoreOfOneTenantsJobsThanItsCap() throws Exception {
+        int cap = 3;
+        for (int i = 0; i < 120; i++) {
+            enqueue(i % 4 == 0 ? b : a, Duration.ofSeconds(-200 + i));
+        }
+        int claimers = 6;
+        CyclicBarrier start = new CyclicBarrier(claimers);
+        ExecutorService pool = Executors.newFixedThreadPool(claimers);
+        // jobs held: counted up after their claim committed and down before their completion commits, so never more
+        // than the database's running jobs
+        java.util.concurrent.ConcurrentHashMap<TenantId, java.util.concurrent.atomic.AtomicInteger> held =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ConcurrentHashMap<TenantId, Integer> most = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            List<Future<?>> results = new ArrayList<>();
+            for (int t = 0; t < claimers; t++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    while (done.get() < 120) {
+                        List<JobQueue.Job> batch = queue.claim(5, LEASE, cap);
+                        for (JobQueue.Job j : batch) {
+                            int now = held.computeIfAbsent(j.tenant(),
+                                                           x -> new java.util.concurrent.atomic.AtomicInteger())
+                                    .incrementAndGet();
+                            most.merge(j.tenant(), now, Math::max);
+                        }
+                        for (JobQueue.Job j : batch) {
+                            held.get(j.tenant()).decrementAndGet();
+                            assertThat(queue.complete(j, new JobOutcome.Done())).isTrue();
+                            done.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : results) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(done.get()).isEqualTo(120);
+        assertThat(most.get(a)).as("a's jobs running at once").isLessThanOrEqualTo(cap);
+        assertThat(most.get(b)).as("b's jobs running at once").isLessThanOrEqualTo(cap);
+        try (Connection c = testDb.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE status = 'done' AND attempts = 1),"
+                                                   + " count(*) FROM jobs")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("every job run once").isEqualTo(120);
+            assertThat(rs.getLong(2)).isEqualTo(120);
+        }
+    }
+
+    @Test
     void skippedMarksTheJobDoneAndItsEventSkippedWithTheReason() throws SQLException {
         EventId event = enqueue(a, Duration.ofSeconds(-1));
         JobQueue.Job job = claim(1, LEASE).getFirst();

@@ -1,15 +1,30 @@
 package io.tollgate.api.gorgias;
 
 import io.tollgate.api.draft.Draft;
+import io.tollgate.api.upstream.AccountPacing;
+import io.tollgate.api.upstream.Upstream;
+import io.tollgate.api.upstream.UpstreamCaller;
 import io.tollgate.api.upstream.UpstreamResult;
 import io.tollgate.api.upstream.UpstreamSettings;
 import io.tollgate.api.upstream.UpstreamTesting;
 import io.tollgate.api.upstream.WireMockUpstream;
+import io.tollgate.tenant.GorgiasCredentials;
 import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.Secret;
+import io.tollgate.tenant.db.Database;
+import io.tollgate.tenant.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
@@ -29,7 +44,10 @@ import static io.tollgate.api.upstream.UpstreamTesting.gorgiasKey;
 import static io.tollgate.api.upstream.UpstreamTesting.shopifyToken;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The Gorgias client against WireMock on a local port: real HTTP, the contract's request shapes. */
+/**
+ * The Gorgias client against WireMock on a local port: real HTTP, the contract's request shapes; its budget of calls
+ * per Gorgias account in a real PostgreSQL, shared by every client on it as by every pod.
+ */
 class GorgiasClientTest {
     private static final Draft DRAFT = new Draft("Hi Bob,\nyour order #1003 shipped.",
                                                  "<p>Hi Bob,<br>your order #1003 shipped.</p>");
@@ -38,8 +56,52 @@ class GorgiasClientTest {
     @RegisterExtension
     static final WireMockUpstream UPSTREAM = new WireMockUpstream("gorgias");
 
+    private static TestDatabase testDb;
+    private static Database db;
+
+    @BeforeAll
+    static void database() {
+        testDb = TestDatabase.migrated();
+        db = testDb.open();
+    }
+
+    @AfterAll
+    static void closeDatabase() {
+        db.close();
+        testDb.close();
+    }
+
+    @BeforeEach
+    void emptyBudgets() throws SQLException {
+        try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM upstream_calls; DELETE FROM upstream_holds");
+        }
+    }
+
+    /** A client as one pod has it: its own process state, the fleet's budget in the database. */
     private GorgiasClient client(UpstreamSettings settings) {
-        return new GorgiasClient(settings, UPSTREAM.metrics());
+        return new GorgiasClient(settings, UPSTREAM.metrics(), new AccountPacing(
+                db, Upstream.GORGIAS, settings.gorgiasCalls(), settings.gorgiasWindow(), t -> t.gorgias().domain()));
+    }
+
+    /** {@code slug}'s tenant with its own API user, on the Gorgias account {@code domain}. */
+    private static ResolvedTenant onAccount(String slug, String domain) {
+        ResolvedTenant t = UpstreamTesting.tenant(slug, UPSTREAM.base());
+        return new ResolvedTenant(t.tenant(), new GorgiasCredentials(domain, t.gorgias().username(),
+                                                                     Secret.of(gorgiasKey(slug)),
+                                                                     t.gorgias().baseUrl()),
+                                  t.shopify(), t.secrets());
+    }
+
+    private static long loggedCalls(String account) throws SQLException {
+        try (Connection c = testDb.connect();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM upstream_calls WHERE account = ?")) {
+            ps.setString(1, account);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     private static String basic(ResolvedTenant t) {
@@ -155,8 +217,9 @@ class GorgiasClientTest {
 
         assertThat(paced).isInstanceOf(UpstreamResult.RetryLater.class);
         Duration after = ((UpstreamResult.RetryLater<Long>) paced).after();
-        assertThat(after).as("about one token's refill time (an hour / 40)")
-                .isPositive().isLessThanOrEqualTo(Duration.ofSeconds(90));
+        assertThat(after).as("until the first of the 40 calls leaves the hour's window")
+                .isGreaterThan(Duration.ofMinutes(59)).isLessThanOrEqualTo(Duration.ofHours(1));
+        assertThat(((UpstreamResult.RetryLater<Long>) paced).sent()).isFalse();
         assertThat(other).isEqualTo(new UpstreamResult.Ok<>(7L));
         UPSTREAM.server().verify(40, postRequestedFor(urlEqualTo(NOTES))
                 .withBasicAuth(new com.github.tomakehurst.wiremock.client.BasicCredentials(
@@ -172,7 +235,7 @@ class GorgiasClientTest {
     }
 
     @Test
-    void theBreakerOpensAfterRepeatedFailuresAndThenGorgiasSeesNoMoreCallsOfThatTenant() {
+    void theBreakerOpensAfterRepeatedFailuresAndThenGorgiasSeesNoMoreCallsOfThatTenant() throws SQLException {
         ResolvedTenant down = UpstreamTesting.tenant("down-shop", UPSTREAM.base());
         ResolvedTenant fine = UpstreamTesting.tenant("fine-shop", UPSTREAM.base());
         UPSTREAM.server().stubFor(post(urlEqualTo(NOTES))
@@ -198,6 +261,90 @@ class GorgiasClientTest {
 
         UPSTREAM.server().verify(5, postRequestedFor(urlEqualTo(NOTES)));
         assertThat(UPSTREAM.moved("503")).isEqualTo(4);
+        assertThat(loggedCalls("gorgias:downshop")).as("calls the open breaker refused take no budget").isEqualTo(4);
+    }
+
+    @Test
+    void twoPodsAndTwoTenantsOfOneGorgiasAccountShareItsBudgetOfFortyCalls() throws SQLException {
+        ResolvedTenant first = onAccount("shared-one", "sharedaccount");
+        ResolvedTenant second = onAccount("shared-two", "SharedAccount");
+        ResolvedTenant other = onAccount("own-account", "ownaccount");
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 7}").withStatus(201)));
+        UpstreamSettings settings = UpstreamTesting.settings(Duration.ofSeconds(10), 40, 1000);
+        GorgiasClient podA = client(settings);
+        GorgiasClient podB = client(settings);
+
+        for (int i = 0; i < 20; i++) {
+            assertThat(podA.postInternalNote(first, 123, "tollgate:a" + i, DRAFT)).isEqualTo(new UpstreamResult.Ok<>(7L));
+            assertThat(podB.postInternalNote(second, 123, "tollgate:b" + i, DRAFT)).isEqualTo(new UpstreamResult.Ok<>(7L));
+        }
+        UpstreamResult<Long> paced = podB.postInternalNote(first, 123, "tollgate:a20", DRAFT);
+
+        assertThat(paced).isInstanceOf(UpstreamResult.RetryLater.class);
+        assertThat(((UpstreamResult.RetryLater<Long>) paced).sent()).isFalse();
+        assertThat(((UpstreamResult.RetryLater<Long>) paced).reason()).contains("budget of 40 calls");
+        assertThat(podA.postInternalNote(other, 123, "tollgate:x", DRAFT)).isEqualTo(new UpstreamResult.Ok<>(7L));
+        UPSTREAM.server().verify(41, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(loggedCalls("gorgias:sharedaccount")).isEqualTo(40);
+    }
+
+    @Test
+    void anAnswerSayingTheAccountIsAtItsLimitPausesTheAccountForAWindowOnEveryPod() {
+        ResolvedTenant first = onAccount("limit-one", "limitaccount");
+        ResolvedTenant second = onAccount("limit-two", "limitaccount");
+        UpstreamSettings settings = UpstreamTesting.settings(Duration.ofSeconds(10), 40, 1000);
+        GorgiasClient podA = client(settings);
+        GorgiasClient podB = client(settings);
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 7}").withStatus(201)
+                .withHeader("X-Gorgias-Account-Api-Call-Limit", "39/40")));
+        assertThat(podA.postInternalNote(first, 123, "tollgate:1", DRAFT)).isEqualTo(new UpstreamResult.Ok<>(7L));
+        // one call left by Gorgias' count: it goes
+        assertThat(podB.postInternalNote(second, 123, "tollgate:2", DRAFT)).isEqualTo(new UpstreamResult.Ok<>(7L));
+
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(okJson("{\"id\": 8}").withStatus(201)
+                .withHeader("X-Gorgias-Account-Api-Call-Limit", "40/40")));
+        assertThat(podA.postInternalNote(first, 123, "tollgate:3", DRAFT)).isEqualTo(new UpstreamResult.Ok<>(8L));
+        UpstreamResult<Long> paced = podB.postInternalNote(second, 123, "tollgate:4", DRAFT);
+
+        assertThat(paced).isInstanceOf(UpstreamResult.RetryLater.class);
+        assertThat(((UpstreamResult.RetryLater<Long>) paced).sent()).isFalse();
+        assertThat(((UpstreamResult.RetryLater<Long>) paced).after()).as("a whole window (an hour here)")
+                .isGreaterThan(Duration.ofMinutes(59)).isLessThanOrEqualTo(Duration.ofHours(1));
+        UPSTREAM.server().verify(3, postRequestedFor(urlEqualTo(NOTES)));
+    }
+
+    @Test
+    void tooManyRequestsPausesTheAccountOnEveryPodForItsRetryAfter() {
+        ResolvedTenant first = onAccount("throttled-one", "throttledaccount");
+        ResolvedTenant second = onAccount("throttled-two", "throttledaccount");
+        ResolvedTenant other = onAccount("unthrottled", "unthrottledaccount");
+        UPSTREAM.server().stubFor(post(urlEqualTo(NOTES)).willReturn(aResponse().withStatus(429)
+                                                                  .withHeader("Retry-After", "30")
+                                                                  .withBody("{\"error\": \"rate limited\"}")));
+        GorgiasClient podA = client(UpstreamTesting.settings());
+        GorgiasClient podB = client(UpstreamTesting.settings());
+
+        UpstreamResult<Long> refused = podA.postInternalNote(first, 123, "tollgate:1", DRAFT);
+        UpstreamResult<Long> held = podB.postInternalNote(second, 123, "tollgate:2", DRAFT);
+
+        assertThat(refused).isEqualTo(new UpstreamResult.RetryLater<>(
+                Duration.ofSeconds(30), ((UpstreamResult.RetryLater<Long>) refused).reason(), true));
+        assertThat(held).isInstanceOf(UpstreamResult.RetryLater.class);
+        assertThat(((UpstreamResult.RetryLater<Long>) held).sent()).isFalse();
+        assertThat(((UpstreamResult.RetryLater<Long>) held).after())
+                .isGreaterThan(Duration.ofSeconds(20)).isLessThanOrEqualTo(Duration.ofSeconds(30));
+        UPSTREAM.server().verify(1, postRequestedFor(urlEqualTo(NOTES)));
+        assertThat(podB.postInternalNote(other, 123, "tollgate:3", DRAFT)).isInstanceOf(UpstreamResult.RetryLater.class);
+        UPSTREAM.server().verify(2, postRequestedFor(urlEqualTo(NOTES)));
+    }
+
+    @Test
+    void theCallLimitHeaderIsReadAsUsedOverLimitAndAnythingElseIsIgnored() {
+        assertThat(UpstreamCaller.parseCallLimit("10/40")).contains(new UpstreamCaller.CallLimit(10, 40));
+        assertThat(UpstreamCaller.parseCallLimit(" 40 / 40 ")).contains(new UpstreamCaller.CallLimit(40, 40));
+        for (String bad : new String[]{"", "40", "/40", "10/", "10/0", "-1/40", "a/b", "10/40/2", "9".repeat(40)}) {
+            assertThat(UpstreamCaller.parseCallLimit(bad)).as(bad).isEmpty();
+        }
     }
 
     @Test
