@@ -43,6 +43,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -175,7 +176,7 @@ class ShopifyEventHandlerTest {
         cancelled.put("cancel_reason", "customer");
         assertThat(apply(a, "orders/cancelled", bytes(cancelled))).isEqualTo(new Applied(1));
         OrderFacts gone = cache.recentByEmail(a, BOB, 5).getFirst();
-        assertThat(gone.cancelledAt()).isEqualTo(java.time.Instant.parse("2008-01-13T14:00:00Z"));
+        assertThat(gone.cancelledAt()).isEqualTo(Instant.parse("2008-01-13T14:00:00Z"));
         assertThat(gone.financialStatus()).isEqualTo("VOIDED");
 
         assertThat(cache.recentByEmail(b, BOB, 5)).as("the other tenant's cache").isEmpty();
@@ -223,7 +224,7 @@ class ShopifyEventHandlerTest {
                 .contains("orders/updated");
         OrderFacts cached = cache.recentByEmail(a, BOB, 5).getFirst();
         assertThat(cached.updatedAt()).as("the cached order untouched")
-                .isEqualTo(java.time.Instant.parse("2008-01-10T16:00:00Z"));
+                .isEqualTo(Instant.parse("2008-01-10T16:00:00Z"));
         assertThat(apply(a, "orders/edited", "not json".getBytes(StandardCharsets.UTF_8)))
                 .as("skipped by its topic, whatever its body").isEqualTo(new Skipped(ShopifyEvents.ORDER_EDIT_SKIPPED));
     }
