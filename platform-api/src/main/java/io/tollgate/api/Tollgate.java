@@ -142,17 +142,27 @@ public final class Tollgate implements AutoCloseable {
                                                          config.tenants().cacheSize(),
                                                          config.tenants().unknownTtl(),
                                                          config.tenants().unknownSize());
-            resources.add(TenantChangeListener.start(db, resolver, Duration.ofSeconds(5)));
+            MeterRegistry meters = ProcessMeters.registry();
+            // one labelling for ingress's and the worker's series, so a tenant has the same label in both
+            TenantLabels labels = TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap());
+            Optional<WorkerMetrics> workerMetrics = config.worker().settings().enabled()
+                    ? Optional.of(new WorkerMetrics(meters, labels)) : Optional.empty();
+            // a tenant created on any instance gets its job counters at 0 at once, not at 1 with its first job
+            resources.add(TenantChangeListener.start(db, resolver, Duration.ofSeconds(5),
+                                                     slug -> workerMetrics.ifPresent(m -> m.known(slug))));
+            // the tenants that exist (listed after the LISTEN, so none created meanwhile is missed), labelled in
+            // creation order
+            for (String slug : labels.initial(tenants::slugsByCreation)) {
+                workerMetrics.ifPresentOrElse(m -> m.known(slug), () -> labels.label(slug));
+            }
             DatabaseLoad ingressLoad = new DatabaseLoad(
                     config.ingress().queueMax(),
                     DatabaseLoad.statementsFor(config.database().poolSize(), config.ingress().writers()));
 
-            MeterRegistry meters = ProcessMeters.registry();
             ProcessMetrics.register(meters);
             PoolMetrics.register(meters, db);
             PoolMetrics.registerAdmin(meters, adminDb);
-            IngressMetrics ingressMetrics = new IngressMetrics(
-                    meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
+            IngressMetrics ingressMetrics = new IngressMetrics(meters, labels);
             RouteTable routes = new RouteTable();
             // one client per upstream for the whole process: the worker and the admin API's connects share their
             // per-tenant circuit breakers; Gorgias calls take from the fleet's budget per Gorgias account (its
@@ -216,7 +226,8 @@ public final class Tollgate implements AutoCloseable {
                         config.worker().settings().concurrency()), "tollgate-worker"));
                 PoolMetrics.registerWorker(meters, workerDb);
                 // stopped after the server has drained, before the pools; it gives back what it cannot finish
-                resources.add(worker(config, workerDb, resolver, cipher, meters, gorgias, shopify, llm));
+                resources.add(worker(config, workerDb, resolver, cipher, workerMetrics.orElseThrow(), gorgias, shopify,
+                                     llm));
             }
             if (config.connections().check().enabled()) {
                 // the drift check: paced upstream calls and a few small statements a second on its own pool
@@ -255,7 +266,7 @@ public final class Tollgate implements AutoCloseable {
      * over its own pool.
      */
     static Worker worker(AppConfig config, Database db, TenantResolver resolver, CredentialCipher cipher,
-                         MeterRegistry meters, GorgiasClient gorgias, ShopifyClient shopify,
+                         WorkerMetrics metrics, GorgiasClient gorgias, ShopifyClient shopify,
                          Optional<LlmClient> llm) {
         OrderCache orders = new OrderCache(db);
         TicketResponder tickets = new TicketResponder(
@@ -263,8 +274,6 @@ public final class Tollgate implements AutoCloseable {
                 new OrderMatcher(), drafting(config.worker().llm(), db, llm), config.worker().orderFreshness());
         ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify);
         WorkerSettings settings = config.worker().settings();
-        WorkerMetrics metrics = new WorkerMetrics(
-                meters, TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap()));
         // the worker reads its jobs' events through the events store, over the worker's pool
         JobRunner runner = new JobRunner(new EventStore(db), resolver, tickets, shopifyEvents,
                                          settings.schedule(), metrics, Clock.systemUTC());

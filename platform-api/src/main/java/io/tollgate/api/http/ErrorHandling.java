@@ -7,8 +7,12 @@ import io.helidon.http.HttpException;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.api.net.Peers;
@@ -42,6 +46,28 @@ public final class ErrorHandling {
                 })
                 .error(HttpException.class, (req, res, e) -> http(req, res, e, peers))
                 .error(Throwable.class, (req, res, e) -> unexpected(req, res, e, peers));
+        // the outermost filter: it sees every answer, error handlers' included
+        routing.addFilter(ErrorHandling::closeAfterClosingAnswer);
+    }
+
+    /**
+     * An answer sent with {@code Connection: close} (broken framing, a stall, an unread body: the rest of the request
+     * cannot be read or trusted) really ends the connection. The web server only writes the header and then waits on
+     * the same connection for another request: a client that keeps its side open (it sent a chunk whose data is not
+     * followed by CRLF, and then the rest of the body) would hold it until the read timeout.
+     */
+    static void closeAfterClosingAnswer(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        chain.proceed();
+        if (res.isSent() && res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+            throw new AnsweredAndClosed();
+        }
+    }
+
+    /** Closes the connection after its answer was sent; the web server logs it at TRACE level only. */
+    static final class AnsweredAndClosed extends CloseConnectionException {
+        AnsweredAndClosed() {
+            super("answered with Connection: close");
+        }
     }
 
     /**
@@ -116,6 +142,11 @@ public final class ErrorHandling {
             LOG.log(Level.INFO, "refused " + req.prologue().method().text() + " "
                     + shorten(req.prologue().uriPath().path()) + " from " + peers.address(req) + ": "
                     + e.status().code() + " " + e.kind());
+        } else if (req.content().hasEntity() && !req.content().consumed()) {
+            // refused before its body was read (an unknown tenant, no operator token): the connection closes after
+            // the answer rather than the server reading through a body nobody asked for, whose framing may be
+            // broken in a way that would hold the connection until the read timeout
+            res.header(HeaderValues.CONNECTION_CLOSE);
         }
         List<Problem.FieldError> errors = e.errors().isEmpty() ? null : e.errors();
         write(res, e.status(), new Problem(Problem.TYPE_BASE + e.kind(), e.title(), e.status().code(), e.getMessage(),

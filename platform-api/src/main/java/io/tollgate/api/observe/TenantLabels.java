@@ -1,8 +1,10 @@
 package io.tollgate.api.observe;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -14,6 +16,12 @@ public sealed interface TenantLabels permits TenantLabels.All, TenantLabels.None
     String OTHER = "other";
 
     String label(String slug);
+
+    /**
+     * The slugs to label at startup, before any traffic, so their counters exist from 0: the listed ones, or the
+     * first {@code cap} tenants by creation ({@code firstTenants} gives at most that many), or none.
+     */
+    List<String> initial(IntFunction<List<String>> firstTenants);
 
     static TenantLabels parse(String policy, int cap) {
         return switch (policy.strip()) {
@@ -41,6 +49,11 @@ public sealed interface TenantLabels permits TenantLabels.All, TenantLabels.None
             }
             return OTHER;
         }
+
+        @Override
+        public List<String> initial(IntFunction<List<String>> firstTenants) {
+            return firstTenants.apply(cap);
+        }
     }
 
     record None() implements TenantLabels {
@@ -48,12 +61,22 @@ public sealed interface TenantLabels permits TenantLabels.All, TenantLabels.None
         public String label(String slug) {
             return OTHER;
         }
+
+        @Override
+        public List<String> initial(IntFunction<List<String>> firstTenants) {
+            return List.of();
+        }
     }
 
     record Listed(Set<String> slugs) implements TenantLabels {
         @Override
         public String label(String slug) {
             return slugs.contains(slug) ? slug : OTHER;
+        }
+
+        @Override
+        public List<String> initial(IntFunction<List<String>> firstTenants) {
+            return slugs.stream().sorted().toList();
         }
     }
 }

@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * so aggregate with {@code max}, not {@code sum}), {@code tollgate_jobs_total{tenant,outcome}} and
  * {@code tollgate_drafts_posted_total{tenant}}, with the tenant label bounded like ingress's; and
  * {@code tollgate_worker_abandoned_runs}, the runs this instance gave up at their deadline whose threads still run.
+ * The per-tenant counters of a labelled tenant exist from 0, every outcome, from the moment the tenant is
+ * {@link #known known} ({@code other}'s from the start): {@code increase()} cannot see a series' first sample, so a
+ * series that appeared at 1 would hide a tenant's first dead job from the alert.
  */
 public final class WorkerMetrics {
     /** How a job's run ended. */
@@ -63,6 +66,19 @@ public final class WorkerMetrics {
         ProcessMeters.gauge(registry, "tollgate.worker.abandoned.runs",
                             "Runs given up at their deadline whose threads have not ended yet", List.of(),
                             abandoned::get);
+        known(TenantLabels.OTHER);
+    }
+
+    /**
+     * A tenant exists (at startup, or created on any instance): its label's counters, every outcome, start at 0
+     * now rather than at 1 with its first job. A slug the labels fold into {@code other} adds nothing.
+     */
+    public void known(String slug) {
+        String tenant = TenantLabels.OTHER.equals(slug) ? slug : labels.label(slug);
+        for (JobOutcome outcome : JobOutcome.values()) {
+            jobCounter(tenant, outcome);
+        }
+        draftCounter(tenant);
     }
 
     /** A run given up at its deadline still runs ({@code +1}), or such a run's thread ended ({@code -1}). */
@@ -85,20 +101,24 @@ public final class WorkerMetrics {
     }
 
     public void job(String slug, JobOutcome outcome) {
-        String tenant = labels.label(slug);
-        jobs.computeIfAbsent(tenant + '\u0000' + outcome.label(), k -> registry.getOrCreate(
-                Counter.builder("tollgate.jobs")
-                        .description("Job runs by tenant and outcome")
-                        .tags(List.of(Tag.create("tenant", tenant), Tag.create("outcome", outcome.label())))))
-                .increment();
+        jobCounter(labels.label(slug), outcome).increment();
     }
 
     public void draftPosted(String slug) {
-        String tenant = labels.label(slug);
-        drafts.computeIfAbsent(tenant, k -> registry.getOrCreate(
+        draftCounter(labels.label(slug)).increment();
+    }
+
+    private Counter jobCounter(String tenant, JobOutcome outcome) {
+        return jobs.computeIfAbsent(tenant + '\u0000' + outcome.label(), k -> registry.getOrCreate(
+                Counter.builder("tollgate.jobs")
+                        .description("Job runs by tenant and outcome")
+                        .tags(List.of(Tag.create("tenant", tenant), Tag.create("outcome", outcome.label())))));
+    }
+
+    private Counter draftCounter(String tenant) {
+        return drafts.computeIfAbsent(tenant, k -> registry.getOrCreate(
                 Counter.builder("tollgate.drafts.posted")
                         .description("Internal notes posted to Gorgias by tenant")
-                        .tags(List.of(Tag.create("tenant", tenant)))))
-                .increment();
+                        .tags(List.of(Tag.create("tenant", tenant)))));
     }
 }

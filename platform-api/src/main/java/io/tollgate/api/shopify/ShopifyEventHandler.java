@@ -16,6 +16,7 @@ import io.tollgate.api.shopify.ShopifyEvents.Malformed;
 import io.tollgate.api.shopify.ShopifyEvents.NotApplied;
 import io.tollgate.api.shopify.ShopifyEvents.Outcome;
 import io.tollgate.api.shopify.ShopifyEvents.Recorded;
+import io.tollgate.api.shopify.ShopifyEvents.Skipped;
 import io.tollgate.api.shopify.ShopifyEvents.Stale;
 import io.tollgate.api.upstream.UpstreamResult;
 import io.tollgate.tenant.ResolvedTenant;
@@ -37,8 +38,12 @@ import java.util.Optional;
  * Applies a stored Shopify event to the tenant's data (CONTRACT §2: "Shopify order and customer events update the
  * tenant's local order cache"):
  * <ul>
- *   <li>orders/create, orders/updated, orders/fulfilled: the order is cached behind the {@code updated_at} fence
- *       ({@link Applied} or {@link Stale});</li>
+ *   <li>orders/create, orders/updated, orders/fulfilled, and orders/paid, orders/cancelled,
+ *       orders/partially_fulfilled (not subscribed by Tollgate, but a whole order each when a merchant's own
+ *       subscription sends them): the order is cached behind the {@code updated_at} fence ({@link Applied} or
+ *       {@link Stale});</li>
+ *   <li>orders/edited: its body is an {@code order_edit}, not an order: {@link Skipped} with the reason (the
+ *       orders/updated Shopify sends for the same edit carries the order);</li>
  *   <li>customers/update: the Shopify customer row (id, current email, names) is recorded behind a fence on the
  *       customer's {@code updated_at}; cached orders keep the email they were placed with, and the lookup by email
  *       follows the customer's current email to their orders ({@link OrderCache#recentByEmail});</li>
@@ -93,8 +98,10 @@ public final class ShopifyEventHandler {
                 }
             }
             return switch (t) {
-                case ShopifyEvents.ORDERS_CREATE, ShopifyEvents.ORDERS_UPDATED, ShopifyEvents.ORDERS_FULFILLED ->
-                        order(id, object(body));
+                case ShopifyEvents.ORDERS_CREATE, ShopifyEvents.ORDERS_UPDATED, ShopifyEvents.ORDERS_FULFILLED,
+                     ShopifyEvents.ORDERS_PAID, ShopifyEvents.ORDERS_CANCELLED,
+                     ShopifyEvents.ORDERS_PARTIALLY_FULFILLED -> order(id, object(body));
+                case ShopifyEvents.ORDERS_EDITED -> new Skipped(ShopifyEvents.ORDER_EDIT_SKIPPED);
                 case ShopifyEvents.CUSTOMERS_UPDATE -> customer(id, object(body));
                 case ShopifyEvents.CUSTOMERS_REDACT -> redactCustomer(id, object(body));
                 case ShopifyEvents.SHOP_REDACT -> new Deleted(cache.redactShop(id));

@@ -9,14 +9,26 @@ public final class ShopifyEvents {
     public static final String ORDERS_CREATE = "orders/create";
     public static final String ORDERS_UPDATED = "orders/updated";
     public static final String ORDERS_FULFILLED = "orders/fulfilled";
+    /** Not subscribed by Tollgate; a merchant's own subscriptions may send them: each body is a whole order. */
+    public static final String ORDERS_PAID = "orders/paid";
+    public static final String ORDERS_CANCELLED = "orders/cancelled";
+    public static final String ORDERS_PARTIALLY_FULFILLED = "orders/partially_fulfilled";
+    /** Its body is an {@code order_edit} (what an edit changed), not an order: stored, and skipped with a reason. */
+    public static final String ORDERS_EDITED = "orders/edited";
     public static final String CUSTOMERS_UPDATE = "customers/update";
     public static final String CUSTOMERS_REDACT = "customers/redact";
     public static final String CUSTOMERS_DATA_REQUEST = "customers/data_request";
     public static final String SHOP_REDACT = "shop/redact";
     public static final String APP_UNINSTALLED = "app/uninstalled";
 
-    /** Topics whose body is an order. */
-    public static final Set<String> ORDER_TOPICS = Set.of(ORDERS_CREATE, ORDERS_UPDATED, ORDERS_FULFILLED);
+    /** Topics whose body is a whole order: each is applied to the order cache like orders/updated. */
+    public static final Set<String> ORDER_TOPICS = Set.of(ORDERS_CREATE, ORDERS_UPDATED, ORDERS_FULFILLED,
+                                                          ORDERS_PAID, ORDERS_CANCELLED, ORDERS_PARTIALLY_FULFILLED);
+
+    /** Why an orders/edited is not applied (shown as the event's status reason). */
+    public static final String ORDER_EDIT_SKIPPED = "skipped: orders/edited carries an order_edit (the line items an"
+            + " edit added or removed), not a whole order; the orders/updated Shopify sends for the same edit"
+            + " updates the cache";
 
     /**
      * Topics that destroy or disable (and the privacy request that hands a customer's data over): their body must have
@@ -33,8 +45,8 @@ public final class ShopifyEvents {
      * What applying an event did. Every outcome except {@link Malformed} and {@link Later} means the event is done
      * with.
      */
-    public sealed interface Outcome permits Applied, Stale, Deleted, Disabled, Recorded, Ignored, NotApplied, Later,
-            Malformed {
+    public sealed interface Outcome permits Applied, Stale, Deleted, Disabled, Recorded, Ignored, Skipped, NotApplied,
+            Later, Malformed {
     }
 
     /** {@code rows} cache rows written (an order, or a customer). */
@@ -59,6 +71,17 @@ public final class ShopifyEvents {
 
     /** A topic Tollgate does not act on. */
     public record Ignored(String topic) implements Outcome {
+    }
+
+    /**
+     * A topic Tollgate knows and deliberately does not apply (orders/edited), for {@code reason}: nothing changed.
+     *
+     * @param reason a few words for the operator, never quoting the body
+     */
+    public record Skipped(String reason) implements Outcome {
+        public Skipped {
+            Objects.requireNonNull(reason, "reason");
+        }
     }
 
     /**

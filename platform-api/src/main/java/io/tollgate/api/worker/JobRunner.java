@@ -125,6 +125,8 @@ public final class JobRunner {
                                                                            + " is stored, not acted on");
             // a guarded topic whose body is not that topic's, or an uninstall Shopify does not confirm
             case ShopifyEvents.NotApplied n -> new JobOutcome.Skipped(n.reason());
+            // a known topic deliberately not applied (orders/edited: not a whole order)
+            case ShopifyEvents.Skipped s -> new JobOutcome.Skipped(s.reason());
             case ShopifyEvents.Later l -> failure(job, l.reason(), Optional.of(l.after()));
             default -> new JobOutcome.Done();
         };

@@ -2,8 +2,11 @@ package io.tollgate.api.observe;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,5 +29,23 @@ class TenantLabelsTest {
         assertThat(listed.label("acme")).isEqualTo("acme");
         assertThat(listed.label("big-shop")).isEqualTo("big-shop");
         assertThat(listed.label("small-shop")).isEqualTo("other");
+    }
+
+    @Test
+    void theSlugsLabelledAtStartupAreTheListedOnesOrTheFirstCapTenantsByCreation() {
+        List<Integer> asked = new ArrayList<>();
+        List<String> existing = IntStream.range(0, 10).mapToObj(i -> "shop-" + i).toList();
+        assertThat(TenantLabels.parse("all", 3).initial(n -> {
+            asked.add(n);
+            return existing.subList(0, Math.min(n, existing.size()));
+        })).containsExactly("shop-0", "shop-1", "shop-2");
+        assertThat(asked).as("no more tenants read than the cap").containsExactly(3);
+
+        assertThat(TenantLabels.parse("big-shop, acme", 100).initial(n -> {
+            throw new AssertionError("a listed policy reads no tenants");
+        })).containsExactly("acme", "big-shop");
+        assertThat(TenantLabels.parse("none", 100).initial(n -> {
+            throw new AssertionError("none reads no tenants");
+        })).isEmpty();
     }
 }

@@ -16,6 +16,7 @@ import io.tollgate.api.shopify.ShopifyEvents.Malformed;
 import io.tollgate.api.shopify.ShopifyEvents.NotApplied;
 import io.tollgate.api.shopify.ShopifyEvents.Outcome;
 import io.tollgate.api.shopify.ShopifyEvents.Recorded;
+import io.tollgate.api.shopify.ShopifyEvents.Skipped;
 import io.tollgate.api.shopify.ShopifyEvents.Stale;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamTesting;
@@ -42,6 +43,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -147,6 +149,84 @@ class ShopifyEventHandlerTest {
         assertThat(apply(b, "ORDERS/UPDATED", fixture)).as("topic case does not matter")
                 .isEqualTo(new Applied(1));
         assertThat(cache.recentByEmail(b, BOB, 5).getFirst().tracking()).isEmpty();
+    }
+
+    @Test
+    void paidCancelledAndPartiallyFulfilledCarryAWholeOrderAndUpdateTheCacheLikeOrdersUpdated() {
+        byte[] fixture = Fixtures.bytes("shopify-python-api-order.json"); // order #1001, authorized, updated 2008-01-10
+        assertThat(apply(a, "orders/create", fixture)).isEqualTo(new Applied(1));
+
+        ObjectNode paid = order(450789469L, 1001, "2008-01-10T11:00:00-05:00", "2008-01-11T09:00:00-05:00");
+        paid.put("financial_status", "paid");
+        assertThat(apply(a, "orders/paid", bytes(paid))).isEqualTo(new Applied(1));
+        assertThat(cache.recentByEmail(a, BOB, 5).getFirst().financialStatus()).isEqualTo("PAID");
+
+        ObjectNode partial = shipped(order(450789469L, 1001, "2008-01-10T11:00:00-05:00",
+                                           "2008-01-12T09:00:00-05:00"));
+        partial.put("financial_status", "paid");
+        partial.put("fulfillment_status", "partial");
+        assertThat(apply(a, "orders/partially_fulfilled", bytes(partial))).isEqualTo(new Applied(1));
+        OrderFacts partly = cache.recentByEmail(a, BOB, 5).getFirst();
+        assertThat(partly.fulfillmentStatus()).isEqualTo("PARTIALLY_FULFILLED");
+        assertThat(partly.tracking()).extracting(OrderFacts.Tracking::number).containsExactly("1Z2345", "1Z6789");
+
+        ObjectNode cancelled = order(450789469L, 1001, "2008-01-10T11:00:00-05:00", "2008-01-13T09:00:00-05:00");
+        cancelled.put("financial_status", "voided");
+        cancelled.put("cancelled_at", "2008-01-13T09:00:00-05:00");
+        cancelled.put("cancel_reason", "customer");
+        assertThat(apply(a, "orders/cancelled", bytes(cancelled))).isEqualTo(new Applied(1));
+        OrderFacts gone = cache.recentByEmail(a, BOB, 5).getFirst();
+        assertThat(gone.cancelledAt()).isEqualTo(Instant.parse("2008-01-13T14:00:00Z"));
+        assertThat(gone.financialStatus()).isEqualTo("VOIDED");
+
+        assertThat(cache.recentByEmail(b, BOB, 5)).as("the other tenant's cache").isEmpty();
+    }
+
+    @Test
+    void anOlderCopyUnderTheNewTopicsNeverOverwritesANewerCachedOne() {
+        ObjectNode cancelled = order(450789469L, 1001, "2008-01-10T11:00:00-05:00", "2008-01-13T09:00:00-05:00");
+        cancelled.put("financial_status", "voided");
+        cancelled.put("cancelled_at", "2008-01-13T09:00:00-05:00");
+        assertThat(apply(a, "orders/cancelled", bytes(cancelled))).isEqualTo(new Applied(1));
+
+        // Shopify's retries carry the original payload: a paid or partially fulfilled copy from before the cancel
+        ObjectNode paid = order(450789469L, 1001, "2008-01-10T11:00:00-05:00", "2008-01-11T09:00:00-05:00");
+        paid.put("financial_status", "paid");
+        assertThat(apply(a, "orders/paid", bytes(paid))).isEqualTo(new Stale());
+        ObjectNode partial = shipped(order(450789469L, 1001, "2008-01-10T11:00:00-05:00",
+                                           "2008-01-12T09:00:00-05:00"));
+        partial.put("fulfillment_status", "partial");
+        assertThat(apply(a, "orders/partially_fulfilled", bytes(partial))).isEqualTo(new Stale());
+
+        OrderFacts cached = cache.recentByEmail(a, BOB, 5).getFirst();
+        assertThat(cached.financialStatus()).isEqualTo("VOIDED");
+        assertThat(cached.cancelledAt()).isNotNull();
+        assertThat(cached.tracking()).isEmpty();
+    }
+
+    @Test
+    void ordersEditedIsAnOrderEditNotAnOrderAndIsSkippedWithItsReason() {
+        assertThat(apply(a, "orders/create", Fixtures.bytes("shopify-python-api-order.json")))
+                .isEqualTo(new Applied(1));
+        // the orders/edited payload: an order_edit naming the order and what the edit added or removed
+        byte[] edit = """
+                {"order_edit": {"id": 78912328, "app_id": null, "created_at": "2008-01-12T09:00:00-05:00",
+                 "committed_at": "2008-01-12T09:01:00-05:00", "notify_customer": false, "order_id": 450789469,
+                 "staff_note": "", "user_id": null,
+                 "line_items": {"additions": [{"id": 466157049, "delta": 1}],
+                                "removals": [{"id": 518995019, "delta": 1}]},
+                 "discounts": {"line_item": {"additions": [], "removals": []}},
+                 "shipping_lines": {"additions": [], "removals": []}}}""".getBytes(StandardCharsets.UTF_8);
+        Outcome outcome = apply(a, "orders/edited", edit);
+
+        assertThat(outcome).isEqualTo(new Skipped(ShopifyEvents.ORDER_EDIT_SKIPPED));
+        assertThat(((Skipped) outcome).reason()).contains("orders/edited").contains("order_edit")
+                .contains("orders/updated");
+        OrderFacts cached = cache.recentByEmail(a, BOB, 5).getFirst();
+        assertThat(cached.updatedAt()).as("the cached order untouched")
+                .isEqualTo(Instant.parse("2008-01-10T16:00:00Z"));
+        assertThat(apply(a, "orders/edited", "not json".getBytes(StandardCharsets.UTF_8)))
+                .as("skipped by its topic, whatever its body").isEqualTo(new Skipped(ShopifyEvents.ORDER_EDIT_SKIPPED));
     }
 
     @Test

@@ -266,6 +266,25 @@ class WorkerEndToEndTest {
     }
 
     @Test
+    void anOrdersEditedDeliveryIsStoredAcknowledgedAndSkippedWithItsReasonShown() {
+        Pipeline.Tenant t = p.tenant("e2e-edited");
+        byte[] edit = ("{\"order_edit\": {\"id\": 78912328, \"order_id\": 450789469, \"notify_customer\": false,"
+                + " \"created_at\": \"2008-01-12T09:00:00-05:00\", \"staff_note\": \"\","
+                + " \"line_items\": {\"additions\": [], \"removals\": [{\"id\": 518995019, \"delta\": 1}]}}}")
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> res = p.shopify(p.server(), t, edit, "orders/edited", "evt-edited-1");
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(202);
+        UUID event = Pipeline.eventId(res);
+        assertThat(p.awaitStatus(event, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
+
+        JsonNode detail = Webhooks.json(Webhooks.admin(p.server(), "GET", "/admin/tenants/" + t.slug()
+                + "/events/" + event, null).body());
+        assertThat(detail.at("/event/status").asText()).isEqualTo("skipped");
+        assertThat(detail.at("/job/last_error").asText()).as(detail.toString())
+                .isEqualTo(io.tollgate.api.shopify.ShopifyEvents.ORDER_EDIT_SKIPPED);
+    }
+
+    @Test
     void anOrderReplayedAsAppUninstalledIsSkippedWithItsReasonShownAndAGenuineUninstallDisables() {
         Pipeline.Tenant replayed = p.tenant("e2e-replayed");
         Pipeline.Tenant gone = p.tenant("e2e-gone");

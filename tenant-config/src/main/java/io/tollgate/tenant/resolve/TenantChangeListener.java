@@ -9,7 +9,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,22 +27,35 @@ public final class TenantChangeListener implements AutoCloseable {
     private final Database db;
     private final TenantResolver resolver;
     private final Duration retryDelay;
+    private final Consumer<String> changedSlugs;
     private final CountDownLatch firstListen = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile Connection connection;
     private volatile String lastNotice;
     private final Thread thread;
 
-    private TenantChangeListener(Database db, TenantResolver resolver, Duration retryDelay) {
+    private TenantChangeListener(Database db, TenantResolver resolver, Duration retryDelay,
+                                 Consumer<String> changedSlugs) {
         this.db = db;
         this.resolver = resolver;
         this.retryDelay = retryDelay;
+        this.changedSlugs = changedSlugs;
         this.thread = Thread.ofPlatform().daemon().name("tollgate-tenant-listener").unstarted(this::run);
     }
 
     /** Starts listening and waits (up to {@code waitUp}) until the first LISTEN is in place. */
     public static TenantChangeListener start(Database db, TenantResolver resolver, Duration waitUp) {
-        TenantChangeListener l = new TenantChangeListener(db, resolver, Duration.ofSeconds(1));
+        return start(db, resolver, waitUp, slug -> { });
+    }
+
+    /**
+     * Like {@link #start(Database, TenantResolver, Duration)}, and hands {@code changedSlugs} the slug of each tenant
+     * row created, changed or deleted on any instance (after the resolver has dropped it). It runs on the listener's
+     * thread: it must be quick and must not throw.
+     */
+    public static TenantChangeListener start(Database db, TenantResolver resolver, Duration waitUp,
+                                             Consumer<String> changedSlugs) {
+        TenantChangeListener l = new TenantChangeListener(db, resolver, Duration.ofSeconds(1), changedSlugs);
         l.thread.start();
         try {
             if (!l.firstListen.await(waitUp.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -68,6 +83,7 @@ public final class TenantChangeListener implements AutoCloseable {
                     if (notes != null) {
                         for (PGNotification n : notes) {
                             resolver.invalidate(n.getParameter());
+                            slugOf(n.getParameter()).ifPresent(changedSlugs);
                             lastNotice = n.getParameter();
                         }
                     }
@@ -88,6 +104,12 @@ public final class TenantChangeListener implements AutoCloseable {
                 connection = null;
             }
         }
+    }
+
+    /** A tenant row's notice is {@code "<id> <slug>"}; a credentials' or secrets' is the id alone. */
+    private static Optional<String> slugOf(String notice) {
+        String[] parts = notice.strip().split(" ", 2);
+        return parts.length == 2 ? Optional.of(parts[1]) : Optional.empty();
     }
 
     /**

@@ -131,6 +131,16 @@ public final class TenantStore {
         });
     }
 
+    /** The slugs of the first {@code limit} tenants by creation (metrics label these before any traffic). */
+    public List<String> slugsByCreation(int limit) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(
+                    "SELECT slug FROM tenants ORDER BY created_at, id LIMIT ?", limit)) {
+                return rows.map(r -> string(r, "slug")).toList();
+            }
+        });
+    }
+
     /** Tenants with credentials, ordered by slug, after {@code afterSlug} when given (keyset pagination). */
     public List<ResolvedTenant> listResolved(int limit, Optional<String> afterSlug) {
         return listResolved(limit, afterSlug, false);
