@@ -31,9 +31,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
  * <ul>
  *   <li>{@code GET /api/tickets/{id}}: the Ticket object with its {@code customer} and {@code messages} (each with
  *       {@code ticket_id}), {@code 404} {@code {"error": {"msg": "Resource not found."}}} for a ticket the account does
- *       not have (developers.gorgias.com/reference/get-ticket, /reference/errors);</li>
+ *       not have ("Retrieve a ticket" as mirrored at withone.ai/knowledge/gorgias; developers.gorgias.com/reference/
+ *       tickets and /reference/errors);</li>
  *   <li>{@code GET /api/messages?ticket_id=}: the list object {@code {"object": "list", "data": [...], "meta":
- *       {"next_cursor": null, ...}}} of that ticket's messages (reference/list-messages), and the deprecated
+ *       {"next_cursor": null, ...}}} of that ticket's messages ("List messages", same mirror), and the deprecated
  *       {@code GET /api/tickets/{id}/messages}, same shape.</li>
  * </ul>
  * Tickets are registered with {@link #put} (the ticket as it is upstream) or {@link #remember} (from the body of a
