@@ -3,10 +3,13 @@
 
   POST /admin/api/{v}/graphql.json  Shopify's orders-by-email answer: order #1001 of the fixture (its dates, tracking),
                                     carrying the email the query asked for, so every customer has that order
+  GET  /api/tickets/{id}            Gorgias: the ticket the benchmark's deliveries describe (bench/gorgias.lua,
+                                    worker.sh): customer cust-<id>@example.com (id <id>), one customer message
+                                    (id <id>*10) asking about order #1001; the worker reads it before drafting
   GET  /api/tickets/{id}/messages   Gorgias: no messages ({"data": [], "meta": {"next_cursor": null}})
   POST /api/tickets/{id}/messages   Gorgias: 201 {"id": N}; records the arrival time and the note's external_id
   GET  /api/integrations/{id}       Gorgias, for the drift check: the tenant's Tollgate integration as a connect leaves
-                                    it (active, POST to <BENCH_WEBHOOK_BASE>/webhooks/<slug>/gorgias, JSON, {{context}},
+                                    it (active, POST to <BENCH_WEBHOOK_BASE>/webhooks/<slug>/gorgias, JSON, the flat form,
                                     X-Tollgate-Token = the tenant's Gorgias secret, both triggers); the tenant is the
                                     slug in the basic-auth user (agent@<slug>.example), its secret what
                                     /_bench/gorgias-secrets loaded (404 for an unknown tenant)
@@ -54,13 +57,23 @@ def orders_answer(email):
 EMAIL = re.compile(r'email:"((?:[^"\\]|\\.)*)"')
 GRAPHQL = re.compile(r"^/admin/api/[^/]+/graphql\.json$")
 MESSAGES = re.compile(r"^/api/tickets/[0-9]+/messages$")
+TICKET = re.compile(r"^/api/tickets/([0-9]+)/?$")
+# HttpIntegration.FORM: the body template a connect gives Tollgate's integration
+FORM = {
+    "ticket_id": "{{ticket.id}}", "ticket_subject": "{{ticket.subject}}", "ticket_channel": "{{ticket.channel}}",
+    "message_id": "{{ticket.messages[-1].id}}", "message_channel": "{{ticket.messages[-1].channel}}",
+    "message_from_agent": "{{ticket.messages[-1].from_agent}}",
+    "message_sender_email": "{{ticket.messages[-1].sender.email}}",
+    "message_body_text": "{{ticket.messages[-1].body_text}}",
+    "customer_id": "{{ticket.customer.id}}", "customer_email": "{{ticket.customer.email}}",
+    "customer_name": "{{ticket.customer.name}}"}
 INTEGRATION = re.compile(r"^/api/integrations/([0-9]+)$")
 WEBHOOK_BASE = os.environ.get("BENCH_WEBHOOK_BASE", "http://127.0.0.1:8080").rstrip("/")
 NO_MESSAGES = b'{"data": [], "meta": {"next_cursor": null}}'
 
 lock = threading.Lock()
 notes = []            # (external_id, arrival epoch seconds), in arrival order
-calls = {"graphql": 0, "messages_get": 0, "messages_post": 0, "integration_get": 0, "subscriptions": 0, "other": 0}
+calls = {"graphql": 0, "ticket_get": 0, "messages_get": 0, "messages_post": 0, "integration_get": 0, "subscriptions": 0, "other": 0}
 secrets = {}          # slug -> the tenant's Gorgias webhook secret (for the integration's X-Tollgate-Token)
 checks = []           # (arrival epoch seconds, "gorgias" | "shopify", slug) of every drift-check call, in arrival order
 busy = [0.0, 0]       # seconds spent answering upstream routes (request read to answer written, latency included), count
@@ -86,8 +99,20 @@ def integration_answer(iid, slug, secret):
         "created_datetime": "2026-11-01T10:00:00+00:00", "updated_datetime": "2026-11-01T10:00:00+00:00",
         "http": {"url": f"{WEBHOOK_BASE}/webhooks/{slug}/gorgias", "method": "POST",
                  "request_content_type": "application/json", "response_content_type": "application/json",
-                 "headers": {"X-Tollgate-Token": secret}, "form": "{{context}}",
+                 "headers": {"X-Tollgate-Token": secret}, "form": FORM,
                  "triggers": {"ticket-created": True, "ticket-message-created": True}}}).encode()
+
+
+def ticket_answer(tid):
+    """GET /api/tickets/{id}: the ticket as the benchmark's deliveries describe it (the Ticket object, messages in)."""
+    email = f"cust-{tid}@example.com"
+    return json.dumps({
+        "id": tid, "uri": f"/api/tickets/{tid}/", "subject": "Order status", "channel": "email", "status": "open",
+        "customer": {"id": tid, "email": email, "firstname": "Bob", "lastname": "Norman", "name": "Bob Norman"},
+        "messages": [{"id": tid * 10, "ticket_id": tid, "channel": "email", "via": "email", "from_agent": False,
+                      "sender": {"id": tid, "email": email}, "body_text": "Hi, where is my order #1001?",
+                      "body_html": "<p>Hi, where is my order #1001?</p>",
+                      "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": None}]}).encode()
 
 
 def subscriptions_answer(slug, topics, legacy):
@@ -143,6 +168,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = urlparse(self.path)
+        m = TICKET.match(url.path)
+        if m:
+            self.count("ticket_get")
+            time.sleep(latency[0])
+            if not self.headers.get("Authorization", "").startswith("Basic "):
+                return self.answer(401, b'{"error": {"msg": "Authentication required"}}')
+            return self.answer(200, ticket_answer(int(m.group(1))))
         if MESSAGES.match(url.path):
             self.count("messages_get")
             time.sleep(latency[0])

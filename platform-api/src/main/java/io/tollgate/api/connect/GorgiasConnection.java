@@ -117,8 +117,9 @@ public final class GorgiasConnection implements ProviderConnection {
     }
 
     /**
-     * The integration exists, is active, posts to the tenant's URL with a current {@code X-Tollgate-Token} and both
-     * triggers: one GET.
+     * The integration exists, is active, posts to the tenant's URL with a current {@code X-Tollgate-Token}, both
+     * triggers and the current body template ({@link HttpIntegration#FORM}; an older one, such as the string
+     * {@code {{context}}} earlier versions created, is "form outdated"): one GET.
      */
     @Override
     public Finding check(ResolvedTenant tenant, ConnectionStore.Due d) {
@@ -150,8 +151,11 @@ public final class GorgiasConnection implements ProviderConnection {
         if (!i.triggers().containsAll(HttpIntegration.TRIGGERS)) {
             why.add("triggers missing (needs " + String.join(", ", HttpIntegration.TRIGGERS) + ")");
         }
+        if (!i.formCurrent()) {
+            why.add("form outdated (not the body template this Tollgate sends)");
+        }
         if (why.isEmpty()) {
-            why.add("its method, content type, body or " + HttpIntegration.TOKEN_HEADER + " header was changed");
+            why.add("its method, content type or " + HttpIntegration.TOKEN_HEADER + " header was changed");
         }
         return Finding.broken("integration " + id + " " + String.join("; ", why) + "; connect again");
     }

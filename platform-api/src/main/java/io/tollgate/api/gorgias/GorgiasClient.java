@@ -1,6 +1,7 @@
 package io.tollgate.api.gorgias;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.draft.Draft;
 import io.tollgate.api.http.Json;
@@ -77,6 +78,55 @@ public final class GorgiasClient implements AutoCloseable {
             }
             return new UpstreamResult.Ok<>(id.longValue());
         });
+    }
+
+    /**
+     * The ticket as Gorgias has it now ({@code GET /api/tickets/{id}}: the Ticket object, with its {@code customer}
+     * and its {@code messages}); empty when Gorgias has no such ticket (404). When the answer carries no
+     * {@code messages} list, they are read with {@code GET /api/messages?ticket_id=} (oldest first, following
+     * {@code meta.next_cursor}, at most {@link UpstreamSettings#maxMessagePages()} pages) and set on it. A 429 or 5xx
+     * is {@code RetryLater}, as for every call.
+     */
+    public UpstreamResult<Optional<ObjectNode>> ticket(ResolvedTenant tenant, long ticketId) {
+        GorgiasCredentials c = tenant.gorgias();
+        UpstreamResult<ObjectNode> read = caller.call(
+                tenant, UpstreamRequest.get(api(c, "/api/tickets/" + ticketId), headers(c)),
+                answer -> new UpstreamResult.Ok<>((ObjectNode) tree(answer)));
+        if (read instanceof UpstreamResult.Failed<ObjectNode> f && f.status() == 404) {
+            return new UpstreamResult.Ok<>(Optional.empty());
+        }
+        if (!(read instanceof UpstreamResult.Ok<ObjectNode>(ObjectNode ticket))) {
+            return read.cast();
+        }
+        JsonNode embedded = ticket.get("messages");
+        if (embedded != null && embedded.isArray()) {
+            return new UpstreamResult.Ok<>(Optional.of(ticket));
+        }
+        ArrayNode messages = Json.MAPPER.createArrayNode();
+        Optional<String> cursor = Optional.empty();
+        for (int page = 0; page < settings.maxMessagePages(); page++) {
+            String query = "?ticket_id=" + ticketId + "&order_by=created_datetime:asc&limit=" + PAGE_SIZE
+                    + cursor.map(v -> "&cursor=" + URLEncoder.encode(v, StandardCharsets.UTF_8)).orElse("");
+            UpstreamResult<JsonNode> listed = caller.call(
+                    tenant, UpstreamRequest.get(URI.create(api(c, "/api/messages") + query), headers(c)),
+                    answer -> new UpstreamResult.Ok<>(tree(answer)));
+            if (!(listed instanceof UpstreamResult.Ok<JsonNode>(JsonNode root))) {
+                return listed.cast();
+            }
+            JsonNode data = root.get("data");
+            if (data == null || !data.isArray()) {
+                return new UpstreamResult.Failed<>(0, "gorgias: the messages of ticket " + ticketId
+                        + " came without a data list");
+            }
+            data.forEach(messages::add);
+            cursor = nextCursor(root);
+            if (cursor.isEmpty()) {
+                ticket.set("messages", messages);
+                return new UpstreamResult.Ok<>(Optional.of(ticket));
+            }
+        }
+        return new UpstreamResult.Failed<>(0, "gorgias: ticket " + ticketId + " has more than "
+                + settings.maxMessagePages() * PAGE_SIZE + " messages");
     }
 
     /**

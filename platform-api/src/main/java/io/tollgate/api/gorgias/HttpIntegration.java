@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.http.Json;
 
 import java.net.URI;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,10 +36,43 @@ public record HttpIntegration(long id, String name, String url, String method, S
 
     /** Tollgate's header on every Gorgias delivery (see the ingress verifier). */
     public static final String TOKEN_HEADER = "X-Tollgate-Token";
-    /** Gorgias renders the whole event context (ticket or message) as the request body. */
-    public static final String BODY_TEMPLATE = "{{context}}";
+    /**
+     * The body Tollgate asks Gorgias to send: an object of field → template (Gorgias documents {@code http.form} as
+     * such an object, developers.gorgias.com/reference/integrations), each rendered as a string. The ticket id and
+     * the triggering message's id ({@code ticket.messages[-1]}) are what the worker needs; the rest is a hint (the
+     * worker reads the ticket from the API before drafting).
+     */
+    public static final Map<String, String> FORM = template();
     /** The triggers the worker answers: a ticket's first message and every later one. */
     public static final List<String> TRIGGERS = List.of("ticket-created", "ticket-message-created");
+
+    private static Map<String, String> template() {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("ticket_id", "{{ticket.id}}");
+        f.put("ticket_subject", "{{ticket.subject}}");
+        f.put("ticket_channel", "{{ticket.channel}}");
+        f.put("message_id", "{{ticket.messages[-1].id}}");
+        f.put("message_channel", "{{ticket.messages[-1].channel}}");
+        f.put("message_from_agent", "{{ticket.messages[-1].from_agent}}");
+        f.put("message_sender_email", "{{ticket.messages[-1].sender.email}}");
+        f.put("message_body_text", "{{ticket.messages[-1].body_text}}");
+        f.put("customer_id", "{{ticket.customer.id}}");
+        f.put("customer_email", "{{ticket.customer.email}}");
+        f.put("customer_name", "{{ticket.customer.name}}");
+        return Collections.unmodifiableMap(f);
+    }
+
+    /** {@link #FORM} as the JSON object sent in {@code http.form}. */
+    public static ObjectNode formObject() {
+        ObjectNode form = Json.MAPPER.createObjectNode();
+        FORM.forEach(form::put);
+        return form;
+    }
+
+    /** Whether its {@code http.form} is exactly {@link #FORM} (field order aside). */
+    public boolean formCurrent() {
+        return form != null && form.equals(formObject());
+    }
 
     public HttpIntegration {
         headers = Map.copyOf(headers);
@@ -106,13 +140,13 @@ public record HttpIntegration(long id, String name, String url, String method, S
         String sent = headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(TOKEN_HEADER))
                 .map(Map.Entry::getValue).findFirst().orElse(null);
         return pointsAt(webhookUrl) && "POST".equals(method) && "application/json".equalsIgnoreCase(requestType)
-                && token.equals(sent) && form != null && form.isTextual() && BODY_TEMPLATE.equals(form.textValue())
+                && token.equals(sent) && formCurrent()
                 && triggers.containsAll(TRIGGERS) && !deactivated;
     }
 
     /**
      * The body that creates (POST) or replaces (PUT) Tollgate's integration: {@code POST} to {@code webhookUrl},
-     * JSON in and out, the {@code X-Tollgate-Token} header with {@code token}, {@link #BODY_TEMPLATE} as the body, the
+     * JSON in and out, the {@code X-Tollgate-Token} header with {@code token}, {@link #FORM} as the body, the
      * two {@link #TRIGGERS}, and active. Headers of {@code existing} other than Tollgate's are kept.
      */
     static ObjectNode body(String name, URI webhookUrl, String token, Optional<HttpIntegration> existing) {
@@ -132,7 +166,7 @@ public record HttpIntegration(long id, String name, String url, String method, S
             }
         }));
         headers.put(TOKEN_HEADER, token);
-        http.put("form", BODY_TEMPLATE);
+        http.set("form", formObject());
         ObjectNode triggers = http.putObject("triggers");
         TRIGGERS.forEach(t -> triggers.put(t, true));
         return body;

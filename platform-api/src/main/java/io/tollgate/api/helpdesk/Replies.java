@@ -16,6 +16,8 @@ import java.util.Set;
  *       the customer's, otherwise skipped saying why (Tollgate's own note, an internal note, an agent's message).</li>
  *   <li>A ticket event answers the ticket's latest customer message, by {@code created_datetime} then id (messages
  *       without a date count as oldest).</li>
+ *   <li>Either way, a customer message an agent has answered since (a later message from an agent that is not an
+ *       internal note) gets no note.</li>
  * </ul>
  * Either way the answer is keyed by (ticket id, message id), so events about the same message reach the same
  * {@link NoteLedger} row.
@@ -53,13 +55,23 @@ public final class Replies {
             if (!fromCustomersAddress(event, m)) {
                 return new Reply.Skip(Reply.Reason.NO_CUSTOMER_MESSAGE);
             }
-            return answer(event, m);
+            return answeredSince(event, m) ? new Reply.Skip(Reply.Reason.ANSWERED) : answer(event, m);
         }
         return event.messages().stream()
                 .filter(m -> isCustomers(event, m))
                 .max(CHRONOLOGICAL)
-                .<Reply>map(m -> answer(event, m))
+                .<Reply>map(m -> answeredSince(event, m) ? new Reply.Skip(Reply.Reason.ANSWERED) : answer(event, m))
                 .orElse(new Reply.Skip(Reply.Reason.NO_CUSTOMER_MESSAGE));
+    }
+
+    /**
+     * Whether an agent has already answered {@code m}: a later message (by {@link #CHRONOLOGICAL}) from an agent
+     * that the customer sees, i.e. neither an internal note nor a note Tollgate posted.
+     */
+    static boolean answeredSince(TicketEvent event, TicketEvent.Message m) {
+        return event.messages().stream().anyMatch(
+                later -> later.agent() && !later.internalNote() && !later.postedByTollgate()
+                        && CHRONOLOGICAL.compare(later, m) > 0);
     }
 
     static boolean isCustomers(TicketEvent event, TicketEvent.Message m) {

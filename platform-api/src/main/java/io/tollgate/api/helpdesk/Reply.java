@@ -42,6 +42,8 @@ public sealed interface Reply {
         /** the event's message is a note Tollgate posted, coming back */
         TOLLGATE_NOTE,
         /** no message from the customer (none at all, or none from the customer's address) */
-        NO_CUSTOMER_MESSAGE
+        NO_CUSTOMER_MESSAGE,
+        /** an agent has answered the customer's message since (a later agent message that is not a note) */
+        ANSWERED
     }
 }

@@ -40,7 +40,9 @@ public record TicketEvent(Shape shape, Long ticketId, String subject, String cha
         /** a bare ticket object */
         BARE_TICKET,
         /** a bare message object (has {@code ticket_id} and no {@code messages}) */
-        BARE_MESSAGE
+        BARE_MESSAGE,
+        /** the flat object of Tollgate's integration form: {@code ticket_id}, {@code message_id}, ..., all strings */
+        FORM
     }
 
     /**

@@ -10,9 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the body of a Gorgias ticket webhook: what Gorgias renders for {@code {{context}}}, i.e.
- * {@code {"ticket": {...}}} or {@code {"message": {...}}}, or a bare ticket object (and, since some senders post it,
- * a bare message object: one with {@code ticket_id} and no {@code messages}). Unknown fields are ignored; any field
+ * Reads the body of a Gorgias ticket webhook: the flat object Tollgate's HTTP integration asks for
+ * ({@code HttpIntegration.FORM}: {@code ticket_id}, {@code message_id}, ... every value a string), or a whole context,
+ * i.e. {@code {"ticket": {...}}} or {@code {"message": {...}}}, or a bare ticket object (and, since some senders post
+ * it, a bare message object: one with {@code id}, {@code ticket_id} and no {@code messages}). The body is a pointer:
+ * {@link #current} combines it with the ticket as the API returns it. Unknown fields are ignored; any field
  * may be missing, null or of the wrong type; ids may be JSON numbers or numeric strings. A JSON object of an
  * unexpected shape still parses: the result lists what was missing.
  */
@@ -43,6 +45,8 @@ public final class TicketEvents {
             shape = TicketEvent.Shape.TICKET;
         } else if (message != null) {
             shape = TicketEvent.Shape.MESSAGE;
+        } else if (root.has("ticket_id") && !root.has("id") && !root.has("messages")) {
+            return form(root);
         } else if (root.has("ticket_id") && !root.has("messages")) {
             shape = TicketEvent.Shape.BARE_MESSAGE;
             message = root;
@@ -120,6 +124,87 @@ public final class TicketEvents {
         return new TicketEvent(shape, ticketId, subject, ticket == null ? null : text(ticket, "channel"),
                                ticket == null ? null : text(ticket, "status"), customer, messages, eventMessageId,
                                missing);
+    }
+
+    /**
+     * The flat body of Tollgate's HTTP integration ({@code HttpIntegration.FORM}): every value is the string Gorgias
+     * rendered from a template, possibly empty ({@code ""}, {@code "False"}, {@code "123"}). Only
+     * {@code ticket_id} is needed; {@code message_id} names the message the event is about (the ticket's last one).
+     */
+    private static TicketEvent form(JsonNode root) {
+        List<String> missing = new ArrayList<>();
+        Long ticketId = id(root, "ticket_id", "ticket_id", missing);
+        List<TicketEvent.Message> messages = new ArrayList<>();
+        Long messageId = null;
+        if (text(root, "message_id") == null) {
+            missing.add("message_id");
+        } else {
+            messageId = id(root, "message_id", "message_id", missing);
+        }
+        if (messageId != null) {
+            messages.add(new TicketEvent.Message(messageId, text(root, "message_channel"),
+                                                 bool(root, "message_from_agent"), body(root, "message_body_text"),
+                                                 null, email(text(root, "message_sender_email")), null, null,
+                                                 null));
+        }
+        Long customerId = text(root, "customer_id") == null ? null
+                : id(root, "customer_id", "customer_id", missing);
+        String email = email(text(root, "customer_email"));
+        String name = text(root, "customer_name");
+        TicketEvent.Customer customer = customerId == null && email == null && name == null ? null
+                : new TicketEvent.Customer(customerId, email, null, null, name);
+        if (customer == null || email == null) {
+            missing.add("customer_email");
+        }
+        return new TicketEvent(TicketEvent.Shape.FORM, ticketId, text(root, "ticket_subject"),
+                               text(root, "ticket_channel"), null, customer, messages, messageId, missing);
+    }
+
+    /**
+     * The event as the ticket is now: {@code ticket}, the Ticket object {@code GET /api/tickets/{id}} answered, gives
+     * the subject, channel, status, customer and messages (a field the API left out keeps the delivery's value); the
+     * delivery still says which message the event is about, and a message it names that the API did not list is kept.
+     */
+    public static TicketEvent current(TicketEvent delivered, JsonNode ticket) {
+        List<String> missing = new ArrayList<>();
+        List<TicketEvent.Message> messages = new ArrayList<>();
+        JsonNode list = ticket.get("messages");
+        if (list != null && list.isArray()) {
+            for (int i = 0; i < list.size(); i++) {
+                JsonNode m = list.get(i);
+                if (m != null && m.isObject()) {
+                    TicketEvent.Message parsed = message(m, "messages[" + i + "]", missing);
+                    if (parsed != null) {
+                        messages.add(parsed);
+                    }
+                }
+            }
+        } else {
+            missing.add("messages");
+        }
+        for (TicketEvent.Message m : delivered.messages()) {
+            if (messages.stream().noneMatch(known -> known.id() == m.id())) {
+                messages.add(m);
+            }
+        }
+        TicketEvent.Customer customer = delivered.customer();
+        JsonNode c = object(ticket, "customer");
+        if (c != null) {
+            customer = new TicketEvent.Customer(id(c, "id", "customer.id", missing), email(text(c, "email")),
+                                                text(c, "firstname"), text(c, "lastname"), text(c, "name"));
+            if (customer.email() == null && delivered.customer() != null) {
+                customer = new TicketEvent.Customer(customer.id(), delivered.customer().email(), customer.firstname(),
+                                                    customer.lastname(), customer.name());
+            }
+        }
+        return new TicketEvent(delivered.shape(), delivered.ticketId(), or(text(ticket, "subject"), delivered.subject()),
+                               or(text(ticket, "channel"), delivered.channel()),
+                               or(text(ticket, "status"), delivered.status()), customer, messages,
+                               delivered.eventMessageId(), missing);
+    }
+
+    private static String or(String value, String otherwise) {
+        return value != null ? value : otherwise;
     }
 
     private static TicketEvent.Message message(JsonNode m, String at, List<String> missing) {

@@ -1,5 +1,6 @@
 package io.tollgate.api.helpdesk;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tollgate.api.draft.DraftRequest;
 import io.tollgate.api.draft.Drafted;
 import io.tollgate.api.draft.Drafting;
@@ -24,7 +25,9 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 
 /**
- * The merchant's job for one Gorgias ticket event (CONTRACT §2): record the customer, ticket and messages; decide
+ * The merchant's job for one Gorgias ticket event (CONTRACT §2): read the ticket and its messages from the Gorgias API
+ * (the delivery only points at them; a ticket Gorgias no longer has is skipped), record the customer, ticket and
+ * messages as the API returned them; decide
  * which customer message it asks to answer; find the customer's orders (the tenant's order cache first, Shopify's
  * GraphQL API when the cache has none or lacks the order the customer names); pick the order; draft a reply; and post
  * it as an internal note, exactly once per answered message.
@@ -72,14 +75,36 @@ public final class TicketResponder {
      * interrupted) while it reads the customer's text stops between steps with a {@link CancellationException}.
      */
     public Handled respond(ResolvedTenant tenant, EventId eventId, byte[] body, Deadline deadline) {
-        TicketEvent event;
+        TicketEvent delivered;
         try {
-            event = TicketEvents.parse(body);
+            delivered = TicketEvents.parse(body);
         } catch (IllegalArgumentException e) {
             return new Handled.Failed(e.getMessage()); // authentic JSON, but not a ticket event: retrying cannot help
         }
         TenantId id = tenant.id();
+        if (delivered.ticketId() == null) {
+            store.save(id, delivered);
+            return new Handled.Skipped(describe(Reply.Reason.NO_TICKET_ID));
+        }
+        // the delivery is a pointer: draft from the ticket as Gorgias has it now
+        UpstreamResult<Optional<ObjectNode>> read = gorgias.ticket(tenant, delivered.ticketId());
+        TicketEvent event;
+        switch (read) {
+            case UpstreamResult.Ok<Optional<ObjectNode>>(Optional<ObjectNode> found) when found.isEmpty() -> {
+                return new Handled.Skipped("skipped: ticket " + delivered.ticketId()
+                                                   + " no longer exists in Gorgias (404)");
+            }
+            case UpstreamResult.Ok<Optional<ObjectNode>>(Optional<ObjectNode> found) ->
+                    event = TicketEvents.current(delivered, found.get());
+            case UpstreamResult.RetryLater<Optional<ObjectNode>> r -> {
+                return new Handled.Later(r.after(), "reading the ticket: " + r.reason(), r.sent());
+            }
+            case UpstreamResult.Failed<Optional<ObjectNode>> f -> {
+                return new Handled.Failed("reading the ticket: " + f.reason());
+            }
+        }
         store.save(id, event);
+        stopIfGivenUp();
         Reply reply = Replies.decide(event);
         if (reply instanceof Reply.Skip skip) {
             return new Handled.Skipped(describe(skip.reason()));
@@ -299,6 +324,7 @@ public final class TicketResponder {
             case AGENT_MESSAGE -> "skipped: the message is an agent's";
             case TOLLGATE_NOTE -> "skipped: the message is a note Tollgate posted";
             case NO_CUSTOMER_MESSAGE -> "skipped: no message from the customer to answer";
+            case ANSWERED -> "skipped: an agent has answered the customer's message since";
         };
     }
 

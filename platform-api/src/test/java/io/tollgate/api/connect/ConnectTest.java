@@ -58,7 +58,13 @@ class ConnectTest {
         assertThat(ours.path("http").path("method").asText()).isEqualTo("POST");
         assertThat(ours.path("http").path("request_content_type").asText()).isEqualTo("application/json");
         assertThat(ours.path("http").path("headers").path("X-Tollgate-Token").asText()).isEqualTo(t.gorgiasSecret());
-        assertThat(ours.path("http").path("form").asText()).isEqualTo("{{context}}");
+        // the agreed flat form, stored by a server that refuses any other shape
+        assertThat(ours.path("http").path("form").isObject()).isTrue();
+        assertThat(ours.path("http").path("form").path("ticket_id").asText()).isEqualTo("{{ticket.id}}");
+        assertThat(ours.path("http").path("form").path("message_id").asText())
+                .isEqualTo("{{ticket.messages[-1].id}}");
+        assertThat(ours.path("http").path("form").path("customer_email").asText())
+                .isEqualTo("{{ticket.customer.email}}");
         assertThat(ours.path("http").path("triggers").path("ticket-created").asBoolean()).isTrue();
         assertThat(ours.path("http").path("triggers").path("ticket-message-created").asBoolean()).isTrue();
         assertThat(first.get("gorgias").get("steps").get(1).get("id").asText()).isEqualTo(ours.get("id").asText());
@@ -86,6 +92,31 @@ class ConnectTest {
         assertThat(row(t.slug(), "gorgias")).isEqualTo("ok|-|{\"integration\": \"" + ours.get("id").asText()
                                                                + "\"}|" + t.gorgiasUrl() + "|connected");
         assertThat(row(t.slug(), "shopify")).startsWith("ok|-|{").endsWith("|" + t.shopifyUrl() + "|connected");
+    }
+
+    @Test
+    void anIntegrationWithTheOldContextFormIsUpdatedToTheFlatForm() throws Exception {
+        Tenant t = tenant("oldform-shop", Options.standard());
+        JsonNode first = connect(t, "{\"providers\": [\"gorgias\"]}", 200);
+        assertThat(steps(first.get("gorgias"))).containsExactly("verify_credentials ok", "integration created");
+        long id = Long.parseLong(first.get("gorgias").get("steps").get(1).get("id").asText());
+        // as an earlier Tollgate created it: the whole context as a string template
+        GW.fake().setForm(t.account(), id, com.fasterxml.jackson.databind.node.TextNode.valueOf("{{context}}"));
+
+        JsonNode again = connect(t, "{\"providers\": [\"gorgias\"]}", 200);
+        assertThat(again.get("status").asText()).as(again.toString()).isEqualTo("ok");
+        assertThat(steps(again.get("gorgias"))).containsExactly("verify_credentials ok", "integration updated");
+        assertThat(again.get("gorgias").get("steps").get(1).get("id").asText()).isEqualTo(Long.toString(id));
+        assertThat(GW.fake().integrations(t.account())).singleElement().satisfies(i -> {
+            assertThat(i.at("/http/form").isObject()).isTrue();
+            assertThat(i.at("/http/form/ticket_id").asText()).isEqualTo("{{ticket.id}}");
+            assertThat(i.at("/http/form/message_body_text").asText())
+                    .isEqualTo("{{ticket.messages[-1].body_text}}");
+        });
+
+        // and a third connect leaves it alone
+        JsonNode third = connect(t, "{\"providers\": [\"gorgias\"]}", 200);
+        assertThat(steps(third.get("gorgias"))).containsExactly("verify_credentials ok", "integration unchanged");
     }
 
     @Test

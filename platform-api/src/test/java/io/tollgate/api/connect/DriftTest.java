@@ -103,6 +103,29 @@ class DriftTest {
     }
 
     @Test
+    @Order(2)
+    void anIntegrationWhoseFormTollgateNoLongerRecognisesIsBrokenUntilConnectReplacesIt() throws Exception {
+        Tenant t = connected("oldform-drift");
+        long id = Long.parseLong(ids(t, "gorgias").get("integration").asText());
+
+        // the string body template earlier Tollgates created
+        GW.fake().setForm(t.account(), id, com.fasterxml.jackson.databind.node.TextNode.valueOf("{{context}}"));
+        makeDue(t, "gorgias");
+        await(() -> status(t, "gorgias").equals("broken"), "an old form: broken");
+        assertThat(reason(t, "gorgias")).contains("integration " + id).contains("form outdated")
+                .doesNotContain("deactivated").doesNotContain("another URL");
+
+        JsonNode again = connect(t);
+        assertThat(again.get("status").asText()).as(again.toString()).isEqualTo("ok");
+        assertThat(again.get("gorgias").toString()).contains("\"updated\"");
+        assertThat(status(t, "gorgias")).isEqualTo("ok");
+        assertThat(GW.fake().integrations(t.account()).getFirst().at("/http/form/message_id").asText())
+                .isEqualTo("{{ticket.messages[-1].id}}");
+        checkNow(t, "gorgias");
+        assertThat(status(t, "gorgias")).isEqualTo("ok");
+    }
+
+    @Test
     @Order(3)
     void theListFilterReturnsExactlyTheBrokenTenantsAcrossPages() throws Exception {
         List<Tenant> broken = new ArrayList<>();

@@ -36,7 +36,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
  * /api/integrations?type=http&limit&cursor} (at most {@link #GORGIAS_PAGE} per page, whatever the limit, so paging is
  * exercised; triggers listed with dashes, as the list endpoint documents them); {@code POST /api/integrations};
  * {@code GET/PUT/DELETE /api/integrations/{id}} (a single integration shows its triggers with underscores, as Gorgias's
- * v1.1 reference does). Shopify (a registered {@code X-Shopify-Access-Token}, else 401 as Shopify answers it): the
+ * v1.1 reference does). A create or update whose body Gorgias would refuse (see {@link #invalid}: the required
+ * {@code http} fields, {@code form} an object of string templates, documented trigger names) is a 400 with Gorgias's
+ * error body, and nothing is stored. Shopify (a registered {@code X-Shopify-Access-Token}, else 401 as Shopify answers it): the
  * GraphQL documents of {@code WebhookSubscriptions}; an old API version (before 2025-10) refuses {@code uri} as the
  * real schema would, and {@code webhookSubscriptionCreate} refuses a second subscription of one topic to one address
  * with Shopify's userError.
@@ -165,6 +167,14 @@ final class FakeUpstreams implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets an integration's {@code http.form} as stored, bypassing validation: e.g. the string {@code {{context}}} an
+     * earlier Tollgate sent, or an object an admin edited.
+     */
+    synchronized void setForm(String account, long id, JsonNode form) {
+        ((ObjectNode) integrations.get(account).get(id).get("http")).set("form", form);
+    }
+
     /** Deactivates an integration, as a Gorgias admin could. */
     synchronized void deactivateIntegration(String account, long id) {
         integrations.get(account).get(id).put("deactivated_datetime", "2026-01-01T00:00:00Z");
@@ -254,6 +264,10 @@ final class FakeUpstreams implements AutoCloseable {
                 return json(400, "{\"error\": \"invalid integration\", \"received\": " + req.getBodyAsString() + "}");
             }
             ObjectNode body = (ObjectNode) JSON.readTree(req.getBodyAsString());
+            ObjectNode invalid = invalid(body);
+            if (invalid != null) {
+                return json(400, invalid.toString());
+            }
             long id = ids.incrementAndGet();
             ObjectNode node = stored(id, body);
             mine.put(id, node);
@@ -274,7 +288,12 @@ final class FakeUpstreams implements AutoCloseable {
                     if (refusingWrites.contains(account)) {
                         return json(400, "{\"error\": \"invalid\", \"received\": " + req.getBodyAsString() + "}");
                     }
-                    ObjectNode replaced = stored(id, (ObjectNode) JSON.readTree(req.getBodyAsString()));
+                    ObjectNode body = (ObjectNode) JSON.readTree(req.getBodyAsString());
+                    ObjectNode invalid = invalid(body);
+                    if (invalid != null) {
+                        return json(400, invalid.toString());
+                    }
+                    ObjectNode replaced = stored(id, body);
                     mine.put(id, replaced);
                     return json(200, replaced.toString());
                 }
@@ -288,6 +307,102 @@ final class FakeUpstreams implements AutoCloseable {
             }
         }
         return json(404, "{\"error\": {\"msg\": \"Resource not found.\"}}");
+    }
+
+    /** The trigger names Gorgias documents for HTTP integrations (reference/integrations), with dashes. */
+    static final java.util.Set<String> TRIGGERS = java.util.Set.of(
+            "ticket-created", "ticket-updated", "ticket-message-created", "ticket-self-unsnoozed",
+            "ticket-message-failed");
+    private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "POST", "PUT", "DELETE", "HEAD",
+                                                                          "PATCH");
+    private static final java.util.Set<String> REQUEST_TYPES = java.util.Set.of(
+            "application/json", "application/x-www-form-urlencoded");
+
+    /**
+     * Why Gorgias would refuse this integration body, as its 400 answer ({@code {"error": {"msg", "data": {field:
+     * [problems]}}}}), or null when it is valid: {@code name} and {@code type} {@code http}; in {@code http} the four
+     * required fields {@code url}, {@code method}, {@code request_content_type}, {@code response_content_type} with
+     * their documented values; {@code form}, when given, an object of string templates (Gorgias renders each field);
+     * {@code triggers}, when given, booleans under documented trigger names; {@code headers} an object of strings.
+     */
+    static ObjectNode invalid(ObjectNode body) {
+        ObjectNode data = JSON.createObjectNode();
+        if (!body.path("name").isTextual() || body.path("name").asText().isBlank()) {
+            data.putArray("name").add("Missing data for required field.");
+        }
+        if (!"http".equals(body.path("type").asText())) {
+            data.putArray("type").add("Must be one of: http.");
+        }
+        JsonNode http = body.get("http");
+        if (http == null || !http.isObject()) {
+            data.putArray("http").add("Missing data for required field.");
+        } else {
+            ObjectNode h = JSON.createObjectNode();
+            for (String field : List.of("url", "method", "request_content_type", "response_content_type")) {
+                if (!http.path(field).isTextual() || http.path(field).asText().isBlank()) {
+                    h.putArray(field).add("Missing data for required field.");
+                }
+            }
+            if (!h.has("method") && !METHODS.contains(http.path("method").asText())) {
+                h.putArray("method").add("Must be one of: " + String.join(", ", METHODS) + ".");
+            }
+            if (!h.has("request_content_type") && !REQUEST_TYPES.contains(http.path("request_content_type").asText())) {
+                h.putArray("request_content_type").add("Must be one of: " + String.join(", ", REQUEST_TYPES) + ".");
+            }
+            if (!h.has("response_content_type")
+                    && !"application/json".equals(http.path("response_content_type").asText())) {
+                h.putArray("response_content_type").add("Must be one of: application/json.");
+            }
+            JsonNode form = http.get("form");
+            if (form != null && !form.isNull()) {
+                if (!form.isObject()) {
+                    h.putArray("form").add("Not a valid mapping type.");
+                } else {
+                    ObjectNode f = JSON.createObjectNode();
+                    form.properties().forEach(e -> {
+                        if (!e.getValue().isTextual()) {
+                            f.putArray(e.getKey()).add("Not a valid string.");
+                        }
+                    });
+                    if (!f.isEmpty()) {
+                        h.set("form", f);
+                    }
+                }
+            }
+            JsonNode triggers = http.get("triggers");
+            if (triggers != null && !triggers.isNull()) {
+                if (!triggers.isObject()) {
+                    h.putArray("triggers").add("Not a valid mapping type.");
+                } else {
+                    ObjectNode tr = JSON.createObjectNode();
+                    triggers.properties().forEach(e -> {
+                        if (!TRIGGERS.contains(e.getKey().replace('_', '-'))) {
+                            tr.putArray(e.getKey()).add("Unknown trigger.");
+                        } else if (!e.getValue().isBoolean()) {
+                            tr.putArray(e.getKey()).add("Not a valid boolean.");
+                        }
+                    });
+                    if (!tr.isEmpty()) {
+                        h.set("triggers", tr);
+                    }
+                }
+            }
+            JsonNode headers = http.get("headers");
+            if (headers != null && !headers.isNull() && !headers.isObject()) {
+                h.putArray("headers").add("Not a valid mapping type.");
+            }
+            if (!h.isEmpty()) {
+                data.set("http", h);
+            }
+        }
+        if (data.isEmpty()) {
+            return null;
+        }
+        ObjectNode error = JSON.createObjectNode();
+        ObjectNode e = error.putObject("error");
+        e.put("msg", "Failed to validate the request.");
+        e.set("data", data);
+        return error;
     }
 
     private static ObjectNode stored(long id, ObjectNode body) {

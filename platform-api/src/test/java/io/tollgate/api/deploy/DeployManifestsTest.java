@@ -624,6 +624,7 @@ class DeployManifestsTest {
                     "body_text": "Hi, where is my order #1001?", "body_html": "<p>Hi, where is my order #1001?</p>",
                     "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": null}]}}"""
                 .getBytes(StandardCharsets.UTF_8);
+        NoteStub.ticket(stub, "agent@deploy-check.example", "gk-deploy-check-0123456789", ticket);
         HttpResponse<String> accepted = Webhooks.post(server, "/webhooks/deploy-check/gorgias", ticket,
                                                       "X-Tollgate-Token", secret,
                                                       "X-Gorgias-Webhook-Id", "deploy-check-1");

@@ -406,4 +406,47 @@ class GorgiasClientTest {
         assertThat(client.httpIntegration(t, 9)).isInstanceOfSatisfying(UpstreamResult.Failed.class,
                 f -> assertThat(f.status()).isEqualTo(200));
     }
+
+    @Test
+    void aTicketIsReadWithItsEmbeddedMessagesOrItsMessageListAndA404IsNoTicket() {
+        ResolvedTenant t = UpstreamTesting.tenant("reads", UPSTREAM.base());
+        UPSTREAM.server().stubFor(get(urlEqualTo("/api/tickets/31")).withBasicAuth(t.gorgias().username(),
+                                                                                 gorgiasKey("reads"))
+                .willReturn(okJson("""
+                        {"id": 31, "subject": "Order?", "customer": {"id": 5, "email": "bob@example.com"},
+                         "messages": [{"id": 310, "ticket_id": 31, "from_agent": false, "body_text": "#1001?"}]}""")));
+        UPSTREAM.server().stubFor(get(urlEqualTo("/api/tickets/32")).willReturn(okJson("""
+                {"id": 32, "subject": "Order?", "customer": {"id": 5, "email": "bob@example.com"}}""")));
+        UPSTREAM.server().stubFor(get(urlPathEqualTo("/api/messages")).withQueryParam("ticket_id", equalTo("32"))
+                .withQueryParam("cursor", absent())
+                .willReturn(okJson("""
+                        {"object": "list", "data": [{"id": 320, "ticket_id": 32}], "meta": {"next_cursor": "c2"}}""")));
+        UPSTREAM.server().stubFor(get(urlPathEqualTo("/api/messages")).withQueryParam("ticket_id", equalTo("32"))
+                .withQueryParam("cursor", equalTo("c2"))
+                .willReturn(okJson("""
+                        {"object": "list", "data": [{"id": 321, "ticket_id": 32}], "meta": {"next_cursor": null}}""")));
+        UPSTREAM.server().stubFor(get(urlEqualTo("/api/tickets/33")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("{\"error\": {\"msg\": \"Resource not found.\"}}")));
+        UPSTREAM.server().stubFor(get(urlEqualTo("/api/tickets/34")).willReturn(aResponse().withStatus(429)
+                .withHeader("Retry-After", "3")));
+        GorgiasClient client = client(UpstreamTesting.settings());
+
+        assertThat(client.ticket(t, 31)).isInstanceOfSatisfying(UpstreamResult.Ok.class, ok -> {
+            com.fasterxml.jackson.databind.JsonNode ticket = ((Optional<?>) ok.value()).map(
+                    com.fasterxml.jackson.databind.JsonNode.class::cast).orElseThrow();
+            assertThat(ticket.at("/messages/0/body_text").asText()).isEqualTo("#1001?");
+        });
+        UPSTREAM.server().verify(0, getRequestedFor(urlPathEqualTo("/api/messages"))
+                .withQueryParam("ticket_id", equalTo("31")));
+        assertThat(client.ticket(t, 32)).isInstanceOfSatisfying(UpstreamResult.Ok.class, ok -> {
+            com.fasterxml.jackson.databind.JsonNode ticket = ((Optional<?>) ok.value()).map(
+                    com.fasterxml.jackson.databind.JsonNode.class::cast).orElseThrow();
+            assertThat(ticket.get("messages").findValuesAsText("id")).containsExactly("320", "321");
+        });
+        UPSTREAM.server().verify(getRequestedFor(urlPathEqualTo("/api/messages"))
+                .withQueryParam("order_by", equalTo("created_datetime:asc")));
+        assertThat(client.ticket(t, 33)).isEqualTo(new UpstreamResult.Ok<>(Optional.empty()));
+        assertThat(client.ticket(t, 34)).isInstanceOfSatisfying(UpstreamResult.RetryLater.class,
+                r -> assertThat(r.after()).isEqualTo(Duration.ofSeconds(3)));
+    }
 }

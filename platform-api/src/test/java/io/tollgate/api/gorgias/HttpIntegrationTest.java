@@ -1,6 +1,7 @@
 package io.tollgate.api.gorgias;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
@@ -26,10 +27,12 @@ class HttpIntegrationTest {
                 {"id": 123, "name": "x", "type": "http", "deactivated_datetime": null,
                  "http": {"url": "HTTPS://Hooks.Example.com/webhooks/acme/gorgias/", "method": "post",
                           "request_content_type": "application/json", "headers": {"X-Tollgate-Token": "s3cret-value"},
-                          "form": "{{context}}", "triggers": {"ticket-created": true, "ticket-message-created": true,
-                                                              "ticket-updated": false}}}""");
+                          "form": %s, "triggers": {"ticket-created": true, "ticket-message-created": true,
+                                                   "ticket-updated": false}}}""".formatted(
+                HttpIntegration.formObject()));
         assertThat(listed.triggers()).containsExactlyInAnyOrder("ticket-created", "ticket-message-created");
         assertThat(listed.pointsAt(URL)).isTrue();
+        assertThat(listed.formCurrent()).isTrue();
         assertThat(listed.matches(URL, "s3cret-value")).isTrue();
         assertThat(listed.matches(URL, "another-value")).isFalse();
         assertThat(listed.toString()).doesNotContain("s3cret-value");
@@ -53,6 +56,23 @@ class HttpIntegrationTest {
     }
 
     @Test
+    void theOldContextStringOrAnyOtherFormIsNotCurrent() throws Exception {
+        String template = """
+                {"id": 9, "http": {"url": "https://hooks.example.com/webhooks/acme/gorgias", "method": "POST",
+                 "request_content_type": "application/json", "headers": {"X-Tollgate-Token": "t"}, "form": %s,
+                 "triggers": {"ticket-created": true, "ticket-message-created": true}}}""";
+        assertThat(parse(template.formatted("\"{{context}}\"")).formCurrent()).isFalse();
+        assertThat(parse(template.formatted("\"{{context}}\"")).matches(URL, "t")).isFalse();
+        ObjectNode fewer = HttpIntegration.formObject();
+        fewer.remove("message_id");
+        assertThat(parse(template.formatted(fewer)).formCurrent()).isFalse();
+        ObjectNode changed = HttpIntegration.formObject();
+        changed.put("message_id", "{{ticket.messages[0].id}}");
+        assertThat(parse(template.formatted(changed)).matches(URL, "t")).isFalse();
+        assertThat(parse(template.formatted(HttpIntegration.formObject())).matches(URL, "t")).isTrue();
+    }
+
+    @Test
     void theBodyKeepsOtherHeadersAndSetsTollgatesOwn() throws Exception {
         HttpIntegration existing = parse("""
                 {"id": 5, "http": {"url": "https://old", "headers": {"X-TOLLGATE-TOKEN": "old", "X-Keep": "k"}}}""");
@@ -62,7 +82,13 @@ class HttpIntegrationTest {
         assertThat(body.at("/http/headers").toString()).isEqualTo("{\"X-Keep\":\"k\",\"X-Tollgate-Token\":\"new-token\"}");
         assertThat(body.at("/http/url").asText()).isEqualTo(URL.toString());
         assertThat(body.at("/http/method").asText()).isEqualTo("POST");
-        assertThat(body.at("/http/form").asText()).isEqualTo("{{context}}");
+        // the agreed flat form: an object of field -> template string, as Gorgias documents http.form
+        assertThat(body.at("/http/form").isObject()).isTrue();
+        assertThat(body.at("/http/form/ticket_id").asText()).isEqualTo("{{ticket.id}}");
+        assertThat(body.at("/http/form/message_id").asText()).isEqualTo("{{ticket.messages[-1].id}}");
+        assertThat(body.at("/http/form").size()).isEqualTo(11);
+        body.at("/http/form").forEach(v -> assertThat(v.isTextual()).isTrue());
+        assertThat(body.at("/http/request_content_type").asText()).isEqualTo("application/json");
         assertThat(body.at("/http/triggers").toString())
                 .isEqualTo("{\"ticket-created\":true,\"ticket-message-created\":true}");
     }

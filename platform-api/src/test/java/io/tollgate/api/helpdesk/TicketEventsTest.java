@@ -1,5 +1,6 @@
 package io.tollgate.api.helpdesk;
 
+import io.tollgate.api.Webhooks;
 import io.tollgate.tenant.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -203,11 +204,83 @@ class TicketEventsTest {
                         "tollgate's note"),
                 message(71, "internal-note", false, "bob@example.com", "2024-01-15T13:01:00Z", null, "a note"),
                 message(72, "email", false, "someone-else@example.com", "2024-01-15T13:02:00Z", null, "cc'd"),
-                message(73, "chat", true, "bob@example.com", "2024-01-15T13:03:00Z", null, "agent as bob"),
-                message(74, "email", false, "bob@example.com", "2024-01-15T13:04:00Z", "tollgate:e2", "ours"));
+                message(74, "email", false, "bob@example.com", "2024-01-15T13:04:00Z", "tollgate:e2", "ours"),
+                // an agent's message as bob, before the second one (a later one would answer it: see below)
+                message(73, "chat", true, "bob@example.com", "2024-01-15T11:30:00Z", null, "agent as bob"));
 
         assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, SECOND, "bob@example.com", "Order?", "second",
                                                               "email", true));
+    }
+
+    @Test
+    void theIntegrationsFlatFormIsReadWithEveryValueAString() {
+        TicketEvent e = TicketEvents.parse(utf8("""
+                {"ticket_id": "%d", "ticket_subject": "Where is my order #1001?", "ticket_channel": "email",
+                 "message_id": "%d", "message_channel": "email", "message_from_agent": "False",
+                 "message_sender_email": "Bob@Example.com", "message_body_text": "Hi, where is my order #1001?",
+                 "customer_id": "%d", "customer_email": "bob@example.com", "customer_name": "Bob Norman"}"""
+                                                        .formatted(TICKET, FIRST, CUSTOMER)));
+
+        assertThat(e.shape()).isEqualTo(TicketEvent.Shape.FORM);
+        assertThat(e.ticketId()).isEqualTo(TICKET);
+        assertThat(e.eventMessageId()).isEqualTo(FIRST);
+        assertThat(e.channel()).isEqualTo("email");
+        assertThat(e.customer()).isEqualTo(new TicketEvent.Customer(CUSTOMER, "bob@example.com", null, null,
+                                                                    "Bob Norman"));
+        assertThat(e.messages()).singleElement().satisfies(m -> {
+            assertThat(m.id()).isEqualTo(FIRST);
+            assertThat(m.fromAgent()).isFalse();
+            assertThat(m.senderEmail()).isEqualTo("Bob@Example.com");
+            assertThat(m.bodyText()).isEqualTo("Hi, where is my order #1001?");
+        });
+        assertThat(e.missing()).isEmpty();
+        assertThat(e.answerable()).isEqualTo(new Reply.Answer(TICKET, FIRST, "bob@example.com",
+                                                              "Where is my order #1001?",
+                                                              "Hi, where is my order #1001?", "email", true));
+    }
+
+    @Test
+    void aFlatFormWithEmptyValuesOrOnlyIdsStillNamesTheTicket() {
+        TicketEvent empty = TicketEvents.parse(utf8("""
+                {"ticket_id": "42", "ticket_subject": "", "message_id": "", "message_from_agent": "",
+                 "message_body_text": "", "customer_id": "", "customer_email": "", "customer_name": ""}"""));
+        assertThat(empty.ticketId()).isEqualTo(42L);
+        assertThat(empty.eventMessageId()).isNull();
+        assertThat(empty.messages()).isEmpty();
+        assertThat(empty.customer()).isNull();
+        assertThat(empty.missing()).containsExactly("message_id", "customer_email");
+
+        TicketEvent ids = TicketEvents.parse(utf8("{\"ticket_id\": \"42\", \"message_id\": \"43\"}"));
+        assertThat(ids.shape()).isEqualTo(TicketEvent.Shape.FORM);
+        assertThat(ids.eventMessageId()).isEqualTo(43L);
+        assertThat(ids.messages()).singleElement().satisfies(m -> {
+            assertThat(m.fromAgent()).isNull();
+            assertThat(m.bodyText()).isNull();
+        });
+        // numbers, as another sender might post them, are read too
+        assertThat(TicketEvents.parse(utf8("{\"ticket_id\": 42, \"message_id\": 43}")).eventMessageId())
+                .isEqualTo(43L);
+    }
+
+    @Test
+    void aCustomerMessageAnAgentAnsweredSinceGetsNoNoteButNotesDoNotCountAsAnswers() {
+        String first = message(FIRST, "email", false, "bob@example.com", "2024-01-15T10:00:00Z", null, "first");
+        String reply = message(AGENT_REPLY, "email", true, "agent@shop.example", "2024-01-15T11:00:00Z", null,
+                               "it shipped");
+        String agentsNote = message(70, "internal-note", true, "agent@shop.example", "2024-01-15T11:00:00Z", null,
+                                    "looking");
+        String ours = message(71, "internal-note", true, "agent@shop.example", "2024-01-15T11:01:00Z",
+                              "tollgate:e1", "suggested reply");
+
+        assertThat(ticket(first, reply).answerable()).isEqualTo(new Reply.Skip(Reply.Reason.ANSWERED));
+        assertThat(ticket(first, agentsNote, ours).answerable()).isInstanceOf(Reply.Answer.class);
+        // a message event about the first message, read when the ticket has the reply
+        TicketEvent delivered = messageEvent(first);
+        TicketEvent now = TicketEvents.current(delivered, Webhooks.json("""
+                {"id": %d, "subject": "Order?", "customer": {"id": 1, "email": "bob@example.com"},
+                 "messages": [%s, %s]}""".formatted(TICKET, first, reply)));
+        assertThat(now.eventMessageId()).isEqualTo(FIRST);
+        assertThat(now.answerable()).isEqualTo(new Reply.Skip(Reply.Reason.ANSWERED));
     }
 
     @Test

@@ -264,6 +264,7 @@ class MetricsExpositionTest {
                     "body_text": "Hi, where is my order #1001?", "body_html": "<p>Hi, where is my order #1001?</p>",
                     "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": null}]}}"""
                                               .formatted(CUSTOMER_EMAIL));
+        NoteStub.ticket(stub, "agent@scrape-shop.example", "gk-scrape-shop-0123456789", ticket);
         HttpResponse<String> accepted = Webhooks.post(server, "/webhooks/scrape-shop/gorgias", ticket,
                                                       "X-Tollgate-Token", gorgiasSecret,
                                                       "X-Gorgias-Webhook-Id", "scrape-1");

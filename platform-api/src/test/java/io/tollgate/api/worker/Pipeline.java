@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.tollgate.api.GorgiasTickets;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Tollgate;
 import io.tollgate.api.Webhooks;
@@ -57,6 +58,8 @@ final class Pipeline implements AutoCloseable, BeforeAllCallback, AfterAllCallba
     static final String TRACKING_1001 = "1Z2345";
 
     private final Map<String, String> overrides;
+    /** Gorgias's tickets, as the worker reads them before drafting: see {@link #deliver}. */
+    final GorgiasTickets tickets = new GorgiasTickets();
     TestDatabase db;
     WireMockServer stub;
     Map<String, String> env;
@@ -69,7 +72,8 @@ final class Pipeline implements AutoCloseable, BeforeAllCallback, AfterAllCallba
 
     private Pipeline open() {
         db = TestDatabase.migrated();
-        stub = new WireMockServer(WireMockConfiguration.options().dynamicPort().containerThreads(20));
+        stub = new WireMockServer(WireMockConfiguration.options().dynamicPort().containerThreads(20)
+                                          .extensions(tickets));
         stub.start();
         env = new HashMap<>(TestServers.env(db.jdbcUrl(), db.user(), db.password()));
         env.put("TOLLGATE_WORKER_ENABLED", "true");
@@ -137,15 +141,17 @@ final class Pipeline implements AutoCloseable, BeforeAllCallback, AfterAllCallba
         return t;
     }
 
-    /** Shopify answers Bob's orders (#1001 with its fixture tracking); Gorgias accepts notes and lists none. */
+    /**
+     * Shopify answers Bob's orders (#1001 with its fixture tracking); Gorgias accepts notes and answers ticket reads
+     * from {@link #tickets}.
+     */
     void stubDefaults() {
         stub.stubFor(post(urlPathMatching("/admin/api/.*/graphql.json")).atPriority(10)
                              .willReturn(okJson(ordersAnswer())));
         stub.stubFor(post(urlPathMatching("/api/tickets/[0-9]+/messages")).atPriority(10)
                              .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
                                                  .withBody("{\"id\": 555000111, \"channel\": \"internal-note\"}")));
-        stub.stubFor(get(urlPathMatching("/api/tickets/[0-9]+/messages")).atPriority(10)
-                             .willReturn(okJson("{\"data\": [], \"meta\": {\"next_cursor\": null}}")));
+        GorgiasTickets.stub(stub);
     }
 
     /** A GraphQL orders answer built from Shopify's REST fixture order #1001 (its name, email, dates, tracking). */
@@ -207,16 +213,22 @@ final class Pipeline implements AutoCloseable, BeforeAllCallback, AfterAllCallba
         if (res.statusCode() != 201) {
             throw new AssertionError("could not create " + slug + ": " + res.body());
         }
+        tickets.account(username, apiKey);
         return new Tenant(slug, username, apiKey, token,
                           Webhooks.json(res.body()).get("gorgias_webhook_secret").asText());
     }
 
-    /** A Gorgias delivery as an HTTP integration sends it (the X-Tollgate-Token header); webhookId may be null. */
+    /**
+     * A Gorgias delivery as an HTTP integration sends it (the X-Tollgate-Token header); webhookId may be null. What
+     * the body says about its ticket becomes the ticket's state in Gorgias first ({@link GorgiasTickets#remember}: a
+     * new ticket, or messages it did not have), as the real Gorgias has it before it sends the event.
+     */
     HttpResponse<String> deliver(Tenant t, byte[] body, String webhookId) {
         return deliver(server(), t, body, webhookId);
     }
 
     HttpResponse<String> deliver(Tollgate to, Tenant t, byte[] body, String webhookId) {
+        tickets.remember(t.username(), body);
         HttpRequest.Builder b = HttpRequest.newBuilder(TestServers.uri(to, "/webhooks/" + t.slug() + "/gorgias"))
                 .header("Content-Type", "application/json")
                 .header("X-Tollgate-Token", t.gorgiasSecret())
