@@ -87,6 +87,7 @@ class ReadmeBlocksTest {
         Files.writeString(file, script);
 
         Run run = bash(file);
+        System.out.println(run.output()); // what a reader would have seen, in the test's report
         String where = "README block " + lastBlock(run.output()) + " of " + blocks.size() + ", output:\n"
                 + run.output();
         assertThat(run.exit()).as("exit status; failed in " + where).isZero();
