@@ -34,6 +34,25 @@ public final class AuditLog {
         }
     }
 
+    /**
+     * How a call that answered 2xx ended, when that is not plain success: a connect whose steps failed answers 200
+     * with {@code "status": "failed"} (or {@code "partial"}), and its audit row must say so. A handler registers it
+     * in the request's context; a 4xx or 5xx answer is a {@code failure} whatever it says.
+     */
+    public enum Outcome {
+        SUCCESS("success"), PARTIAL("partial"), FAILURE("failure");
+
+        private final String wire;
+
+        Outcome(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+    }
+
     public record Entry(long id, Instant at, Optional<String> tokenId, String tokenName, String action,
                         Optional<String> tenantSlug, Optional<String> target, String outcome, int status) {
     }
@@ -42,13 +61,14 @@ public final class AuditLog {
      * Writes one row. Every text in it may come from the client (a path, a token name, a slug that did not
      * validate), so it is made storable first: a row must never be lost to what a client sent.
      */
-    public void record(Operator who, Note note, int status) {
+    public void record(Operator who, Note note, int status, Optional<Outcome> outcome) {
         db.call(() -> db.client().execute().insert("""
                 INSERT INTO audit_log (token_id, token_name, action, tenant_id, tenant_slug, target, outcome, status)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 who.tokenId().orElse(null), storable(who.name()), storable(note.action()),
                 note.tenantId().map(TenantId::value).orElse(null), storable(note.tenantSlug().orElse(null)),
-                storable(note.target().orElse(null)), status < 400 ? "success" : "failure", status));
+                storable(note.target().orElse(null)),
+                (status < 400 ? outcome.orElse(Outcome.SUCCESS) : Outcome.FAILURE).wire(), status));
     }
 
     /** The longest text kept in one audit column; a request path can be far longer. */

@@ -186,7 +186,7 @@ public final class AdminFilter implements Filter {
         AuditLog.Note note = req.context().get(AuditLog.Note.class).orElseGet(() -> new AuditLog.Note(
                 fallbackAction, Optional.empty(), Optional.empty(), Optional.empty()));
         try {
-            audit.record(operator, note, status);
+            audit.record(operator, note, status, req.context().get(AuditLog.Outcome.class));
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "could not write the audit row for "
                     + StorableText.sanitise(note.action(), AuditLog.MAX_TEXT) + " by " + operator.name(), e);

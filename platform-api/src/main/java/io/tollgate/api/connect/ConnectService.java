@@ -72,7 +72,14 @@ public final class ConnectService implements HttpService {
         req.context().register(AuditLog.Note.on("tenant.connect", t, Optional.of(providers.isEmpty()
                 ? "gorgias,shopify"
                 : providers.stream().map(Provider::wire).sorted().collect(Collectors.joining(",")))));
-        Responses.json(res, Status.OK_200, run(req, t, providers));
+        ConnectOut out = run(req, t, providers);
+        // answered 200 whatever the upstreams said: the audit row records how the connect really ended
+        req.context().register(switch (out.status()) {
+            case "ok" -> AuditLog.Outcome.SUCCESS;
+            case "partial" -> AuditLog.Outcome.PARTIAL;
+            default -> AuditLog.Outcome.FAILURE;
+        });
+        Responses.json(res, Status.OK_200, out);
     }
 
     /**
@@ -80,9 +87,12 @@ public final class ConnectService implements HttpService {
      * may not run is a {@code failed} result naming why, not an error.
      */
     public ConnectOut connectCreated(ServerRequest req, ResolvedTenant created) {
-        return publicUrlMissing()
+        ConnectOut out = publicUrlMissing()
                 .map(why -> new ConnectOut("failed", null, null, List.of(PUBLIC_URL_REQUIRED + ": " + why)))
                 .orElseGet(() -> run(req, created, Set.of()));
+        // the tenant was created; when its connect did not fully succeed, the creation's audit row says partial
+        req.context().register("ok".equals(out.status()) ? AuditLog.Outcome.SUCCESS : AuditLog.Outcome.PARTIAL);
+        return out;
     }
 
     /**

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import static io.tollgate.tenant.db.Rows.bytes;
 import static io.tollgate.tenant.db.Rows.instant;
 import static io.tollgate.tenant.db.Rows.integer;
+import static io.tollgate.tenant.db.Rows.optBigint;
 import static io.tollgate.tenant.db.Rows.optInstant;
 import static io.tollgate.tenant.db.Rows.optString;
 import static io.tollgate.tenant.db.Rows.raw;
@@ -57,7 +58,17 @@ public final class EventStore {
     public record JobState(JobStatus status, int attempts, Instant runAt, Optional<String> lastError) {
     }
 
-    public record EventDetail(EventSummary summary, Map<String, String> headers, byte[] body, Optional<JobState> job) {
+    public record EventDetail(EventSummary summary, Map<String, String> headers, byte[] body, Optional<JobState> job,
+                              Optional<NoteState> note) {
+    }
+
+    /**
+     * The internal note this event's job drafted (the note ledger's row reserved by the event): its state
+     * ({@code pending}, {@code posted}, {@code failed}), Gorgias' id of the posted message, what drafted it, the text
+     * (customer data: shown with the payloads scope only), when it was posted, and why the last attempt failed.
+     */
+    public record NoteState(String state, Optional<Long> upstreamMessageId, Optional<String> draftSource,
+                            Optional<String> bodyText, Optional<Instant> postedAt, Optional<String> error) {
     }
 
     /** Newest first; {@code after} is the (received_at, id) of the last event of the previous page. */
@@ -83,13 +94,21 @@ public final class EventStore {
         return db.call(() -> db.client().execute().get(
                 "SELECT " + SUMMARY_COLUMNS + """
                 , e.headers::text AS headers, e.body,
-                          j.status AS job_status, j.attempts, j.run_at, j.last_error
+                          j.status AS job_status, j.attempts, j.run_at, j.last_error,
+                          n.state AS note_state, n.upstream_message_id AS note_message_id,
+                          n.draft_source AS note_draft_source, n.body_text AS note_body_text,
+                          n.posted_at AS note_posted_at, n.error AS note_error
                 FROM webhook_events e LEFT JOIN jobs j ON j.event_id = e.id AND j.tenant_id = e.tenant_id
+                     LEFT JOIN notes n ON n.event_id = e.id AND n.tenant_id = e.tenant_id
                 WHERE e.tenant_id = ? AND e.id = ?""", tenant.value(), eventId.value())
                 .map(r -> new EventDetail(summary(r), headers(string(r, "headers")), bytes(r, "body"),
                                           optString(r, "job_status").map(js -> new JobState(
                                                   JobStatus.fromWire(js).orElseThrow(), integer(r, "attempts"),
-                                                  instant(r, "run_at"), optString(r, "last_error"))))));
+                                                  instant(r, "run_at"), optString(r, "last_error"))),
+                                          optString(r, "note_state").map(state -> new NoteState(
+                                                  state, optBigint(r, "note_message_id"),
+                                                  optString(r, "note_draft_source"), optString(r, "note_body_text"),
+                                                  optInstant(r, "note_posted_at"), optString(r, "note_error"))))));
     }
 
     /** What a job needs of the tenant's event (what the worker reads); empty when it is gone. */

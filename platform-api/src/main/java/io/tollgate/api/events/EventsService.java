@@ -78,7 +78,20 @@ public final class EventsService implements HttpService {
      * is personal data: without the {@code payloads} scope it is left out and {@code body_withheld} is true.
      */
     public record EventDetailOut(EventOut event, Map<String, String> headers, String body, String bodyBase64,
-                                 Boolean bodyWithheld, EventStore.JobState job) {
+                                 Boolean bodyWithheld, EventStore.JobState job, NoteOut note) {
+    }
+
+    /**
+     * The internal note the event's job drafted for Gorgias, if it drafted one. Its text is the customer's data:
+     * there only with the {@code payloads} scope, like the body.
+     */
+    public record NoteOut(String state, Long upstreamMessageId, String draftSource, String bodyText,
+                          Instant postedAt, String error) {
+        static NoteOut of(EventStore.NoteState n, boolean payloads) {
+            return new NoteOut(n.state(), n.upstreamMessageId().orElse(null), n.draftSource().orElse(null),
+                               payloads ? n.bodyText().orElse(null) : null, n.postedAt().orElse(null),
+                               n.error().orElse(null));
+        }
     }
 
     /** The answer to a replay. */
@@ -107,15 +120,17 @@ public final class EventsService implements HttpService {
         EventStore.EventDetail d = events.get(t.id(), id).orElseThrow(() -> notFound(id));
         Map<String, String> headers = new TreeMap<>();
         d.headers().forEach((k, v) -> headers.put(k, SENSITIVE_HEADER.matcher(k).find() ? "****" : v));
-        if (!req.context().get(Operator.class).map(op -> op.may(Scope.PAYLOADS)).orElse(false)) {
+        boolean payloads = req.context().get(Operator.class).map(op -> op.may(Scope.PAYLOADS)).orElse(false);
+        NoteOut note = d.note().map(n -> NoteOut.of(n, payloads)).orElse(null);
+        if (!payloads) {
             Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, null, null, true,
-                                                                  d.job().orElse(null)));
+                                                                  d.job().orElse(null), note));
             return;
         }
         String text = utf8(d.body());
         String base64 = text == null ? Base64.getEncoder().encodeToString(d.body()) : null;
         Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, text, base64, null,
-                                                              d.job().orElse(null)));
+                                                              d.job().orElse(null), note));
     }
 
     private void replay(ServerRequest req, ServerResponse res, ResolvedTenant t) {

@@ -163,6 +163,8 @@ class ConnectTest {
         assertThat(row(t.slug(), "gorgias")).startsWith("broken|verify_credentials failed: gorgias HTTP 401")
                 .endsWith("|{}|" + t.gorgiasUrl() + "|never");
         assertThat(row(t.slug(), "shopify")).startsWith("ok|");
+        // answered 200, but the audit log says how it really ended
+        assertThat(auditOutcomes(t.slug(), "tenant.connect")).containsExactly("partial");
     }
 
     @Test
@@ -183,6 +185,7 @@ class ConnectTest {
         assertThat(GW.fake().subscriptions("other-shop.myshopify.com")).isEmpty();
         assertThat(row(t.slug(), "shopify")).startsWith("broken|shop_domain failed: the access token is for "
                                                                 + "other-shop.myshopify.com");
+        assertThat(auditOutcomes(t.slug(), "tenant.connect")).containsExactly("failure");
     }
 
     @Test
@@ -229,6 +232,7 @@ class ConnectTest {
         assertThat(Webhooks.json(GW.admin("GET", "/admin/tenants/" + t.slug(), null).body()).has("connect")).isFalse();
         assertThat(GW.count("SELECT count(*) FROM audit_log WHERE action = 'tenant.create' AND tenant_slug = ?"
                                  + " AND target = 'connect' AND status = 201", t.slug())).isEqualTo(1);
+        assertThat(auditOutcomes(t.slug(), "tenant.create")).containsExactly("success");
     }
 
     @Test
@@ -399,6 +403,19 @@ class ConnectTest {
     }
 
     @Test
+    void aCreationWhoseConnectFailedIsAuditedAsPartialAndAFailedConnectAsAFailure() throws Exception {
+        Tenant t = GW.register("halfmade-shop", Options.standard().withoutGorgiasAccount().withoutShop());
+        HttpResponse<String> res = GW.admin("POST", "/admin/tenants", GW.createBody(t, true));
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
+        assertThat(Webhooks.json(res.body()).get("connect").get("status").asText()).isEqualTo("failed");
+        // the tenant was made, its connect was not
+        assertThat(auditOutcomes(t.slug(), "tenant.create")).containsExactly("partial");
+
+        assertThat(connect(t, null, 200).get("status").asText()).isEqualTo("failed");
+        assertThat(auditOutcomes(t.slug(), "tenant.connect")).containsExactly("failure");
+    }
+
+    @Test
     void connectBodiesAreValidatedAndAudited() throws Exception {
         Tenant t = tenant("valid-shop", Options.standard());
         HttpResponse<String> bad = GW.admin("POST", "/admin/tenants/" + t.slug() + "/connect",
@@ -482,6 +499,19 @@ class ConnectTest {
         HttpResponse<String> res = GW.admin("POST", "/admin/tenants", GW.createBody(t, false));
         assertThat(res.statusCode()).as(res.body()).isEqualTo(201);
         return GW.withSecret(t, Webhooks.json(res.body()).get("gorgias_webhook_secret").asText());
+    }
+
+    /** The outcomes of the tenant's audit rows for {@code action}, newest first, as operators read them. */
+    private static List<String> auditOutcomes(String slug, String action) {
+        HttpResponse<String> res = GW.admin("GET", "/admin/audit?tenant=" + slug, null);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+        List<String> out = new ArrayList<>();
+        Webhooks.json(res.body()).get("items").forEach(e -> {
+            if (action.equals(e.get("action").asText())) {
+                out.add(e.get("outcome").asText());
+            }
+        });
+        return out;
     }
 
     private static JsonNode connect(Tenant t, String body, int status) {
