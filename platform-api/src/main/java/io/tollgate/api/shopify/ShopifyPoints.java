@@ -23,8 +23,11 @@ import java.util.Optional;
 public final class ShopifyPoints {
     /** How long the other calls wait while a shop's first answer is awaited. */
     static final Duration PROBE_WAIT = Duration.ofSeconds(1);
-    /** After this long without the probe's answer, another call may probe. */
-    static final Duration PROBE_HOLD = Duration.ofSeconds(30);
+    /**
+     * After this long without the probe's answer, another call may probe. Short: a probe whose run was given up may
+     * hang in its read far longer, and a second probe costs at most one THROTTLED answer, which is retried.
+     */
+    static final Duration PROBE_HOLD = Duration.ofSeconds(5);
 
     /**
      * Takes the points if the bucket (restored up to the database's clock now) holds them, else leaves it as it is
@@ -128,8 +131,16 @@ public final class ShopifyPoints {
 
     /** Gives up the probe of a shop whose probe brought no figures back (no answer, or one without cost). */
     public void abandonProbe(String shop) {
-        db.call(() -> db.client().execute().delete(
-                "DELETE FROM shopify_point_buckets WHERE shop = ? AND maximum IS NULL", key(shop)));
+        // also from a run being given up: its interrupt would fail the pool's wait for a connection
+        boolean interrupted = Thread.interrupted();
+        try {
+            db.call(() -> db.client().execute().delete(
+                    "DELETE FROM shopify_point_buckets WHERE shop = ? AND maximum IS NULL", key(shop)));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The bucket's key: the shop's myshopify domain, lower case. */

@@ -100,6 +100,8 @@ class CountersFromZeroTest {
                     "sender": {"id": 7033, "email": "zero.customer@example.com"},
                     "body_text": "Hi, where is my order #1001?", "body_html": "<p>Hi, where is my order #1001?</p>",
                     "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": null}]}}""");
+        // Gorgias knows the ticket the delivery points at (the worker reads it before drafting)
+        NoteStub.ticket(stub, "agent@zero-new.example", "gk-zero-new-0123456789", ticket);
         HttpResponse<String> accepted = Webhooks.post(server, "/webhooks/zero-new/gorgias", ticket,
                                                       "X-Tollgate-Token", gorgiasSecret,
                                                       "X-Gorgias-Webhook-Id", "zero-1");

@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  * (https://developers.gorgias.com/reference/limitations). {@code POST /api/tickets/{id}/messages} takes an internal
  * note (400 without a channel, a sender, a body or with a body that is not JSON), held open {@code hold} so that calls
  * of one tenant overlap when they can; {@code GET} of the same path lists the ticket's notes with their
- * {@code external_id}, one page.
+ * {@code external_id}, one page; {@code GET /api/tickets/{id}} answers a ticket given to {@link #remember} (its
+ * messages embedded, as Gorgias's ticket answer has them), 404 otherwise.
  *
  * <p>It records every call's arrival per account (to check the window afterwards), the most note posts of one tenant
  * in flight at once, and the notes of each ticket.
@@ -43,6 +44,7 @@ import java.util.regex.Pattern;
 final class BudgetedGorgias implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern MESSAGES = Pattern.compile("/api/tickets/([0-9]{1,18})/messages");
+    private static final Pattern TICKET = Pattern.compile("/api/tickets/([0-9]{1,18})/?");
 
     private final HttpServer server;
     private final ExecutorService threads = Executors.newFixedThreadPool(32);
@@ -60,6 +62,8 @@ final class BudgetedGorgias implements AutoCloseable {
     private final Map<String, List<Long>> arrivals = new HashMap<>();
     private final Map<String, Integer> inFlight = new HashMap<>();
     private final Map<String, Integer> mostInFlight = new HashMap<>();
+    /** ticket id → the ticket as {@code GET /api/tickets/{id}} answers it (with its messages). */
+    private final Map<Long, JsonNode> tickets = new HashMap<>();
     /** ticket id → the notes posted to it. */
     private final Map<Long, List<ObjectNode>> notes = new HashMap<>();
     private int tooMany;
@@ -82,6 +86,12 @@ final class BudgetedGorgias implements AutoCloseable {
         String basic = Base64.getEncoder().encodeToString((username + ":" + apiKey).getBytes(StandardCharsets.UTF_8));
         accounts.put(basic, account);
         users.put(basic, username);
+    }
+
+    /** Makes the ticket of {@code delivery} (a {@code {"ticket": {...}}} body) one this Gorgias has. */
+    synchronized void remember(byte[] delivery) throws IOException {
+        JsonNode ticket = JSON.readTree(delivery).get("ticket");
+        tickets.put(ticket.get("id").asLong(), ticket);
     }
 
     synchronized List<Long> arrivals(String account) {
@@ -123,6 +133,19 @@ final class BudgetedGorgias implements AutoCloseable {
             if (!admission.admitted()) {
                 ex.getResponseHeaders().set("Retry-After", String.valueOf(admission.retryAfterSeconds()));
                 answer(ex, 429, "{\"error\": {\"msg\": \"Too many requests\"}}", used);
+                return;
+            }
+            Matcher t = TICKET.matcher(ex.getRequestURI().getPath());
+            if (t.matches() && ex.getRequestMethod().equals("GET")) {
+                JsonNode ticket;
+                synchronized (this) {
+                    ticket = tickets.get(Long.parseLong(t.group(1)));
+                }
+                if (ticket == null) {
+                    answer(ex, 404, "{\"error\": {\"msg\": \"Not found\"}}", used);
+                } else {
+                    answer(ex, 200, ticket.toString(), used);
+                }
                 return;
             }
             Matcher m = MESSAGES.matcher(ex.getRequestURI().getPath());
