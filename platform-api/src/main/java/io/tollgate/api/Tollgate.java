@@ -92,6 +92,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 
 /**
  * The composition root: builds every part from the configuration, in one place, and stops them in reverse order.
@@ -147,13 +148,17 @@ public final class Tollgate implements AutoCloseable {
             TenantLabels labels = TenantLabels.parse(config.metrics().tenantLabels(), config.metrics().tenantLabelCap());
             Optional<WorkerMetrics> workerMetrics = config.worker().settings().enabled()
                     ? Optional.of(new WorkerMetrics(meters, labels)) : Optional.empty();
-            // a tenant created on any instance gets its job counters at 0 at once, not at 1 with its first job
-            resources.add(TenantChangeListener.start(db, resolver, Duration.ofSeconds(5),
-                                                     slug -> workerMetrics.ifPresent(m -> m.known(slug))));
+            IngressMetrics ingressMetrics = new IngressMetrics(meters, labels);
+            Consumer<String> known = slug -> {
+                ingressMetrics.known(slug);
+                workerMetrics.ifPresent(m -> m.known(slug));
+            };
+            // a tenant created on any instance gets its counters at 0 at once, not at 1 with its first delivery or job
+            resources.add(TenantChangeListener.start(db, resolver, Duration.ofSeconds(5), known));
             // the tenants that exist (listed after the LISTEN, so none created meanwhile is missed), labelled in
             // creation order
             for (String slug : labels.initial(tenants::slugsByCreation)) {
-                workerMetrics.ifPresentOrElse(m -> m.known(slug), () -> labels.label(slug));
+                known.accept(slug);
             }
             DatabaseLoad ingressLoad = new DatabaseLoad(
                     config.ingress().queueMax(),
@@ -162,7 +167,6 @@ public final class Tollgate implements AutoCloseable {
             ProcessMetrics.register(meters);
             PoolMetrics.register(meters, db);
             PoolMetrics.registerAdmin(meters, adminDb);
-            IngressMetrics ingressMetrics = new IngressMetrics(meters, labels);
             RouteTable routes = new RouteTable();
             // one client per upstream for the whole process: the worker and the admin API's connects share their
             // per-tenant circuit breakers; Gorgias calls take from the fleet's budget per Gorgias account (its

@@ -42,6 +42,7 @@ public final class IngressMetrics {
     public IngressMetrics(MeterRegistry registry, TenantLabels labels) {
         this.registry = registry;
         this.labels = labels;
+        known(TenantLabels.OTHER);
         for (Provider p : Provider.values()) {
             timers.put(p, registry.getOrCreate(
                     Timer.builder("tollgate.webhook.ack")
@@ -99,16 +100,37 @@ public final class IngressMetrics {
         }
     }
 
+    /**
+     * A tenant exists (at startup, or created on any instance): its label's delivery counters start at 0 now rather
+     * than at 1 with its first delivery of an outcome ({@code increase()} cannot see a series' first sample). Every
+     * outcome a known tenant can have, for both providers; {@code other} also has {@code unknown_tenant}. A slug the
+     * labels fold into {@code other} adds nothing.
+     */
+    public void known(String slug) {
+        boolean other = TenantLabels.OTHER.equals(slug);
+        String tenant = other ? slug : labels.label(slug);
+        for (Provider provider : Provider.values()) {
+            for (Outcome outcome : Outcome.values()) {
+                if (other || outcome != Outcome.UNKNOWN_TENANT) {
+                    counter(tenant, provider, outcome);
+                }
+            }
+        }
+    }
+
     /** @param slug a resolved tenant's slug, or {@link TenantLabels#OTHER} */
     public void record(String slug, Provider provider, Outcome outcome, long startNanos) {
         String tenant = TenantLabels.OTHER.equals(slug) ? slug : labels.label(slug);
-        counters.computeIfAbsent(tenant + '\u0000' + provider.wire() + '\u0000' + outcome.label(), k ->
+        counter(tenant, provider, outcome).increment();
+        timers.get(provider).record(Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    private Counter counter(String tenant, Provider provider, Outcome outcome) {
+        return counters.computeIfAbsent(tenant + '\u0000' + provider.wire() + '\u0000' + outcome.label(), k ->
                 registry.getOrCreate(Counter.builder("tollgate.webhooks")
                                              .description("Webhook deliveries by tenant, provider and outcome")
                                              .tags(List.of(Tag.create("tenant", tenant),
                                                            Tag.create("provider", provider.wire()),
-                                                           Tag.create("outcome", outcome.label())))))
-                .increment();
-        timers.get(provider).record(Duration.ofNanos(System.nanoTime() - startNanos));
+                                                           Tag.create("outcome", outcome.label())))));
     }
 }

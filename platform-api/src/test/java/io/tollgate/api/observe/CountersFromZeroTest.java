@@ -91,6 +91,15 @@ class CountersFromZeroTest {
                     .as("zero-new " + outcome.label() + " before any job").isZero();
         }
         assertThat(before.value("tollgate_drafts_posted_total", "tenant", "zero-new")).isZero();
+        for (String provider : new String[] {"gorgias", "shopify"}) {
+            for (IngressMetrics.Outcome outcome : IngressMetrics.Outcome.values()) {
+                if (outcome != IngressMetrics.Outcome.UNKNOWN_TENANT) {
+                    assertThat(before.value("tollgate_webhooks_total", "tenant", "zero-new", "provider", provider,
+                                            "outcome", outcome.label()))
+                            .as("zero-new " + provider + " " + outcome.label() + " before any delivery").isZero();
+                }
+            }
+        }
 
         byte[] ticket = Webhooks.utf8("""
                 {"ticket": {"id": 61000000033, "subject": "Where is my order?", "channel": "email", "status": "open",
@@ -109,6 +118,8 @@ class CountersFromZeroTest {
         NoteStub.awaitPosted(server, "zero-new", WAIT);
 
         Exposition after = scrape();
+        assertThat(after.value("tollgate_webhooks_total", "tenant", "zero-new", "provider", "gorgias",
+                               "outcome", "accepted")).isEqualTo(1.0);
         assertThat(after.value("tollgate_jobs_total", "tenant", "zero-new", "outcome", "done")).isEqualTo(1.0);
         assertThat(after.value("tollgate_drafts_posted_total", "tenant", "zero-new")).isEqualTo(1.0);
         for (JobOutcome outcome : JobOutcome.values()) {
