@@ -24,9 +24,12 @@ import static io.tollgate.tenant.db.Rows.string;
  *   <li>{@code notes}: the internal notes Tollgate drafted for those tickets: text, Gorgias' id of the posted message,
  *       when it was posted;</li>
  *   <li>{@code events}: the metadata of the stored events that concern the customer (the request itself, the events
- *       that reserved those notes, and any whose raw body holds the customer's e-mail, as Shopify's request spells it, or phone): id, provider,
- *       topic, received and processed times, status. Never the bodies: they are the raw copies of what is above.</li>
+ *       that reserved those notes, and any whose raw body holds the customer's e-mail as Shopify's request spells
+ *       it): id, provider, topic, received and processed times, status. Never the bodies: they are the raw copies
+ *       of what is above.</li>
  * </ul>
+ * The phone is not matched: Tollgate keeps no phone column, and a phone found in a raw body may be another
+ * customer's (a shared number), which would put that customer's events into this document.
  * Shopify and Gorgias ids are strings (they exceed 2^53). Nothing of another customer is read: every table is
  * matched by this customer's own keys.
  */
@@ -34,7 +37,7 @@ final class CustomerDocument {
     private static final String SQL = """
             WITH p AS (
               SELECT ?::uuid AS tenant, ?::bigint AS cid, lower(?::text) AS email, ?::bigint[] AS orders,
-                     ?::uuid AS event, ?::bytea AS email_bytes, ?::bytea AS phone_bytes),
+                     ?::uuid AS event, ?::bytea AS email_bytes),
             cust AS (
               SELECT c.* FROM customers c, p
                WHERE c.tenant_id = p.tenant
@@ -60,8 +63,7 @@ final class CustomerDocument {
                WHERE e.tenant_id = p.tenant
                  AND (e.id = p.event
                       OR e.id IN (SELECT event_id FROM note WHERE event_id IS NOT NULL)
-                      OR (p.email_bytes IS NOT NULL AND position(p.email_bytes IN e.body) > 0)
-                      OR (p.phone_bytes IS NOT NULL AND position(p.phone_bytes IN e.body) > 0)))
+                      OR (p.email_bytes IS NOT NULL AND position(p.email_bytes IN e.body) > 0)))
             SELECT jsonb_build_object(
               'customers', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                     'gorgias_customer_id', c.gorgias_customer_id::text,
@@ -106,8 +108,7 @@ final class CustomerDocument {
     static ObjectNode assemble(DbTransaction tx, TenantId tenant, EventId event, Subject subject) {
         String sections = tx.get(SQL, tenant.value(), subject.customerId().orElse(null),
                                  subject.email().orElse(null), bigintArray(subject), event.value(),
-                                 needle(subject.email().orElse(null)),
-                                 needle(subject.phone().orElse(null)))
+                                 needle(subject.email().orElse(null)))
                 .map(r -> string(r, "document")).orElseThrow();
         ObjectNode doc = Json.MAPPER.createObjectNode();
         ObjectNode request = doc.putObject("request");
