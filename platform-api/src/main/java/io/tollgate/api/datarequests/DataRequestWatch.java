@@ -48,7 +48,7 @@ public final class DataRequestWatch implements AutoCloseable {
 
     /** Reads the open requests now and shows them on the gauges. */
     public DataRequests.Open sample() {
-        DataRequests.Open now = requests.open();
+        DataRequests.Open now = requests.openNow();
         last.set(now);
         return now;
     }

@@ -138,7 +138,7 @@ public final class DataRequests {
     }
 
     /** The open requests of every tenant (the gauges' source). */
-    public Open open() {
+    public Open openNow() {
         return db.call(() -> db.client().execute().get("""
                         SELECT count(*) AS n,
                                coalesce(EXTRACT(EPOCH FROM (now() - min(received_at))), 0)::float8 AS oldest
