@@ -5,6 +5,7 @@ import io.tollgate.api.admin.KeyAdminService;
 import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.connect.ConnectService;
+import io.tollgate.api.datarequests.DataRequestsService;
 import io.tollgate.api.events.EventsService;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.ingest.IngestService;
@@ -19,7 +20,7 @@ import java.util.Objects;
  */
 record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin, ConnectService connect,
                 EventsService events, OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest,
-                KeyAdminService keyAdmin) {
+                KeyAdminService keyAdmin, DataRequestsService dataRequests) {
     Services {
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(adminFilter, "adminFilter");
@@ -30,5 +31,6 @@ record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantA
         Objects.requireNonNull(openApi, "openApi");
         Objects.requireNonNull(ingest, "ingest");
         Objects.requireNonNull(keyAdmin, "keyAdmin");
+        Objects.requireNonNull(dataRequests, "dataRequests");
     }
 }

@@ -26,6 +26,9 @@ import io.tollgate.api.connect.DriftChecker;
 import io.tollgate.api.connect.GorgiasConnection;
 import io.tollgate.api.connect.ShopifyConnection;
 import io.tollgate.api.connect.SilenceWatch;
+import io.tollgate.api.datarequests.DataRequestWatch;
+import io.tollgate.api.datarequests.DataRequests;
+import io.tollgate.api.datarequests.DataRequestsService;
 import io.tollgate.api.draft.DraftBudget;
 import io.tollgate.api.draft.Drafting;
 import io.tollgate.api.draft.LlmClient;
@@ -186,6 +189,8 @@ public final class Tollgate implements AutoCloseable {
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes,
                                          gorgias, shopify, resources);
             resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
+            // the open data requests of the fleet, read from the database for their gauges
+            resources.add(new DataRequestWatch(new DataRequests(db), meters).start(DataRequestWatch.EVERY));
 
             DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad::snapshot,
                                                                  config.database().connectTimeout());
@@ -279,7 +284,7 @@ public final class Tollgate implements AutoCloseable {
         ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify);
         WorkerSettings settings = config.worker().settings();
         // the worker reads its jobs' events through the events store, over the worker's pool
-        JobRunner runner = new JobRunner(new EventStore(db), resolver, tickets, shopifyEvents,
+        JobRunner runner = new JobRunner(new EventStore(db), resolver, tickets, shopifyEvents, new DataRequests(db),
                                          settings.schedule(), metrics, Clock.systemUTC());
         UpstreamSettings upstream = config.upstreams().settings();
         // a run given up while posting its note is waited for as long as the post can take: connect, then the answer
@@ -322,6 +327,7 @@ public final class Tollgate implements AutoCloseable {
         ConnectService connect = new ConnectService(connector, config.server().publicUrl(),
                                                     config.server().publicUrlRequired(), routes, tenantLookup);
         EventsService events = new EventsService(new EventStore(adminDb), new JobQueue(adminDb), routes, tenantLookup);
+        DataRequestsService dataRequests = new DataRequestsService(new DataRequests(adminDb), routes, tenantLookup);
         TenantAdminService tenantAdmin = new TenantAdminService(
                 adminTenants, resolver, new EventStore(adminDb), config.upstreams().allowOverride(),
                 config.server().publicUrl(), routes, connector, connect, tenantLookup);
@@ -347,7 +353,7 @@ public final class Tollgate implements AutoCloseable {
                 resolver, ingressLoad, writer, statements, rates, new Bulkheads(),
                 new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers);
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
-                            ingest, keyAdmin);
+                            ingest, keyAdmin, dataRequests);
     }
 
     /**
@@ -403,6 +409,7 @@ public final class Tollgate implements AutoCloseable {
         routing.register("/admin", services.tenantAdmin(), services.connect(), services.events(),
                          services.operatorAdmin());
         routing.register("/admin", services.keyAdmin());
+        routing.register("/admin", services.dataRequests());
         routing.register("/openapi", services.openApi());
     }
 

@@ -8,6 +8,7 @@ import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.ShopifyCustomer;
 import io.tollgate.api.orders.ShopifyIds;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
+import io.tollgate.api.shopify.ShopifyEvents.DataRequest;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
 import io.tollgate.api.shopify.ShopifyEvents.Disabled;
 import io.tollgate.api.shopify.ShopifyEvents.Ignored;
@@ -52,7 +53,9 @@ import java.util.Optional;
  *   <li>shop/redact: all of the tenant's Shopify data is deleted ({@link OrderCache#redactShop});</li>
  *   <li>app/uninstalled: once Shopify refuses the tenant's access token, the tenant's Shopify credentials are
  *       disabled ({@link TenantStore#disableShopify});</li>
- *   <li>customers/data_request: nothing beyond the stored event, which the operator acts on ({@link Recorded});</li>
+ *   <li>customers/data_request: nothing is changed; whom it names (the request id, the customer's id, e-mail and
+ *       phone, the orders requested) is read for the worker, which opens the request the operator answers
+ *       ({@link Recorded});</li>
  *   <li>any other topic: {@link Ignored}.</li>
  * </ul>
  * Shopify signs the body only: {@code X-Shopify-Topic} is not covered by the HMAC, so a captured signed body can be
@@ -106,7 +109,7 @@ public final class ShopifyEventHandler {
                 case ShopifyEvents.CUSTOMERS_REDACT -> redactCustomer(id, object(body));
                 case ShopifyEvents.SHOP_REDACT -> new Deleted(cache.redactShop(id));
                 case ShopifyEvents.APP_UNINSTALLED -> uninstall(tenant);
-                case ShopifyEvents.CUSTOMERS_DATA_REQUEST -> new Recorded();
+                case ShopifyEvents.CUSTOMERS_DATA_REQUEST -> dataRequest(object(body));
                 default -> new Ignored(t);
             };
         } catch (BadBody e) {
@@ -247,6 +250,34 @@ public final class ShopifyEventHandler {
             throw new BadBody("the body names no customer (customer.id, customer.email) and no orders");
         }
         return new Deleted(cache.redactCustomer(tenant, id, email, orders));
+    }
+
+    /** Whom a customers/data_request names; its shape was checked ({@link #shapeProblem}). */
+    private static Outcome dataRequest(JsonNode root) {
+        JsonNode customer = root.get("customer");
+        Long id = ShopifyIds.id(customer, "id");
+        if (id == null && ShopifyIds.present(customer, "id")) {
+            throw new BadBody("customer.id is not a Shopify id");
+        }
+        Long request = ShopifyIds.id(root.get("data_request"), "id");
+        if (request == null && ShopifyIds.present(root.get("data_request"), "id")) {
+            throw new BadBody("data_request.id is not a Shopify id");
+        }
+        List<Long> orders = new ArrayList<>();
+        for (JsonNode element : root.get("orders_requested")) {
+            Long order = element.isObject() ? ShopifyIds.id(element, "id") : idOf(element);
+            if (order == null) {
+                throw new BadBody("orders_requested holds a value that is not a Shopify id");
+            }
+            orders.add(order);
+        }
+        DataRequest asked = new DataRequest(Optional.ofNullable(request), Optional.ofNullable(id),
+                                            Optional.ofNullable(text(customer, "email")),
+                                            Optional.ofNullable(text(customer, "phone")), orders);
+        if (asked.customerId().isEmpty() && asked.email().isEmpty() && asked.phone().isEmpty() && orders.isEmpty()) {
+            throw new BadBody("the body names no customer (customer.id, customer.email, customer.phone) and no orders");
+        }
+        return new Recorded(asked);
     }
 
     private static Long idOf(JsonNode value) {

@@ -1,5 +1,7 @@
 package io.tollgate.api.worker;
 
+import io.tollgate.api.datarequests.DataRequests;
+import io.tollgate.api.datarequests.Subject;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.events.JobOutcome;
 import io.tollgate.api.events.JobQueue;
@@ -27,7 +29,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * Runs one claimed job: loads its event, resolves its tenant (cached, by id), hands a Gorgias event to the
- * {@link TicketResponder} and a Shopify event to the {@link ShopifyEventHandler}, and turns what they did into a
+ * {@link TicketResponder} and a Shopify event to the {@link ShopifyEventHandler} (a customers/data_request it read
+ * opens the operator's request in {@link DataRequests}), and turns what they did into a
  * {@link JobOutcome} (failures through the {@link RetrySchedule}). It never throws: an unexpected error is a retry,
  * logged with its stack trace.
  */
@@ -38,17 +41,20 @@ public final class JobRunner {
     private final TenantResolver tenants;
     private final TicketResponder tickets;
     private final ShopifyEventHandler shopify;
+    private final DataRequests dataRequests;
     private final RetrySchedule schedule;
     private final WorkerMetrics metrics;
     private final Clock clock;
     private final RandomGenerator random = new Random();
 
     public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
-                     ShopifyEventHandler shopify, RetrySchedule schedule, WorkerMetrics metrics, Clock clock) {
+                     ShopifyEventHandler shopify, DataRequests dataRequests, RetrySchedule schedule,
+                     WorkerMetrics metrics, Clock clock) {
         this.events = events;
         this.tenants = tenants;
         this.tickets = tickets;
         this.shopify = shopify;
+        this.dataRequests = dataRequests;
         this.schedule = schedule;
         this.metrics = metrics;
         this.clock = clock;
@@ -128,6 +134,14 @@ public final class JobRunner {
             // a known topic deliberately not applied (orders/edited: not a whole order)
             case ShopifyEvents.Skipped s -> new JobOutcome.Skipped(s.reason());
             case ShopifyEvents.Later l -> failure(job, l.reason(), Optional.of(l.after()));
+            // customers/data_request: the request the operator answers, opened once per event and Shopify request
+            case ShopifyEvents.Recorded r -> {
+                ShopifyEvents.DataRequest asked = r.request();
+                dataRequests.open(tenant.id(), job.eventId(), new Subject(asked.requestId(), asked.customerId(),
+                                                                          asked.email(), asked.phone(),
+                                                                          asked.ordersRequested()));
+                yield new JobOutcome.Done();
+            }
             default -> new JobOutcome.Done();
         };
     }

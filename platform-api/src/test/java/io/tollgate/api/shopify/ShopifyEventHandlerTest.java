@@ -438,7 +438,10 @@ class ShopifyEventHandlerTest {
                 {"shop_id": 954889, "shop_domain": "events-a.myshopify.com", "orders_requested": [299938],
                  "customer": {"id": 207119551, "email": "bob.norman@hostmail.com"},
                  "data_request": {"id": 9999}}""".getBytes(StandardCharsets.UTF_8);
-        assertThat(apply(a, "customers/data_request", request)).isEqualTo(new Recorded());
+        assertThat(apply(a, "customers/data_request", request)).as("whom it names, read for the worker")
+                .isEqualTo(new Recorded(new ShopifyEvents.DataRequest(
+                        Optional.of(9999L), Optional.of(207119551L), Optional.of("bob.norman@hostmail.com"),
+                        Optional.empty(), List.of(299938L))));
         assertThat(apply(a, "products/update", "{}".getBytes())).isEqualTo(new Ignored("products/update"));
         assertThat(apply(a, null, "{}".getBytes())).isEqualTo(new Ignored(""));
         assertThat(counts(a)).isEqualTo(before);
