@@ -9,6 +9,7 @@ import io.tollgate.api.events.EventsService;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.net.Peers;
+import io.tollgate.api.privacy.PrivacyService;
 
 import java.util.Objects;
 
@@ -19,7 +20,7 @@ import java.util.Objects;
  */
 record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin, ConnectService connect,
                 EventsService events, OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest,
-                KeyAdminService keyAdmin) {
+                KeyAdminService keyAdmin, PrivacyService privacy) {
     Services {
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(adminFilter, "adminFilter");
@@ -30,5 +31,6 @@ record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantA
         Objects.requireNonNull(openApi, "openApi");
         Objects.requireNonNull(ingest, "ingest");
         Objects.requireNonNull(keyAdmin, "keyAdmin");
+        Objects.requireNonNull(privacy, "privacy");
     }
 }
