@@ -254,7 +254,7 @@ public final class Erasure {
 
     /** Reads every not yet erased body of the tenant, a page at a time. */
     private void scan(UUID tenant, BodyVisitor visitor) {
-        UUID after = new UUID(Long.MIN_VALUE, Long.MIN_VALUE);
+        UUID after = new UUID(0L, 0L); // the least uuid as PostgreSQL orders them (bytewise, unsigned)
         while (true) {
             UUID from = after;
             List<DbRow> page = db.call(() -> {
