@@ -43,6 +43,7 @@ class OperatorScopesTest {
         NEEDS.put("GET /admin/tenants/{slug}/events", "read");
         NEEDS.put("GET /admin/tenants/{slug}/events/{event_id}", "read");
         NEEDS.put("POST /admin/tenants/{slug}/events/{event_id}/replay", "operate");
+        NEEDS.put("GET /admin/tenants/{slug}/privacy", "read");
         NEEDS.put("POST /admin/tokens", "tokens");
         NEEDS.put("GET /admin/tokens", "tokens");
         NEEDS.put("DELETE /admin/tokens/{id}", "tokens");
