@@ -117,7 +117,14 @@ final class BodyMatcher {
         if (value.contains(customer.phone())) {
             return true;
         }
-        return phoneLike(value) && digits(value).equals(phoneDigits);
+        return phoneLike(value) && samePhone(digits(value), phoneDigits);
+    }
+
+    /** The same number, one of them perhaps with a country code (up to 3 more leading digits) the other lacks. */
+    private static boolean samePhone(String a, String b) {
+        String longer = a.length() >= b.length() ? a : b;
+        String shorter = longer == a ? b : a;
+        return shorter.length() >= 7 && longer.length() - shorter.length() <= 3 && longer.endsWith(shorter);
     }
 
     /** Whether the text is written like a phone number: digits with at most {@code + - ( ) . /} and spaces. */
