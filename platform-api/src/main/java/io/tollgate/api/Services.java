@@ -10,6 +10,7 @@ import io.tollgate.api.events.EventsService;
 import io.tollgate.api.http.OpenApiService;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.net.Peers;
+import io.tollgate.api.privacy.PrivacyService;
 
 import java.util.Objects;
 
@@ -20,7 +21,8 @@ import java.util.Objects;
  */
 record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin, ConnectService connect,
                 EventsService events, OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest,
-                KeyAdminService keyAdmin, DataRequestsService dataRequests) {
+                KeyAdminService keyAdmin, DataRequestsService dataRequests,
+                PrivacyService privacy) {
     Services {
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(adminFilter, "adminFilter");
@@ -32,5 +34,6 @@ record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantA
         Objects.requireNonNull(ingest, "ingest");
         Objects.requireNonNull(keyAdmin, "keyAdmin");
         Objects.requireNonNull(dataRequests, "dataRequests");
+        Objects.requireNonNull(privacy, "privacy");
     }
 }

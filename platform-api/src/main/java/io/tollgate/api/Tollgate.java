@@ -67,6 +67,9 @@ import io.tollgate.api.observe.TenantLabels;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderMatcher;
+import io.tollgate.api.privacy.Erasure;
+import io.tollgate.api.privacy.ErasureRecords;
+import io.tollgate.api.privacy.PrivacyService;
 import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.shopify.ShopifyPoints;
@@ -281,7 +284,8 @@ public final class Tollgate implements AutoCloseable {
         TicketResponder tickets = new TicketResponder(
                 new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders, shopify, gorgias,
                 new OrderMatcher(), drafting(config.worker().llm(), db, llm), config.worker().orderFreshness());
-        ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify);
+        ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify,
+                                                                    new Erasure(db));
         WorkerSettings settings = config.worker().settings();
         // the worker reads its jobs' events through the events store, over the worker's pool
         JobRunner runner = new JobRunner(new EventStore(db), resolver, tickets, shopifyEvents, new DataRequests(db),
@@ -328,6 +332,7 @@ public final class Tollgate implements AutoCloseable {
                                                     config.server().publicUrlRequired(), routes, tenantLookup);
         EventsService events = new EventsService(new EventStore(adminDb), new JobQueue(adminDb), routes, tenantLookup);
         DataRequestsService dataRequests = new DataRequestsService(new DataRequests(adminDb), routes, tenantLookup);
+        PrivacyService privacy = new PrivacyService(new ErasureRecords(adminDb), routes, tenantLookup);
         TenantAdminService tenantAdmin = new TenantAdminService(
                 adminTenants, resolver, new EventStore(adminDb), config.upstreams().allowOverride(),
                 config.server().publicUrl(), routes, connector, connect, tenantLookup);
@@ -353,7 +358,7 @@ public final class Tollgate implements AutoCloseable {
                 resolver, ingressLoad, writer, statements, rates, new Bulkheads(),
                 new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers);
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
-                            ingest, keyAdmin, dataRequests);
+                            ingest, keyAdmin, dataRequests, privacy);
     }
 
     /**
@@ -410,6 +415,7 @@ public final class Tollgate implements AutoCloseable {
                          services.operatorAdmin());
         routing.register("/admin", services.keyAdmin());
         routing.register("/admin", services.dataRequests());
+        routing.register("/admin", services.privacy());
         routing.register("/openapi", services.openApi());
     }
 

@@ -1,5 +1,6 @@
 package io.tollgate.api.access;
 
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.tollgate.api.input.StorableText;
 import io.tollgate.tenant.ResolvedTenant;
@@ -71,6 +72,25 @@ public final class AuditLog {
                 (status < 400 ? outcome.orElse(Outcome.SUCCESS) : Outcome.FAILURE).wire(), status));
     }
 
+    /** The actor of what the gateway does by itself (a privacy erasure): no operator token. */
+    public static final String SYSTEM_ACTOR = "system";
+
+    /**
+     * Writes one row for something the gateway did by itself ({@link #SYSTEM_ACTOR}), within the caller's transaction
+     * {@code tx}, so the row exists exactly when the action does.
+     *
+     * @param target what was acted on (an event id)
+     * @param detail a JSON object of counts and ids: never personal data, never a secret
+     */
+    public static void system(DbExecute tx, String action, ResolvedTenant tenant, String target, String detail) {
+        tx.insert("""
+                INSERT INTO audit_log (token_id, token_name, action, tenant_id, tenant_slug, target, outcome, status,
+                                       detail)
+                VALUES (NULL, ?, ?, ?, ?, ?, ?, NULL, ?::jsonb)""",
+                  SYSTEM_ACTOR, storable(action), tenant.id().value(), storable(tenant.tenant().slug()),
+                  storable(target), Outcome.SUCCESS.wire(), detail);
+    }
+
     /** The longest text kept in one audit column; a request path can be far longer. */
     public static final int MAX_TEXT = 1_000;
 
@@ -90,7 +110,8 @@ public final class AuditLog {
                 return rows.map(r -> new Entry(bigint(r, "id"), instant(r, "at"), optString(r, "token_id"),
                                                string(r, "token_name"), string(r, "action"),
                                                optString(r, "tenant_slug"), optString(r, "target"),
-                                               string(r, "outcome"), Rows.integer(r, "status"))).toList();
+                                               string(r, "outcome"),
+                                               Rows.optInteger(r, "status").orElse(0))).toList();
             }
         });
     }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.tollgate.tenant.db.Rows.param;
@@ -89,7 +88,7 @@ public final class OrderCache {
      * Inserts the order, or updates the cached copy unless that one is newer (the fence).
      *
      * @param rawOrder the REST/webhook order object the facts came from, or null; only its {@code customer.id} is
-     *                 kept (so customers/redact can find the order by customer)
+     *                 kept (so a customers/redact can find the order by customer)
      * @return true when the row was written, false when a newer copy was already cached (nothing changed)
      * @throws IllegalArgumentException when the order has no numeric id or no {@code updatedAt} (it cannot be
      *                                  fenced, so it is not cached)
@@ -212,57 +211,6 @@ public final class OrderCache {
         return db.call(() -> db.client().execute().insert(
                 UPSERT_CUSTOMER, UUID.randomUUID(), tenant.value(), customer.id(), customer.email(),
                 customer.firstName(), customer.lastName(), customer.name(), param(customer.updatedAt()))) == 1;
-    }
-
-    /**
-     * Deletes one customer's Shopify data for the tenant (customers/redact): the orders of that Shopify customer id,
-     * the orders placed with that email, the listed orders, and the Shopify-only customer rows with that id or email.
-     * A customer row that is also a Gorgias customer (the helpdesk's data, not Shopify's) keeps its row but loses its
-     * Shopify customer id. Nothing of other tenants and nothing of other customers is touched.
-     *
-     * @param customerId the Shopify customer id, or null
-     * @param email      the customer's email, or null
-     * @param orderIds   Shopify order ids to delete as well
-     * @return rows deleted (orders and customer rows)
-     */
-    public int redactCustomer(TenantId tenant, Long customerId, String email, List<Long> orderIds) {
-        Objects.requireNonNull(tenant, "tenant");
-        String ids = orderIds.stream().map(String::valueOf).collect(Collectors.joining(","));
-        String mail = email == null || email.isBlank() ? null : email.strip();
-        return db.inTransaction(tx -> {
-            long orders = tx.delete("""
-                    DELETE FROM orders WHERE tenant_id = ?
-                       AND (shopify_customer_id = ?::bigint OR lower(email) = lower(?::text)
-                            OR shopify_order_id = ANY (string_to_array(?::text, ',')::bigint[]))""",
-                                    tenant.value(), customerId, mail, ids);
-            long customers = tx.delete("""
-                    DELETE FROM customers WHERE tenant_id = ? AND gorgias_customer_id IS NULL
-                       AND (shopify_customer_id = ?::bigint OR lower(email) = lower(?::text))""",
-                                       tenant.value(), customerId, mail);
-            tx.update("""
-                    UPDATE customers SET shopify_customer_id = NULL, shopify_updated_at = NULL, updated_at = now()
-                     WHERE tenant_id = ? AND shopify_customer_id = ?::bigint""", tenant.value(), customerId);
-            return (int) (orders + customers);
-        });
-    }
-
-    /**
-     * Deletes all of the tenant's Shopify data (shop/redact): every cached order and every Shopify-only customer row;
-     * customer rows that are also Gorgias customers lose their Shopify customer id. Other tenants are not touched.
-     *
-     * @return rows deleted (orders and customer rows)
-     */
-    public int redactShop(TenantId tenant) {
-        Objects.requireNonNull(tenant, "tenant");
-        return db.inTransaction(tx -> {
-            long orders = tx.delete("DELETE FROM orders WHERE tenant_id = ?", tenant.value());
-            long customers = tx.delete("DELETE FROM customers WHERE tenant_id = ? AND gorgias_customer_id IS NULL",
-                                       tenant.value());
-            tx.update("""
-                    UPDATE customers SET shopify_customer_id = NULL, shopify_updated_at = NULL, updated_at = now()
-                     WHERE tenant_id = ? AND shopify_customer_id IS NOT NULL""", tenant.value());
-            return (int) (orders + customers);
-        });
     }
 
     /** Whether the order can be cached: it has a numeric id and an {@code updatedAt} (the fence needs both). */

@@ -7,6 +7,9 @@ import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderFacts;
 import io.tollgate.api.orders.ShopifyCustomer;
 import io.tollgate.api.orders.ShopifyIds;
+import io.tollgate.api.privacy.Customer;
+import io.tollgate.api.privacy.Erasure;
+import io.tollgate.api.privacy.Tombstone;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
 import io.tollgate.api.shopify.ShopifyEvents.DataRequest;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
@@ -20,6 +23,7 @@ import io.tollgate.api.shopify.ShopifyEvents.Recorded;
 import io.tollgate.api.shopify.ShopifyEvents.Skipped;
 import io.tollgate.api.shopify.ShopifyEvents.Stale;
 import io.tollgate.api.upstream.UpstreamResult;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.store.TenantStore;
@@ -48,9 +52,11 @@ import java.util.Optional;
  *   <li>customers/update: the Shopify customer row (id, current email, names) is recorded behind a fence on the
  *       customer's {@code updated_at}; cached orders keep the email they were placed with, and the lookup by email
  *       follows the customer's current email to their orders ({@link OrderCache#recentByEmail});</li>
- *   <li>customers/redact: that customer's orders (by customer id, email and the listed order ids) and Shopify-only
- *       customer rows are deleted ({@link OrderCache#redactCustomer});</li>
- *   <li>shop/redact: all of the tenant's Shopify data is deleted ({@link OrderCache#redactShop});</li>
+ *   <li>customers/redact: that customer's personal data is erased from every table, stored webhook bodies of both
+ *       providers included, and the erasure recorded ({@link Erasure#customer});</li>
+ *   <li>shop/redact: every customer's data of the tenant is erased the same way; the tenant stays
+ *       ({@link Erasure#shop});</li>
+ *   <li>a body a privacy erasure already erased (a {@link Tombstone}, replayed or retried): {@link Skipped};</li>
  *   <li>app/uninstalled: once Shopify refuses the tenant's access token, the tenant's Shopify credentials are
  *       disabled ({@link TenantStore#disableShopify});</li>
  *   <li>customers/data_request: nothing is changed; whom it names (the request id, the customer's id, e-mail and
@@ -78,17 +84,27 @@ public final class ShopifyEventHandler {
     private final OrderCache cache;
     private final TenantStore tenants;
     private final ShopifyClient shopify;
+    private final Erasure erasure;
 
-    public ShopifyEventHandler(OrderCache cache, TenantStore tenants, ShopifyClient shopify) {
+    public ShopifyEventHandler(OrderCache cache, TenantStore tenants, ShopifyClient shopify, Erasure erasure) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.tenants = Objects.requireNonNull(tenants, "tenants");
         this.shopify = Objects.requireNonNull(shopify, "shopify");
+        this.erasure = Objects.requireNonNull(erasure, "erasure");
     }
 
-    public Outcome apply(ResolvedTenant tenant, String topic, byte[] body) {
+    /** Why a body a privacy erasure replaced is not applied (a replay, or a retry of the erasure's own event). */
+    public static final String ERASED = "skipped: the body was erased by a privacy request; nothing is left to apply";
+
+    /** Applies stored event {@code event} of {@code tenant}, its {@code topic} and {@code body}. */
+    public Outcome apply(ResolvedTenant tenant, EventId event, String topic, byte[] body) {
         Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(event, "event");
         TenantId id = tenant.id();
         String t = topic == null ? "" : topic.strip().toLowerCase(Locale.ROOT);
+        if (Tombstone.is(body)) {
+            return new Skipped(ERASED);
+        }
         try {
             if (ShopifyEvents.GUARDED_TOPICS.contains(t)) {
                 Optional<JsonNode> root = guardedObject(body);
@@ -106,8 +122,8 @@ public final class ShopifyEventHandler {
                      ShopifyEvents.ORDERS_PARTIALLY_FULFILLED -> order(id, object(body));
                 case ShopifyEvents.ORDERS_EDITED -> new Skipped(ShopifyEvents.ORDER_EDIT_SKIPPED);
                 case ShopifyEvents.CUSTOMERS_UPDATE -> customer(id, object(body));
-                case ShopifyEvents.CUSTOMERS_REDACT -> redactCustomer(id, object(body));
-                case ShopifyEvents.SHOP_REDACT -> new Deleted(cache.redactShop(id));
+                case ShopifyEvents.CUSTOMERS_REDACT -> redactCustomer(tenant, event, object(body));
+                case ShopifyEvents.SHOP_REDACT -> deleted(erasure.shop(tenant, event, t));
                 case ShopifyEvents.APP_UNINSTALLED -> uninstall(tenant);
                 case ShopifyEvents.CUSTOMERS_DATA_REQUEST -> dataRequest(object(body));
                 default -> new Ignored(t);
@@ -225,13 +241,18 @@ public final class ShopifyEventHandler {
         return cache.recordCustomer(tenant, customer) ? new Applied(1) : new Stale();
     }
 
-    private Outcome redactCustomer(TenantId tenant, JsonNode root) {
+    private static Deleted deleted(Erasure.Erased erased) {
+        return new Deleted((int) Math.min(Integer.MAX_VALUE, erased.total()));
+    }
+
+    private Outcome redactCustomer(ResolvedTenant tenant, EventId event, JsonNode root) {
         JsonNode customer = root.get("customer");
         Long id = ShopifyIds.id(customer, "id");
         if (id == null && ShopifyIds.present(customer, "id")) {
             throw new BadBody("customer.id is not a Shopify id");
         }
         String email = text(customer, "email");
+        String phone = text(customer, "phone");
         List<Long> orders = new ArrayList<>();
         JsonNode listed = root.get("orders_to_redact");
         if (listed != null && !listed.isNull()) {
@@ -246,10 +267,12 @@ public final class ShopifyEventHandler {
                 orders.add(order);
             }
         }
-        if (id == null && email == null && orders.isEmpty()) {
-            throw new BadBody("the body names no customer (customer.id, customer.email) and no orders");
+        if (id == null && email == null && phone == null && orders.isEmpty()) {
+            throw new BadBody("the body names no customer (customer.id, customer.email, customer.phone) and no"
+                                      + " orders");
         }
-        return new Deleted(cache.redactCustomer(tenant, id, email, orders));
+        return deleted(erasure.customer(tenant, event, ShopifyEvents.CUSTOMERS_REDACT,
+                                        new Customer(id, email, phone, orders)));
     }
 
     /** Whom a customers/data_request names; its shape was checked ({@link #shapeProblem}). */

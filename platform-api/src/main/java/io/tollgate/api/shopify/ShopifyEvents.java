@@ -59,7 +59,10 @@ public final class ShopifyEvents {
     public record Stale() implements Outcome {
     }
 
-    /** A redact deleted {@code rows} rows (orders and customer rows); 0 when there was nothing to delete. */
+    /**
+     * A privacy erasure erased {@code rows} rows in all, every table together (see
+     * {@link io.tollgate.api.privacy.Erasure}); 0 when there was nothing left to erase.
+     */
     public record Deleted(int rows) implements Outcome {
     }
 

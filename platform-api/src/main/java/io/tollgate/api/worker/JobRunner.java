@@ -123,7 +123,8 @@ public final class JobRunner {
     }
 
     private JobOutcome shopify(JobQueue.Job job, StoredEvent event, ResolvedTenant tenant) {
-        ShopifyEvents.Outcome applied = shopify.apply(tenant, event.topic().orElse(""), event.body());
+        ShopifyEvents.Outcome applied = shopify.apply(tenant, job.eventId(), event.topic().orElse(""),
+                                                             event.body());
         return switch (applied) {
             case ShopifyEvents.Malformed m -> new JobOutcome.Dead("the Shopify payload cannot be applied: "
                                                                           + m.reason());

@@ -46,6 +46,7 @@ class OperatorScopesTest {
         NEEDS.put("GET /admin/tenants/{slug}/data-requests", "read");
         NEEDS.put("GET /admin/tenants/{slug}/data-requests/{id}", "read");
         NEEDS.put("POST /admin/tenants/{slug}/data-requests/{id}/delivered", "operate");
+        NEEDS.put("GET /admin/tenants/{slug}/privacy", "read");
         NEEDS.put("POST /admin/tokens", "tokens");
         NEEDS.put("GET /admin/tokens", "tokens");
         NEEDS.put("DELETE /admin/tokens/{id}", "tokens");

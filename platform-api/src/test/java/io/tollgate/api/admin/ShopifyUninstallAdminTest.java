@@ -8,11 +8,13 @@ import io.tollgate.api.Tollgate;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.orders.OrderCache;
+import io.tollgate.api.privacy.Erasure;
 import io.tollgate.api.shopify.ShopifyClient;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.shopify.ShopifyEvents;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamTesting;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.ShopifyCredentials;
 import io.tollgate.tenant.crypto.CredentialCipher;
@@ -28,6 +30,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -68,7 +71,7 @@ class ShopifyUninstallAdminTest {
                 .withBody("{\"errors\":\"[API] Invalid API key or access token (unrecognized login or wrong"
                                   + " password)\"}")));
         handler = new ShopifyEventHandler(new OrderCache(pool), store, new ShopifyClient(
-                UpstreamTesting.settings(), new UpstreamMetrics(ProcessMeters.registry())));
+                UpstreamTesting.settings(), new UpstreamMetrics(ProcessMeters.registry())), new Erasure(pool));
     }
 
     @AfterAll
@@ -88,7 +91,7 @@ class ShopifyUninstallAdminTest {
         ResolvedTenant a = store.findBySlugUnscoped("uninstall-a").orElseThrow();
 
         Instant before = Instant.now().minusSeconds(600);
-        assertThat(handler.apply(atShopifyApi(a), "app/uninstalled", UNINSTALLED_A))
+        assertThat(handler.apply(atShopifyApi(a), new EventId(UUID.randomUUID()), "app/uninstalled", UNINSTALLED_A))
                 .isEqualTo(new ShopifyEvents.Disabled());
 
         JsonNode shopify = admin.get("/admin/tenants/uninstall-a").json().get("shopify");
@@ -101,7 +104,7 @@ class ShopifyUninstallAdminTest {
                 .filteredOn(s -> s.has("disabled_at")).hasSize(1);
 
         // a second uninstall (Shopify retries) keeps the first time
-        assertThat(handler.apply(atShopifyApi(store.find(a.id()).orElseThrow()), "app/uninstalled", UNINSTALLED_A))
+        assertThat(handler.apply(atShopifyApi(store.find(a.id()).orElseThrow()), new EventId(UUID.randomUUID()), "app/uninstalled", UNINSTALLED_A))
                 .isEqualTo(new ShopifyEvents.Disabled());
         assertThat(Instant.parse(admin.get("/admin/tenants/uninstall-a").json().at("/shopify/disabled_at").asText()))
                 .isEqualTo(disabledAt);

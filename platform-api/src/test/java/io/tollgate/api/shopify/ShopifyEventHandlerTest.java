@@ -7,6 +7,7 @@ import io.tollgate.api.http.Json;
 import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderFacts;
+import io.tollgate.api.privacy.Erasure;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
 import io.tollgate.api.shopify.ShopifyEvents.Disabled;
@@ -20,6 +21,7 @@ import io.tollgate.api.shopify.ShopifyEvents.Skipped;
 import io.tollgate.api.shopify.ShopifyEvents.Stale;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamTesting;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.NewTenant;
 import io.tollgate.tenant.ShopifyCredentials;
 import io.tollgate.tenant.TenantId;
@@ -99,7 +101,7 @@ class ShopifyEventHandlerTest {
         b = store.create(atShopifyApi(TestTenants.newTenant("events-b"), base)).id();
         cache = new OrderCache(db);
         handler = new ShopifyEventHandler(cache, store, new ShopifyClient(
-                UpstreamTesting.settings(), new UpstreamMetrics(ProcessMeters.registry())));
+                UpstreamTesting.settings(), new UpstreamMetrics(ProcessMeters.registry())), new Erasure(db));
     }
 
     @AfterAll
@@ -112,14 +114,16 @@ class ShopifyEventHandlerTest {
     @BeforeEach
     void clean() throws SQLException {
         try (Connection c = testDb.connect(); Statement st = c.createStatement()) {
-            st.execute("DELETE FROM orders; DELETE FROM customers; UPDATE shopify_credentials SET disabled_at = NULL");
+            st.execute("DELETE FROM notes; DELETE FROM messages; DELETE FROM tickets; DELETE FROM orders;"
+                               + " DELETE FROM customers; DELETE FROM jobs; DELETE FROM webhook_events;"
+                               + " DELETE FROM privacy_erasures; UPDATE shopify_credentials SET disabled_at = NULL");
         }
         shopifyApi.resetAll();
     }
 
     /** The tenant as the worker has it (resolved, credentials decrypted) and the event applied to it. */
     private static Outcome apply(TenantId tenant, String topic, byte[] body) {
-        return handler.apply(store.find(tenant).orElseThrow(), topic, body);
+        return handler.apply(store.find(tenant).orElseThrow(), new EventId(UUID.randomUUID()), topic, body);
     }
 
     private static NewTenant atShopifyApi(NewTenant t, URI base) {
@@ -266,15 +270,13 @@ class ShopifyEventHandlerTest {
                  "orders_to_redact": [299938, 280263, 9007199254740993]}""".getBytes(StandardCharsets.UTF_8);
         Outcome outcome = apply(a, "customers/redact", redact);
 
-        // Bob's order by customer id and email, the two listed orders, Bob's Shopify customer row
-        assertThat(outcome).isEqualTo(new Deleted(5));
+        // Bob's order by customer id and email, the listed orders, Bob's Shopify and helpdesk (Gorgias) rows
+        assertThat(outcome).isEqualTo(new Deleted(6));
         assertThat(longs("SELECT shopify_order_id FROM orders WHERE tenant_id = ? ORDER BY 1", a))
                 .as("Alice's orders, and the order whose id is 2^53 + 2 (not listed)")
                 .containsExactly(777L, BEYOND_DOUBLE + 1);
         assertThat(strings("SELECT email FROM customers WHERE tenant_id = ? ORDER BY email", a))
-                .as("Alice's row, and the helpdesk's (Gorgias) row for Bob").containsExactly(ALICE, BOB);
-        assertThat(longs("SELECT count(*) FROM customers WHERE tenant_id = ? AND shopify_customer_id = "
-                                 + BOB_ID, a)).containsExactly(0L);
+                .as("Alice's row only: Bob's helpdesk row is Bob too").containsExactly(ALICE);
         assertThat(counts(b)).as("the other tenant").isEqualTo(before);
         assertThat(longs("SELECT count(*) FROM orders WHERE tenant_id = ?", b)).containsExactly(6L);
 
@@ -282,22 +284,21 @@ class ShopifyEventHandlerTest {
     }
 
     @Test
-    void customersRedactUnlinksTheShopifyIdFromAHelpdeskCustomer() throws SQLException {
+    void customersRedactErasesTheHelpdeskCustomerWithThatShopifyIdOfThatTenantOnly() throws SQLException {
         exec("INSERT INTO customers (id, tenant_id, gorgias_customer_id, shopify_customer_id, email)"
                      + " VALUES (?, ?, 5001, ?, 'bob@helpdesk.example')", UUID.randomUUID(), a.value(), BOB_ID);
         exec("INSERT INTO customers (id, tenant_id, gorgias_customer_id, shopify_customer_id, email)"
                      + " VALUES (?, ?, 5001, ?, 'bob@helpdesk.example')", UUID.randomUUID(), b.value(), BOB_ID);
         assertThat(apply(a, "customers/redact", privacy("events-a", "\"customer\": {\"id\": 207119551},"
                 + " \"orders_to_redact\": []")))
-                .isEqualTo(new Deleted(0));
-        assertThat(longs("SELECT count(*) FROM customers WHERE shopify_customer_id IS NULL AND tenant_id = ?", a))
-                .containsExactly(1L);
+                .isEqualTo(new Deleted(1));
+        assertThat(longs("SELECT count(*) FROM customers WHERE tenant_id = ?", a)).containsExactly(0L);
         assertThat(longs("SELECT count(*) FROM customers WHERE shopify_customer_id = " + BOB_ID
                                  + " AND tenant_id = ?", b)).containsExactly(1L);
     }
 
     @Test
-    void shopRedactDeletesAllOfTheTenantsShopifyDataAndNothingElse() throws SQLException {
+    void shopRedactErasesAllOfTheTenantsCustomersDataAndNothingElse() throws SQLException {
         for (TenantId t : List.of(a, b)) {
             seedBobAndAlice(t);
         }
@@ -310,15 +311,22 @@ class ShopifyEventHandlerTest {
 
         Outcome outcome = apply(a, "shop/redact", privacy("events-a", ""));
 
-        assertThat(outcome).isEqualTo(new Deleted(7 + 2)); // 7 orders, Bob's and Alice's Shopify customer rows
         Map<String, Long> aAfter = counts(a);
-        assertThat(aAfter.get("orders")).isZero();
-        assertThat(aAfter.get("customers")).as("the Gorgias customer stays").isEqualTo(1L);
-        for (String table : List.of("tickets", "messages", "notes", "webhook_events", "jobs",
-                                    "shopify_credentials")) {
-            assertThat(aAfter.get(table)).as(table).isEqualTo(aBefore.get(table));
+        for (String table : List.of("orders", "customers", "tickets", "messages")) {
+            assertThat(aAfter.get(table)).as(table).isZero();
         }
+        // 7 orders, 3 customer rows (Bob's and Alice's Shopify rows, the helpdesk's), the ticket, its 2 messages,
+        // the note's text, the stored event's body
+        assertThat(outcome).isEqualTo(new Deleted(7 + 3 + 1 + 2 + 1 + 1));
+        for (String table : List.of("notes", "webhook_events", "jobs", "shopify_credentials")) {
+            assertThat(aAfter.get(table)).as(table + ": rows stay, their personal data goes")
+                    .isEqualTo(aBefore.get(table));
+        }
+        assertThat(longs("SELECT count(*) FROM notes WHERE body_text IS NOT NULL AND tenant_id = ?", a))
+                .containsExactly(0L);
         assertThat(counts(b)).isEqualTo(bBefore);
+        assertThat(apply(a, "shop/redact", privacy("events-a", ""))).as("again: nothing left")
+                .isEqualTo(new Deleted(0));
     }
 
     @Test

@@ -1,0 +1,302 @@
+package io.tollgate.api.privacy;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.tollgate.api.access.AuditLog;
+import io.tollgate.api.http.Json;
+import io.tollgate.tenant.EventId;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.db.Database;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static io.tollgate.tenant.db.Rows.bigint;
+import static io.tollgate.tenant.db.Rows.bytes;
+import static io.tollgate.tenant.db.Rows.optBigint;
+import static io.tollgate.tenant.db.Rows.optString;
+import static io.tollgate.tenant.db.Rows.string;
+import static io.tollgate.tenant.db.Rows.uuid;
+
+/**
+ * Applies a Shopify privacy erasure to every table that can hold a customer's personal data, in one transaction, and
+ * records it ({@code privacy_erasures}, and an audit row by the system actor with the counts):
+ * <ul>
+ *   <li>{@code webhook_events}: each body that concerns the customer ({@link BodyMatcher}; for shop/redact every body
+ *       of the tenant) becomes a {@link Tombstone}; its status reason says it was erased; delivery key, payload hash,
+ *       headers (no customer data: see the ingest's kept headers) and times stay, so a retry is still a duplicate.
+ *       An erased event still waiting (accepted, dead, rejected) is skipped and its job done: there is nothing left
+ *       to process;</li>
+ *   <li>{@code jobs}: the erased events' {@code last_error} is cleared;</li>
+ *   <li>{@code notes}: the texts (and error) of the notes on the customer's Gorgias tickets are cleared and their link
+ *       to the deleted ticket row dropped; the ledger row itself (ids, state) stays so a resent ticket event does not
+ *       post a second note. The ids of the notes Tollgate posted are returned for the record;</li>
+ *   <li>{@code messages}, {@code tickets}, {@code orders}, {@code customers}: the customer's rows are deleted (Gorgias
+ *       and Shopify customer rows alike: it is one person).</li>
+ * </ul>
+ * Idempotent: a second erasure of the same customer finds nothing and records zero rows; a re-run of the same
+ * privacy event keeps its first record. The privacy event's own body becomes a tombstone too (not counted).
+ */
+public final class Erasure {
+    /** Bodies read per page while looking for the customer's events. */
+    private static final int PAGE = 200;
+
+    private final Database db;
+
+    public Erasure(Database db) {
+        this.db = Objects.requireNonNull(db, "db");
+    }
+
+    /** A Gorgias internal note Tollgate posted: erasing it in Gorgias is the merchant's duty. */
+    public record PostedNote(long ticketId, long messageId) {
+    }
+
+    /**
+     * What one erasure erased.
+     *
+     * @param rows  rows erased per table (deleted, or tombstoned / cleared), the privacy event itself not counted
+     * @param notes the Gorgias notes Tollgate had posted for the erased data
+     */
+    public record Erased(Map<String, Long> rows, List<PostedNote> notes) {
+        public Erased {
+            rows = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(rows));
+            notes = List.copyOf(notes);
+        }
+
+        public long total() {
+            return rows.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** customers/redact of {@code customer}, asked by event {@code event} of {@code tenant}. */
+    public Erased customer(ResolvedTenant tenant, EventId event, String topic, Customer customer) {
+        UUID t = tenant.id().value();
+        // who the customer is in the cache: their customer rows (Shopify and Gorgias), tickets and orders
+        List<UUID> customerRows = new ArrayList<>();
+        Set<Long> gorgiasCustomers = new HashSet<>();
+        db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query("""
+                    SELECT id, gorgias_customer_id FROM customers
+                     WHERE tenant_id = ? AND (lower(email) = ?::text OR shopify_customer_id = ?::bigint)""",
+                    t, customer.email(), customer.id())) {
+                rows.forEach(r -> {
+                    customerRows.add(uuid(r, "id"));
+                    optBigint(r, "gorgias_customer_id").ifPresent(gorgiasCustomers::add);
+                });
+            }
+            return null;
+        });
+        Set<Long> orders = new HashSet<>(customer.orderIds());
+        orders.addAll(longs("""
+                SELECT shopify_order_id AS v FROM orders
+                 WHERE tenant_id = ? AND (shopify_customer_id = ?::bigint OR lower(email) = ?::text
+                       OR customer_id = ANY (string_to_array(?::text, ',')::uuid[]))""",
+                            t, customer.id(), customer.email(), join(customerRows)));
+        Set<Long> tickets = new HashSet<>(longs("""
+                SELECT gorgias_ticket_id AS v FROM tickets
+                 WHERE tenant_id = ? AND customer_id = ANY (string_to_array(?::text, ',')::uuid[])""",
+                                                 t, join(customerRows)));
+        // the stored bodies that concern the customer, and the tickets the Gorgias ones are about
+        BodyMatcher matcher = new BodyMatcher(customer, orders, gorgiasCustomers);
+        Set<UUID> events = new HashSet<>();
+        Map<UUID, Set<Long>> ticketEvents = new LinkedHashMap<>();
+        scan(t, (id, provider, eventTopic, body) -> {
+            BodyMatcher.Found found = matcher.read(provider, eventTopic, body);
+            if (found.concerns()) {
+                events.add(id);
+                tickets.addAll(found.ticketIds());
+            } else if (!found.ticketIds().isEmpty()) {
+                ticketEvents.put(id, found.ticketIds());
+            }
+        });
+        // a Gorgias event that names no one but is about one of the customer's tickets (a message event)
+        ticketEvents.forEach((id, named) -> {
+            if (named.stream().anyMatch(tickets::contains)) {
+                events.add(id);
+            }
+        });
+        events.add(event.value());
+        String ticketIds = tickets.stream().map(String::valueOf).collect(Collectors.joining(","));
+        String orderIds = orders.stream().map(String::valueOf).collect(Collectors.joining(","));
+        return db.inTransaction(tx -> {
+            Map<String, Long> rows = new LinkedHashMap<>();
+            rows.put("webhook_events", tombstone(tx, t, event, topic, "id = ANY (string_to_array(?::text, ',')::uuid[])",
+                                                 join(events)));
+            rows.put("jobs", tx.update("""
+                    UPDATE jobs SET last_error = NULL, updated_at = now()
+                     WHERE tenant_id = ? AND event_id = ANY (string_to_array(?::text, ',')::uuid[])
+                       AND last_error IS NOT NULL""", t, join(events)));
+            String notesWhere = "gorgias_ticket_id = ANY (string_to_array(?::text, ',')::bigint[])";
+            List<PostedNote> notes = posted(tx, t, notesWhere, ticketIds);
+            rows.put("notes", scrubNotes(tx, t, notesWhere, ticketIds));
+            rows.put("messages", tx.delete("""
+                    DELETE FROM messages WHERE tenant_id = ?
+                       AND (lower(sender_email) = ?::text
+                            OR ticket_id IN (SELECT id FROM tickets WHERE tenant_id = ?
+                                              AND gorgias_ticket_id = ANY (string_to_array(?::text, ',')::bigint[])))""",
+                                           t, customer.email(), t, ticketIds));
+            rows.put("tickets", tx.delete("""
+                    DELETE FROM tickets WHERE tenant_id = ?
+                       AND gorgias_ticket_id = ANY (string_to_array(?::text, ',')::bigint[])""", t, ticketIds));
+            rows.put("orders", tx.delete("""
+                    DELETE FROM orders WHERE tenant_id = ?
+                       AND (shopify_order_id = ANY (string_to_array(?::text, ',')::bigint[])
+                            OR shopify_customer_id = ?::bigint OR lower(email) = ?::text
+                            OR customer_id = ANY (string_to_array(?::text, ',')::uuid[]))""",
+                                         t, orderIds, customer.id(), customer.email(), join(customerRows)));
+            rows.put("customers", tx.delete("""
+                    DELETE FROM customers WHERE tenant_id = ?
+                       AND (id = ANY (string_to_array(?::text, ',')::uuid[]) OR lower(email) = ?::text
+                            OR shopify_customer_id = ?::bigint)""",
+                                            t, join(customerRows), customer.email(), customer.id()));
+            return record(tx, tenant, event, topic, new Erased(rows, notes));
+        });
+    }
+
+    /** shop/redact: every customer's data of {@code tenant}; the tenant, its credentials and connections stay. */
+    public Erased shop(ResolvedTenant tenant, EventId event, String topic) {
+        UUID t = tenant.id().value();
+        return db.inTransaction(tx -> {
+            Map<String, Long> rows = new LinkedHashMap<>();
+            rows.put("webhook_events", tombstone(tx, t, event, topic, "true"));
+            rows.put("jobs", tx.update("""
+                    UPDATE jobs SET last_error = NULL, updated_at = now()
+                     WHERE tenant_id = ? AND last_error IS NOT NULL AND event_id <> ?""", t, event.value()));
+            List<PostedNote> notes = posted(tx, t, "true");
+            rows.put("notes", scrubNotes(tx, t, "true"));
+            rows.put("messages", tx.delete("DELETE FROM messages WHERE tenant_id = ?", t));
+            rows.put("tickets", tx.delete("DELETE FROM tickets WHERE tenant_id = ?", t));
+            rows.put("orders", tx.delete("DELETE FROM orders WHERE tenant_id = ?", t));
+            rows.put("customers", tx.delete("DELETE FROM customers WHERE tenant_id = ?", t));
+            return record(tx, tenant, event, topic, new Erased(rows, notes));
+        });
+    }
+
+    /**
+     * Tombstones the tenant's not yet erased bodies matching {@code where} (with {@code params}); the events among
+     * them still waiting are skipped and their jobs done. Returns how many were erased, the privacy event itself not
+     * counted.
+     */
+    private static long tombstone(DbExecute tx, UUID tenant, EventId event, String topic, String where,
+                                  Object... params) {
+        String reason = "erased by " + topic + " (event " + event + ")";
+        Object[] args = concat(new Object[] {topic, event.toString(), reason, tenant}, params);
+        long erased = 0;
+        try (Stream<DbRow> rows = tx.query("""
+                UPDATE webhook_events SET body = %s,
+                       error = CASE WHEN error IS NULL THEN NULL ELSE ?::text END
+                 WHERE tenant_id = ? AND %s AND %s
+                RETURNING id""".formatted(Tombstone.SQL, Tombstone.NOT_ERASED, where), args)) {
+            erased = rows.filter(r -> !uuid(r, "id").equals(event.value())).count();
+        }
+        Object[] waiting = concat(new Object[] {reason, tenant, event.value()}, params);
+        tx.update("""
+                UPDATE webhook_events SET status = 'skipped', error = ?::text, processed_at = now()
+                 WHERE tenant_id = ? AND id <> ? AND status IN ('accepted', 'dead', 'rejected')
+                   AND %s AND NOT (%s)""".formatted(where, Tombstone.NOT_ERASED), waiting);
+        tx.update("""
+                UPDATE jobs j SET status = 'done', updated_at = now()
+                  FROM webhook_events e
+                 WHERE e.id = j.event_id AND e.tenant_id = ? AND j.tenant_id = ? AND e.status = 'skipped'
+                   AND j.status IN ('queued', 'dead') AND e.id <> ? AND NOT (%s)"""
+                          .formatted(Tombstone.NOT_ERASED.replace("body", "e.body")),
+                  tenant, tenant, event.value());
+        return erased;
+    }
+
+    private static List<PostedNote> posted(DbExecute tx, UUID tenant, String where, Object... params) {
+        try (Stream<DbRow> rows = tx.query("""
+                SELECT gorgias_ticket_id, upstream_message_id FROM notes
+                 WHERE tenant_id = ? AND state = 'posted' AND upstream_message_id IS NOT NULL AND %s
+                 ORDER BY gorgias_ticket_id, upstream_message_id""".formatted(where),
+                                           concat(new Object[] {tenant}, params))) {
+            return rows.map(r -> new PostedNote(bigint(r, "gorgias_ticket_id"), bigint(r, "upstream_message_id")))
+                    .toList();
+        }
+    }
+
+    private static long scrubNotes(DbExecute tx, UUID tenant, String where, Object... params) {
+        return tx.update("""
+                UPDATE notes SET body_text = NULL, body_html = NULL, error = NULL, ticket_id = NULL, updated_at = now()
+                 WHERE tenant_id = ? AND %s
+                   AND (body_text IS NOT NULL OR body_html IS NOT NULL OR error IS NOT NULL OR ticket_id IS NOT NULL)"""
+                                 .formatted(where), concat(new Object[] {tenant}, params));
+    }
+
+    /** Records the erasure (the first record of a privacy event stays) and audits it with its counts. */
+    private static Erased record(DbExecute tx, ResolvedTenant tenant, EventId event, String topic, Erased erased) {
+        ObjectNode rows = Json.MAPPER.createObjectNode();
+        erased.rows().forEach(rows::put);
+        ArrayNode notes = Json.MAPPER.createArrayNode();
+        erased.notes().forEach(n -> notes.addObject().put("ticket_id", n.ticketId()).put("message_id", n.messageId()));
+        tx.insert("""
+                INSERT INTO privacy_erasures (id, tenant_id, event_id, topic, erased_rows, gorgias_notes)
+                VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb)
+                ON CONFLICT (tenant_id, event_id) DO NOTHING""",
+                  UUID.randomUUID(), tenant.id().value(), event.value(), topic, rows.toString(), notes.toString());
+        ObjectNode detail = Json.MAPPER.createObjectNode();
+        detail.set("rows", rows);
+        detail.put("gorgias_notes", erased.notes().size());
+        AuditLog.system(tx, "privacy." + topic.replace('/', '.'), tenant, event.toString(), detail.toString());
+        return erased;
+    }
+
+    /** Reads every not yet erased body of the tenant, a page at a time. */
+    private void scan(UUID tenant, BodyVisitor visitor) {
+        UUID after = new UUID(0L, 0L); // the least uuid as PostgreSQL orders them (bytewise, unsigned)
+        while (true) {
+            UUID from = after;
+            List<DbRow> page = db.call(() -> {
+                try (Stream<DbRow> rows = db.client().execute().query("""
+                        SELECT id, provider, topic, body FROM webhook_events
+                         WHERE tenant_id = ? AND id > ? AND %s
+                         ORDER BY id LIMIT ?""".formatted(Tombstone.NOT_ERASED), tenant, from, PAGE)) {
+                    return rows.toList();
+                }
+            });
+            for (DbRow r : page) {
+                visitor.visit(uuid(r, "id"), Provider.fromWire(string(r, "provider")).orElseThrow(),
+                              optString(r, "topic").orElse(null), bytes(r, "body"));
+            }
+            if (page.size() < PAGE) {
+                return;
+            }
+            after = uuid(page.getLast(), "id");
+        }
+    }
+
+    @FunctionalInterface
+    private interface BodyVisitor {
+        void visit(UUID id, Provider provider, String topic, byte[] body);
+    }
+
+    private List<Long> longs(String sql, Object... params) {
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(sql, params)) {
+                return rows.map(r -> bigint(r, "v")).toList();
+            }
+        });
+    }
+
+    private static String join(java.util.Collection<UUID> ids) {
+        return ids.stream().map(UUID::toString).collect(Collectors.joining(","));
+    }
+
+    private static Object[] concat(Object[] a, Object[] b) {
+        Object[] all = new Object[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}
