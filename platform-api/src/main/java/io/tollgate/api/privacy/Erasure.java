@@ -160,6 +160,14 @@ public final class Erasure {
                        AND (id = ANY (string_to_array(?::text, ',')::uuid[]) OR lower(email) = ?::text
                             OR shopify_customer_id = ?::bigint)""",
                                             t, join(customerRows), customer.email(), customer.id()));
+            // an operator's data-request document about the customer holds the same data: it goes too, the request
+            // (its state, when it came and was delivered) stays
+            rows.put("data_requests", tx.update("""
+                    UPDATE data_requests SET document = jsonb_build_object('erased_by_event', ?::text)
+                     WHERE tenant_id = ? AND document->>'erased_by_event' IS NULL
+                       AND (customer_id = ?::bigint
+                            OR strpos(lower(document::text), lower(NULLIF(?::text, ''))) > 0)""",
+                                                event.value().toString(), t, customer.id(), customer.email()));
             return record(tx, tenant, event, topic, new Erased(rows, notes));
         });
     }
@@ -179,6 +187,9 @@ public final class Erasure {
             rows.put("tickets", tx.delete("DELETE FROM tickets WHERE tenant_id = ?", t));
             rows.put("orders", tx.delete("DELETE FROM orders WHERE tenant_id = ?", t));
             rows.put("customers", tx.delete("DELETE FROM customers WHERE tenant_id = ?", t));
+            rows.put("data_requests", tx.update("""
+                    UPDATE data_requests SET document = jsonb_build_object('erased_by_event', ?::text)
+                     WHERE tenant_id = ? AND document->>'erased_by_event' IS NULL""", event.value().toString(), t));
             return record(tx, tenant, event, topic, new Erased(rows, notes));
         });
     }

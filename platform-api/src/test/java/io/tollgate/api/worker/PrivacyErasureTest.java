@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -60,9 +61,13 @@ class PrivacyErasureTest {
         Pipeline.Tenant other = p.tenant("pv-other");
         Delivered shop = deliverBoth(t, 61_000_000_001L);
         deliverBoth(other, 61_000_000_101L);
+        // Bob asked for his data first: the operator's document holds his orders, ticket and note
+        UUID asked = Pipeline.eventId(p.shopify(p.server(), t, dataRequest(t), "customers/data_request",
+                                                "evt-pv-request-1"));
+        p.awaitProcessed(asked, WAIT);
         assertThat(hits(t.slug(), BOB_VALUES)).as("the scan sees Bob before the erasure")
                 .contains("webhook_events.body", "customers.email", "orders.email", "messages.body_text",
-                          "messages.sender_email", "notes.body_text");
+                          "messages.sender_email", "notes.body_text", "data_requests.document");
 
         byte[] redact = customersRedact(t);
         UUID erasure = Pipeline.eventId(p.shopify(p.server(), t, redact, "customers/redact", "evt-pv-redact-1"));
@@ -101,6 +106,10 @@ class PrivacyErasureTest {
         assertThat(rows.get("orders").asLong()).isEqualTo(1);
         assertThat(rows.get("customers").asLong()).as("Bob's Shopify and Gorgias rows").isEqualTo(2);
         assertThat(rows.get("notes").asLong()).isGreaterThanOrEqualTo(1);
+        assertThat(rows.get("data_requests").asLong()).as("Bob's data-request document").isEqualTo(1);
+        assertThat(p.count("SELECT count(*) FROM data_requests d JOIN tenants t ON t.id = d.tenant_id"
+                                   + " WHERE t.slug = ? AND d.state = 'open'", t.slug()))
+                .as("the request itself stays for the operator").isEqualTo(1);
         assertThat(record.get("total_rows").asLong()).isGreaterThan(9);
         assertThat(record.get("gorgias_notes").toString())
                 .contains("\"ticket_id\":" + shop.bobTicket).contains("\"message_id\":555000111")
@@ -227,6 +236,20 @@ class PrivacyErasureTest {
         return body.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Shopify's customers/data_request example with the tenant's shop and Bob's id, e-mail and phone. */
+    private static byte[] dataRequest(Pipeline.Tenant t) {
+        String example;
+        try (InputStream in = PrivacyErasureTest.class.getResourceAsStream("/shopify/customers-data-request.json")) {
+            example = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ObjectNode body = (ObjectNode) Webhooks.json(example.replace("{shop}", t.slug()));
+        ((ObjectNode) body.get("customer")).put("id", BOB_CUSTOMER).put("email", Pipeline.BOB)
+                .put("phone", "555-625-1199");
+        return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     private static byte[] bobOrder() {
         return Webhooks.json(new String(Fixtures.bytes("shopify-python-api-order.json"), StandardCharsets.UTF_8))
                 .get("order").toString().getBytes(StandardCharsets.UTF_8);
@@ -292,7 +315,8 @@ class PrivacyErasureTest {
                 }
             }
             assertThat(columns).containsKeys("webhook_events", "jobs", "tickets", "messages", "notes", "orders",
-                                             "customers", "audit_log", "connections", "privacy_erasures");
+                                             "customers", "audit_log", "connections", "privacy_erasures",
+                                             "data_requests");
             for (Map.Entry<String, List<String[]>> table : columns.entrySet()) {
                 boolean tenantScoped = table.getValue().stream().anyMatch(col -> col[0].equals("tenant_id"));
                 for (String[] col : table.getValue()) {
