@@ -121,29 +121,43 @@ public final class OrdersQuery {
         return Json.write(body);
     }
 
-    /**
-     * Reads the answer to {@link #ORDER_DOCUMENT}: the order in a {@code Found} of one, none when Shopify has no such
-     * order ({@code data.order} null), THROTTLED and failures as {@link #parse} reads them.
-     */
-    public static OrdersAnswer parseOne(byte[] body) {
+    /** An answer's root object and its errors' descriptions, or what the answer already is (unreadable, THROTTLED). */
+    private record Read(JsonNode root, List<String> errors, OrdersAnswer answer) {
+    }
+
+    private static Read read(byte[] body) {
         JsonNode root;
         try {
             root = RestOrders.readObject(body);
         } catch (IllegalArgumentException e) {
-            return new OrdersAnswer.Failed(e.getMessage());
+            return new Read(null, List.of(), new OrdersAnswer.Failed(e.getMessage()));
         }
         List<String> errors = new ArrayList<>();
         JsonNode errorList = root.get("errors");
         if (errorList != null && errorList.isArray()) {
             for (JsonNode error : errorList) {
                 if ("THROTTLED".equals(Nodes.text(error.get("extensions"), "code"))) {
-                    return new OrdersAnswer.Throttled(throttleWait(root));
+                    return new Read(root, errors, new OrdersAnswer.Throttled(throttleWait(root)));
                 }
                 errors.add(describe(error));
             }
         } else if (errorList != null && errorList.isTextual()) {
-            errors.add(errorList.textValue());
+            errors.add(errorList.textValue()); // e.g. {"errors": "[API] Invalid API key or access token ..."}
         }
+        return new Read(root, errors, null);
+    }
+
+    /**
+     * Reads the answer to {@link #ORDER_DOCUMENT}: the order in a {@code Found} of one, none when Shopify has no such
+     * order ({@code data.order} null), THROTTLED and failures as {@link #parse} reads them.
+     */
+    public static OrdersAnswer parseOne(byte[] body) {
+        Read read = read(body);
+        if (read.answer() != null) {
+            return read.answer();
+        }
+        JsonNode root = read.root();
+        List<String> errors = read.errors();
         JsonNode data = root.get("data");
         if (data == null || !data.isObject() || !data.has("order")) {
             return new OrdersAnswer.Failed(errors.isEmpty() ? "the answer has no data.order" : String.join("; ", errors));
@@ -160,24 +174,12 @@ public final class OrdersQuery {
      * a THROTTLED error, or anything else as {@link OrdersAnswer.Failed}. Never throws for a bad body.
      */
     public static OrdersAnswer parse(byte[] body) {
-        JsonNode root;
-        try {
-            root = RestOrders.readObject(body);
-        } catch (IllegalArgumentException e) {
-            return new OrdersAnswer.Failed(e.getMessage());
+        Read read = read(body);
+        if (read.answer() != null) {
+            return read.answer();
         }
-        List<String> errors = new ArrayList<>();
-        JsonNode errorList = root.get("errors");
-        if (errorList != null && errorList.isArray()) {
-            for (JsonNode error : errorList) {
-                if ("THROTTLED".equals(Nodes.text(error.get("extensions"), "code"))) {
-                    return new OrdersAnswer.Throttled(throttleWait(root));
-                }
-                errors.add(describe(error));
-            }
-        } else if (errorList != null && errorList.isTextual()) {
-            errors.add(errorList.textValue()); // e.g. {"errors": "[API] Invalid API key or access token ..."}
-        }
+        JsonNode root = read.root();
+        List<String> errors = read.errors();
         JsonNode orders = root.path("data").get("orders");
         if (orders == null || !orders.isObject()) {
             return new OrdersAnswer.Failed(errors.isEmpty() ? "the answer has no data.orders" : String.join("; ", errors));

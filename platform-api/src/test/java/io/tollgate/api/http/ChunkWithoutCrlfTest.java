@@ -2,15 +2,12 @@ package io.tollgate.api.http;
 
 import io.tollgate.api.RawHttp;
 import io.tollgate.api.RawHttp.Answer;
-import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
+import io.tollgate.api.TestGateway;
 import io.tollgate.api.Webhooks;
 import io.tollgate.api.Webhooks.TestTenant;
-import io.tollgate.api.config.AppConfig;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,7 +17,6 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,27 +36,15 @@ class ChunkWithoutCrlfTest {
     private static final Duration PROMPT = Duration.ofSeconds(5);
     private static final Duration CLIENT_WAIT = Duration.ofSeconds(READ_TIMEOUT_SECONDS + 5);
 
-    private static TestDatabase db;
-    private static Tollgate server;
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.withSettings("TOLLGATE_READ_TIMEOUT_SECONDS",
+                                                                String.valueOf(READ_TIMEOUT_SECONDS));
+
     private static TestTenant tenant;
 
     @BeforeAll
-    static void start() {
-        db = TestDatabase.empty();
-        Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
-        env.put("TOLLGATE_READ_TIMEOUT_SECONDS", String.valueOf(READ_TIMEOUT_SECONDS));
-        server = Tollgate.start(AppConfig.load(env));
-        tenant = Webhooks.create(server, "crlf-shop", "crlf_shopify_secret_0123", null);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+    static void tenant() {
+        tenant = Webhooks.create(GATEWAY.server(), "crlf-shop", "crlf_shopify_secret_0123", null);
     }
 
     /** An order body of exactly {@code 0x2db} bytes, as a Shopify delivery would carry. */
@@ -125,7 +109,7 @@ class ChunkWithoutCrlfTest {
 
     private static void assertPromptAnswer(byte[] request, int status) throws IOException {
         long t0 = System.nanoTime();
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+        try (Socket s = new Socket("127.0.0.1", GATEWAY.server().port())) {
             s.setSoTimeout((int) CLIENT_WAIT.toMillis());
             s.getOutputStream().write(request);
             s.getOutputStream().flush();
@@ -157,6 +141,6 @@ class ChunkWithoutCrlfTest {
     }
 
     private static Answer exchange(byte[] request) {
-        return RawHttp.exchange(server.port(), request, false, CLIENT_WAIT);
+        return RawHttp.exchange(GATEWAY.server().port(), request, false, CLIENT_WAIT);
     }
 }
