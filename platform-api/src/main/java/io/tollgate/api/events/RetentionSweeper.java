@@ -46,6 +46,8 @@ public final class RetentionSweeper implements AutoCloseable {
     static final int BATCH = 1_000;
     /** The longest a sample of the gauges waits for {@code webhook_events}. */
     static final Duration SAMPLE_LIMIT = Duration.ofSeconds(5);
+    /** How long before the dead-event retention TollgateDeadEventsNearRetention fires. */
+    static final Duration ALERT_LEAD = Duration.ofDays(3);
     /** The first sample of the gauges, this long after the start (or a sweep interval, if shorter). */
     static final Duration FIRST_SAMPLE = Duration.ofSeconds(10);
 
@@ -77,9 +79,12 @@ public final class RetentionSweeper implements AutoCloseable {
             SELECT count(*) AS n, count(*) FILTER (WHERE status IN %s) AS unfinished FROM d""".formatted(UNFINISHED);
 
     /**
-     * Dead events by age (through the partial index of dead and rejected events), and the oldest unfinished event
-     * (the first the dead-event retention deletes: at the old end of the {@code received_at} index once the sweep
-     * has taken the finished ones).
+     * Dead events by age (through the partial index of dead and rejected events), and the oldest unfinished event kept
+     * past the ordinary retention (the first the dead-event retention deletes). That one is looked for only among
+     * events older than the ordinary retention (or than the alert's 3 days before the dead-event limit, if that is
+     * sooner): the old end of the {@code received_at} index, which holds little else once the sweep has taken the
+     * finished events; searching all of it would read every finished event within the retention whenever nothing
+     * old is left. Parameter: that age in seconds.
      */
     private static final String SAMPLE = """
             SELECT count(*) FILTER (WHERE received_at >= now() - interval '1 day') AS lt_1d,
@@ -89,12 +94,14 @@ public final class RetentionSweeper implements AutoCloseable {
                                       AND received_at >= now() - interval '30 days') AS d7_30d,
                    count(*) FILTER (WHERE received_at < now() - interval '30 days') AS over_30d,
                    min(received_at) AS oldest_dead,
-                   (SELECT min(received_at) FROM webhook_events WHERE status IN %s) AS oldest_unfinished,
+                   (SELECT min(received_at) FROM webhook_events
+                     WHERE status IN %s AND received_at < now() - make_interval(secs => ?)) AS oldest_unfinished,
                    now() AS at
               FROM webhook_events WHERE status = %s""".formatted(UNFINISHED, EventStatus.DEAD.sql());
 
     /**
-     * Dead events by age, and the age of the oldest dead and the oldest unfinished event (0 when there is none).
+     * Dead events by age, the age of the oldest dead event, and of the oldest unfinished one kept past the ordinary
+     * retention (each 0 when there is none).
      * Fleet-wide (every instance reports the same): aggregate with {@code max}.
      */
     public record Held(long lessThanDay, long dayToWeek, long weekToMonth, long overMonth, double oldestDeadSeconds,
@@ -135,8 +142,8 @@ public final class RetentionSweeper implements AutoCloseable {
         ProcessMeters.gauge(meters, "tollgate.dead.events.oldest.seconds", "Age of the oldest dead event (0: none)",
                             List.of(), () -> held.get().oldestDeadSeconds());
         ProcessMeters.gauge(meters, "tollgate.unfinished.events.oldest.seconds",
-                            "Age of the oldest dead, queued or running event: the first the dead-event retention "
-                                    + "deletes (0: none)",
+                            "Age of the oldest dead, queued or running event kept past the event retention: the "
+                                    + "first the dead-event retention deletes (0: none)",
                             List.of(), () -> held.get().oldestUnfinishedSeconds());
         double limit = deadRetention.toSeconds();
         ProcessMeters.gauge(meters, "tollgate.dead.retention.seconds",
@@ -203,7 +210,7 @@ public final class RetentionSweeper implements AutoCloseable {
     public Held sample() {
         try {
             Held now = db.inBoundedTransaction(SAMPLE_LIMIT, tx -> {
-                DbRow r = tx.get(SAMPLE).orElseThrow();
+                DbRow r = tx.get(SAMPLE, (double) unfinishedAfter().toSeconds()).orElseThrow();
                 Instant at = instant(r, "at");
                 return new Held(bigint(r, "lt_1d"), bigint(r, "d1_7d"), bigint(r, "d7_30d"), bigint(r, "over_30d"),
                                 age(optInstant(r, "oldest_dead"), at), age(optInstant(r, "oldest_unfinished"), at));
@@ -215,6 +222,12 @@ public final class RetentionSweeper implements AutoCloseable {
                     + " s, the gauges keep their last values: " + e.getMessage());
             return held.get();
         }
+    }
+
+    /** Unfinished events older than this are looked for: the retention, or the alert's lead if it comes sooner. */
+    private Duration unfinishedAfter() {
+        Duration alert = deadRetention.minus(ALERT_LEAD);
+        return alert.compareTo(retention) < 0 ? (alert.isNegative() ? Duration.ZERO : alert) : retention;
     }
 
     public Held lastSample() {

@@ -226,6 +226,18 @@ class EventDiscardApiTest {
                               "{\"as_of\": \"2026-01-01T00:00:00Z\", \"expected_count\": 0}").status()).isEqualTo(404);
     }
 
+    @Test
+    void theDeadEventGaugesAndTheLimitAreScrapedFromTheStart() {
+        String text = admin.get("/observe/metrics").body();
+        for (String age : List.of("lt_1d", "1d_7d", "7d_30d", "over_30d")) {
+            assertThat(text).containsPattern("(?m)^tollgate_dead_events\\{[^}]*age=\"" + age + "\"[^}]*} \\d");
+        }
+        assertThat(text).containsPattern("(?m)^tollgate_unfinished_events_oldest_seconds\\{[^}]*} \\d")
+                .containsPattern("(?m)^tollgate_dead_events_oldest_seconds\\{[^}]*} \\d")
+                // TOLLGATE_DEAD_RETENTION_DAYS' default, 30 days, for the alert to compare with
+                .containsPattern("(?m)^tollgate_dead_retention_seconds\\{[^}]*} 2592000(\\.0)?$");
+    }
+
     /** An event with its job; a job of {@code runInSeconds} waits that long (deferred). */
     private static UUID insert(Connection c, UUID tenant, String provider, String topic, String status,
                                String jobStatus, int runInSeconds) throws Exception {

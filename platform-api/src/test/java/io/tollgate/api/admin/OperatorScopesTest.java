@@ -43,6 +43,10 @@ class OperatorScopesTest {
         NEEDS.put("GET /admin/tenants/{slug}/events", "read");
         NEEDS.put("GET /admin/tenants/{slug}/events/{event_id}", "read");
         NEEDS.put("POST /admin/tenants/{slug}/events/{event_id}/replay", "operate");
+        NEEDS.put("POST /admin/tenants/{slug}/events/{event_id}/discard", "operate");
+        NEEDS.put("GET /admin/tenants/{slug}/events/count", "read");
+        NEEDS.put("POST /admin/tenants/{slug}/events/discard", "operate");
+        NEEDS.put("POST /admin/tenants/{slug}/events/replay", "operate");
         NEEDS.put("POST /admin/tokens", "tokens");
         NEEDS.put("GET /admin/tokens", "tokens");
         NEEDS.put("DELETE /admin/tokens/{id}", "tokens");
