@@ -17,7 +17,9 @@ import java.util.Locale;
  * the same length; the order flips every pair (sweep-quiet, quiet-sweep, ...) so a drift in the rate (the table
  * growing, the cache warming) does not fall on one side. The ingress rate of a window is the increase of the
  * gateway's tollgate_webhooks_total{outcome="accepted"} over it, read from /observe/metrics.
- * Args: jdbc_url metrics_url pairs oldest_hours slice_hours
+ * With several duties (the share of a sweep's time spent deleting, TOLLGATE_RETENTION_SWEEP_DUTY_PERCENT / 100), the
+ * pairs run for each in turn, each sweep on a fresh slice.
+ * Args: jdbc_url metrics_url pairs oldest_hours slice_hours [duties, comma-separated; default 1]
  */
 public final class RetentionBench {
     public static void main(String[] args) throws Exception {
@@ -26,42 +28,47 @@ public final class RetentionBench {
         int pairs = Integer.parseInt(args[2]);
         long oldestHours = Long.parseLong(args[3]);
         long sliceHours = Long.parseLong(args[4]);
+        String[] duties = (args.length > 5 ? args[5] : "1").split(",");
         HttpClient http = HttpClient.newHttpClient();
         try (Database db = Database.open(new DatabaseSettings(jdbc, "postgres", Secret.of("postgres"), 4,
                                                               Duration.ofSeconds(10)), "retention-bench")) {
-            System.out.println("pair order sweep_s deleted deleted_per_s rate_sweep rate_quiet change_pct");
-            double sumSweep = 0;
-            double sumQuiet = 0;
-            for (int i = 0; i < pairs; i++) {
-                Duration retention = Duration.ofHours(oldestHours - (i + 1) * sliceHours);
-                boolean sweepFirst = i % 2 == 0;
-                double[] sweep = new double[3];
-                double[] quiet = new double[1];
-                if (sweepFirst) {
-                    sweep = sweep(db, http, metrics, retention);
-                    quiet[0] = quiet(http, metrics, sweep[0]);
-                } else {
-                    // the quiet window first needs the sweep's length before it runs: use the previous pair's
-                    quiet[0] = quiet(http, metrics, lastSweepSeconds);
-                    sweep = sweep(db, http, metrics, retention);
+            System.out.println("duty pair order sweep_s deleted deleted_per_s rate_sweep rate_quiet change_pct");
+            int slice = 0;
+            for (String d : duties) {
+                double duty = Double.parseDouble(d);
+                double sumSweep = 0;
+                double sumQuiet = 0;
+                for (int i = 0; i < pairs; i++) {
+                    Duration retention = Duration.ofHours(oldestHours - (++slice) * sliceHours);
+                    boolean sweepFirst = i % 2 == 0;
+                    double[] sweep;
+                    double quiet;
+                    if (sweepFirst) {
+                        sweep = sweep(db, http, metrics, retention, duty);
+                        quiet = quiet(http, metrics, sweep[0]);
+                    } else {
+                        // the quiet window first needs the sweep's length before it runs: the previous pair's
+                        quiet = quiet(http, metrics, lastSweepSeconds);
+                        sweep = sweep(db, http, metrics, retention, duty);
+                    }
+                    sumSweep += sweep[2];
+                    sumQuiet += quiet;
+                    System.out.printf(Locale.ROOT, "%.2f %d %s %.1f %.0f %.0f %.0f %.0f %+.1f%n", duty, i + 1,
+                                      sweepFirst ? "sweep-quiet" : "quiet-sweep", sweep[0], sweep[1],
+                                      sweep[1] / sweep[0], sweep[2], quiet, 100.0 * (sweep[2] - quiet) / quiet);
                 }
-                double change = 100.0 * (sweep[2] - quiet[0]) / quiet[0];
-                sumSweep += sweep[2];
-                sumQuiet += quiet[0];
-                System.out.printf(Locale.ROOT, "%d %s %.1f %.0f %.0f %.0f %.0f %+.1f%n", i + 1,
-                                  sweepFirst ? "sweep-quiet" : "quiet-sweep", sweep[0], sweep[1],
-                                  sweep[1] / sweep[0], sweep[2], quiet[0], change);
+                System.out.printf(Locale.ROOT, "duty %.2f: mean %.0f req/s during sweeps, %.0f req/s without: %+.1f %%%n",
+                                  duty, sumSweep / pairs, sumQuiet / pairs, 100.0 * (sumSweep - sumQuiet) / sumQuiet);
             }
-            System.out.printf(Locale.ROOT, "mean %.0f req/s during sweeps, %.0f req/s without: %+.1f %%%n",
-                              sumSweep / pairs, sumQuiet / pairs, 100.0 * (sumSweep - sumQuiet) / sumQuiet);
         }
     }
 
     private static double lastSweepSeconds = 20;
 
     /** One sweep with the gateway's own code: {seconds, rows deleted, accepted deliveries per second meanwhile}. */
-    private static double[] sweep(Database db, HttpClient http, URI metrics, Duration retention) throws Exception {
-        try (RetentionSweeper sweeper = new RetentionSweeper(db, retention, Duration.ofDays(3650))) {
+    private static double[] sweep(Database db, HttpClient http, URI metrics, Duration retention, double duty)
+            throws Exception {
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, retention, Duration.ofDays(3650), duty)) {
             double before = accepted(http, metrics);
             long t0 = System.nanoTime();
             long deleted = sweeper.sweepOnce();

@@ -8,9 +8,11 @@
 #   3. bench/RetentionBench.java runs BENCH_PAIRS (6) alternating pairs: a sweep by the gateway's own RetentionSweeper
 #      (its retention moved by BENCH_SLICE_HOURS (12) per pair, so each sweep deletes a fresh slice of ~5M/28 rows)
 #      and a quiet window of the same length, the order flipped every pair; the ingress rate of each window is the
-#      increase of tollgate_webhooks_total{outcome="accepted"} over it.
+#      increase of tollgate_webhooks_total{outcome="accepted"} over it. BENCH_DUTIES ("1,0.2"): the pairs run once per
+#      sweep duty (TOLLGATE_RETENTION_SWEEP_DUTY_PERCENT / 100: 1 deletes without pausing, 0.2 the default pacing).
 # Needs: wrk, psql, PostgreSQL on 127.0.0.1:5432 (trust, user postgres), the gateway jar (built if missing).
-# Prints one row per pair and the mean change; results in bench/results/retention-<time>/.
+# Prints one row per pair and the mean change; results in bench/results/retention-<time>/. BENCH_REUSE=1 skips the
+# load when the database already holds events (their oldest sets where the slices start).
 set -euo pipefail
 export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +21,7 @@ EVENTS=${BENCH_EVENTS:-5000000}
 OLDEST=${BENCH_OLDEST_HOURS:-336}
 SLICE=${BENCH_SLICE_HOURS:-12}
 PAIRS=${BENCH_PAIRS:-6}
+DUTIES=${BENCH_DUTIES:-1,0.2}
 CONN=${BENCH_CONCURRENCY:-16}
 PORT=${BENCH_PORT:-18081}
 DB=${BENCH_DB:-tollgate_retention}
@@ -33,7 +36,14 @@ echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(lsc
 echo "== results in $OUT"
 [ -f "$ROOT/platform-api/target/platform-api.jar" ] || (cd "$ROOT" && mvn -B -q package -DskipTests -pl platform-api -am)
 
-dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
+# BENCH_REUSE=1 keeps a database an earlier run loaded (the load is most of the run's time); its events stay with
+# their tenant, and each run sends its deliveries to a tenant of its own (the master key is new every run)
+if [ "${BENCH_REUSE:-0}" = 1 ] && psql $PG -d "$DB" -tAc "SELECT 1 FROM webhook_events LIMIT 1" 2>/dev/null | grep -q 1; then
+  LOAD=0
+else
+  LOAD=1
+  dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
+fi
 BODY=$BENCH/order.json
 
 # the gateway's own sweep never runs during the benchmark (once a day): RetentionBench sweeps with the same class
@@ -49,13 +59,19 @@ for _ in $(seq 1 120); do curl -fs "localhost:$PORT/observe/health" >/dev/null &
 curl -fs "localhost:$PORT/observe/health" >/dev/null || { echo "gateway did not start" >&2; tail "$OUT/gateway.log"; exit 1; }
 
 LIMITS='{"rate_per_minute": 1000000, "burst": 100000, "max_payload_bytes": 1048576, "timeout_ms": 5000, "max_concurrent": 1024}'
-curl -fs -o /dev/null -X POST "localhost:$PORT/admin/tenants" -H "Authorization: Bearer $TOKEN" -d "{
-  \"slug\": \"bench-one\", \"name\": \"Bench one\", \"limits\": $LIMITS,
-  \"gorgias\": {\"domain\": \"bench-one\", \"username\": \"agent@bench-one.example\", \"api_key\": \"bench-gorgias-key\"},
-  \"shopify\": {\"shop_domain\": \"bench-one.myshopify.com\", \"access_token\": \"shpat_bench\", \"webhook_secret\": \"bench-secret-bench-one\"}}"
-SIG=$("$BENCH/sign.py" bench-secret-bench-one "$BODY")
-TID=$(psql $PG -d "$DB" -tAc "SELECT id FROM tenants WHERE slug = 'bench-one'")
+create() { # slug secret
+  curl -fs -o /dev/null -X POST "localhost:$PORT/admin/tenants" -H "Authorization: Bearer $TOKEN" -d "{
+    \"slug\": \"$1\", \"name\": \"Bench $1\", \"limits\": $LIMITS,
+    \"gorgias\": {\"domain\": \"$1\", \"username\": \"agent@$1.example\", \"api_key\": \"bench-gorgias-key-$1\"},
+    \"shopify\": {\"shop_domain\": \"$1.myshopify.com\", \"access_token\": \"shpat_bench_$1\", \"webhook_secret\": \"$2\"}}"
+}
+INGRESS=bench-r$RUN
+create "$INGRESS" "bench-secret-$INGRESS"
+SIG=$("$BENCH/sign.py" "bench-secret-$INGRESS" "$BODY")
 
+if [ "$LOAD" = 1 ]; then
+create bench-data bench-secret-bench-data
+TID=$(psql $PG -d "$DB" -tAc "SELECT id FROM tenants WHERE slug = 'bench-data'")
 echo "== storing $EVENTS events over the last $OLDEST hours"
 HEX=$(head -c "${BENCH_BODY_BYTES:-1500}" "$BODY" | xxd -p | tr -d '\n')
 T0=$(date +%s)
@@ -76,18 +92,24 @@ SELECT gen_random_uuid(), tenant_id, id, CASE WHEN status = 'dead' THEN 'dead' E
 SQL
   echo "   $hi stored ($(( $(date +%s) - T0 )) s)"
 done
+else
+  echo "== reusing the $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events") events stored in $DB"
+fi
+# the sweeps take slices from the oldest stored event on
+OLDEST=$(psql $PG -d "$DB" -tAc "SELECT floor(extract(epoch FROM now() - min(received_at)) / 3600) FROM webhook_events
+                                   WHERE status = 'processed'")
 psql $PG -d "$DB" -qc "VACUUM ANALYZE webhook_events" -c "VACUUM ANALYZE jobs"
 echo "   table: $(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(pg_total_relation_size('webhook_events'))") events," \
      "$(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(pg_total_relation_size('jobs'))") jobs (with indexes and TOAST)"
 
 # unique deliveries for the whole run; its own summary is not used (the windows are read from the gateway's counter)
 wrk -t2 -c"$CONN" -d3600s -s "$BENCH/unique.lua" "http://127.0.0.1:$PORT" -- "$BODY" "$SIG" \
-  bench-one.myshopify.com bench-one "r$RUN" 0 > "$OUT/wrk.txt" 2>&1 &
+  "$INGRESS.myshopify.com" "$INGRESS" "r$RUN" 0 > "$OUT/wrk.txt" 2>&1 &
 WRK=$!
 sleep "${BENCH_WARMUP:-30}"
 "$JAVA_HOME/bin/java" -cp "$ROOT/platform-api/target/platform-api.jar:$ROOT/platform-api/target/libs/*" \
   "$BENCH/RetentionBench.java" "jdbc:postgresql://127.0.0.1:5432/$DB" "http://127.0.0.1:$PORT/observe/metrics" \
-  "$PAIRS" "$OLDEST" "$SLICE" | tee "$OUT/pairs.txt"
+  "$PAIRS" "$OLDEST" "$SLICE" "$DUTIES" | tee "$OUT/pairs.txt"
 kill -INT $WRK 2>/dev/null; wait $WRK 2>/dev/null || true; WRK=
 echo "== after: $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events") events stored," \
      "$(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events WHERE status = 'dead'") dead (kept)" | tee -a "$OUT/pairs.txt"

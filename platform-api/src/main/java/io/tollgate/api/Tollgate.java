@@ -181,7 +181,8 @@ public final class Tollgate implements AutoCloseable {
                     : Optional.empty();
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes,
                                          gorgias, shopify, resources);
-            resources.add(new RetentionSweeper(db, config.ingress().retention(), config.ingress().deadRetention())
+            resources.add(new RetentionSweeper(db, config.ingress().retention(), config.ingress().deadRetention(),
+                                               config.ingress().sweepDuty())
                                   .withMetrics(meters).start(config.ingress().sweepEvery()));
 
             DatabaseHealthCheck health = new DatabaseHealthCheck(db, adminDb, ingressLoad::snapshot,

@@ -116,16 +116,30 @@ public final class RetentionSweeper implements AutoCloseable {
     private final Database db;
     private final Duration retention;
     private final Duration deadRetention;
+    private final double duty;
     private final ScheduledExecutorService scheduler;
     private final AtomicReference<Held> held = new AtomicReference<>(Held.NONE);
+
+    /** A sweep that deletes without pausing (tests, tools). */
+    public RetentionSweeper(Database db, Duration retention, Duration deadRetention) {
+        this(db, retention, deadRetention, 1.0);
+    }
 
     /**
      * @param retention     how long finished events are kept (the dedup window)
      * @param deadRetention how long unfinished events are kept; the longer of the two is used
+     * @param duty          the share of a sweep's time spent deleting (0 to 1): after a batch that took t, the sweep
+     *                      pauses t * (1 - duty) / duty. Deleting costs ingress as much as it runs (docs/benchmarks.md,
+     *                      "Retention sweep": about a third of the ingress rate while a batch runs on 2 cores), so a
+     *                      paced sweep spreads that cost thinly over the interval instead of in a burst
      */
-    public RetentionSweeper(Database db, Duration retention, Duration deadRetention) {
+    public RetentionSweeper(Database db, Duration retention, Duration deadRetention, double duty) {
+        if (!(duty > 0 && duty <= 1)) {
+            throw new IllegalArgumentException("duty must be in (0, 1]");
+        }
         this.db = db;
         this.retention = retention;
+        this.duty = duty;
         this.deadRetention = deadRetention.compareTo(retention) < 0 ? retention : deadRetention;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("tollgate-retention").factory());
@@ -179,28 +193,53 @@ public final class RetentionSweeper implements AutoCloseable {
         return sweep().total();
     }
 
-    /** Deletes every event past its retention, batch by batch. */
+    /**
+     * Deletes every event past its retention, batch by batch, pausing after each batch as the duty says. Interrupted
+     * (the gateway stopping), it ends after the batch it is in and returns what it deleted.
+     */
     public Swept sweep() {
         long total = 0;
         Instant cursor = Instant.EPOCH;
         long n;
         do {
             Instant from = cursor;
+            long t0 = System.nanoTime();
             DbRow r = db.call(() -> db.client().execute().get(SWEEP_FINISHED, param(from),
                                                               (double) retention.toSeconds(), BATCH)).orElseThrow();
             n = bigint(r, "n");
             total += n;
             cursor = optInstant(r, "last").orElse(cursor);
+            if (n == BATCH && !pause(System.nanoTime() - t0)) {
+                return new Swept(total, 0);
+            }
         } while (n == BATCH);
         long unfinished = 0;
         do {
+            long t0 = System.nanoTime();
             DbRow r = db.call(() -> db.client().execute().get(SWEEP_ALL, (double) deadRetention.toSeconds(), BATCH))
                     .orElseThrow();
             n = bigint(r, "n");
             total += n;
             unfinished += bigint(r, "unfinished");
+            if (n == BATCH && !pause(System.nanoTime() - t0)) {
+                break;
+            }
         } while (n == BATCH);
         return new Swept(total, unfinished);
+    }
+
+    /** Pauses after a batch that took {@code nanos}; false when interrupted (the interrupt is kept). */
+    private boolean pause(long nanos) {
+        if (duty >= 1) {
+            return true;
+        }
+        try {
+            TimeUnit.NANOSECONDS.sleep((long) (nanos * (1 - duty) / duty));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**

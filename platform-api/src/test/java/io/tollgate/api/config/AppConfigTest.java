@@ -36,6 +36,7 @@ class AppConfigTest {
         assertThat(c.ingress().retention()).isEqualTo(Duration.ofDays(7));
         assertThat(c.ingress().deadRetention()).as("unfinished work outlives the event retention")
                 .isEqualTo(Duration.ofDays(30));
+        assertThat(c.ingress().sweepDuty()).isEqualTo(0.2);
         assertThat(c.upstreams().allowOverride()).isFalse();
         assertThat(c.cors().origins()).isEmpty();
         assertThat(c.dataDir()).isEqualTo(Path.of(".tollgate"));

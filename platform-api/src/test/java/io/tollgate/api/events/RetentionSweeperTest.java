@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RetentionSweeperTest {
     /** Events the ordinary retention deletes (other tests here keep unfinished ones past it on purpose). */
@@ -205,6 +206,28 @@ class RetentionSweeperTest {
                 assertThat(count(c, "SELECT count(*) FROM jobs" + mine)).isEqualTo(11);
             }
         }
+    }
+
+    @Test
+    void aPacedSweepDeletesTheSameEventsAsAnUnpacedOne() throws Exception {
+        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        UUID a = store.create(TestTenants.newTenant("paced-a")).id().value();
+        int old = 2 * RetentionSweeper.BATCH + 3;
+        try (Connection c = testDb.connect()) {
+            insert(c, a, old, 12);
+            insert(c, a, 4, 12, "dead", "dead", 0);
+            insert(c, a, 6, 1);
+        }
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 0.5)) {
+            assertThat(sweeper.sweep()).isEqualTo(new RetentionSweeper.Swept(old, 0));
+        }
+        try (Connection c = testDb.connect()) {
+            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE tenant_id = '" + a + "'")).isEqualTo(4 + 6);
+        }
+        assertThatThrownBy(() -> new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 1.5))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
