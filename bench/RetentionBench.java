@@ -57,7 +57,8 @@ public final class RetentionBench {
                                       sweepFirst ? "sweep-quiet" : "quiet-sweep", sweep[0], sweep[1],
                                       sweep[1] / sweep[0], sweep[2], quiet, 100.0 * (sweep[2] - quiet) / quiet);
                 }
-                System.out.printf(Locale.ROOT, "duty %.2f: mean %.0f req/s during sweeps, %.0f req/s without: %+.1f %%%n",
+                System.out.printf(Locale.ROOT,
+                                  "duty %.2f: mean %.0f req/s during sweeps, %.0f req/s without: %+.1f %%%n",
                                   duty, sumSweep / pairs, sumQuiet / pairs, 100.0 * (sumSweep - sumQuiet) / sumQuiet);
             }
         }

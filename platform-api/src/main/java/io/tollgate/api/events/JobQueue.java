@@ -8,10 +8,12 @@ import io.tollgate.tenant.db.Rows;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.tollgate.tenant.db.Rows.instant;
@@ -23,7 +25,8 @@ import static io.tollgate.tenant.db.Rows.uuid;
 /**
  * The one owner of the job queue ({@code jobs}, one job per event) and of the statuses it moves jobs and their
  * events through. Ingest enqueues with {@link #enqueueSql} inside its own group-commit statement (no extra round
- * trip), operators re-queue with {@link #replay}, and the worker takes jobs with {@link #claim} and records what
+ * trip), operators re-queue with {@link #replay} or end with {@link #discard} (one event) or {@link #bulk} (exactly the
+ * dead events a {@link #count} counted), and the worker takes jobs with {@link #claim} and records what
  * became of them with {@link #complete}.
  *
  * <p>A claim takes due jobs with {@code FOR UPDATE SKIP LOCKED} (concurrent claimers, on any instance, never get
@@ -378,8 +381,9 @@ public final class JobQueue {
             Optional<JobStatus> job = tx.get("SELECT status FROM jobs WHERE tenant_id = ? AND event_id = ? FOR UPDATE",
                                              tenant.value(), eventId.value())
                     .map(r -> JobStatus.fromWire(string(r, "status")).orElseThrow());
-            Optional<DbRow> event = tx.get("SELECT status FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE",
-                                           tenant.value(), eventId.value());
+            Optional<DbRow> event = tx.get(
+                    "SELECT status FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE",
+                    tenant.value(), eventId.value());
             if (event.isEmpty()) {
                 return new DiscardResult.NotFound();
             }
@@ -437,7 +441,7 @@ public final class JobQueue {
     public BulkResult bulk(TenantId tenant, EventFilter filter, Instant asOf, int expected, BulkAction action,
                            boolean dryRun) {
         EventFilter.Sql where = filter.where(tenant);
-        List<Object> params = new java.util.ArrayList<>(where.params());
+        List<Object> params = new ArrayList<>(where.params());
         params.add(Rows.param(asOf));
         params.add(BULK_MAX + 1);
         return db.inTransaction(tx -> {
@@ -457,7 +461,7 @@ public final class JobQueue {
             if (dryRun || ids.isEmpty()) {
                 return new BulkResult.Done(ids.size());
             }
-            String array = ids.stream().map(UUID::toString).collect(java.util.stream.Collectors.joining(",", "{", "}"));
+            String array = ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
             switch (action) {
                 case DISCARD -> {
                     tx.update(DISCARD_JOBS, DISCARDED, tenant.value(), array);

@@ -133,7 +133,8 @@ class EventDiscardApiTest {
 
         String body = "{\"status\": \"dead\", \"provider\": \"shopify\", \"topic\": \"orders/create\", \"as_of\": \""
                 + asOf + "\", \"expected_count\": 5";
-        AdminClient.Answer dry = admin.post("/admin/tenants/bulk-discard/events/discard", body + ", \"dry_run\": true}");
+        AdminClient.Answer dry = admin.post("/admin/tenants/bulk-discard/events/discard",
+                                            body + ", \"dry_run\": true}");
         assertThat(dry.status()).isEqualTo(200);
         assertThat(dry.json().get("count").asLong()).isEqualTo(5);
         assertThat(dry.json().get("dry_run").asBoolean()).isTrue();
@@ -195,9 +196,10 @@ class EventDiscardApiTest {
         // counted again, the remaining two are replayed in bulk the same way
         JsonNode recount = admin.get("/admin/tenants/bulk-stale/events/count?provider=gorgias").json();
         assertThat(recount.get("count").asLong()).isEqualTo(2);
-        AdminClient.Answer replayed = admin.post("/admin/tenants/bulk-stale/events/replay",
-                                                 "{\"provider\": \"gorgias\", \"as_of\": \""
-                                                         + recount.get("as_of").asText() + "\", \"expected_count\": 2}");
+        AdminClient.Answer replayed = admin.post(
+                "/admin/tenants/bulk-stale/events/replay",
+                "{\"provider\": \"gorgias\", \"as_of\": \"" + recount.get("as_of").asText()
+                        + "\", \"expected_count\": 2}");
         assertThat(replayed.status()).isEqualTo(202);
         assertThat(replayed.json().get("count").asLong()).isEqualTo(2);
         assertThat(status(second)).isEqualTo("accepted|queued");

@@ -94,7 +94,8 @@ class RetentionSweeperTest {
             for (Database pool : pools) {
                 swept.add(threads.submit(() -> {
                     go.await();
-                    try (RetentionSweeper sweeper = new RetentionSweeper(pool, Duration.ofDays(7), Duration.ofDays(30))) {
+                    try (RetentionSweeper sweeper = new RetentionSweeper(pool, Duration.ofDays(7),
+                                                                         Duration.ofDays(30))) {
                         return sweeper.sweepOnce();
                     }
                 }));
