@@ -191,7 +191,9 @@ public final class Tollgate implements AutoCloseable {
                     : Optional.empty();
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes,
                                          gorgias, shopify, resources);
-            resources.add(new RetentionSweeper(db, config.ingress().retention()).start(config.ingress().sweepEvery()));
+            resources.add(new RetentionSweeper(db, config.ingress().retention(), config.ingress().deadRetention(),
+                                               config.ingress().sweepDuty())
+                                  .withMetrics(meters).start(config.ingress().sweepEvery()));
             // the open data requests of the fleet, read from the database for their gauges
             resources.add(new DataRequestWatch(new DataRequests(db), meters).start(DataRequestWatch.EVERY));
 

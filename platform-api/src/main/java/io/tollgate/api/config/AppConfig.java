@@ -315,7 +315,10 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
     /**
      * @param forgedPerMinute failed signature checks one address may make per minute before it is refused
      * @param retention       how long events are kept (and so the dedup window)
+     * @param deadRetention   how long unfinished events (dead, queued, running) are kept unless an operator
+     *                        replays or discards them; never shorter than {@code retention}
      * @param sweepEvery      how often expired events are deleted
+     * @param sweepDuty       the share of a sweep's time spent deleting (0-1; it pauses the rest)
      * @param writers         concurrent group-commit transactions writing events
      * @param batchMax        most deliveries committed together
      * @param queueMax        most deliveries waiting for a writer (past it, 503 at once)
@@ -323,14 +326,17 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
      *                        a body is read; past it, 503 and the connection closed)
      * @param bodiesPerAddress most request bodies one client address may have being read at once
      */
-    public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration sweepEvery,
+    public record Ingress(RateMode rateMode, int forgedPerMinute, Duration retention, Duration deadRetention,
+                          Duration sweepEvery, double sweepDuty,
                           int writers, int batchMax, int queueMax,
                           long bufferBytes, int bodiesPerAddress) {
         static Ingress from(Settings s) {
             return new Ingress(AppConfig.rateMode(s.string("TOLLGATE_RATE_LIMIT_MODE")),
                                s.integer("TOLLGATE_FORGED_PER_MINUTE", 1, 1_000_000),
                                Duration.ofDays(s.integer("TOLLGATE_EVENT_RETENTION_DAYS", 1, 3650)),
+                               Duration.ofDays(s.integer("TOLLGATE_DEAD_RETENTION_DAYS", 1, 3650)),
                                Duration.ofSeconds(s.integer("TOLLGATE_RETENTION_SWEEP_SECONDS", 1, 86_400)),
+                               s.integer("TOLLGATE_RETENTION_SWEEP_DUTY_PERCENT", 1, 100) / 100.0,
                                s.integer("TOLLGATE_INGEST_WRITERS", 1, 256),
                                s.integer("TOLLGATE_INGEST_BATCH_MAX", 1, 1000),
                                s.integer("TOLLGATE_INGEST_QUEUE_MAX", 1, 1_000_000),

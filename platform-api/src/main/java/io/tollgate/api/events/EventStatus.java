@@ -16,7 +16,17 @@ public enum EventStatus implements WireName {
     /** The retry budget was spent; can be replayed. */
     DEAD,
     /** Authentic but not parseable JSON; kept for operators. */
-    REJECTED;
+    REJECTED,
+    /** Dead or deferred, then ended by an operator without replaying it; ages out like a processed one. */
+    DISCARDED;
+
+    /**
+     * Finished: nothing is left to do or look at, so the ordinary retention deletes it. The others (accepted,
+     * processing, dead) are unfinished work, kept until the longer dead-event retention.
+     */
+    public boolean finished() {
+        return this == PROCESSED || this == SKIPPED || this == REJECTED || this == DISCARDED;
+    }
 
     public static Optional<EventStatus> fromWire(String value) {
         return WireName.fromWire(EventStatus.class, value);

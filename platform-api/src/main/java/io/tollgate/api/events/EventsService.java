@@ -16,9 +16,12 @@ import io.tollgate.api.http.Page;
 import io.tollgate.api.http.Problem.FieldError;
 import io.tollgate.api.http.Responses;
 import io.tollgate.api.http.RouteTable;
+import io.tollgate.api.input.Bodies;
 import io.tollgate.api.input.Cursor;
+import io.tollgate.api.input.Fields;
 import io.tollgate.api.input.Queries;
 import io.tollgate.tenant.EventId;
+import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 
 import java.nio.ByteBuffer;
@@ -26,17 +29,23 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** {@code /admin/tenants/{slug}/events/**}: a tenant's stored events, one event in full, and replaying one. */
+/**
+ * {@code /admin/tenants/{slug}/events/**}: a tenant's stored events, one event in full, replaying or discarding one,
+ * and counting, then discarding or replaying, exactly the counted dead events of a filter.
+ */
 public final class EventsService implements HttpService {
     private static final Pattern SENSITIVE_HEADER = Pattern.compile(
             "(?i)(token|secret|authorization|cookie|password|api-key)");
@@ -57,9 +66,17 @@ public final class EventsService implements HttpService {
     public void routing(HttpRules rules) {
         AdminRoutes.on(routes, rules)
                 .add(Method.GET, "/tenants/{slug}/events", Scope.READ, tenants.of(this::list))
+                // before /events/{event_id}: "count" is not an event id
+                .add(Method.GET, "/tenants/{slug}/events/count", Scope.READ, tenants.of(this::count))
+                .add(Method.POST, "/tenants/{slug}/events/discard", Scope.OPERATE,
+                     tenants.of((req, res, t) -> bulk(req, res, t, JobQueue.BulkAction.DISCARD)))
+                .add(Method.POST, "/tenants/{slug}/events/replay", Scope.OPERATE,
+                     tenants.of((req, res, t) -> bulk(req, res, t, JobQueue.BulkAction.REPLAY)))
                 // the body is there only for a token with the payloads scope (see get)
                 .add(Method.GET, "/tenants/{slug}/events/{event_id}", Scope.READ, tenants.of(this::get))
-                .add(Method.POST, "/tenants/{slug}/events/{event_id}/replay", Scope.OPERATE, tenants.of(this::replay));
+                .add(Method.POST, "/tenants/{slug}/events/{event_id}/replay", Scope.OPERATE, tenants.of(this::replay))
+                .add(Method.POST, "/tenants/{slug}/events/{event_id}/discard", Scope.OPERATE,
+                     tenants.of(this::discard));
     }
 
     /** One event in a list: no body. */
@@ -97,6 +114,25 @@ public final class EventsService implements HttpService {
     /** The answer to a replay. */
     public record ReplayOut(String status, UUID eventId) {
     }
+
+    /** The answer to a discard. */
+    public record DiscardOut(String status, UUID eventId) {
+    }
+
+    /**
+     * How many of the tenant's dead events match the filter, as of the database time {@code asOf}: the
+     * {@code expected_count} and {@code as_of} a bulk discard or replay of the same filter must send.
+     */
+    public record CountOut(String status, String provider, String topic, Instant receivedAfter, Instant receivedBefore,
+                           long count, Instant asOf) {
+    }
+
+    /** The answer to a bulk discard or replay. */
+    public record BulkOut(String action, long count, boolean dryRun) {
+    }
+
+    private static final Set<String> BULK_FIELDS = Set.of("status", "provider", "topic", "received_after",
+                                                          "received_before", "as_of", "expected_count", "dry_run");
 
     private void list(ServerRequest req, ServerResponse res, ResolvedTenant t) {
         Optional<EventStatus> status = Queries.string(req, "status").map(s -> EventStatus.fromWire(s)
@@ -143,6 +179,124 @@ public final class EventsService implements HttpService {
             case JobQueue.ReplayResult.NotReplayable n -> throw new ApiException.Conflict(
                     "event-not-replayable", "Event " + id + " is " + n.status().wire()
                     + " (its body was not valid JSON) and cannot be replayed.");
+        }
+    }
+
+    private void discard(ServerRequest req, ServerResponse res, ResolvedTenant t) {
+        EventId id = eventId(req);
+        req.context().register(AuditLog.Note.on("event.discard", t, Optional.of(id.toString())));
+        switch (jobs.discard(t.id(), id)) {
+            case JobQueue.DiscardResult.Discarded d -> Responses.json(
+                    res, Status.OK_200, new DiscardOut(EventStatus.DISCARDED.wire(), id.value()));
+            case JobQueue.DiscardResult.NotFound n -> throw notFound(id);
+            case JobQueue.DiscardResult.NotDiscardable n -> throw new ApiException.Conflict(
+                    "event-not-discardable", "Event " + id + " is " + n.status().wire()
+                    + ": only a dead event, or one whose job waits in the queue, can be discarded.");
+        }
+    }
+
+    private void count(ServerRequest req, ServerResponse res, ResolvedTenant t) {
+        List<FieldError> errors = new ArrayList<>();
+        String status = Queries.string(req, "status").orElse(EventFilter.STATUS.wire());
+        if (!EventFilter.STATUS.wire().equals(status)) {
+            errors.add(new FieldError("status", "only dead events are counted for bulk actions"));
+        }
+        EventFilter filter = new EventFilter(
+                Queries.string(req, "provider").flatMap(p -> provider(p, errors)),
+                Queries.string(req, "topic").flatMap(v -> topic(v, errors)),
+                Queries.string(req, "received_after").flatMap(v -> instant("received_after", v, errors)),
+                Queries.string(req, "received_before").flatMap(v -> instant("received_before", v, errors)));
+        if (!errors.isEmpty()) {
+            throw new ApiException.BadRequest("invalid-query", "Invalid filter.", errors);
+        }
+        EventFilter.Count c = jobs.count(t.id(), filter);
+        Responses.json(res, Status.OK_200, new CountOut(status, filter.provider().map(Provider::wire).orElse(null),
+                                                        filter.topic().orElse(null),
+                                                        filter.receivedAfter().orElse(null),
+                                                        filter.receivedBefore().orElse(null), c.count(), c.asOf()));
+    }
+
+    private void bulk(ServerRequest req, ServerResponse res, ResolvedTenant t, JobQueue.BulkAction action) {
+        List<FieldError> errors = new ArrayList<>();
+        Fields f = Fields.root(Bodies.json(req), BULK_FIELDS, errors);
+        f.string("status", false, 20).ifPresent(s -> {
+            if (!EventFilter.STATUS.wire().equals(s)) {
+                f.error("status", "only dead events are discarded or replayed in bulk");
+            }
+        });
+        EventFilter filter = new EventFilter(
+                f.string("provider", false, 20).flatMap(p -> provider(p, errors)),
+                f.string("topic", false, 200),
+                f.parsed("received_after", false, 64, EventsService::instant),
+                f.parsed("received_before", false, 64, EventsService::instant));
+        Optional<Instant> asOf = f.parsed("as_of", true, 64, EventsService::instant);
+        Optional<Integer> expected = f.integer("expected_count", true, 0, Integer.MAX_VALUE);
+        boolean dryRun = f.bool("dry_run", false).orElse(false);
+        Fields.throwIfAny(errors);
+        String verb = action == JobQueue.BulkAction.DISCARD ? "discard" : "replay";
+        JobQueue.BulkResult result = jobs.bulk(t.id(), filter, asOf.orElseThrow(), expected.orElseThrow(), action,
+                                               dryRun);
+        String target = "status=dead" + filter.provider().map(p -> " provider=" + p.wire()).orElse("")
+                + filter.topic().map(v -> " topic=" + v).orElse("")
+                + filter.receivedAfter().map(v -> " received_after=" + v).orElse("")
+                + filter.receivedBefore().map(v -> " received_before=" + v).orElse("")
+                + " as_of=" + asOf.orElseThrow() + " expected_count=" + expected.orElseThrow();
+        switch (result) {
+            case JobQueue.BulkResult.Done d -> {
+                req.context().register(AuditLog.Note.on("events." + verb + (dryRun ? ".dry_run" : ""), t,
+                                                        Optional.of("count=" + d.count() + " " + target)));
+                Responses.json(res, dryRun || action == JobQueue.BulkAction.DISCARD ? Status.OK_200
+                                       : Status.ACCEPTED_202, new BulkOut(verb, d.count(), dryRun));
+            }
+            case JobQueue.BulkResult.Stale st -> {
+                req.context().register(AuditLog.Note.on("events." + verb, t,
+                                                        Optional.of("count=" + st.actual() + " " + target)));
+                throw new ApiException.Conflict(
+                        "stale-count", "The filter matches " + st.actual() + " dead events dead by as_of, not "
+                        + expected.orElseThrow() + "; nothing was done. Count again and confirm the new count.",
+                        List.of(new FieldError("expected_count", "the filter matches " + st.actual()
+                                + " events now"), new FieldError("count", Integer.toString(st.actual()))));
+            }
+            case JobQueue.BulkResult.TooMany tm -> {
+                req.context().register(AuditLog.Note.on("events." + verb, t, Optional.of(target)));
+                throw new ApiException.BadRequest(
+                        "too-many-events", "More than " + JobQueue.BULK_MAX + " events match; narrow the filter "
+                        + "(received_before, received_after, provider, topic).",
+                        List.of(new FieldError("expected_count", "at most " + JobQueue.BULK_MAX + " per call")));
+            }
+        }
+    }
+
+    private static Optional<Provider> provider(String p, List<FieldError> errors) {
+        Optional<Provider> out = Provider.fromWire(p);
+        if (out.isEmpty()) {
+            errors.add(new FieldError("provider", "must be \"gorgias\" or \"shopify\""));
+        }
+        return out;
+    }
+
+    private static Optional<String> topic(String v, List<FieldError> errors) {
+        if (v.length() > 200) {
+            errors.add(new FieldError("topic", "at most 200 characters"));
+            return Optional.empty();
+        }
+        return Optional.of(v);
+    }
+
+    private static Optional<Instant> instant(String name, String v, List<FieldError> errors) {
+        Fields.Parsed<Instant> p = instant(v);
+        if (p.error() != null) {
+            errors.add(new FieldError(name, p.error()));
+            return Optional.empty();
+        }
+        return Optional.of(p.value());
+    }
+
+    private static Fields.Parsed<Instant> instant(String v) {
+        try {
+            return Fields.Parsed.ok(Instant.parse(v));
+        } catch (DateTimeParseException e) {
+            return Fields.Parsed.fail("must be an RFC 3339 time in UTC, e.g. 2026-01-31T12:00:00Z");
         }
     }
 

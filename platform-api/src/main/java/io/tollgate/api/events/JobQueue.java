@@ -8,10 +8,12 @@ import io.tollgate.tenant.db.Rows;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.tollgate.tenant.db.Rows.instant;
@@ -23,7 +25,8 @@ import static io.tollgate.tenant.db.Rows.uuid;
 /**
  * The one owner of the job queue ({@code jobs}, one job per event) and of the statuses it moves jobs and their
  * events through. Ingest enqueues with {@link #enqueueSql} inside its own group-commit statement (no extra round
- * trip), operators re-queue with {@link #replay}, and the worker takes jobs with {@link #claim} and records what
+ * trip), operators re-queue with {@link #replay} or end with {@link #discard} (one event) or {@link #bulk} (exactly the
+ * dead events a {@link #count} counted), and the worker takes jobs with {@link #claim} and records what
  * became of them with {@link #complete}.
  *
  * <p>A claim takes due jobs with {@code FOR UPDATE SKIP LOCKED} (concurrent claimers, on any instance, never get
@@ -333,6 +336,143 @@ public final class JobQueue {
             tx.insert(REPLAY_JOB, UUID.randomUUID(), tenant.value(), eventId.value());
             tx.update(REPLAY_EVENT, tenant.value(), eventId.value());
             return new ReplayResult.Queued();
+        });
+    }
+
+    /** The result of {@link #discard}. */
+    public sealed interface DiscardResult {
+        record Discarded() implements DiscardResult {
+        }
+
+        record NotFound() implements DiscardResult {
+        }
+
+        /** Neither dead nor waiting in the queue (processed, skipped, rejected, discarded, or being run now). */
+        record NotDiscardable(EventStatus status) implements DiscardResult {
+        }
+    }
+
+    /** What a discarded event's job keeps as its last error. */
+    static final String DISCARDED = "discarded by an operator";
+
+    private static final String DISCARD_JOBS = """
+            UPDATE jobs SET status = %s, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = now()
+             WHERE tenant_id = ? AND event_id = ANY (?::uuid[])""".formatted(JobStatus.DONE.sql());
+    private static final String DISCARD_EVENTS = """
+            UPDATE webhook_events SET status = %s, processed_at = now()
+             WHERE tenant_id = ? AND id = ANY (?::uuid[])""".formatted(EventStatus.DISCARDED.sql());
+    private static final String REPLAY_JOBS = """
+            INSERT INTO jobs (id, tenant_id, event_id, status, run_at)
+            SELECT gen_random_uuid(), ?, e, %1$s, now() FROM unnest(?::uuid[]) AS e
+            ON CONFLICT (event_id) DO UPDATE SET status = %1$s, attempts = 0, run_at = now(),
+                lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = now()"""
+            .formatted(JobStatus.QUEUED.sql());
+    private static final String REPLAY_EVENTS = "UPDATE webhook_events SET status = " + EventStatus.ACCEPTED.sql()
+            + ", processed_at = NULL, error = NULL WHERE tenant_id = ? AND id = ANY (?::uuid[])";
+
+    /**
+     * Ends a dead event, or one whose job waits in the queue (deferred, retrying), without running it again: the
+     * event becomes discarded (and ages out with the ordinary retention), its job done with {@link #DISCARDED} as
+     * its last error. An event a worker runs now cannot be discarded. The job is locked before the event, in the
+     * order a claim and a completion lock them, so a discard racing a claim waits for it instead of deadlocking.
+     */
+    public DiscardResult discard(TenantId tenant, EventId eventId) {
+        return db.inTransaction(tx -> {
+            Optional<JobStatus> job = tx.get("SELECT status FROM jobs WHERE tenant_id = ? AND event_id = ? FOR UPDATE",
+                                             tenant.value(), eventId.value())
+                    .map(r -> JobStatus.fromWire(string(r, "status")).orElseThrow());
+            Optional<DbRow> event = tx.get(
+                    "SELECT status FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE",
+                    tenant.value(), eventId.value());
+            if (event.isEmpty()) {
+                return new DiscardResult.NotFound();
+            }
+            EventStatus status = EventStatus.fromWire(string(event.get(), "status")).orElseThrow();
+            boolean waiting = status == EventStatus.ACCEPTED && job.map(j -> j == JobStatus.QUEUED).orElse(true);
+            if (status != EventStatus.DEAD && !waiting) {
+                return new DiscardResult.NotDiscardable(status);
+            }
+            String ids = "{" + eventId.value() + "}";
+            tx.update(DISCARD_JOBS, DISCARDED, tenant.value(), ids);
+            tx.update(DISCARD_EVENTS, tenant.value(), ids);
+            return new DiscardResult.Discarded();
+        });
+    }
+
+    /** What a bulk action does to each of the events it acts on. */
+    public enum BulkAction { DISCARD, REPLAY }
+
+    /** The result of {@link #bulk}. */
+    public sealed interface BulkResult {
+        /** Acted on {@code count} events (or, for a dry run, would have). */
+        record Done(int count) implements BulkResult {
+        }
+
+        /** The filter matches {@code actual} events now, not the count the operator was shown: nothing was done. */
+        record Stale(int actual) implements BulkResult {
+        }
+
+        /** More than {@link #BULK_MAX} events match: nothing was done. */
+        record TooMany(int actual) implements BulkResult {
+        }
+    }
+
+    /** The most events one bulk call acts on: the set is locked in one transaction. */
+    public static final int BULK_MAX = 50_000;
+
+    /**
+     * Counts a tenant's dead events matching the filter, as of the database's clock now (returned with the count:
+     * a bulk action names it, so an event that turned dead after the count is not in its set).
+     */
+    public EventFilter.Count count(TenantId tenant, EventFilter filter) {
+        EventFilter.Sql where = filter.where(tenant);
+        return db.call(() -> db.client().execute().get(
+                "SELECT count(*) AS n, now() AS as_of FROM webhook_events e WHERE " + where.sql()
+                        + " AND coalesce(e.processed_at, e.received_at) <= now()", where.params().toArray())
+                .map(r -> new EventFilter.Count(Rows.bigint(r, "n"), instant(r, "as_of"))).orElseThrow());
+    }
+
+    /**
+     * Discards or replays exactly the dead events a count call counted: the tenant's dead events matching the filter
+     * that were dead by {@code asOf}, locked for the transaction; when there are not exactly {@code expected} of them
+     * (one was replayed or discarded since, or the filter is not the counted one), nothing is done. A dry run
+     * locks and counts, and does nothing else.
+     */
+    public BulkResult bulk(TenantId tenant, EventFilter filter, Instant asOf, int expected, BulkAction action,
+                           boolean dryRun) {
+        EventFilter.Sql where = filter.where(tenant);
+        List<Object> params = new ArrayList<>(where.params());
+        params.add(Rows.param(asOf));
+        params.add(BULK_MAX + 1);
+        return db.inTransaction(tx -> {
+            List<UUID> ids;
+            try (Stream<DbRow> rows = tx.query(
+                    "SELECT e.id FROM webhook_events e WHERE " + where.sql()
+                            + " AND coalesce(e.processed_at, e.received_at) <= ? ORDER BY e.id LIMIT ? FOR UPDATE",
+                    params.toArray())) {
+                ids = rows.map(r -> uuid(r, "id")).toList();
+            }
+            if (ids.size() > BULK_MAX) {
+                return new BulkResult.TooMany(ids.size());
+            }
+            if (ids.size() != expected) {
+                return new BulkResult.Stale(ids.size());
+            }
+            if (dryRun || ids.isEmpty()) {
+                return new BulkResult.Done(ids.size());
+            }
+            String array = ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
+            switch (action) {
+                case DISCARD -> {
+                    tx.update(DISCARD_JOBS, DISCARDED, tenant.value(), array);
+                    tx.update(DISCARD_EVENTS, tenant.value(), array);
+                }
+                case REPLAY -> {
+                    tx.insert(REPLAY_JOBS, tenant.value(), array);
+                    tx.update(REPLAY_EVENTS, tenant.value(), array);
+                }
+            }
+            return new BulkResult.Done(ids.size());
         });
     }
 

@@ -115,8 +115,21 @@ public sealed abstract class ApiException extends RuntimeException {
     }
 
     public static final class Conflict extends ApiException {
+        private final List<FieldError> errors;
+
         public Conflict(String kind, String detail) {
+            this(kind, detail, List.of());
+        }
+
+        /** With per-field facts a client acts on (e.g. the count a stale {@code expected_count} should have been). */
+        public Conflict(String kind, String detail, List<FieldError> errors) {
             super(Status.CONFLICT_409, kind, "Conflict", detail);
+            this.errors = List.copyOf(errors);
+        }
+
+        @Override
+        public List<FieldError> errors() {
+            return errors;
         }
     }
 

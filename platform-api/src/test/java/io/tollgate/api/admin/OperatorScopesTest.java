@@ -47,6 +47,10 @@ class OperatorScopesTest {
         NEEDS.put("GET /admin/tenants/{slug}/data-requests/{id}", "read");
         NEEDS.put("POST /admin/tenants/{slug}/data-requests/{id}/delivered", "operate");
         NEEDS.put("GET /admin/tenants/{slug}/privacy", "read");
+        NEEDS.put("POST /admin/tenants/{slug}/events/{event_id}/discard", "operate");
+        NEEDS.put("GET /admin/tenants/{slug}/events/count", "read");
+        NEEDS.put("POST /admin/tenants/{slug}/events/discard", "operate");
+        NEEDS.put("POST /admin/tenants/{slug}/events/replay", "operate");
         NEEDS.put("POST /admin/tokens", "tokens");
         NEEDS.put("GET /admin/tokens", "tokens");
         NEEDS.put("DELETE /admin/tokens/{id}", "tokens");

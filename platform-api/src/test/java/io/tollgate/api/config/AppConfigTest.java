@@ -33,6 +33,10 @@ class AppConfigTest {
         assertThat(c.database().connectTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.database().adminPoolSize()).isEqualTo(4);
         assertThat(c.ingress().queueMax()).isEqualTo(512);
+        assertThat(c.ingress().retention()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.ingress().deadRetention()).as("unfinished work outlives the event retention")
+                .isEqualTo(Duration.ofDays(30));
+        assertThat(c.ingress().sweepDuty()).isEqualTo(0.2);
         assertThat(c.upstreams().allowOverride()).isFalse();
         assertThat(c.cors().origins()).isEmpty();
         assertThat(c.dataDir()).isEqualTo(Path.of(".tollgate"));
@@ -45,6 +49,7 @@ class AppConfigTest {
         env.put("TOLLGATE_DB_POOL_SIZE", "32");
         env.put("TOLLGATE_ADMIN_DB_POOL_SIZE", "3");
         env.put("TOLLGATE_INGEST_QUEUE_MAX", "100");
+        env.put("TOLLGATE_DEAD_RETENTION_DAYS", "45");
         env.put("TOLLGATE_ALLOW_UPSTREAM_OVERRIDE", "true");
         env.put("CORS_ORIGINS", "https://ops.example.com, http://localhost:3000");
         AppConfig c = AppConfig.load(env);
@@ -54,6 +59,7 @@ class AppConfigTest {
         assertThat(c.database().adminSettings().maxPoolSize()).isEqualTo(3);
         assertThat(c.database().adminSettings().jdbcUrl()).isEqualTo(c.database().settings().jdbcUrl());
         assertThat(c.ingress().queueMax()).isEqualTo(100);
+        assertThat(c.ingress().deadRetention()).isEqualTo(Duration.ofDays(45));
         assertThat(c.upstreams().allowOverride()).isTrue();
         assertThat(c.cors().origins()).containsExactly(URI.create("https://ops.example.com"),
                                                        URI.create("http://localhost:3000"));

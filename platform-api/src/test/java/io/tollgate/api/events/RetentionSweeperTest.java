@@ -24,8 +24,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RetentionSweeperTest {
+    /** Events the ordinary retention deletes (other tests here keep unfinished ones past it on purpose). */
+    private static final String FINISHED = " AND status IN ('processed', 'skipped', 'rejected', 'discarded')";
     private static TestDatabase testDb;
     private static Database db;
 
@@ -53,7 +56,7 @@ class RetentionSweeperTest {
             insert(c, a, 3, 6);
             insert(c, b, 4, 0);
         }
-        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7))) {
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30))) {
             assertThat(sweeper.sweepOnce()).isEqualTo(old + 5);
             assertThat(sweeper.sweepOnce()).isZero();
         }
@@ -62,7 +65,8 @@ class RetentionSweeperTest {
             String mine = " WHERE tenant_id IN ('" + a + "', '" + b + "')";
             assertThat(count(c, "SELECT count(*) FROM webhook_events" + mine)).isEqualTo(7);
             assertThat(count(c, "SELECT count(*) FROM jobs" + mine)).isEqualTo(7);
-            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at < now() - interval '7 days'"))
+            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at < now() - interval '7 days'"
+                                   + FINISHED))
                     .isZero();
         }
     }
@@ -78,7 +82,8 @@ class RetentionSweeperTest {
         }
         long keptBefore;
         try (Connection c = testDb.connect()) {
-            keptBefore = count(c, "SELECT count(*) FROM webhook_events WHERE received_at >= now() - interval '7 days'");
+            keptBefore = count(c, "SELECT count(*) FROM webhook_events WHERE received_at >= now() - interval '7 days'"
+                                        + FINISHED);
         }
         // three instances, each with its own pool, start together
         List<Database> pools = List.of(testDb.open(), testDb.open(), testDb.open());
@@ -89,7 +94,8 @@ class RetentionSweeperTest {
             for (Database pool : pools) {
                 swept.add(threads.submit(() -> {
                     go.await();
-                    try (RetentionSweeper sweeper = new RetentionSweeper(pool, Duration.ofDays(7))) {
+                    try (RetentionSweeper sweeper = new RetentionSweeper(pool, Duration.ofDays(7),
+                                                                         Duration.ofDays(30))) {
                         return sweeper.sweepOnce();
                     }
                 }));
@@ -106,9 +112,11 @@ class RetentionSweeperTest {
             pools.forEach(Database::close);
         }
         try (Connection c = testDb.connect()) {
-            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at < now() - interval '7 days'"))
+            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at < now() - interval '7 days'"
+                                   + FINISHED))
                     .isZero();
-            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at >= now() - interval '7 days'"))
+            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE received_at >= now() - interval '7 days'"
+                                   + FINISHED))
                     .isEqualTo(keptBefore);
         }
     }
@@ -123,7 +131,7 @@ class RetentionSweeperTest {
         }
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try (Connection holder = testDb.connect();
-             RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7))) {
+             RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30))) {
             // another instance's batch holds one old event (its row lock, uncommitted)
             holder.setAutoCommit(false);
             try (PreparedStatement ps = holder.prepareStatement(
@@ -141,18 +149,121 @@ class RetentionSweeperTest {
         }
     }
 
+    @Test
+    void unfinishedWorkOutlivesTheRetentionUntilItsOwnLimitAndTheGaugeShowsItFirst() throws Exception {
+        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        UUID a = store.create(TestTenants.newTenant("unfinished-a")).id().value();
+        try (Connection c = testDb.connect()) {
+            insert(c, a, 3, 10, "processed", "done", 0);
+            insert(c, a, 2, 10, "skipped", "done", 0);
+            insert(c, a, 1, 10, "rejected", "done", 0);
+            insert(c, a, 1, 10, "discarded", "done", 0);
+            insert(c, a, 4, 10, "dead", "dead", 0);
+            insert(c, a, 2, 10, "accepted", "queued", 2); // deferred: due in two days
+            insert(c, a, 1, 10, "accepted", "queued", 0); // retrying, due now
+            insert(c, a, 1, 10, "processing", "running", 0);
+            insert(c, a, 5, 27, "dead", "dead", 0);       // within 3 days of the dead-event limit
+            insert(c, a, 2, 2, "dead", "dead", 0);
+            insert(c, a, 1, 0, "dead", "dead", 0);
+        }
+        String mine = " WHERE tenant_id = '" + a + "'";
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30))) {
+            RetentionSweeper.Held before = sweeper.sample();
+            // (other tests' events share the database: their dead ones are young, or gone with their sweeps)
+            assertThat(before.weekToMonth()).as("dead 7-30 days").isGreaterThanOrEqualTo(4 + 5);
+            assertThat(before.dayToWeek()).as("dead 1-7 days").isGreaterThanOrEqualTo(2);
+            assertThat(before.lessThanDay()).as("dead under a day").isGreaterThanOrEqualTo(1);
+            assertThat(before.oldestUnfinishedSeconds()).as("the oldest is 27 days old: the alert's 3 days ahead")
+                    .isGreaterThan(Duration.ofDays(27).toSeconds());
+
+            RetentionSweeper.Swept swept = sweeper.sweep();
+            assertThat(swept.unfinished()).as("nothing unfinished deleted before its limit").isZero();
+            try (Connection c = testDb.connect()) {
+                assertThat(count(c, "SELECT count(*) FROM webhook_events" + mine + " AND status IN "
+                        + "('processed', 'skipped', 'rejected', 'discarded')")).as("finished: aged out").isZero();
+                assertThat(count(c, "SELECT count(*) FROM webhook_events" + mine + " AND status = 'dead'"))
+                        .isEqualTo(4 + 5 + 2 + 1);
+                assertThat(count(c, "SELECT count(*) FROM jobs" + mine + " AND status IN ('queued', 'running')"))
+                        .as("deferred, retrying and running jobs kept with their events").isEqualTo(4);
+                assertThat(count(c, "SELECT count(*) FROM webhook_events" + mine)).isEqualTo(16);
+
+                // four days on: the 27-day-old dead events are past the 30-day limit, the rest are not
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE webhook_events SET received_at = received_at - interval '4 days'" + mine)) {
+                    ps.executeUpdate();
+                }
+            }
+            RetentionSweeper.Held later = sweeper.sample();
+            assertThat(later.overMonth()).as("the gauge shows them past the limit").isGreaterThanOrEqualTo(5);
+            assertThat(later.oldestUnfinishedSeconds()).isGreaterThan(Duration.ofDays(30).toSeconds());
+
+            swept = sweeper.sweep();
+            assertThat(swept.unfinished()).as("only the 5 past the dead-event limit").isEqualTo(5);
+            assertThat(sweeper.sample().overMonth()).isZero();
+            try (Connection c = testDb.connect()) {
+                assertThat(count(c, "SELECT count(*) FROM webhook_events" + mine)).isEqualTo(11);
+                assertThat(count(c, "SELECT count(*) FROM webhook_events" + mine + " AND status = 'dead'"))
+                        .isEqualTo(4 + 2 + 1);
+                assertThat(count(c, "SELECT count(*) FROM jobs" + mine)).isEqualTo(11);
+            }
+        }
+    }
+
+    @Test
+    void aPacedSweepDeletesTheSameEventsAsAnUnpacedOne() throws Exception {
+        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        UUID a = store.create(TestTenants.newTenant("paced-a")).id().value();
+        int old = 2 * RetentionSweeper.BATCH + 3;
+        try (Connection c = testDb.connect()) {
+            insert(c, a, old, 12);
+            insert(c, a, 4, 12, "dead", "dead", 0);
+            insert(c, a, 6, 1);
+        }
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 0.5)) {
+            assertThat(sweeper.sweep()).isEqualTo(new RetentionSweeper.Swept(old, 0));
+        }
+        try (Connection c = testDb.connect()) {
+            assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE tenant_id = '" + a + "'")).isEqualTo(4 + 6);
+        }
+        assertThatThrownBy(() -> new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 1.5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theDeadRetentionIsNeverShorterThanTheEventRetention() {
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(40), Duration.ofDays(30))) {
+            assertThat(sweeper.deadRetention()).isEqualTo(Duration.ofDays(40));
+        }
+    }
+
     private static void insert(Connection c, UUID tenant, int n, int daysAgo) throws Exception {
+        insert(c, tenant, n, daysAgo, "processed", "done", 0);
+    }
+
+    /** {@code n} events of a status received {@code daysAgo} days (and a minute) ago, each with a job. */
+    private static void insert(Connection c, UUID tenant, int n, int daysAgo, String status, String jobStatus,
+                               int runInDays) throws Exception {
         try (PreparedStatement ps = c.prepareStatement("""
                 WITH e AS (
                   INSERT INTO webhook_events (id, tenant_id, provider, delivery_key, payload_sha256, body, status,
                                               received_at)
                   SELECT gen_random_uuid(), ?, 'shopify', 'k-' || gen_random_uuid(), sha256('x'::bytea), 'x'::bytea,
-                         'accepted', now() - make_interval(days => ?) - interval '1 minute'
+                         ?, now() - make_interval(days => ?) - interval '1 minute'
                   FROM generate_series(1, ?) RETURNING id, tenant_id)
-                INSERT INTO jobs (id, tenant_id, event_id) SELECT gen_random_uuid(), tenant_id, id FROM e""")) {
+                INSERT INTO jobs (id, tenant_id, event_id, status, run_at, lease_owner, lease_expires_at)
+                SELECT gen_random_uuid(), tenant_id, id, ?, now() + make_interval(days => ?),
+                       CASE WHEN ? = 'running' THEN gen_random_uuid()::text END,
+                       CASE WHEN ? = 'running' THEN now() + interval '1 hour' END FROM e""")) {
             ps.setObject(1, tenant);
-            ps.setInt(2, daysAgo);
-            ps.setInt(3, n);
+            ps.setString(2, status);
+            ps.setInt(3, daysAgo);
+            ps.setInt(4, n);
+            ps.setString(5, jobStatus);
+            ps.setInt(6, runInDays);
+            ps.setString(7, jobStatus);
+            ps.setString(8, jobStatus);
             ps.executeUpdate();
         }
     }

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Tollgate retention benchmark: what a retention sweep costs ingress with millions of stored events.
+#   1. BENCH_EVENTS (5,000,000) events stored in one INSERT ... SELECT generate_series per million, spread evenly over
+#      the last BENCH_OLDEST_HOURS (336: 14 days) with the first BENCH_BODY_BYTES (1500) of the bench order as body
+#      (the sweep reads no body; a short one keeps the load minutes, not half an hour); every 1000th is dead (its job
+#      dead too; kept by the sweep: the dead-event retention is not reached), the rest processed (job done).
+#   2. wrk sends unique, correctly signed Shopify deliveries to the gateway (16 connections) the whole time.
+#   3. bench/RetentionBench.java runs BENCH_PAIRS (6) alternating pairs: a sweep by the gateway's own RetentionSweeper
+#      (its retention moved by BENCH_SLICE_HOURS (12) per pair, so each sweep deletes a fresh slice of ~5M/28 rows)
+#      and a quiet window of the same length, the order flipped every pair; the ingress rate of each window is the
+#      increase of tollgate_webhooks_total{outcome="accepted"} over it. BENCH_DUTIES ("1,0.2"): the pairs run once per
+#      sweep duty (TOLLGATE_RETENTION_SWEEP_DUTY_PERCENT / 100: 1 deletes without pausing, 0.2 the default pacing).
+# Needs: wrk, psql, PostgreSQL on 127.0.0.1:5432 (trust, user postgres), the gateway jar (built if missing).
+# Prints one row per pair and the mean change; results in bench/results/retention-<time>/. BENCH_REUSE=1 skips the
+# load when the database already holds events (their oldest sets where the slices start).
+set -euo pipefail
+export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/bench
+EVENTS=${BENCH_EVENTS:-5000000}
+OLDEST=${BENCH_OLDEST_HOURS:-336}
+SLICE=${BENCH_SLICE_HOURS:-12}
+PAIRS=${BENCH_PAIRS:-6}
+DUTIES=${BENCH_DUTIES:-1,0.2}
+CONN=${BENCH_CONCURRENCY:-16}
+PORT=${BENCH_PORT:-18081}
+DB=${BENCH_DB:-tollgate_retention}
+PG="-h 127.0.0.1 -p 5432 -U postgres"
+OUT=$ROOT/bench/results/retention-$(date -u +%Y%m%dT%H%M%SZ)
+RUN=$(date +%s)
+TOKEN=bench-admin-token-0123456789abcdef
+mkdir -p "$OUT"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(lscpu | sed -n 's/Model name: *//p' | head -1)"
+echo "== results in $OUT"
+[ -f "$ROOT/platform-api/target/platform-api.jar" ] || (cd "$ROOT" && mvn -B -q package -DskipTests -pl platform-api -am)
+
+# BENCH_REUSE=1 keeps a database an earlier run loaded (the load is most of the run's time); its events stay with
+# their tenant, and each run sends its deliveries to a tenant of its own (the master key is new every run)
+if [ "${BENCH_REUSE:-0}" = 1 ] && psql $PG -d "$DB" -tAc "SELECT 1 FROM webhook_events LIMIT 1" 2>/dev/null | grep -q 1; then
+  LOAD=0
+else
+  LOAD=1
+  dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
+fi
+BODY=$BENCH/order.json
+
+# the gateway's own sweep never runs during the benchmark (once a day): RetentionBench sweeps with the same class
+DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATABASE_USER=postgres \
+TOLLGATE_MASTER_KEY=$(openssl rand -base64 32) TOLLGATE_ADMIN_TOKEN=$TOKEN PORT=$PORT TOLLGATE_HOST=127.0.0.1 \
+TOLLGATE_DB_POOL_SIZE=16 TOLLGATE_WORKER_ENABLED=false TOLLGATE_RETENTION_SWEEP_SECONDS=86400 \
+TOLLGATE_CONNECTION_CHECK_ENABLED=false \
+  "$JAVA_HOME/bin/java" -jar "$ROOT/platform-api/target/platform-api.jar" > "$OUT/gateway.log" 2>&1 &
+GW=$!
+WRK=
+trap '[ -n "$WRK" ] && kill $WRK 2>/dev/null; kill $GW 2>/dev/null; wait $GW 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do curl -fs "localhost:$PORT/observe/health" >/dev/null && break; sleep 0.5; done
+curl -fs "localhost:$PORT/observe/health" >/dev/null || { echo "gateway did not start" >&2; tail "$OUT/gateway.log"; exit 1; }
+
+LIMITS='{"rate_per_minute": 1000000, "burst": 100000, "max_payload_bytes": 1048576, "timeout_ms": 5000, "max_concurrent": 1024}'
+create() { # slug secret
+  curl -fs -o /dev/null -X POST "localhost:$PORT/admin/tenants" -H "Authorization: Bearer $TOKEN" -d "{
+    \"slug\": \"$1\", \"name\": \"Bench $1\", \"limits\": $LIMITS,
+    \"gorgias\": {\"domain\": \"$1\", \"username\": \"agent@$1.example\", \"api_key\": \"bench-gorgias-key-$1\"},
+    \"shopify\": {\"shop_domain\": \"$1.myshopify.com\", \"access_token\": \"shpat_bench_$1\", \"webhook_secret\": \"$2\"}}"
+}
+INGRESS=bench-r$RUN
+create "$INGRESS" "bench-secret-$INGRESS"
+SIG=$("$BENCH/sign.py" "bench-secret-$INGRESS" "$BODY")
+
+if [ "$LOAD" = 1 ]; then
+create bench-data bench-secret-bench-data
+TID=$(psql $PG -d "$DB" -tAc "SELECT id FROM tenants WHERE slug = 'bench-data'")
+echo "== storing $EVENTS events over the last $OLDEST hours"
+HEX=$(head -c "${BENCH_BODY_BYTES:-1500}" "$BODY" | xxd -p | tr -d '\n')
+T0=$(date +%s)
+for lo in $(seq 1 1000000 "$EVENTS"); do
+  hi=$((lo + 999999)); [ "$hi" -gt "$EVENTS" ] && hi=$EVENTS
+  psql $PG -d "$DB" -qv ON_ERROR_STOP=1 <<SQL
+WITH e AS (
+  INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers, status,
+                              received_at, processed_at)
+  SELECT gen_random_uuid(), '$TID', 'shopify', 'orders/create', 'gen-' || g, b.sha, b.body,
+         '{"x-shopify-topic": "orders/create"}'::jsonb, CASE WHEN g % 1000 = 0 THEN 'dead' ELSE 'processed' END,
+         now() - make_interval(secs => $OLDEST * 3600.0 * ($EVENTS - g) / $EVENTS),
+         now() - make_interval(secs => $OLDEST * 3600.0 * ($EVENTS - g) / $EVENTS) + interval '2 seconds'
+    FROM generate_series($lo, $hi) g, (SELECT '\\x$HEX'::bytea AS body, sha256('\\x$HEX'::bytea) AS sha) b
+  RETURNING id, tenant_id, status)
+INSERT INTO jobs (id, tenant_id, event_id, status, attempts)
+SELECT gen_random_uuid(), tenant_id, id, CASE WHEN status = 'dead' THEN 'dead' ELSE 'done' END, 1 FROM e;
+SQL
+  echo "   $hi stored ($(( $(date +%s) - T0 )) s)"
+done
+else
+  echo "== reusing the $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events") events stored in $DB"
+fi
+# the sweeps take slices from the oldest stored event on
+OLDEST=$(psql $PG -d "$DB" -tAc "SELECT floor(extract(epoch FROM now() - min(received_at)) / 3600) FROM webhook_events
+                                   WHERE status = 'processed'")
+psql $PG -d "$DB" -qc "VACUUM ANALYZE webhook_events" -c "VACUUM ANALYZE jobs"
+echo "   table: $(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(pg_total_relation_size('webhook_events'))") events," \
+     "$(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(pg_total_relation_size('jobs'))") jobs (with indexes and TOAST)"
+
+# unique deliveries for the whole run; its own summary is not used (the windows are read from the gateway's counter)
+wrk -t2 -c"$CONN" -d3600s -s "$BENCH/unique.lua" "http://127.0.0.1:$PORT" -- "$BODY" "$SIG" \
+  "$INGRESS.myshopify.com" "$INGRESS" "r$RUN" 0 > "$OUT/wrk.txt" 2>&1 &
+WRK=$!
+sleep "${BENCH_WARMUP:-30}"
+"$JAVA_HOME/bin/java" -cp "$ROOT/platform-api/target/platform-api.jar:$ROOT/platform-api/target/libs/*" \
+  "$BENCH/RetentionBench.java" "jdbc:postgresql://127.0.0.1:5432/$DB" "http://127.0.0.1:$PORT/observe/metrics" \
+  "$PAIRS" "$OLDEST" "$SLICE" "$DUTIES" | tee "$OUT/pairs.txt"
+kill -INT $WRK 2>/dev/null; wait $WRK 2>/dev/null || true; WRK=
+echo "== after: $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events") events stored," \
+     "$(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events WHERE status = 'dead'") dead (kept)" | tee -a "$OUT/pairs.txt"
