@@ -248,6 +248,15 @@ class AdminFuzzTest {
         m.put("GET /admin/tenants/{slug}/events", new RouteSpec(List.of("status", "limit", "cursor"), null));
         m.put("GET /admin/tenants/{slug}/events/{event_id}", new RouteSpec(none, null));
         m.put("POST /admin/tenants/{slug}/events/{event_id}/replay", new RouteSpec(none, null));
+        m.put("POST /admin/tenants/{slug}/events/{event_id}/discard", new RouteSpec(none, null));
+        m.put("GET /admin/tenants/{slug}/events/count",
+              new RouteSpec(List.of("status", "provider", "topic", "received_after", "received_before"), null));
+        m.put("POST /admin/tenants/{slug}/events/discard", new RouteSpec(none, AdminFuzzTest::bulkBody));
+        m.put("POST /admin/tenants/{slug}/events/replay", new RouteSpec(none, AdminFuzzTest::bulkBody));
+        m.put("GET /admin/tenants/{slug}/privacy", new RouteSpec(List.of("limit", "cursor"), null));
+        m.put("GET /admin/tenants/{slug}/data-requests", new RouteSpec(List.of("state", "limit", "cursor"), null));
+        m.put("GET /admin/tenants/{slug}/data-requests/{id}", new RouteSpec(none, null));
+        m.put("POST /admin/tenants/{slug}/data-requests/{id}/delivered", new RouteSpec(none, null));
         // tokens made here never manage tokens, so disabling the bootstrap token (the fuzzer's own) is always 409
         m.put("POST /admin/tokens", new RouteSpec(none, r -> {
             ObjectNode b = object().put("name", "robot-" + r.nextInt(1_000_000)).put("ttl_seconds", 3_600);
@@ -302,6 +311,19 @@ class AdminFuzzTest {
             case 0 -> providers.add("gorgias");
             case 1 -> providers.add("shopify");
             default -> providers.add("gorgias").add("shopify");
+        }
+        return b;
+    }
+
+    /** A bulk discard or replay of dead events as a count call would have it (a stale count is a 409, not a 400). */
+    private static ObjectNode bulkBody(Random r) {
+        ObjectNode b = object().put("status", "dead").put("as_of", Instant.now().toString())
+                .put("expected_count", r.nextInt(6)).put("dry_run", r.nextBoolean());
+        if (r.nextBoolean()) {
+            b.put("provider", r.nextBoolean() ? "gorgias" : "shopify");
+        }
+        if (r.nextInt(3) == 0) {
+            b.put("received_after", Instant.now().minusSeconds(86_400).toString());
         }
         return b;
     }
