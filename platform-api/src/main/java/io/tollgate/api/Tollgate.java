@@ -284,7 +284,8 @@ public final class Tollgate implements AutoCloseable {
                          Optional<LlmClient> llm) {
         OrderCache orders = new OrderCache(db);
         TicketResponder tickets = new TicketResponder(
-                new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease()), orders, shopify, gorgias,
+                new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease(),
+                                                     config.worker().settings().lease()), orders, shopify, gorgias,
                 new OrderMatcher(), drafting(config.worker().llm(), db, llm), config.worker().orderFreshness());
         ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify,
                                                                     new Erasure(db));

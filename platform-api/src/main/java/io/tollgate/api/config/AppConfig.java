@@ -145,7 +145,7 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
 
         /** The worker's own pool: one connection per concurrent job and one for claiming, apart from ingress's. */
         public DatabaseSettings workerSettings(int concurrency) {
-            return new DatabaseSettings(settings().jdbcUrl(), user, password, concurrency + 1, connectTimeout);
+            return new DatabaseSettings(settings().jdbcUrl(), user, password, concurrency + 2, connectTimeout);
         }
 
         /**
@@ -254,10 +254,18 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                                           "must be at least TOLLGATE_WORKER_RETRY_BASE_MS");
             }
             int concurrency = s.integer("TOLLGATE_WORKER_CONCURRENCY", 1, 1024);
+            Duration lease = Duration.ofSeconds(s.integer("TOLLGATE_WORKER_LEASE_SECONDS", 1, 86_400));
+            Duration renew = s.optional("TOLLGATE_WORKER_LEASE_RENEW_MS").isPresent()
+                    ? Duration.ofMillis(s.integer("TOLLGATE_WORKER_LEASE_RENEW_MS", 10, 43_200_000))
+                    : io.tollgate.api.worker.WorkerSettings.renewEveryFor(lease);
+            if (renew.multipliedBy(2).compareTo(lease) > 0) {
+                throw new ConfigException("TOLLGATE_WORKER_LEASE_RENEW_MS",
+                                          "must be at most half of TOLLGATE_WORKER_LEASE_SECONDS");
+            }
             return new Worker(new io.tollgate.api.worker.WorkerSettings(
                     s.bool("TOLLGATE_WORKER_ENABLED"), concurrency,
                     s.integer("TOLLGATE_WORKER_TENANT_CAP", 1, 1024),
-                    Duration.ofSeconds(s.integer("TOLLGATE_WORKER_LEASE_SECONDS", 1, 86_400)),
+                    lease, renew,
                     Duration.ofMillis(s.integer("TOLLGATE_WORKER_POLL_MS", 10, 60_000)),
                     Duration.ofMillis(s.integer("TOLLGATE_WORKER_REAP_MS", 10, 600_000)),
                     stopGrace,

@@ -9,9 +9,11 @@ import io.tollgate.tenant.db.Rows;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -32,8 +34,11 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * <p>A claim takes due jobs with {@code FOR UPDATE SKIP LOCKED} (concurrent claimers, on any instance, never get
  * the same job) and holds each under a lease: a unique lease token in {@code lease_owner} until
  * {@code lease_expires_at}. A job whose lease expired (its worker died) goes back to the queue through
- * {@link #reapExpired}. Every claim counts an attempt, so a job that kills its worker still runs out of attempts. Completing needs the lease still held: a
- * worker that lost its lease to another cannot overwrite that one's result.
+ * {@link #reapExpired}. Leases are short (seconds): a live worker {@link #renew renews} those of all its running jobs in
+ * one statement every few seconds, so a job that runs longer than a lease stays its own, and a dead worker's jobs are
+ * taken over soon after it stopped renewing. Every claim counts an attempt, so a job that kills its worker still runs
+ * out of attempts. Completing needs the lease still held: a worker that lost its lease to another cannot overwrite
+ * that one's result.
  */
 public final class JobQueue {
     /** Columns an enqueue fills; the rest (attempts, max_attempts, run_at, ...) take their defaults. */
@@ -140,6 +145,18 @@ public final class JobQueue {
             SELECT status FROM reaped"""
             .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), JobStatus.DEAD.sql(),
                        EventStatus.ACCEPTED.sql(), EventStatus.DEAD.sql());
+
+    /**
+     * A worker's heartbeat: renews, in one statement, the leases of every job it runs, each only while still its own
+     * (running under the token it was claimed with; the primary key finds each). Returns the ids renewed: a job missing
+     * from them was taken over (reaped, then claimed by another) or ended meanwhile. An expired lease not yet reaped is
+     * renewed too: no one else holds the job. Parameters: lease seconds, job ids, their lease tokens.
+     */
+    private static final String RENEW = """
+            UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => ?)
+              FROM unnest(?::uuid[], ?::uuid[]) AS held(id, lease)
+             WHERE j.id = held.id AND j.lease_owner = held.lease::text AND j.status = %1$s
+            RETURNING j.id""".formatted(JobStatus.RUNNING.sql());
 
     /** The queue's state for metrics; each count uses a partial index. */
     private static final String STATS = """
@@ -253,6 +270,30 @@ public final class JobQueue {
                 int[] counts = new int[2];
                 rows.forEach(r -> counts[JobStatus.DEAD.wire().equals(string(r, "status")) ? 1 : 0]++);
                 return new Reaped(counts[0], counts[1]);
+            }
+        });
+    }
+
+    /**
+     * Renews the leases of {@code jobs} (a worker's running jobs) to {@code lease} from now, in one statement, those
+     * still held under their claim's token only.
+     *
+     * @return the ids of the jobs renewed; any other of {@code jobs} is no longer this worker's (its lease ran out
+     *         and another took it over, or it was completed or replayed): its outcome will not be recorded
+     */
+    public Set<UUID> renew(Collection<Job> jobs, Duration lease) {
+        if (lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("lease must be positive");
+        }
+        if (jobs.isEmpty()) {
+            return Set.of();
+        }
+        String ids = jobs.stream().map(j -> j.id().toString()).collect(Collectors.joining(",", "{", "}"));
+        String leases = jobs.stream().map(j -> j.lease().toString()).collect(Collectors.joining(",", "{", "}"));
+        double seconds = lease.toNanos() / 1e9;
+        return db.call(() -> {
+            try (Stream<DbRow> rows = db.client().execute().query(RENEW, seconds, ids, leases)) {
+                return rows.map(r -> uuid(r, "id")).collect(Collectors.toUnmodifiableSet());
             }
         });
     }

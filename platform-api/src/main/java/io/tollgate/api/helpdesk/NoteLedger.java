@@ -26,8 +26,12 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * <p>A worker {@link #reserve reserves} before it calls Gorgias (the intent is on record before the upstream call),
  * then records the outcome with {@link #markPosted} or {@link #markFailed}. Each attempt holds the row under a lease
  * ({@code lease_until}); while it runs, a reserve for the same message answers {@link Reservation.InFlight} instead
- * of letting a second worker post. The lease must outlast the worker's upstream call (its timeouts included): an
- * attempt that is still running when its lease ends may race the next one.
+ * of letting a second worker post. Two holds: a short one from the reservation (the job's lease: while the attempt
+ * looks the order up and drafts, no other attempt for the message does the same work, yet a worker that died there
+ * holds the note no longer than its job), and, {@link #renew renewed} just before the post, a whole lease that must
+ * outlast the upstream call (its timeouts included), so a post that may still be on its way is never raced. Only the
+ * post needs that long hold for exactly-once: an attempt whose short hold ran out and was taken by another finds
+ * at its renewal that it no longer holds the note, and posts nothing.
  *
  * <p>Every statement is scoped by the tenant id first.
  */
@@ -55,17 +59,28 @@ public final class NoteLedger {
 
     private final Database db;
     private final Duration lease;
+    private final Duration hold;
+
+    /** A ledger whose reservations hold the note for a whole {@code lease} too. */
+    public NoteLedger(Database db, Duration lease) {
+        this(db, lease, lease);
+    }
 
     /**
-     * @param lease how long one attempt holds a note; longer than the worker's whole upstream call (connect, read
-     *              and look-up timeouts) so no second attempt starts while the first may still post
+     * @param lease how long an attempt holds a note from its {@link #renew renewal} before the post; longer than the
+     *              worker's whole upstream call (connect, read and look-up timeouts) so no second attempt starts while
+     *              the first may still post
+     * @param hold  how long a reservation holds the note before that (the worker's job lease; at most {@code lease}):
+     *              a worker that dies before posting holds the note no longer than its job
      */
-    public NoteLedger(Database db, Duration lease) {
+    public NoteLedger(Database db, Duration lease, Duration hold) {
         this.db = Objects.requireNonNull(db, "db");
-        if (lease == null || lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("lease must be positive");
+        if (lease == null || lease.isNegative() || lease.isZero() || hold == null || hold.isNegative()
+                || hold.isZero()) {
+            throw new IllegalArgumentException("lease and hold must be positive");
         }
         this.lease = lease;
+        this.hold = hold.compareTo(lease) < 0 ? hold : lease;
     }
 
     /** What {@link #reserve} found. */
@@ -112,7 +127,7 @@ public final class NoteLedger {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(eventId, "eventId");
         UUID t = tenant.value();
-        double seconds = lease.toNanos() / 1e9;
+        double seconds = hold.toNanos() / 1e9;
         String externalId = externalIdFor(eventId);
         UUID attempt = UUID.randomUUID();
         return db.inTransaction(tx -> {
@@ -172,9 +187,10 @@ public final class NoteLedger {
 
     /**
      * Renews this attempt's lease on the note just before it is posted, if the attempt still holds it: the note is
-     * pending, this attempt took it last, and its lease has not run out. From then on no other attempt can take the
-     * note for a whole lease, which covers the post (upstream timeouts are shorter) even if the worker has given the
-     * run up meanwhile ({@link Deadline}).
+     * pending and this attempt took it last (a hold that ran out with no other attempt taking the note is still this
+     * attempt's: no other can be posting). From then on no other attempt can take the note for a whole lease, which
+     * covers the post (upstream timeouts are shorter) even if the worker has given the run up meanwhile
+     * ({@link Deadline}).
      *
      * @return false when this attempt no longer holds the note: post nothing
      */
@@ -183,7 +199,7 @@ public final class NoteLedger {
         double seconds = lease.toNanos() / 1e9;
         return db.call(() -> db.client().execute().update("""
                 UPDATE notes SET lease_until = now() + make_interval(secs => ?), updated_at = now()
-                 WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending' AND lease_until > now()""",
+                 WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending'""",
                                                           seconds, tenant.value(), noteId, attempt)) == 1;
     }
 

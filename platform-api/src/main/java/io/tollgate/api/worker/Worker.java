@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +32,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * tenants, each tenant capped) whenever a slot is free, and {@code concurrency} worker threads run them with the
  * {@link JobRunner} and record their outcome. The claimer also returns expired leases to the queue and samples the
  * queue for metrics every {@link WorkerSettings#reapEvery()}.
+ *
+ * <p>Leases are short ({@link WorkerSettings#lease()}, 10 s by default): a heartbeat thread renews the leases of all
+ * the jobs this worker runs in one statement every {@link WorkerSettings#renewEvery()} ({@link JobQueue#renew}), and
+ * returns expired leases (other, dead workers' jobs) to the queue. So a run may take longer than a lease (up to its
+ * deadline) and stay this worker's, while the jobs of a worker that died (SIGKILL, OOM, a lost node) are queued again
+ * about a lease after its last renewal and taken by any live worker. A worker whose renewal found a job no longer its
+ * own (it stalled for longer than the lease and another took the job over) cannot record that job's outcome:
+ * {@link JobQueue#complete} needs the lease; the note ledger keeps the two runs from posting twice. A restarted
+ * instance is a new worker (a new lease token per claim, no identity carried over): its jobs from before the restart
+ * are taken over, by it or any other, once their leases have run out, which they have done by the time a restarted
+ * JVM claims or soon after.
  *
  * <p>Every run has a deadline ({@link WorkerSettings#jobDeadline()}): the job runs on a virtual thread of its own
  * while the worker thread waits for it at most that long. Past it the worker gives the run up ({@link Deadline}: its
@@ -66,7 +78,11 @@ public final class Worker implements AutoCloseable {
     private final AtomicInteger abandoned = new AtomicInteger();
     private final Duration postWait;
     private final Thread claimer;
+    private final Thread heartbeat;
+    private final AtomicInteger renewFailures = new AtomicInteger();
     private volatile boolean stopping;
+    /** Set once {@link #close} has ended every run: the heartbeat stops. */
+    private volatile boolean closed;
     private long nextReapNanos;
 
     private Worker(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics,
@@ -85,6 +101,8 @@ public final class Worker implements AutoCloseable {
         });
         this.claimer = new Thread(this::claimLoop, "tollgate-worker-claimer");
         this.claimer.setDaemon(true);
+        this.heartbeat = new Thread(this::heartbeatLoop, "tollgate-worker-heartbeat");
+        this.heartbeat.setDaemon(true);
     }
 
     /**
@@ -95,13 +113,10 @@ public final class Worker implements AutoCloseable {
                                Duration postWait) {
         Worker w = new Worker(queue, runner, settings, metrics, postWait);
         w.claimer.start();
+        w.heartbeat.start();
         LOG.log(Level.INFO, "worker started: " + settings.concurrency() + " at once, at most " + settings.tenantCap()
-                + " per tenant, " + settings.jobDeadline().toMillis() + " ms a run");
-        if (settings.jobDeadline().compareTo(settings.lease()) >= 0) {
-            LOG.log(Level.WARNING, "the job deadline (" + settings.jobDeadline().toMillis() + " ms) is not shorter than"
-                    + " the lease (" + settings.lease().toSeconds() + " s): a stuck job is taken over at its lease's end"
-                    + " instead");
-        }
+                + " per tenant, " + settings.jobDeadline().toMillis() + " ms a run, leases of "
+                + settings.lease().toMillis() + " ms renewed every " + settings.renewEvery().toMillis() + " ms");
         return w;
     }
 
@@ -152,6 +167,59 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /**
+     * Every renewEvery until closed (also through the stop grace, while runs may still go on): renews the leases of the
+     * jobs this worker runs, then returns expired leases to the queue, so a dead worker's jobs wait at most about
+     * lease + renewEvery.
+     */
+    private void heartbeatLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(settings.renewEvery());
+            } catch (InterruptedException e) {
+                if (closed) {
+                    return;
+                }
+                continue;
+            }
+            beat();
+        }
+    }
+
+    private void beat() {
+        try {
+            List<JobQueue.Job> held = List.copyOf(running);
+            if (!held.isEmpty()) {
+                Set<UUID> renewed = queue.renew(held, settings.lease());
+                for (JobQueue.Job job : held) {
+                    if (!renewed.contains(job.id()) && running.contains(job)) {
+                        // ended just now, or taken over: complete() tells which and refuses a lost one's outcome
+                        LOG.log(Level.DEBUG, "job " + job.id() + " was not renewed: finished, or no longer this"
+                                + " worker's lease");
+                    }
+                }
+            }
+            reap();
+            renewFailures.set(0);
+        } catch (DataException e) {
+            int failures = renewFailures.incrementAndGet();
+            if (failures == 1 || failures % 20 == 0) {
+                LOG.log(Level.WARNING, "worker cannot renew its leases (" + failures + " times in a row; another"
+                        + " worker takes its jobs over once they run out): " + e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "worker heartbeat error", e);
+        }
+    }
+
+    private void reap() {
+        JobQueue.Reaped reaped = queue.reapExpired();
+        if (reaped.requeued() + reaped.dead() > 0) {
+            LOG.log(Level.WARNING, "jobs whose worker stopped before finishing them (lease expired): "
+                    + reaped.requeued() + " queued again, " + reaped.dead() + " dead (out of attempts)");
+        }
+    }
+
     /** Every reapEvery: expired leases back to the queue, and a fresh sample of the queue for the gauges. */
     private void maintain() {
         long now = System.nanoTime();
@@ -159,11 +227,7 @@ public final class Worker implements AutoCloseable {
             return;
         }
         nextReapNanos = now + settings.reapEvery().toNanos();
-        JobQueue.Reaped reaped = queue.reapExpired();
-        if (reaped.requeued() + reaped.dead() > 0) {
-            LOG.log(Level.WARNING, "jobs whose worker stopped before finishing them (lease expired): "
-                    + reaped.requeued() + " queued again, " + reaped.dead() + " dead (out of attempts)");
-        }
+        reap();
         JobQueue.Stats s = queue.stats();
         metrics.queue(new WorkerMetrics.QueueSample(s.queued(), s.running(), s.dead(), s.oldestSeconds()));
     }
@@ -345,6 +409,8 @@ public final class Worker implements AutoCloseable {
             Thread.currentThread().interrupt();
             pool.shutdownNow();
         }
+        closed = true;
+        heartbeat.interrupt();
         LOG.log(Level.INFO, "worker stopped");
     }
 }

@@ -1,6 +1,7 @@
 package io.tollgate.api.worker;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
@@ -11,29 +12,40 @@ import java.util.Objects;
  * @param concurrency jobs this instance runs at once
  * @param tenantCap   jobs of one tenant running at once (fleet-wide), so one merchant's backlog leaves workers for
  *                    the others; below {@code concurrency}
- * @param lease       how long a claimed job is held before another worker may take it over: longer than a job's
- *                    slowest run (upstream timeouts included)
+ * @param lease       how long a claimed job is held past its worker's last renewal before another worker may take it
+ *                    over ({@code TOLLGATE_WORKER_LEASE_SECONDS}): a dead worker's jobs are taken over at most about
+ *                    {@code lease + renewEvery} after it died
+ * @param renewEvery  how often the worker renews the leases of all its running jobs, in one statement
+ *                    ({@code TOLLGATE_WORKER_LEASE_RENEW_MS}), and returns other workers' expired leases to the queue;
+ *                    at most half the lease, so one late renewal does not lose a job that is still running
  * @param poll        the wait between claims while the queue has nothing due
  * @param reapEvery   how often expired leases are returned to the queue, and the queue sampled for metrics
  * @param stopGrace   how long a stopping worker waits for its running jobs before giving them back
  * @param schedule    retries: backoff, jitter and the retry budget
  * @param jobDeadline how long one run of a job may take ({@code TOLLGATE_WORKER_JOB_DEADLINE_MS}): after it the
  *                    worker gives the run up (its thread is interrupted and no longer holds a slot) and the job is
- *                    retried, spending an attempt, or dead when its attempts are spent; meant to be well under
- *                    {@code lease} (at the lease's end another worker may take a stuck job over)
+ *                    retried, spending an attempt, or dead when its attempts are spent; independent of the lease
+ *                    (renewed while the run goes on)
  */
-public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Duration lease, Duration poll,
-                             Duration reapEvery, Duration stopGrace, RetrySchedule schedule, Duration jobDeadline) {
+public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Duration lease,
+                             Duration renewEvery, Duration poll, Duration reapEvery, Duration stopGrace, RetrySchedule schedule, Duration jobDeadline) {
 
-    /** A job's deadline unless configured: well under the default lease of 5 minutes. */
+    /** A job's deadline unless configured. */
     public static final Duration JOB_DEADLINE = Duration.ofMinutes(2);
 
+    /** The lease unless configured: a dead worker's jobs are taken over within about 13 s. */
+    public static final Duration LEASE = Duration.ofSeconds(10);
+
+    /** The renewal interval unless configured: three renewals a lease. */
+    public static final Duration RENEW_EVERY = Duration.ofSeconds(3);
+
     public static final WorkerSettings DEFAULTS = new WorkerSettings(
-            true, 8, 4, Duration.ofMinutes(5), Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(10),
+            true, 8, 4, LEASE, RENEW_EVERY, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofSeconds(10),
             RetrySchedule.DEFAULT, JOB_DEADLINE);
 
     public WorkerSettings {
         Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(renewEvery, "renewEvery");
         Objects.requireNonNull(poll, "poll");
         Objects.requireNonNull(reapEvery, "reapEvery");
         Objects.requireNonNull(stopGrace, "stopGrace");
@@ -45,10 +57,13 @@ public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Du
         if (tenantCap < 1) {
             throw new IllegalArgumentException("tenantCap must be at least 1");
         }
-        for (Duration d : new Duration[] {lease, poll, reapEvery}) {
+        for (Duration d : new Duration[] {lease, renewEvery, poll, reapEvery}) {
             if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException("lease, poll and reapEvery must be positive");
+                throw new IllegalArgumentException("lease, renewEvery, poll and reapEvery must be positive");
             }
+        }
+        if (renewEvery.multipliedBy(2).compareTo(lease) > 0) {
+            throw new IllegalArgumentException("renewEvery must be at most half the lease");
         }
         if (stopGrace.isNegative()) {
             throw new IllegalArgumentException("stopGrace must not be negative");
@@ -58,8 +73,14 @@ public record WorkerSettings(boolean enabled, int concurrency, int tenantCap, Du
         }
     }
 
+    /** The renewal interval for {@code lease} unless configured: {@link #RENEW_EVERY}, or a third of a shorter lease. */
+    public static Duration renewEveryFor(Duration lease) {
+        Duration third = lease.dividedBy(3).truncatedTo(ChronoUnit.MILLIS);
+        return third.compareTo(RENEW_EVERY) < 0 ? third : RENEW_EVERY;
+    }
+
     public WorkerSettings withEnabled(boolean on) {
-        return new WorkerSettings(on, concurrency, tenantCap, lease, poll, reapEvery, stopGrace, schedule,
+        return new WorkerSettings(on, concurrency, tenantCap, lease, renewEvery, poll, reapEvery, stopGrace, schedule,
                                   jobDeadline);
     }
 }

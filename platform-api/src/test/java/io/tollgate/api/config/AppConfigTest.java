@@ -194,7 +194,8 @@ class AppConfigTest {
         assertThat(w.enabled()).isTrue();
         assertThat(w.concurrency()).isEqualTo(8);
         assertThat(w.tenantCap()).isEqualTo(4);
-        assertThat(w.lease()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(w.lease()).as("a dead worker's jobs are taken over within seconds").isEqualTo(Duration.ofSeconds(10));
+        assertThat(w.renewEvery()).isEqualTo(Duration.ofSeconds(3));
         assertThat(w.poll()).isEqualTo(Duration.ofMillis(100));
         assertThat(w.stopGrace()).isEqualTo(c.server().shutdownGrace());
         assertThat(w.schedule().baseDelay()).isEqualTo(Duration.ofSeconds(5));
@@ -206,7 +207,8 @@ class AppConfigTest {
         assertThat(c.upstreams().settings().readTimeout()).isEqualTo(Duration.ofSeconds(20));
         assertThat(c.upstreams().settings().gorgiasCalls()).as("Gorgias: 40 calls per 20 s per account").isEqualTo(40);
         assertThat(c.upstreams().settings().gorgiasWindow()).isEqualTo(Duration.ofSeconds(20));
-        assertThat(AppConfig.load(production()).database().workerSettings(w.concurrency()).maxPoolSize()).isEqualTo(9);
+        assertThat(AppConfig.load(production()).database().workerSettings(w.concurrency()).maxPoolSize())
+                .as("a connection a job, one for the claimer and one for the heartbeat").isEqualTo(10);
     }
 
     @Test
@@ -217,6 +219,8 @@ class AppConfigTest {
         env.put("TOLLGATE_WORKER_TENANT_CAP", "1");
         env.put("TOLLGATE_WORKER_RETRY_BASE_MS", "250");
         env.put("TOLLGATE_WORKER_RETRY_MAX_SECONDS", "60");
+        env.put("TOLLGATE_WORKER_LEASE_SECONDS", "20");
+        env.put("TOLLGATE_WORKER_LEASE_RENEW_MS", "4000");
         env.put("TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", "1500");
         env.put("TOLLGATE_GORGIAS_CALLS", "80");
         env.put("TOLLGATE_GORGIAS_WINDOW_SECONDS", "10");
@@ -230,6 +234,8 @@ class AppConfigTest {
         assertThat(c.worker().settings().tenantCap()).isEqualTo(1);
         assertThat(c.worker().settings().schedule().baseDelay()).isEqualTo(Duration.ofMillis(250));
         assertThat(c.worker().settings().schedule().maxDelay()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.worker().settings().lease()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.worker().settings().renewEvery()).isEqualTo(Duration.ofSeconds(4));
         assertThat(c.upstreams().settings().readTimeout()).isEqualTo(Duration.ofMillis(1500));
         assertThat(c.upstreams().settings().gorgiasCalls()).isEqualTo(80);
         assertThat(c.upstreams().settings().gorgiasWindow()).isEqualTo(Duration.ofSeconds(10));
@@ -237,6 +243,18 @@ class AppConfigTest {
         assertThat(c.worker().llm().model()).isEqualTo("local-model");
         assertThat(c.worker().llm().dailyBudget()).isEqualTo(5);
         assertThat(c.toString()).doesNotContain("sk-secret-value-123");
+    }
+
+    @Test
+    void aShortLeaseIsRenewedThriceByDefaultAndNeverLessThanTwiceALease() {
+        Map<String, String> env = production();
+        env.put("TOLLGATE_WORKER_LEASE_SECONDS", "2");
+        assertThat(AppConfig.load(env).worker().settings().renewEvery()).isEqualTo(Duration.ofMillis(666));
+        env.put("TOLLGATE_WORKER_LEASE_RENEW_MS", "1001");
+        assertThatThrownBy(() -> AppConfig.load(env)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("TOLLGATE_WORKER_LEASE_RENEW_MS");
+        env.put("TOLLGATE_WORKER_LEASE_RENEW_MS", "1000");
+        assertThat(AppConfig.load(env).worker().settings().renewEvery()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test

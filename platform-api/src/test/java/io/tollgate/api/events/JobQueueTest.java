@@ -260,6 +260,70 @@ class JobQueueTest {
         assertThat(jobOf(event).status()).isEqualTo(JobStatus.DONE.wire());
     }
 
+    /**
+     * A worker's heartbeat: one call renews every lease it still holds, leaves alone a job another worker took over
+     * (whose lease and outcome stay that one's) and a job already completed.
+     */
+    @Test
+    void aRenewalExtendsTheLeasesStillHeldAndNoneTakenOverOrEnded() throws SQLException {
+        EventId first = enqueue(a, Duration.ofSeconds(-3));
+        EventId second = enqueue(b, Duration.ofSeconds(-2));
+        EventId lost = enqueue(a, Duration.ofSeconds(-1));
+        List<JobQueue.Job> held = claim(3, Duration.ofSeconds(2));
+        assertThat(held).extracting(JobQueue.Job::eventId).containsExactlyInAnyOrder(first, second, lost);
+        JobQueue.Job firstJob = jobFor(held, first);
+        JobQueue.Job secondJob = jobFor(held, second);
+        JobQueue.Job lostJob = jobFor(held, lost);
+
+        // this worker stalled past one lease: it was reaped and another worker took the job over
+        try (Connection c = testDb.connect()) {
+            exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", lost.value());
+        }
+        assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(1, 0));
+        JobQueue.Job takeover = claim(1, Duration.ofSeconds(60)).getFirst();
+        assertThat(takeover.id()).isEqualTo(lostJob.id());
+        Instant takeoverUntil = jobOf(lost).leaseExpiresAt();
+
+        Instant before = Instant.now();
+        assertThat(queue.renew(held, Duration.ofSeconds(30)))
+                .containsExactlyInAnyOrder(firstJob.id(), secondJob.id());
+        for (JobQueue.Job j : List.of(firstJob, secondJob)) {
+            JobRow row = jobOf(j.eventId());
+            assertThat(row.status()).isEqualTo(JobStatus.RUNNING.wire());
+            assertThat(row.leaseOwner()).isEqualTo(j.lease().toString());
+            assertThat(row.leaseExpiresAt()).isAfter(before.plusSeconds(25)).isAfter(j.leaseExpiresAt());
+            assertThat(row.attempts()).as("a renewal is not a claim").isEqualTo(1);
+        }
+        JobRow taken = jobOf(lost);
+        assertThat(taken.leaseOwner()).isEqualTo(takeover.lease().toString());
+        assertThat(taken.leaseExpiresAt()).as("the new owner's lease, untouched").isEqualTo(takeoverUntil);
+        assertThat(queue.complete(lostJob, new JobOutcome.Done())).as("the old owner records nothing").isFalse();
+        assertThat(jobOf(lost).status()).isEqualTo(JobStatus.RUNNING.wire());
+
+        // a lease that ran out but was not reaped yet is still this worker's: no one else holds the job
+        try (Connection c = testDb.connect()) {
+            exec(c, "UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE event_id = ?", first.value());
+        }
+        assertThat(queue.renew(List.of(firstJob), Duration.ofSeconds(30))).containsExactly(firstJob.id());
+        assertThat(queue.reapExpired()).isEqualTo(new JobQueue.Reaped(0, 0));
+
+        // a completed job is not renewed back into running
+        assertThat(queue.complete(secondJob, new JobOutcome.Done())).isTrue();
+        assertThat(queue.renew(List.of(secondJob), Duration.ofSeconds(30))).isEmpty();
+        JobRow done = jobOf(second);
+        assertThat(done.status()).isEqualTo(JobStatus.DONE.wire());
+        assertThat(done.leaseOwner()).isNull();
+        assertThat(done.leaseExpiresAt()).isNull();
+
+        assertThat(queue.renew(List.of(), Duration.ofSeconds(30))).isEmpty();
+        assertThatThrownBy(() -> queue.renew(List.of(firstJob), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static JobQueue.Job jobFor(List<JobQueue.Job> jobs, EventId event) {
+        return jobs.stream().filter(j -> j.eventId().equals(event)).findFirst().orElseThrow();
+    }
+
     @Test
     void aJobIsCompletedOnlyUnderItsOwnTenant() throws SQLException {
         EventId event = enqueue(a, Duration.ofSeconds(-1));

@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import static io.tollgate.api.helpdesk.GorgiasBodies.FIRST;
 import static io.tollgate.api.helpdesk.GorgiasBodies.TICKET;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The exactly-once note ledger on the real PostgreSQL, keyed by the customer message answered. */
 class NoteLedgerTest {
@@ -137,8 +139,10 @@ class NoteLedgerTest {
                 .isInstanceOfSatisfying(NoteLedger.Reservation.InFlight.class, f -> assertThat(f.leaseUntil())
                         .isAfter(java.time.Instant.now().plus(LEASE).minusSeconds(60)));
 
+        leaseRunsOut(first.noteId()); // the first run's hold ran out, and no other attempt took the note
+        assertThat(ledger.renew(a, first.noteId(), first.attempt()))
+                .as("a hold no other attempt took is still this attempt's: no other can be posting").isTrue();
         leaseRunsOut(first.noteId()); // the first run was given up and its hold ran out
-        assertThat(ledger.renew(a, first.noteId(), first.attempt())).as("an expired hold is not renewed").isFalse();
         NoteLedger.Reservation.Pending second = (NoteLedger.Reservation.Pending) ledger.reserve(a, TICKET, FIRST, e2);
         assertThat(ledger.renew(a, first.noteId(), first.attempt())).as("the first run lost the note").isFalse();
         assertThat(ledger.renew(a, second.noteId(), second.attempt())).isTrue();
@@ -146,6 +150,34 @@ class NoteLedgerTest {
         assertThat(ledger.markPosted(a, second.noteId(), 777L)).isTrue();
         assertThat(ledger.renew(a, second.noteId(), second.attempt())).as("a posted note is never posted again")
                 .isFalse();
+    }
+
+    /**
+     * A reservation holds the note only as long as the job's lease (a worker that dies while it looks the order up or
+     * drafts holds it no longer than its job); the renewal just before the post holds it a whole note lease.
+     */
+    @Test
+    void aReservationHoldsTheNoteBrieflyAndTheRenewalBeforeThePostAWholeLease() throws SQLException {
+        NoteLedger shortHold = new NoteLedger(DB.db(), LEASE, Duration.ofSeconds(10));
+        EventId e1 = event(a);
+        EventId e2 = event(a);
+        NoteLedger.Reservation.Reserved first = (NoteLedger.Reservation.Reserved) shortHold.reserve(a, TICKET, FIRST,
+                                                                                                     e1);
+        assertThat(shortHold.reserve(a, TICKET, FIRST, e2)).isInstanceOfSatisfying(
+                NoteLedger.Reservation.InFlight.class, f -> assertThat(f.leaseUntil())
+                        .isBefore(Instant.now().plusSeconds(30)).isAfter(Instant.now().plusSeconds(5)));
+
+        leaseRunsOut(first.noteId()); // its worker died before posting: the next attempt takes the note at once
+        NoteLedger.Reservation.Pending second = (NoteLedger.Reservation.Pending) shortHold.reserve(a, TICKET, FIRST,
+                                                                                                    e2);
+        assertThat(shortHold.renew(a, first.noteId(), first.attempt())).as("the first attempt lost the note")
+                .isFalse();
+        assertThat(shortHold.renew(a, second.noteId(), second.attempt())).isTrue();
+        assertThat(shortHold.reserve(a, TICKET, FIRST, e1)).as("posting: held a whole lease")
+                .isInstanceOfSatisfying(NoteLedger.Reservation.InFlight.class, f -> assertThat(f.leaseUntil())
+                        .isAfter(Instant.now().plus(LEASE).minusSeconds(60)));
+        assertThatThrownBy(() -> new NoteLedger(DB.db(), LEASE, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
