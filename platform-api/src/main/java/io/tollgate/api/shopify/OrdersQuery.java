@@ -17,55 +17,43 @@ import java.util.Set;
  * {@link #parse(byte[])}.
  */
 public final class OrdersQuery {
-    /** Newest orders first, with what a reply needs: names, dates, statuses and tracking. */
+    /** What a reply needs of an order: names, dates, statuses and tracking (both documents select it). */
+    private static final String ORDER_FIELDS = """
+            id
+            name
+            email
+            createdAt
+            updatedAt
+            cancelledAt
+            displayFinancialStatus
+            displayFulfillmentStatus
+            fulfillments(first: 5) {
+              status
+              trackingInfo(first: 5) {
+                company
+                number
+                url
+              }
+            }
+            """;
+
+    /** Newest orders first, with {@link #ORDER_FIELDS}. */
     public static final String DOCUMENT = """
             query TollgateCustomerOrders($first: Int!, $query: String!) {
               orders(first: $first, query: $query, sortKey: CREATED_AT, reverse: true) {
                 nodes {
-                  id
-                  name
-                  email
-                  createdAt
-                  updatedAt
-                  cancelledAt
-                  displayFinancialStatus
-                  displayFulfillmentStatus
-                  fulfillments(first: 5) {
-                    status
-                    trackingInfo(first: 5) {
-                      company
-                      number
-                      url
-                    }
-                  }
-                }
+            %s    }
               }
             }
-            """;
+            """.formatted(ORDER_FIELDS.indent(6));
 
     /** One order by its gid, with the same fields as {@link #DOCUMENT}'s nodes: a cached order's re-read. */
     public static final String ORDER_DOCUMENT = """
             query TollgateOrder($id: ID!) {
               order(id: $id) {
-                id
-                name
-                email
-                createdAt
-                updatedAt
-                cancelledAt
-                displayFinancialStatus
-                displayFulfillmentStatus
-                fulfillments(first: 5) {
-                  status
-                  trackingInfo(first: 5) {
-                    company
-                    number
-                    url
-                  }
-                }
-              }
+            %s  }
             }
-            """;
+            """.formatted(ORDER_FIELDS.indent(4));
 
     /** Shopify answers at most 250 nodes per page. */
     public static final int MAX_FIRST = 250;
