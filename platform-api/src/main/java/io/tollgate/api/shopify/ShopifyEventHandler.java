@@ -2,6 +2,7 @@ package io.tollgate.api.shopify;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tollgate.api.datarequests.Subject;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.orders.OrderCache;
 import io.tollgate.api.orders.OrderFacts;
@@ -11,7 +12,6 @@ import io.tollgate.api.privacy.Customer;
 import io.tollgate.api.privacy.Erasure;
 import io.tollgate.api.privacy.Tombstone;
 import io.tollgate.api.shopify.ShopifyEvents.Applied;
-import io.tollgate.api.shopify.ShopifyEvents.DataRequest;
 import io.tollgate.api.shopify.ShopifyEvents.Deleted;
 import io.tollgate.api.shopify.ShopifyEvents.Disabled;
 import io.tollgate.api.shopify.ShopifyEvents.Ignored;
@@ -294,7 +294,7 @@ public final class ShopifyEventHandler {
             }
             orders.add(order);
         }
-        DataRequest asked = new DataRequest(Optional.ofNullable(request), Optional.ofNullable(id),
+        Subject asked = new Subject(Optional.ofNullable(request), Optional.ofNullable(id),
                                             Optional.ofNullable(text(customer, "email")),
                                             Optional.ofNullable(text(customer, "phone")), orders);
         if (asked.customerId().isEmpty() && asked.email().isEmpty() && asked.phone().isEmpty() && orders.isEmpty()) {

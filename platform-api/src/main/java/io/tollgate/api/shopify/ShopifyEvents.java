@@ -1,9 +1,9 @@
 package io.tollgate.api.shopify;
 
+import io.tollgate.api.datarequests.Subject;
+
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /** The Shopify webhook topics Tollgate acts on, and what applying a stored Shopify event did. */
@@ -74,26 +74,12 @@ public final class ShopifyEvents {
      * customers/data_request of the tenant's shop: whom it names, read from the body. Nothing is changed here; the
      * worker opens the request the operator answers.
      */
-    public record Recorded(DataRequest request) implements Outcome {
+    public record Recorded(Subject request) implements Outcome {
         public Recorded {
             Objects.requireNonNull(request, "request");
         }
     }
 
-    /**
-     * What a customers/data_request body names: its {@code data_request.id}, the customer's {@code id},
-     * {@code email} and {@code phone}, and {@code orders_requested} (Shopify's 64-bit ids; any may be missing).
-     */
-    public record DataRequest(Optional<Long> requestId, Optional<Long> customerId, Optional<String> email,
-                              Optional<String> phone, List<Long> ordersRequested) {
-        public DataRequest {
-            Objects.requireNonNull(requestId, "requestId");
-            Objects.requireNonNull(customerId, "customerId");
-            Objects.requireNonNull(email, "email");
-            Objects.requireNonNull(phone, "phone");
-            ordersRequested = List.copyOf(ordersRequested);
-        }
-    }
 
     /** A topic Tollgate does not act on. */
     public record Ignored(String topic) implements Outcome {

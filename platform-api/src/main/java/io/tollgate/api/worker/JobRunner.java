@@ -1,7 +1,6 @@
 package io.tollgate.api.worker;
 
 import io.tollgate.api.datarequests.DataRequests;
-import io.tollgate.api.datarequests.Subject;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.events.JobOutcome;
 import io.tollgate.api.events.JobQueue;
@@ -137,10 +136,7 @@ public final class JobRunner {
             case ShopifyEvents.Later l -> failure(job, l.reason(), Optional.of(l.after()));
             // customers/data_request: the request the operator answers, opened once per event and Shopify request
             case ShopifyEvents.Recorded r -> {
-                ShopifyEvents.DataRequest asked = r.request();
-                dataRequests.open(tenant.id(), job.eventId(), new Subject(asked.requestId(), asked.customerId(),
-                                                                          asked.email(), asked.phone(),
-                                                                          asked.ordersRequested()));
+                dataRequests.open(tenant.id(), job.eventId(), r.request());
                 yield new JobOutcome.Done();
             }
             default -> new JobOutcome.Done();

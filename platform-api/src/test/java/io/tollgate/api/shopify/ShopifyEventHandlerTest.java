@@ -3,6 +3,7 @@ package io.tollgate.api.shopify;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.tollgate.api.datarequests.Subject;
 import io.tollgate.api.http.Json;
 import io.tollgate.api.observe.ProcessMeters;
 import io.tollgate.api.orders.OrderCache;
@@ -447,7 +448,7 @@ class ShopifyEventHandlerTest {
                  "customer": {"id": 207119551, "email": "bob.norman@hostmail.com"},
                  "data_request": {"id": 9999}}""".getBytes(StandardCharsets.UTF_8);
         assertThat(apply(a, "customers/data_request", request)).as("whom it names, read for the worker")
-                .isEqualTo(new Recorded(new ShopifyEvents.DataRequest(
+                .isEqualTo(new Recorded(new Subject(
                         Optional.of(9999L), Optional.of(207119551L), Optional.of("bob.norman@hostmail.com"),
                         Optional.empty(), List.of(299938L))));
         assertThat(apply(a, "products/update", "{}".getBytes())).isEqualTo(new Ignored("products/update"));
