@@ -30,8 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The durable worker inside the server: one claimer thread takes due jobs from the {@link JobQueue} (fairly across
  * tenants, each tenant capped) whenever a slot is free, and {@code concurrency} worker threads run them with the
- * {@link JobRunner} and record their outcome. The claimer also returns expired leases to the queue and samples the
- * queue for metrics every {@link WorkerSettings#reapEvery()}.
+ * {@link JobRunner} and record their outcome. The claimer also samples the queue for metrics every
+ * {@link WorkerSettings#reapEvery()}; expired leases go back to the queue on the heartbeat below.
  *
  * <p>Leases are short ({@link WorkerSettings#lease()}, 10 s by default): a heartbeat thread renews the leases of all
  * the jobs this worker runs in one statement every {@link WorkerSettings#renewEvery()} ({@link JobQueue#renew}), and
@@ -220,14 +220,13 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    /** Every reapEvery: expired leases back to the queue, and a fresh sample of the queue for the gauges. */
+    /** Every reapEvery: a fresh sample of the queue for the gauges (the heartbeat returns expired leases). */
     private void maintain() {
         long now = System.nanoTime();
         if (now - nextReapNanos < 0) {
             return;
         }
         nextReapNanos = now + settings.reapEvery().toNanos();
-        reap();
         JobQueue.Stats s = queue.stats();
         metrics.queue(new WorkerMetrics.QueueSample(s.queued(), s.running(), s.dead(), s.oldestSeconds()));
     }

@@ -19,7 +19,7 @@ import java.util.Objects;
  *                    ({@code TOLLGATE_WORKER_LEASE_RENEW_MS}), and returns other workers' expired leases to the queue;
  *                    at most half the lease, so one late renewal does not lose a job that is still running
  * @param poll        the wait between claims while the queue has nothing due
- * @param reapEvery   how often expired leases are returned to the queue, and the queue sampled for metrics
+ * @param reapEvery   how often the queue is sampled for metrics (expired leases return on each renewal)
  * @param stopGrace   how long a stopping worker waits for its running jobs before giving them back
  * @param schedule    retries: backoff, jitter and the retry budget
  * @param jobDeadline how long one run of a job may take ({@code TOLLGATE_WORKER_JOB_DEADLINE_MS}): after it the
