@@ -6,7 +6,9 @@
   GET  /api/tickets/{id}            Gorgias: the ticket the benchmark's deliveries describe (bench/gorgias.lua,
                                     worker.sh): customer cust-<id>@example.com (id <id>), one customer message
                                     (id <id>*10) asking about order #1001; the worker reads it before drafting
-  GET  /api/tickets/{id}/messages   Gorgias: no messages ({"data": [], "meta": {"next_cursor": null}})
+  GET  /api/tickets/{id}/messages   Gorgias: the internal notes posted to that ticket so far (id, external_id, channel
+                                    internal-note), one page: how a worker that took over a killed worker's job finds
+                                    the note that worker had posted
   POST /api/tickets/{id}/messages   Gorgias: 201 {"id": N}; records the arrival time and the note's external_id
   GET  /api/integrations/{id}       Gorgias, for the drift check: the tenant's Tollgate integration as a connect leaves
                                     it (active, POST to <BENCH_WEBHOOK_BASE>/webhooks/<slug>/gorgias, JSON, the flat form,
@@ -73,6 +75,7 @@ NO_MESSAGES = b'{"data": [], "meta": {"next_cursor": null}}'
 
 lock = threading.Lock()
 notes = []            # (external_id, arrival epoch seconds), in arrival order
+posted = {}           # ticket id -> [(message id, external_id)] of the notes posted to it
 calls = {"graphql": 0, "ticket_get": 0, "messages_get": 0, "messages_post": 0, "integration_get": 0, "subscriptions": 0, "other": 0}
 secrets = {}          # slug -> the tenant's Gorgias webhook secret (for the integration's X-Tollgate-Token)
 checks = []           # (arrival epoch seconds, "gorgias" | "shopify", slug) of every drift-check call, in arrival order
@@ -178,7 +181,14 @@ class Handler(BaseHTTPRequestHandler):
         if MESSAGES.match(url.path):
             self.count("messages_get")
             time.sleep(latency[0])
-            return self.answer(200, NO_MESSAGES)
+            tid = int(url.path.split("/")[3])
+            with lock:
+                mine = list(posted.get(tid, []))
+            if not mine:
+                return self.answer(200, NO_MESSAGES)
+            return self.answer(200, json.dumps({"data": [
+                {"id": mid, "ticket_id": tid, "channel": "internal-note", "via": "api", "from_agent": True,
+                 "public": False, "external_id": ext} for mid, ext in mine], "meta": {"next_cursor": None}}).encode())
         m = INTEGRATION.match(url.path)
         if m:
             slug = basic_user_slug(self.headers.get("Authorization", ""))
@@ -236,6 +246,7 @@ class Handler(BaseHTTPRequestHandler):
                 notes.append((external_id, arrived))
                 next_id[0] += 1
                 mid = next_id[0]
+                posted.setdefault(int(url.path.split("/")[3]), []).append((mid, external_id))
             return self.answer(201, json.dumps({"id": mid, "channel": "internal-note"}).encode())
         if url.path == "/_bench/gorgias-secrets":
             loaded = dict(line.split("\t")[:2] for line in raw.decode().splitlines() if "\t" in line)
