@@ -1,6 +1,6 @@
 // Tollgate's operator console: plain JavaScript, no build step, no third-party code. It calls the admin API on
 // the same origin with the operator token signed in with, kept in this tab's sessionStorage only (never in a URL,
-// a cookie or localStorage). Everything the API returns is put in the page as text (textContent), never as HTML:
+// a cookie or the persistent storage). Everything the API returns is put in the page as text (textContent), never as HTML:
 // customer data is hostile.
 (function () {
   'use strict';
@@ -40,6 +40,13 @@
     el.appendChild(typeof kid === 'object' ? kid : document.createTextNode(String(kid)));
   }
 
+  /** Replaces el's children by the rest of the arguments (null and false skipped, arrays flattened). */
+  function fill(el) {
+    el.replaceChildren();
+    for (var i = 1; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
+
   var SVG_NS = 'http://www.w3.org/2000/svg';
   function s(tag, attrs) {
     var el = document.createElementNS(SVG_NS, tag);
@@ -51,7 +58,7 @@
   }
 
   function say(message, kind) {
-    statusBox.replaceChildren(message ? h('span', { class: kind || 'ok', text: message }) : '');
+    fill(statusBox, message ? h('span', { class: kind || 'ok', text: message }) : '');
   }
 
   function fmtTime(t) {
@@ -171,8 +178,8 @@
 
   function failure(container, e, what) {
     if (e instanceof ApiError && e.status === 401) return;
-    var text = notAvailable(e) ? what + ' is not available on this gateway.' : what + ': ' + problemText(e);
-    container.replaceChildren(h('p', { class: notAvailable(e) ? 'muted' : 'error', text: text }));
+    var text = what + (notAvailable(e) ? ': not available on this gateway.' : ': ' + problemText(e));
+    fill(container, h('p', { class: notAvailable(e) ? 'muted' : 'error', text: text }));
   }
 
   // ---- sign-in and routing -----------------------------------------------------------------------------------
@@ -222,7 +229,7 @@
       field('token', 'Operator token', input),
       message,
       h('button', { type: 'submit', id: 'sign-in-button', text: 'Sign in' }));
-    main.replaceChildren(form);
+    fill(main, form);
     input.focus();
   }
 
@@ -253,13 +260,13 @@
           else a.removeAttribute('aria-current');
         });
         var view = h('div', { class: 'view' });
-        main.replaceChildren(view);
+        fill(main, view);
         var args = m.slice(1).map(decodeURIComponent);
         ROUTES[i][1].apply(null, [view, params].concat(args));
         return;
       }
     }
-    main.replaceChildren(h('h1', { text: 'Not found' }), h('p', {}, link('#/attention', 'Back to what needs attention')));
+    fill(main, h('h1', { text: 'Not found' }), h('p', {}, link('#/attention', 'Back to what needs attention')));
   }
 
   function navigate(hash) {
@@ -275,10 +282,11 @@
 
   // ---- Needs attention ---------------------------------------------------------------------------------------
 
-  function listSection(title, items, empty, row) {
-    return h('section', { class: 'card', 'aria-label': title }, h('h2', { text: title }),
-      items && items.length ? h('ul', {}, items.map(function (it) { return h('li', {}, row(it)); }))
-        : h('p', { class: 'muted', text: empty }));
+  function listSection(title, items, empty, row, total) {
+    var n = items ? items.length : 0;
+    return h('section', { class: 'card', 'aria-label': title }, h('h2', { text: title + (n ? ' (' + (total || n) + ')' : '') }),
+      n ? h('ul', {}, items.map(function (it) { return h('li', {}, row(it)); })) : h('p', { class: 'muted', text: empty }),
+      total && total > n ? h('p', { class: 'muted', text: 'The ' + n + ' oldest of ' + total + ' are listed.' }) : null);
   }
 
   function attentionPage(view) {
@@ -286,27 +294,27 @@
     var body = h('div', { text: 'Loading…' });
     view.appendChild(body);
     get('/admin/attention').then(function (a) {
-      body.replaceChildren(
+      fill(body, 
         h('p', { class: 'muted', text: 'As of ' + fmtTime(a.as_of) }),
         listSection('Broken connections', a.broken_connections, 'No broken connection.', function (b) {
           return [link(tenantHref(b.slug), b.name + ' (' + b.slug + ')'), ' — ', b.provider + ': ' + (b.reason || 'broken'),
             ' since ' + fmtTime(b.since) + '. ', link(tenantHref(b.slug) + '?focus=connect', 'Reconnect',
               'Reconnect ' + b.slug)];
-        }),
+        }, a.broken_connections_total),
         listSection('Silent tenants', a.silent_tenants, 'No silent tenant.', function (t) {
           return [link(tenantHref(t.slug), t.name + ' (' + t.slug + ')'), ' — no ' + t.provider +
             ' delivery since ' + fmtTime(t.last_delivery_at) + '. ',
             link(tenantHref(t.slug) + '?focus=connect', 'Check the connection', 'Check the connection of ' + t.slug)];
-        }),
+        }, a.silent_tenants_total),
         listSection('Tenants with dead events', a.dead_events, 'No dead event.', function (d) {
           return [link(tenantHref(d.slug), d.name + ' (' + d.slug + ')'), ' — ',
             link(tenantHref(d.slug) + '/events?status=dead', d.count + ' dead events', 'Dead events of ' + d.slug)];
-        }),
+        }, a.dead_events_total),
         listSection('Open data requests', a.open_data_requests, 'No open data request.', function (r) {
           return [link(tenantHref(r.slug) + '?focus=data-requests', r.name + ' (' + r.slug + ')'),
             ' — request received ' + fmtTime(r.received_at) + ', open for ' + fmtAge(r.age_seconds) +
             ' (see "Privacy requests" in docs/operations.md).'];
-        }),
+        }, a.open_data_requests_total),
         listSection('Oldest queued job', a.oldest_queued_job ? [a.oldest_queued_job] : [], 'The queue is empty.',
           function (j) {
             return [link(tenantHref(j.slug) + '/events/' + enc(j.event_id), 'Event ' + j.event_id + ' of ' + j.slug),
@@ -393,7 +401,7 @@
         h('td', {}, t.dead_events ? link(tenantHref(t.slug) + '/events?status=dead', String(t.dead_events),
           'Dead events of ' + t.slug) : (t.dead_events === 0 ? '0' : '—')));
     });
-    body.replaceChildren(
+    fill(body, 
       limited ? h('p', { class: 'muted', text: 'The tenant summaries are not available on this gateway: the list shows ' +
         'what GET /admin/tenants gives (search and status filter this page only).' }) : null,
       items.length ? h('table', {}, h('caption', { class: 'muted', text: items.length + ' tenants on this page' }),
@@ -435,7 +443,7 @@
     } });
     done.addEventListener('click', function () {
       code.textContent = '';
-      box.replaceChildren(h('p', { class: 'muted', text: 'The secret was hidden; it cannot be shown again.' }));
+      fill(box, h('p', { class: 'muted', text: 'The secret was hidden; it cannot be shown again.' }));
     });
     box.append(h('h2', { text: title }),
       h('p', { class: 'warn', text: 'Shown this once: store it now (the merchant needs it). It is gone from this ' +
@@ -482,12 +490,12 @@
       if (f.gb.value.trim()) body.gorgias.base_url = f.gb.value.trim();
       if (f.sb.value.trim()) body.shopify.base_url = f.sb.value.trim();
       button.disabled = true;
-      out.replaceChildren(h('p', { class: 'muted', text: 'Onboarding…' }));
+      fill(out, h('p', { class: 'muted', text: 'Onboarding…' }));
       api('POST', '/admin/tenants', body).then(function (r) {
         var t = r.data;
         [f.gk, f.st, f.ss].forEach(function (i) { i.value = ''; });
         form.hidden = true;
-        out.replaceChildren(h('p', { class: 'ok', id: 'onboarded', text: 'Onboarded ' + t.slug + '.' }),
+        fill(out, h('p', { class: 'ok', id: 'onboarded', text: 'Onboarded ' + t.slug + '.' }),
           secretOnce('Gorgias webhook secret of ' + t.slug, t.gorgias_webhook_secret),
           h('section', { class: 'card', 'aria-label': 'Webhook URLs' }, h('h2', { text: 'Webhook URLs' }),
             h('dl', { class: 'kv' }, h('dt', { text: 'Gorgias' }), h('dd', { text: (t.webhook_urls || {}).gorgias }),
@@ -497,7 +505,7 @@
       }, function (e) {
         button.disabled = false;
         var n = fieldErrors(form, e.problem, []);
-        out.replaceChildren(h('p', { class: 'error', role: 'alert', text: (n ? 'Fix the fields marked. ' : '') + problemText(e) }));
+        fill(out, h('p', { class: 'error', role: 'alert', text: (n ? 'Fix the fields marked. ' : '') + problemText(e) }));
       });
     } },
       h('div', { class: 'fields' }, field('new-slug', 'Slug', f.slug, 'lowercase letters, digits, dashes'),
@@ -539,15 +547,15 @@
           api('POST', path).then(function () {
             say(t.status === 'suspended' ? 'Resumed ' + slug + '.' : 'Suspended ' + slug + '.');
             render();
-          }, function (e) { suspend.disabled = false; result.replaceChildren(h('p', { class: 'error', text: problemText(e) })); });
+          }, function (e) { suspend.disabled = false; fill(result, h('p', { class: 'error', text: problemText(e) })); });
         } });
       var connect = h('button', { type: 'button', id: 'connect', text: 'Connect / reconnect', onclick: function () {
         connect.disabled = true;
-        result.replaceChildren(h('p', { class: 'muted', text: 'Connecting… (each step is shown when done)' }));
+        fill(result, h('p', { class: 'muted', text: 'Connecting… (each step is shown when done)' }));
         api('POST', base + '/connect', {}).then(function (r) {
           connect.disabled = false;
-          result.replaceChildren(connectResult(r.data));
-        }, function (e) { connect.disabled = false; result.replaceChildren(h('p', { class: 'error', text: problemText(e) })); });
+          fill(result, connectResult(r.data));
+        }, function (e) { connect.disabled = false; fill(result, h('p', { class: 'error', text: problemText(e) })); });
       } });
       actions.append(suspend, connect);
 
@@ -570,12 +578,12 @@
       get(base + '/stats?hours=24').then(function (st) { drawChart(chart, st); },
         function (e) { failure(chart.lastChild, e, 'The delivery statistics'); });
 
-      view.replaceChildren.apply(view, header.concat([overview, chart, limitsForm(t, base), draftOnlyForm(t, base),
+      fill.apply(null, [view].concat(header, [overview, chart, limitsForm(t, base), draftOnlyForm(t, base),
         rotateForm(t, base), dataRequests(base, params.get('focus') === 'data-requests'), deleteForm(t, base)]));
       if (params.get('focus') === 'connect') connect.focus();
     }, function (e) {
       if (e instanceof ApiError && e.status === 404) {
-        view.replaceChildren(h('h1', { text: 'No tenant ' + slug }), h('p', {}, link('#/tenants', 'All tenants')));
+        fill(view, h('h1', { text: 'No tenant ' + slug }), h('p', {}, link('#/tenants', 'All tenants')));
       } else failure(view, e, 'The tenant');
     });
   }
@@ -664,14 +672,14 @@
         newSecret.value = '';
         var d = r.data || {};
         var integ = d.gorgias_integration;
-        out.replaceChildren(
+        fill(out, 
           d.gorgias_webhook_secret ? secretOnce('New Gorgias webhook secret', d.gorgias_webhook_secret)
             : h('p', { class: 'ok', text: 'Rotated; the old secret verifies for ' + body.grace_seconds + ' s more.' }),
           integ ? h('p', {}, 'Gorgias integration: ', badge(integ.status), integ.message ? ' ' + integ.message : '') : null);
       }, function (e) {
         button.disabled = false;
         fieldErrors(form, e.problem, []);
-        out.replaceChildren(h('p', { class: 'error', text: problemText(e) }));
+        fill(out, h('p', { class: 'error', text: problemText(e) }));
       });
     } }, h('h2', { text: 'Rotate a webhook secret' }),
       h('div', { class: 'fields' }, field('rotate-provider', 'Provider', provider),
@@ -685,8 +693,8 @@
     var body = h('div', { text: 'Loading…' });
     box.appendChild(body);
     get(base + '/data-requests?state=open&limit=20').then(function (page) {
-      if (!page.items.length) { body.replaceChildren(h('p', { class: 'muted', text: 'None open.' })); return; }
-      body.replaceChildren(h('ul', {}, page.items.map(function (r) {
+      if (!page.items.length) { fill(body, h('p', { class: 'muted', text: 'None open.' })); return; }
+      fill(body, h('ul', {}, page.items.map(function (r) {
         var b = h('button', { type: 'button', class: 'secondary', text: 'Mark delivered', onclick: function () {
           api('POST', base + '/data-requests/' + enc(r.id) + '/delivered', {}).then(function () {
             b.replaceWith(h('span', { class: 'ok', text: ' delivered' }));
@@ -765,7 +773,7 @@
     var legend = h('div', { class: 'legend', 'aria-hidden': 'true' }, OUTCOMES.map(function (o) {
       return h('span', {}, h('span', { class: 'swatch s-' + o }), o + ' (' + (totals[o] || 0) + ')');
     }), h('span', {}, h('span', { class: 'swatch s-notes' }), 'notes posted (' + notes + ')'));
-    box.replaceChildren(h('h2', { text: 'Last 24 hours' }), svg, legend);
+    fill(box, h('h2', { text: 'Last 24 hours' }), svg, legend);
   }
 
   // ---- Events ------------------------------------------------------------------------------------------------
@@ -809,7 +817,7 @@
       var more = query({ status: filter.status, provider: filter.provider, topic: filter.topic,
         received_after: filter.received_after, received_before: filter.received_before, q: filter.q,
         cursor: page.next_cursor });
-      list.replaceChildren(
+      fill(list, 
         page.scan_limited ? h('p', { class: 'warn', text: 'The text search stopped at its scan limit: narrow the time ' +
           'range to search further back.' }) : null,
         rows.length ? h('table', { id: 'events-table' }, h('thead', {}, h('tr', {}, ['Received', 'Provider', 'Topic',
@@ -822,14 +830,15 @@
   function bulkPanel(base, slug, filter) {
     var box = h('section', { class: 'card', id: 'bulk', 'aria-label': 'Dead events: replay or discard in bulk' },
       h('h2', { text: 'Dead events matching this filter' }),
-      h('p', { class: 'muted', text: 'Counts the dead events of this provider, topic and time range (the text match and ' +
-        'status are not part of it). Replay or discard then acts on exactly the events counted, or on none.' }));
+      h('p', { class: 'muted', text: 'Counts the dead events of this provider, topic, time range and text match (the ' +
+        'status filter is not part of it: only dead events are counted). Replay or discard then acts on exactly the ' +
+        'events counted, or on none.' }));
     var out = h('div', { id: 'bulk-out', role: 'status', 'aria-live': 'polite' });
     var count = h('button', { type: 'button', id: 'bulk-count', class: 'secondary', text: 'Count dead events' });
     var countFilter = { status: 'dead', provider: filter.provider, topic: filter.topic,
-      received_after: filter.received_after, received_before: filter.received_before };
+      received_after: filter.received_after, received_before: filter.received_before, q: filter.q };
     count.addEventListener('click', function () {
-      out.replaceChildren(h('p', { class: 'muted', text: 'Counting…' }));
+      fill(out, h('p', { class: 'muted', text: 'Counting…' }));
       get(base + '/events/count' + query(countFilter)).then(function (c) {
         var n = c.count;
         var replay = h('button', { type: 'button', id: 'bulk-replay', text: 'Replay these ' + n, disabled: n === 0 });
@@ -847,25 +856,25 @@
         };
         var run = function (action) {
           var body = { status: 'dead', as_of: c.as_of, expected_count: n };
-          ['provider', 'topic', 'received_after', 'received_before'].forEach(function (k) {
+          ['provider', 'topic', 'received_after', 'received_before', 'q'].forEach(function (k) {
             if (countFilter[k]) body[k] = countFilter[k];
           });
           var progress = h('progress', { 'aria-label': action + ' in progress' });
-          out.replaceChildren(h('p', {}, (action === 'discard' ? 'Discarding ' : 'Replaying ') + n + ' events… ', progress));
+          fill(out, h('p', {}, (action === 'discard' ? 'Discarding ' : 'Replaying ') + n + ' events… ', progress));
           api('POST', base + '/events/' + action, body).then(function (r) {
-            out.replaceChildren(h('p', { class: 'ok', id: 'bulk-done', text: (action === 'discard' ? 'Discarded ' : 'Queued again ') +
+            fill(out, h('p', { class: 'ok', id: 'bulk-done', text: (action === 'discard' ? 'Discarded ' : 'Queued again ') +
               r.data.count + ' of the ' + n + ' events counted.' }), h('p', {}, link(tenantHref(slug) + '/events' +
               query(filter) + (query(filter) ? '&' : '?') + 'refresh=' + Date.now(), 'Refresh the list')));
           }, function (e) {
             var stale = e.problem && /stale-count$/.test(e.problem.type || '');
-            out.replaceChildren(h('p', { class: 'error', id: 'bulk-error', text: stale
+            fill(out, h('p', { class: 'error', id: 'bulk-error', text: stale
               ? 'The count changed since (now ' + ((e.problem.errors || [])[0] || {}).message + '): nothing was done. Count again.'
               : problemText(e) }));
           });
         };
         replay.addEventListener('click', function () { act('replay'); });
         discard.addEventListener('click', function () { act('discard'); });
-        out.replaceChildren(h('p', {}, h('strong', { id: 'bulk-counted', text: String(n) }),
+        fill(out, h('p', {}, h('strong', { id: 'bulk-counted', text: String(n) }),
           ' dead events match, as of ' + fmtTime(c.as_of) + '.'), h('div', { class: 'row' }, replay, discard));
       }, function (e) { failure(out, e, 'Counting dead events'); });
     });
@@ -884,15 +893,15 @@
       var replay = h('button', { type: 'button', id: 'replay', text: 'Replay', onclick: function () {
         replay.disabled = true;
         api('POST', base + '/replay').then(function () {
-          result.replaceChildren(h('p', { class: 'ok', text: 'Queued again.' }));
-        }, function (err) { replay.disabled = false; result.replaceChildren(h('p', { class: 'error', text: problemText(err) })); });
+          fill(result, h('p', { class: 'ok', text: 'Queued again.' }));
+        }, function (err) { replay.disabled = false; fill(result, h('p', { class: 'error', text: problemText(err) })); });
       } });
       var discard = e.status === 'dead' || e.status === 'accepted' ? h('button', { type: 'button', class: 'danger',
         id: 'discard', text: 'Discard', onclick: function () {
           discard.disabled = true;
           api('POST', base + '/discard').then(function () {
-            result.replaceChildren(h('p', { class: 'ok', text: 'Discarded.' }));
-          }, function (err) { discard.disabled = false; result.replaceChildren(h('p', { class: 'error', text: problemText(err) })); });
+            fill(result, h('p', { class: 'ok', text: 'Discarded.' }));
+          }, function (err) { discard.disabled = false; fill(result, h('p', { class: 'error', text: problemText(err) })); });
         } }) : null;
       var headers = d.headers || {};
       var bodyView;
@@ -909,7 +918,7 @@
       var job = d.job;
       var note = d.note;
       var ticketUrl = note && note.ticket_url && /^https?:\/\//.test(note.ticket_url) ? note.ticket_url : null;
-      view.replaceChildren(
+      fill(view, 
         h('h1', {}, 'Event ', h('code', { text: e.id }), ' ', badge(e.status)),
         h('p', {}, link(tenantHref(slug) + '/events', 'All events of ' + slug)),
         h('div', { class: 'row' }, replay, discard), result,
@@ -934,7 +943,7 @@
         h('section', { class: 'card', 'aria-label': 'Body' }, h('h2', { text: 'Body' }), bodyView));
     }, function (err) {
       if (err instanceof ApiError && err.status === 404) {
-        view.replaceChildren(h('h1', { text: 'No such event' }), h('p', {}, link(tenantHref(slug) + '/events', 'Events of ' + slug)));
+        fill(view, h('h1', { text: 'No such event' }), h('p', {}, link(tenantHref(slug) + '/events', 'Events of ' + slug)));
       } else failure(view, err, 'The event');
     });
   }
@@ -972,7 +981,7 @@
     get('/admin/audit' + query(q)).then(function (page) {
       var next = {}; Object.keys(filter).forEach(function (k) { next[k] = filter[k]; });
       next.cursor = page.next_cursor;
-      list.replaceChildren(page.items.length ? h('table', { id: 'audit-table' }, h('thead', {}, h('tr', {},
+      fill(list, page.items.length ? h('table', { id: 'audit-table' }, h('thead', {}, h('tr', {},
         ['When', 'Operator', 'Action', 'Tenant', 'Target', 'Outcome', 'Status'].map(function (c) {
           return h('th', { scope: 'col', text: c });
         }))), h('tbody', {}, page.items.map(function (a) {

@@ -20,7 +20,7 @@ import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.connect.CheckSettings;
 import io.tollgate.api.connect.ConnectService;
-import io.tollgate.api.consoleui.ConsoleService;
+import io.tollgate.api.consoleui.ConsoleUiService;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
 import io.tollgate.api.connect.DriftChecker;
@@ -362,7 +362,7 @@ public final class Tollgate implements AutoCloseable {
                 resolver, ingressLoad, writer, statements, rates, new Bulkheads(),
                 new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers);
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
-                            ingest, keyAdmin, dataRequests, privacy, new ConsoleService());
+                            ingest, keyAdmin, dataRequests, privacy, new ConsoleUiService());
     }
 
     /**
@@ -422,7 +422,7 @@ public final class Tollgate implements AutoCloseable {
         routing.register("/admin", services.privacy());
         routing.register("/openapi", services.openApi());
         // the browser console: static files only; it calls /admin with the operator's own token
-        routing.register("/console", services.console());
+        routing.register("/console", services.consoleUi());
     }
 
     /** Every route the HTTP services registered (for checking against the OpenAPI document). */

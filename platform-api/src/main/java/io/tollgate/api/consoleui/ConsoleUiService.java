@@ -25,7 +25,7 @@ import java.util.Map;
  * Every answer carries a Content-Security-Policy that allows no inline script or style and nothing from another
  * origin, and refuses framing.
  */
-public final class ConsoleService implements HttpService {
+public final class ConsoleUiService implements HttpService {
     /** The policy of every console answer: the console's own files and same-origin API calls, nothing else. */
     public static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
             + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -42,7 +42,7 @@ public final class ConsoleService implements HttpService {
     /** Fingerprinted name ({@code app-<hash>.js}) to the file. */
     private final Map<String, Asset> assets = new LinkedHashMap<>();
 
-    public ConsoleService() {
+    public ConsoleUiService() {
         String html = new String(read("index.html"), StandardCharsets.UTF_8);
         for (String name : ASSETS) {
             byte[] body = read(name);
@@ -131,7 +131,7 @@ public final class ConsoleService implements HttpService {
     }
 
     private static byte[] read(String name) {
-        try (InputStream in = ConsoleService.class.getClassLoader().getResourceAsStream(ROOT + name)) {
+        try (InputStream in = ConsoleUiService.class.getClassLoader().getResourceAsStream(ROOT + name)) {
             if (in == null) {
                 throw new IllegalStateException(ROOT + name + " is missing from the classpath");
             }
