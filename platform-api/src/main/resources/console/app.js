@@ -358,7 +358,8 @@
   function tenantsPage(view, params) {
     var qIn = h('input', { type: 'search', value: params.get('q') || '', 'data-field': 'q' });
     var statusIn = select([['', 'Any'], ['active', 'Active'], ['suspended', 'Suspended']], params.get('status'));
-    var connIn = select([['', 'Any'], ['ok', 'OK'], ['broken', 'Broken'], ['unknown', 'Unknown']], params.get('connection'));
+    var connIn = select([['', 'Any'], ['broken', 'Broken'], ['ok', 'OK'], ['none', 'Not connected']],
+      params.get('connection'));
     var form = h('form', { role: 'search', 'aria-label': 'Find tenants', onsubmit: function (ev) {
       ev.preventDefault();
       navigate('#/tenants' + query({ q: qIn.value.trim(), status: statusIn.value, connection: connIn.value }));
@@ -380,7 +381,8 @@
           return (!q || t.slug.toLowerCase().indexOf(q) >= 0 || t.name.toLowerCase().indexOf(q) >= 0)
             && (!filter.status || t.status === filter.status)
             && (!filter.connection || filter.connection === 'broken'
-              || t.connection.gorgias === filter.connection || t.connection.shopify === filter.connection);
+              || (filter.connection === 'ok' && (t.connection.gorgias === 'ok' || t.connection.shopify === 'ok'))
+              || (filter.connection === 'none' && t.connection.gorgias !== 'ok' && t.connection.shopify !== 'ok'));
         });
         tenantsTable(body, items, page.next_cursor, filter, true);
       }, function (e2) { failure(body, e2, 'The tenants'); });

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -189,6 +190,11 @@ class ConsoleBrowserTest {
     @Order(6)
     void rotatesTheGorgiasSecretShowingItOnceAndLeavingNoneInThePage() throws IOException {
         go("#/tenants/" + SLUG);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("limits-form")));
+        // the whole tenant page, chart included, in one picture (docs/console.png is one of these)
+        driver.manage().window().setSize(new Dimension(1366, 1500));
+        screenshot("tenant-overview");
+        driver.manage().window().setSize(new Dimension(1366, 900));
         wait.until(ExpectedConditions.elementToBeClickable(By.id("rotate"))).click();
         String secret = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("secret-value"))).getText();
         assertThat(secret).hasSizeGreaterThan(20);
