@@ -771,7 +771,7 @@
           text: isNaN(d) ? '' : ('0' + d.getUTCHours()).slice(-2) + ':00Z' }));
       }
     });
-    if (points.length) svg.appendChild(s('polyline', { class: 's-notes', points: points.join(' ') }));
+    if (points.length && notes > 0) svg.appendChild(s('polyline', { class: 's-notes', points: points.join(' ') }));
     var legend = h('div', { class: 'legend', 'aria-hidden': 'true' }, OUTCOMES.map(function (o) {
       return h('span', {}, h('span', { class: 'swatch s-' + o }), o + ' (' + (totals[o] || 0) + ')');
     }), h('span', {}, h('span', { class: 'swatch s-notes' }), 'notes posted (' + notes + ')'));

@@ -120,6 +120,10 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("onboarded"), "Onboarded " + SLUG + "."));
         String secret = driver.findElement(By.id("secret-value")).getText();
         assertThat(secret).hasSizeGreaterThan(20);
+        // hidden on request, before leaving the page (the picture holds no secret)
+        driver.findElement(By.id("secret-done")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("secret-value")));
+        assertThat(driver.getPageSource()).doesNotContain(secret);
         screenshot("onboarded");
 
         driver.findElement(By.linkText("Open " + SLUG)).click();
