@@ -279,6 +279,11 @@
     main.focus({ preventScroll: true });
   });
   signOutButton.addEventListener('click', function () { signOut('Signed out.'); });
+  // the skip link moves focus without touching the hash (the hash is the page's route)
+  document.querySelector('.skip').addEventListener('click', function (ev) {
+    ev.preventDefault();
+    main.focus();
+  });
 
   // ---- Needs attention ---------------------------------------------------------------------------------------
 

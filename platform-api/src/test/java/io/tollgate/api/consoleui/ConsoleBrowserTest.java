@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -20,6 +21,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -102,6 +104,15 @@ class ConsoleBrowserTest {
         assertThat(script("return document.cookie")).isEqualTo("");
         assertThat(script("return window.localStorage.length")).isEqualTo(0L);
         screenshot("attention");
+
+        // keyboard: the first Tab reaches the skip link, which moves focus to the content and keeps the route
+        go("#/attention");
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Needs attention"));
+        new Actions(driver).sendKeys(Keys.TAB).perform();
+        assertThat(driver.switchTo().activeElement().getText()).isEqualTo("Skip to content");
+        new Actions(driver).sendKeys(Keys.ENTER).perform();
+        assertThat(driver.switchTo().activeElement().getAttribute("id")).isEqualTo("main");
+        assertThat(driver.getCurrentUrl()).endsWith("#/attention");
     }
 
     @Test
