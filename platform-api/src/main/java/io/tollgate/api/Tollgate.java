@@ -20,6 +20,7 @@ import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.connect.CheckSettings;
 import io.tollgate.api.connect.ConnectService;
+import io.tollgate.api.consoleui.ConsoleUiService;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
 import io.tollgate.api.connect.DriftChecker;
@@ -361,7 +362,7 @@ public final class Tollgate implements AutoCloseable {
                 resolver, ingressLoad, writer, statements, rates, new Bulkheads(),
                 new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers);
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
-                            ingest, keyAdmin, dataRequests, privacy);
+                            ingest, keyAdmin, dataRequests, privacy, new ConsoleUiService());
     }
 
     /**
@@ -394,7 +395,7 @@ public final class Tollgate implements AutoCloseable {
     }
 
     /**
-     * The operators' listener: the admin API (with its CORS) and the OpenAPI document; the observe feature adds
+     * The operators' listener: the admin API (with its CORS), the OpenAPI document and the console; the observe feature adds
      * {@code /observe/health} with details and {@code /observe/metrics}. Webhooks are a 404 problem here. Its
      * clients connect directly: their addresses are the TCP peers' ({@link #operatorPeers}). Without {@code api}
      * ({@code TOLLGATE_ADMIN_API=false}) only the observe feature's routes answer.
@@ -420,6 +421,8 @@ public final class Tollgate implements AutoCloseable {
         routing.register("/admin", services.dataRequests());
         routing.register("/admin", services.privacy());
         routing.register("/openapi", services.openApi());
+        // the browser console: static files only; it calls /admin with the operator's own token
+        routing.register("/console", services.consoleUi());
     }
 
     /** Every route the HTTP services registered (for checking against the OpenAPI document). */

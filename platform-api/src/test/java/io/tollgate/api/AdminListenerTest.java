@@ -60,7 +60,7 @@ class AdminListenerTest {
             int admin = ingressPod.adminPort();
             assertThat(get(admin, "/observe/metrics", false).statusCode()).isEqualTo(200);
             assertThat(get(admin, "/observe/health", false).body()).contains("\"name\":\"db\"");
-            for (String path : new String[] {"/admin/tenants", "/admin/tokens", "/openapi"}) {
+            for (String path : new String[] {"/admin/tenants", "/admin/tokens", "/openapi", "/console/"}) {
                 assertNotFoundProblem(get(admin, path, true), path + " on an admin port without the admin API");
                 assertNotFoundProblem(get(ingressPod.port(), path, true), path + " on the public port");
             }
@@ -84,9 +84,12 @@ class AdminListenerTest {
         HttpResponse<String> metrics = get(adminPort, "/observe/metrics", false);
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("# TYPE tollgate_webhooks_total counter");
+        HttpResponse<String> console = get(adminPort, "/console/", false);
+        assertThat(console.statusCode()).isEqualTo(200);
+        assertThat(console.body()).contains("<title>Tollgate console</title>");
 
         for (String path : new String[] {"/admin/tenants", "/admin/tokens", "/openapi", "/observe/metrics",
-                "/observe/health/nothing"}) {
+                "/observe/health/nothing", "/console/"}) {
             HttpResponse<String> res = get(publicPort, path, true);
             assertNotFoundProblem(res, path + " on the public port");
         }
