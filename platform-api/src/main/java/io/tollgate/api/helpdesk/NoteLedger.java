@@ -124,6 +124,15 @@ public final class NoteLedger {
      *                external id refuses the write with {@link io.tollgate.tenant.db.DataException.Conflict})
      */
     public Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, EventId eventId) {
+        return reserve(tenant, ticketId, answeredMessageId, eventId, tx -> { });
+    }
+
+    /**
+     * {@link #reserve(TenantId, long, long, EventId)}, with {@code first} run at the start of the same transaction (the
+     * worker stores the ticket it read there: one commit for both).
+     */
+    Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, EventId eventId,
+                        java.util.function.Consumer<io.helidon.dbclient.DbTransaction> first) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(eventId, "eventId");
         UUID t = tenant.value();
@@ -131,6 +140,7 @@ public final class NoteLedger {
         String externalId = externalIdFor(eventId);
         UUID attempt = UUID.randomUUID();
         return db.inTransaction(tx -> {
+            first.accept(tx);
             Optional<DbRow> inserted = tx.get(INSERT, UUID.randomUUID(), t, eventId.value(), t, ticketId, ticketId,
                                               answeredMessageId, externalId, seconds, attempt);
             if (inserted.isPresent()) {
@@ -212,6 +222,24 @@ public final class NoteLedger {
                 UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?, updated_at = now()
                  WHERE tenant_id = ? AND id = ? AND state <> 'posted'""", source, text, html, tenant.value(),
                                                           noteId)) == 1;
+    }
+
+    /**
+     * {@link #recordDraft} and {@link #renew} in one statement, just before the post: records the draft about to be
+     * posted and renews this attempt's lease on the note for a whole lease, if the attempt still holds it.
+     *
+     * @return false when this attempt no longer holds the note (nothing recorded): post nothing
+     */
+    public boolean recordDraftAndRenew(TenantId tenant, UUID noteId, UUID attempt, String source, String text,
+                                       String html) {
+        Objects.requireNonNull(attempt, "attempt");
+        double seconds = lease.toNanos() / 1e9;
+        return db.call(() -> db.client().execute().update("""
+                UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?,
+                                 lease_until = now() + make_interval(secs => ?), updated_at = now()
+                 WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending'""",
+                                                          source, text, html, seconds, tenant.value(), noteId,
+                                                          attempt)) == 1;
     }
 
     /**

@@ -103,15 +103,18 @@ public final class TicketResponder {
                 return new Handled.Failed("reading the ticket: " + f.reason());
             }
         }
-        store.save(id, event);
         stopIfGivenUp();
         Reply reply = Replies.decide(event);
         if (reply instanceof Reply.Skip skip) {
+            store.save(id, event);
             return new Handled.Skipped(describe(skip.reason()));
         }
         Reply.Answer answer = (Reply.Answer) reply;
         stopIfGivenUp();
-        NoteLedger.Reservation reservation = ledger.reserve(id, answer.ticketId(), answer.messageId(), eventId);
+        // the ticket as read is stored in the reservation's transaction: one commit
+        TicketEvent current = event;
+        NoteLedger.Reservation reservation = ledger.reserve(id, answer.ticketId(), answer.messageId(), eventId,
+                                                            tx -> store.save(tx, id, current));
         return switch (reservation) {
             case NoteLedger.Reservation.AlreadyPosted p -> new Handled.AlreadyPosted(p.upstreamMessageId());
             // look again soon: the other attempt usually finishes well before its lease ends
@@ -141,10 +144,9 @@ public final class TicketResponder {
             throw e;
         }
         return switch (found) {
-            case UpstreamResult.Ok<Optional<Long>>(Optional<Long> messageId) when messageId.isPresent() -> {
-                ledger.markPosted(tenant.id(), p.noteId(), messageId.get());
-                yield new Handled.Posted(messageId.get(), true, "found");
-            }
+            // the ledger marks it posted with the job's completion (JobQueue.complete), in one commit
+            case UpstreamResult.Ok<Optional<Long>>(Optional<Long> messageId) when messageId.isPresent() ->
+                    new Handled.Posted(messageId.get(), true, "found", p.noteId());
             case UpstreamResult.Ok<Optional<Long>> none -> draftAndPost(tenant, event, answer, p.noteId(),
                                                                         p.externalId(), p.attempt(), false,
                                                                         deadline);
@@ -184,21 +186,21 @@ public final class TicketResponder {
                 firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name(),
                 answer.addressVerified(), answer.channel()));
         String source = drafted.source().name().toLowerCase(Locale.ROOT);
-        ledger.recordDraft(id, noteId, source, drafted.draft().text(), drafted.draft().html());
         if (!deadline.beginPost()) {
             // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
             return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
                     Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
         }
-        if (!ledger.renew(id, noteId, attempt)) {
+        // the draft on record and the note held for the whole post, in one statement
+        if (!ledger.recordDraftAndRenew(id, noteId, attempt, source, drafted.draft().text(), drafted.draft().html())) {
             // this attempt's hold on the note ran out: another attempt may hold it now, so this one posts nothing
             return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
                     IN_FLIGHT_RECHECK, "the note's lease ran out before it was posted", false), fresh);
         }
         UpstreamResult<Long> posted = gorgias.postInternalNote(tenant, answer.ticketId(), externalId, drafted.draft());
         if (posted instanceof UpstreamResult.Ok<Long>(Long messageId)) {
-            ledger.markPosted(id, noteId, messageId);
-            return new Handled.Posted(messageId, false, source);
+            // marked posted in the note ledger with the job's completion, in one commit (JobQueue.complete)
+            return new Handled.Posted(messageId, false, source, noteId);
         }
         // a request that never left (pacing, breaker) changed nothing upstream, so a fresh reservation can go
         boolean unsent = posted instanceof UpstreamResult.RetryLater<Long> r && !r.sent();
