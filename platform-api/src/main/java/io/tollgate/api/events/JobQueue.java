@@ -78,19 +78,15 @@ public final class JobQueue {
             )""".formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql());
 
     /**
-     * A claim's first step: a walk over the tenants with queued jobs, in tenant id order from {@code after} up to
-     * {@code upTo} (a loose index scan of {@code jobs_tenant_claim_ix}: one probe per tenant finds it and its oldest
-     * queued job, however long its backlog), that stops once it has found {@code need} tenants whose oldest job is due
-     * and that run fewer jobs than the cap, or after {@code probes} tenants. Each tenant found so is locked for the
-     * claim's transaction if no other claim holds it (those another claim holds are left to that one; never waits).
-     * The claimer goes on from where its last walk stopped, round the ring of tenants, so every tenant with due jobs
-     * gets its turn and a claim costs a few dozen probes, not one per tenant with queued jobs. Returns every tenant
-     * probed, in walk order: {@code eligible}, and {@code locked} for those locked.
-     * Parameters: after, upTo, cap, upTo, cap, probes, need.
+     * A claim's first step: a walk over the tenants with queued jobs, in tenant id order from {@code after}
+     * (exclusive) up to {@code upTo}, of at most {@code probes} tenants: a loose index scan of
+     * {@code jobs_tenant_claim_ix}, one probe per tenant finding it and its oldest queued job however long its backlog.
+     * Returns each tenant probed, in walk order, with its oldest job's time and whether it can be given a job now (that
+     * job is due, and the tenant runs fewer jobs than the cap). Parameters: cap, after, upTo, cap, upTo, probes.
      */
-    private static final String LOCK_TENANTS = """
+    private static final String WALK = """
             WITH RECURSIVE walk AS (
-              SELECT h.tenant_id, h.run_at, 1 AS n, h.eligible::int AS found, h.eligible FROM (
+              SELECT h.tenant_id, h.run_at, 1 AS n, h.eligible FROM (
                 SELECT f.tenant_id, f.run_at,
                        f.run_at <= now() AND (SELECT count(*) FROM jobs r WHERE r.tenant_id = f.tenant_id
                                                 AND r.status = %2$s) < ?::int AS eligible
@@ -98,7 +94,7 @@ public final class JobQueue {
                            AND tenant_id <= ?::uuid ORDER BY tenant_id, run_at, id LIMIT 1) f
               ) h
               UNION ALL
-              SELECT nx.tenant_id, nx.run_at, w.n + 1, w.found + nx.eligible::int, nx.eligible
+              SELECT nx.tenant_id, nx.run_at, w.n + 1, nx.eligible
                 FROM walk w CROSS JOIN LATERAL (
                   SELECT f.tenant_id, f.run_at,
                          f.run_at <= now() AND (SELECT count(*) FROM jobs r WHERE r.tenant_id = f.tenant_id
@@ -107,12 +103,18 @@ public final class JobQueue {
                            WHERE j.status = %1$s AND j.tenant_id > w.tenant_id AND j.tenant_id <= ?::uuid
                            ORDER BY j.tenant_id, j.run_at, j.id LIMIT 1) f
                 ) nx
-               WHERE w.n < ?::int AND w.found < ?::int
+               WHERE w.n < ?::int
             )
-            SELECT tenant_id, eligible,
-                   CASE WHEN eligible THEN pg_try_advisory_xact_lock(%3$d, hashtext(tenant_id::text)) END AS locked
-              FROM walk ORDER BY n"""
-            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), CLAIM_LOCK_CLASS);
+            SELECT tenant_id, run_at, eligible FROM walk ORDER BY n"""
+            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql());
+
+    /**
+     * Locks the tenants a claim picked for its transaction, those no other claim holds (those another claim holds are
+     * left to that one; never waits). Parameter: the tenants.
+     */
+    private static final String LOCK_TENANTS = """
+            SELECT t AS tenant_id FROM unnest(?::uuid[]) AS t
+             WHERE pg_try_advisory_xact_lock(%d, hashtext(t::text))""".formatted(CLAIM_LOCK_CLASS);
 
     /** The lowest and highest tenant ids: the ends of the ring a claim's walk goes round. */
     private static final UUID LOWEST = new UUID(0, 0);
@@ -313,18 +315,35 @@ public final class JobQueue {
         int probes = Math.max(PROBES_MIN, PROBES_PER_JOB * max);
         return db.inTransaction(tx -> {
             UUID from = cursor;
-            Walk walk = walk(tx, from, HIGHEST, tenantCap, probes, max);
-            List<TenantId> locked = new ArrayList<>(walk.locked());
-            boolean everyTenant = walk.ended() && from.equals(LOWEST);
-            UUID next = walk.ended() ? LOWEST : walk.last();
-            if (walk.ended() && !from.equals(LOWEST) && walk.found() < max) {
+            List<Probe> walked = new ArrayList<>(walk(tx, from, HIGHEST, tenantCap, probes));
+            boolean everyTenant = walked.size() < probes && from.equals(LOWEST);
+            if (walked.size() < probes && !from.equals(LOWEST)) {
                 // round the ring: from the lowest tenant up to where this walk began
-                Walk rest = walk(tx, LOWEST, from, tenantCap, probes - walk.probed(), max - walk.found());
-                locked.addAll(rest.locked());
-                everyTenant = rest.ended();
-                next = rest.ended() ? from : rest.last();
+                int before = walked.size();
+                walked.addAll(walk(tx, LOWEST, from, tenantCap, probes - before));
+                everyTenant = walked.size() < probes;
             }
-            cursor = next;
+            List<Probe> eligible = walked.stream().filter(Probe::eligible).toList();
+            List<Probe> picked;
+            if (everyTenant) {
+                // the walk saw every tenant with queued jobs: the fair pick's own order, oldest first within a rank
+                picked = eligible.stream().sorted(java.util.Comparator.comparing(Probe::runAt)
+                                                          .thenComparing(Probe::tenant)).limit(max).toList();
+                cursor = LOWEST;
+            } else {
+                // more tenants than one walk probes: the next ones round the ring, each its oldest job; the next
+                // claim goes on after the last one picked
+                picked = eligible.stream().limit(max).toList();
+                cursor = picked.isEmpty() ? walked.getLast().tenant() : picked.getLast().tenant();
+            }
+            if (picked.isEmpty()) {
+                return List.of();
+            }
+            List<TenantId> locked;
+            try (Stream<DbRow> rows = tx.query(LOCK_TENANTS, Rows.uuidArray(
+                    picked.stream().map(p -> new TenantId(p.tenant())).toList()))) {
+                locked = rows.map(r -> new TenantId(uuid(r, "tenant_id"))).toList();
+            }
             if (locked.isEmpty()) {
                 return List.of();
             }
@@ -343,31 +362,16 @@ public final class JobQueue {
         });
     }
 
-    /** What one walk of {@link #LOCK_TENANTS} found. */
-    private record Walk(List<TenantId> locked, int found, int probed, UUID last, boolean ended) {
+    /** A tenant a claim's walk probed: its oldest queued job's time, and whether it can be given a job now. */
+    private record Probe(UUID tenant, Instant runAt, boolean eligible) {
     }
 
-    /** One walk from {@code after} (exclusive) to {@code upTo} (inclusive) for {@code need} tenants. */
-    private static Walk walk(DbExecute tx, UUID after, UUID upTo, int cap, int probes, int need) {
-        List<TenantId> locked = new ArrayList<>();
-        int found = 0;
-        int probed = 0;
-        UUID last = after;
-        try (Stream<DbRow> rows = tx.query(LOCK_TENANTS, cap, after, upTo, cap, upTo, Math.max(1, probes), need)) {
-            for (DbRow r : (Iterable<DbRow>) rows::iterator) {
-                probed++;
-                last = uuid(r, "tenant_id");
-                if (r.column("eligible").getBoolean()) {
-                    found++;
-                    if (r.column("locked").getBoolean()) {
-                        locked.add(new TenantId(last));
-                    }
-                }
-            }
+    /** One walk ({@link #WALK}) from {@code after} (exclusive) to {@code upTo} (inclusive). */
+    private static List<Probe> walk(DbExecute tx, UUID after, UUID upTo, int cap, int probes) {
+        try (Stream<DbRow> rows = tx.query(WALK, cap, after, upTo, cap, upTo, Math.max(1, probes))) {
+            return rows.map(r -> new Probe(uuid(r, "tenant_id"), instant(r, "run_at"),
+                                           r.column("eligible").getBoolean())).toList();
         }
-        // the walk ended at the end of its range (not at its probe limit, nor with all it needed)
-        boolean ended = probed < Math.max(1, probes) && found < need;
-        return new Walk(locked, found, probed, last, ended);
     }
 
     /**

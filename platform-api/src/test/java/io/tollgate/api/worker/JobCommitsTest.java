@@ -72,7 +72,7 @@ class JobCommitsTest {
     private static List<CommitCounter.Tx> jobs(List<CommitCounter.Tx> all) {
         return all.stream()
                 .filter(tx -> !tx.any("INSERT INTO webhook_events"))
-                .filter(tx -> !(tx.all("WITH RECURSIVE heads")))               // a claim that found nothing to claim
+                .filter(tx -> !(tx.all("WITH RECURSIVE walk")))               // a claim that found nothing to claim
                 .filter(tx -> !tx.any("AS held(id, lease)"))                    // the heartbeat's lease renewal
                 .filter(tx -> !tx.any("WITH expired AS"))                       // the heartbeat's reap
                 .filter(tx -> !tx.any("AS oldest_seconds"))                     // the queue gauges
