@@ -57,9 +57,40 @@ events processed - fin "interval '1 day'" "" "$NF"
 events accepted queued q "interval '1 hour'" "" "$NQ"
 sql "VACUUM ANALYZE jobs"; sql "VACUUM ANALYZE webhook_events"
 echo "   loaded in $(( $(date +%s) - T0 )) s: jobs $(sql "SELECT string_agg(status || '=' || n, ' ') FROM (SELECT status, count(*) n FROM jobs GROUP BY 1 ORDER BY 1) s"), events $(sql "SELECT count(*) FROM webhook_events")" | tee -a "$OUT/summary.txt"
+# the claim's first statement, before (468aa1c: the fair pick over every tenant with queued jobs, cap 4, max 8) and
+# now (the walk of 32 tenants), as EXPLAIN ANALYZE in the database, in alternating pairs (each rolled back)
+python3 - "$ROOT" > "$OUT/first-step.sql" <<'PYEOF'
+import re, subprocess, sys, textwrap
+root = sys.argv[1]
+old = subprocess.run(["git", "-C", root, "show", "468aa1c:platform-api/src/main/java/io/tollgate/api/events/JobQueue.java"],
+                     capture_output=True, text=True, check=True).stdout
+new = open(root + "/platform-api/src/main/java/io/tollgate/api/events/JobQueue.java").read()
+grab = lambda src, name: textwrap.dedent(re.search(r'String %s = """\n(.*?)"""' % name, src, re.S).group(1))
+cand = grab(old, "CANDIDATES").replace("%1$s", "'queued'").replace("%2$s", "'running'")
+lock = grab(old, "LOCK_TENANTS").replace("%1$s", "'queued'").replace("%2$s", cand).replace("%3$d", "1785688691").split("?")
+walk = grab(new, "WALK").replace("%1$s", "'queued'").replace("%2$s", "'running'").split("?")
+lo, hi = "'00000000-0000-0000-0000-000000000000'", "'ffffffff-ffff-ffff-ffff-ffffffffffff'"
+print(lock[0] + "4" + lock[1] + "8" + lock[2])
+print("@@")
+print(walk[0] + "".join(v + p for v, p in zip(["4", lo, hi, "4", hi, "32"], walk[1:])))
+PYEOF
+first_step() { # label: 5 alternating pairs; median execution time of each
+  local before now
+  for i in 1 2 3 4 5; do
+    for k in 1 2; do
+      awk -v k=$k 'BEGIN {RS = "@@"} NR == k' "$OUT/first-step.sql" > "$OUT/first-$k.sql"
+      psql $PG -d "$DB" -qtA -c "BEGIN" -c "EXPLAIN (ANALYZE) $(cat "$OUT/first-$k.sql")" -c "ROLLBACK" \
+        | awk -v k=$k '/Execution Time/ {print k, $3}'
+    done
+  done > "$OUT/first-$1.txt"
+  before=$(awk '$1 == 1 {print $2}' "$OUT/first-$1.txt" | sort -n | sed -n 3p)
+  now=$(awk '$1 == 2 {print $2}' "$OUT/first-$1.txt" | sort -n | sed -n 3p)
+  echo "$1 first statement, median of 5 alternating pairs: before (fair pick over every tenant) $before ms, now (walk of 32 tenants) $now ms" | tee -a "$OUT/summary.txt"
+}
 bench() {
   "$JAVA_HOME/bin/java" -cp "$ROOT/platform-api/target/platform-api.jar:$ROOT/platform-api/target/libs/*" \
-    "$BENCH/ClaimBench.java" "jdbc:postgresql://127.0.0.1:5432/$DB" "$1" "$CLAIMS" | sed "s/\$/ load $(load | cut -d' ' -f1)/" | tee -a "$OUT/summary.txt"
+    "$BENCH/ClaimBench.java" "jdbc:postgresql://127.0.0.1:5432/$DB" "$1" "$CLAIMS" 2>/dev/null | sed "s/\$/ load $(load | cut -d' ' -f1)/" | tee -a "$OUT/summary.txt"
+  first_step "$1"
 }
 bench base
 # the hot tenant: as many more queued jobs, all older than everyone else's
