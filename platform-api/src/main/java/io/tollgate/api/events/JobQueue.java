@@ -43,6 +43,11 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * taken over soon after it stopped renewing. Every claim counts an attempt, so a job that kills its worker still runs
  * out of attempts. Completing needs the lease still held: a worker that lost its lease to another cannot overwrite
  * that one's result.
+ *
+ * <p>A finished job (done, skipped, discarded) leaves the table: its row is deleted in the commit that ends its event,
+ * and what an operator needs of it (attempts, last error, when it finished) is kept on the event
+ * ({@code webhook_events.job_*}, shown by the events API as the event's job). So {@code jobs} holds unfinished jobs
+ * only (queued, running, dead), and a replay of a finished event enqueues a new row.
  */
 public final class JobQueue {
     /** Columns an enqueue fills; the rest (attempts, max_attempts, run_at, ...) take their defaults. */
