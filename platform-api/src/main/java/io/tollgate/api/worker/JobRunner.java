@@ -126,6 +126,11 @@ public final class JobRunner {
             if (tenant.isEmpty() || tenant.get().tenant().status() == TenantStatus.SUSPENDED) {
                 continue;
             }
+            try {
+                pacing.get().accountOf(tenant.get()); // a tenant without a Gorgias account: the run skips or fails
+            } catch (RuntimeException e) {
+                continue;
+            }
             List<AccountPacing.Turn.Taken> taken = pacing.get().takeIn(tx, tenant.get(), GORGIAS_CALLS);
             if (!taken.isEmpty()) {
                 prepaid.put(job.id(), taken);
