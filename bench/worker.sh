@@ -14,7 +14,7 @@
 #   BENCH_LATENCY_SECONDS (30), BENCH_SECONDS (15, each wrk round), BENCH_ROUNDS (2, idle/busy pairs, only with
 #   BENCH_WHATIF=0; the what-if runs a fixed 8 rounds), BENCH_CONCURRENCY (16),
 #   BENCH_BUSY_BACKLOG (8000), BENCH_WARMUP (20), BENCH_EXPLAIN_TENANTS (1000), BENCH_EXPLAIN_QUEUED (100000),
-#   BENCH_EXPLAIN_DONE (200000), BENCH_WHATIF (1; 0 skips the what-if ingress rounds), BENCH_PORT (18090),
+#   BENCH_EXPLAIN_DONE (200000), BENCH_WHATIF (0; 1 runs the old what-if rounds, which need jobs_tenant_claim_ix dropped first), BENCH_PORT (18090),
 #   BENCH_STUB_PORT (18091). Raw outputs: bench/results/worker-<timestamp>/ (not committed).
 set -euo pipefail
 export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -35,7 +35,7 @@ CONC=${BENCH_CONCURRENCY:-16}
 BUSY=${BENCH_BUSY_BACKLOG:-8000}
 PORT=${BENCH_PORT:-18090}
 SPORT=${BENCH_STUB_PORT:-18091}
-DB=tollgate_worker_bench
+DB=${BENCH_DB:-tollgate_worker_bench}
 PG="-h 127.0.0.1 -p 5432 -U postgres"
 OUT=$ROOT/bench/results/worker-$(date -u +%Y%m%dT%H%M%SZ)
 TOKEN=bench-admin-token-0123456789abcdef
@@ -52,13 +52,16 @@ ticks() { # CPU clock ticks (user + system) used so far, one "pid ticks" line pe
 pg_pids() { psql $PG -d postgres -qtAc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'"; }
 
 # the statements of JobQueue with literal parameters (claim: cap 4, max 8, lease 300 s); each in a rolled-back transaction
+# the claim's cost is its walk over the tenants (JobQueue.WALK, the first of its statements): here from the lowest
+# tenant, 32 tenants at most (the claimer's walk for 8 jobs), cap 4; bench/claim.sh times the whole claim
 CLAIM=$(python3 - "$ROOT/platform-api/src/main/java/io/tollgate/api/events/JobQueue.java" <<'EOF'
 import re, sys, textwrap
-sql = textwrap.dedent(re.search(r'String CLAIM = """\n(.*?)"""', open(sys.argv[1]).read(), re.S).group(1))
-sql = sql.replace("%1$s", "'queued'").replace("%2$s", "'running'").replace("%3$s", "'processing'")
+sql = textwrap.dedent(re.search(r'String WALK = """\n(.*?)"""', open(sys.argv[1]).read(), re.S).group(1))
+sql = sql.replace("%1$s", "'queued'").replace("%2$s", "'running'")
 parts = sql.split("?")
-assert len(parts) == 6, "CLAIM has %d parameters, expected 5" % (len(parts) - 1)
-print(parts[0] + "".join(v + p for v, p in zip(["4", "8", "8", "'bench-lease'", "300"], parts[1:])))
+assert len(parts) == 7, "WALK has %d parameters, expected 6" % (len(parts) - 1)
+lo, hi = "'00000000-0000-0000-0000-000000000000'", "'ffffffff-ffff-ffff-ffff-ffffffffffff'"
+print(parts[0] + "".join(v + p for v, p in zip(["4", lo, hi, "4", hi, "32"], parts[1:])))
 EOF
 )
 echo "$CLAIM" > "$OUT/claim.sql"
@@ -257,11 +260,11 @@ sql "WITH t AS (SELECT id FROM tenants WHERE slug = '$ING'),
 cp "$BENCH/order.json" "$OUT/body.json"
 SIG=$("$BENCH/sign.py" "bench-secret-$ING" "$OUT/body.json")
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
-cancel_busy() { # what is left of the backlog: done, its events skipped; then wait for the running ones
-  sql "WITH j AS (UPDATE jobs SET status = 'done', last_error = 'bench: cancelled', updated_at = now()
-                   WHERE status = 'queued' AND tenant_id IN (SELECT id FROM tenants WHERE slug LIKE 'wt%')
-                  RETURNING tenant_id, event_id)
-       UPDATE webhook_events e SET status = 'skipped', processed_at = now() FROM j
+cancel_busy() { # what is left of the backlog: its jobs deleted (as a finished job is), events skipped; then wait
+  sql "WITH j AS (DELETE FROM jobs WHERE status = 'queued' AND tenant_id IN (SELECT id FROM tenants WHERE slug LIKE 'wt%')
+                  RETURNING tenant_id, event_id, attempts)
+       UPDATE webhook_events e SET status = 'skipped', processed_at = now(), job_attempts = j.attempts,
+              job_last_error = 'bench: cancelled', job_finished_at = now() FROM j
         WHERE e.tenant_id = j.tenant_id AND e.id = j.event_id"
   for _ in $(seq 1 60); do
     [ "$(sql "SELECT count(*) FROM jobs WHERE status = 'running' AND lease_owner <> 'bench-hold'")" -eq 0 ] && return
@@ -312,7 +315,7 @@ index_usage() { # which jobs indexes the statements so far used (drain, latency,
 # what if: the per-tenant claim index the CLAIM statement was written for (migration 002 made it, 006 dropped it),
 # created in the benchmark's database only and dropped again
 WHATIF="CREATE INDEX jobs_tenant_claim_ix ON jobs (tenant_id, run_at) WHERE status = 'queued'"
-if [ "${BENCH_WHATIF:-1}" != 0 ]; then
+if [ "${BENCH_WHATIF:-0}" != 0 ]; then   # the what-if index exists since changeSet 009
   # eight rounds, balanced in time for both factors (worker idle/busy, index absent/present):
   # idle busy | +index busy idle idle busy | -index busy idle
   ingress_round idle-1; busy_round "" 1
@@ -368,9 +371,6 @@ explain claim "$CLAIM"
 explain reap "$REAP"
 explain stats "$STATS"
 explain complete "$COMPLETE"
-sql "$WHATIF"; sql "ANALYZE jobs"
-explain claim-ix "$CLAIM"
-sql "DROP INDEX jobs_tenant_claim_ix"
 # the claim when one tenant holds most of the queue: its backlog is read and sorted whole on every claim without
 # an index ordered by (tenant_id, run_at) for queued jobs
 HOT=$(sql "SELECT id FROM tenants WHERE slug = 'ex00001'")
@@ -380,8 +380,6 @@ sql "WITH ev AS (INSERT INTO webhook_events (id, tenant_id, provider, delivery_k
      INSERT INTO jobs (id, tenant_id, event_id, status) SELECT gen_random_uuid(), tenant_id, id, 'queued' FROM ev"
 sql "ANALYZE jobs"
 explain claim-hot "$CLAIM"
-sql "$WHATIF"; sql "ANALYZE jobs"
-explain claim-hot-ix "$CLAIM"
 
 # the statements slower than 1 s, as auto_explain logged them (only this database's sessions load it)
 if [ "$LOGPOS" -ge 0 ]; then

@@ -183,9 +183,9 @@ public final class Tollgate implements AutoCloseable {
             // each shop's GraphQL points are reserved in a bucket the fleet shares (on the worker's pool)
             ShopifyClient shopify = resources.add(new ShopifyClient(upstream, upstreamMetrics, new ShopifyPoints(db)));
             // each Gorgias account's calls are counted in a sliding window the fleet shares
-            GorgiasClient gorgias = resources.add(new GorgiasClient(
-                    upstream, upstreamMetrics, new AccountPacing(db, Upstream.GORGIAS, upstream.gorgiasCalls(),
-                                                                 upstream.gorgiasWindow(), t -> t.gorgias().domain())));
+            AccountPacing gorgiasPacing = new AccountPacing(db, Upstream.GORGIAS, upstream.gorgiasCalls(),
+                                                            upstream.gorgiasWindow(), t -> t.gorgias().domain());
+            GorgiasClient gorgias = resources.add(new GorgiasClient(upstream, upstreamMetrics, gorgiasPacing));
             LlmSettings llmSettings = config.worker().llm();
             Optional<LlmClient> llm = llmSettings.enabled()
                     ? Optional.of(resources.add(new LlmClient(llmSettings, upstream, upstreamMetrics)))
@@ -242,7 +242,7 @@ public final class Tollgate implements AutoCloseable {
                 PoolMetrics.registerWorker(meters, workerDb);
                 // stopped after the server has drained, before the pools; it gives back what it cannot finish
                 resources.add(worker(config, workerDb, resolver, cipher, workerMetrics.orElseThrow(), gorgias, shopify,
-                                     llm));
+                                     llm, gorgiasPacing));
             }
             if (config.connections().check().enabled()) {
                 // the drift check: paced upstream calls and a few small statements a second on its own pool
@@ -282,7 +282,7 @@ public final class Tollgate implements AutoCloseable {
      */
     static Worker worker(AppConfig config, Database db, TenantResolver resolver, CredentialCipher cipher,
                          WorkerMetrics metrics, GorgiasClient gorgias, ShopifyClient shopify,
-                         Optional<LlmClient> llm) {
+                         Optional<LlmClient> llm, AccountPacing gorgiasPacing) {
         OrderCache orders = new OrderCache(db);
         TicketResponder tickets = new TicketResponder(
                 new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease(),
@@ -293,7 +293,8 @@ public final class Tollgate implements AutoCloseable {
         WorkerSettings settings = config.worker().settings();
         // the worker reads its jobs' events through the events store, over the worker's pool
         JobRunner runner = new JobRunner(new EventStore(db), resolver, tickets, shopifyEvents, new DataRequests(db),
-                                         settings.schedule(), metrics, Clock.systemUTC());
+                                         settings.schedule(), metrics, Clock.systemUTC(),
+                                         Optional.of(gorgiasPacing)); // its jobs' Gorgias calls taken with the claim
         UpstreamSettings upstream = config.upstreams().settings();
         // a run given up while posting its note is waited for as long as the post can take: connect, then the answer
         return Worker.start(new JobQueue(db), runner, settings, metrics,

@@ -94,7 +94,10 @@ public final class EventStore {
         return db.call(() -> db.client().execute().get(
                 "SELECT " + SUMMARY_COLUMNS + """
                 , e.headers::text AS headers, e.body,
-                          j.status AS job_status, j.attempts, j.run_at, j.last_error,
+                          coalesce(j.status, CASE WHEN e.job_finished_at IS NOT NULL THEN 'done' END) AS job_status,
+                          coalesce(j.attempts, e.job_attempts, 0) AS attempts,
+                          coalesce(j.run_at, e.job_finished_at) AS run_at,
+                          CASE WHEN j.id IS NOT NULL THEN j.last_error ELSE e.job_last_error END AS last_error,
                           n.state AS note_state, n.upstream_message_id AS note_message_id,
                           n.draft_source AS note_draft_source, n.body_text AS note_body_text,
                           n.posted_at AS note_posted_at, n.error AS note_error

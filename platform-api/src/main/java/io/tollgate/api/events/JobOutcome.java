@@ -3,11 +3,31 @@ package io.tollgate.api.events;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 
 /** What became of one run of a job; JobQueue.complete records it. */
 public sealed interface JobOutcome {
-    /** Finished: the job is done and its event processed. */
-    record Done() implements JobOutcome {
+    /**
+     * Finished: the job is done and its event processed. {@code note}: the internal note the run posted, marked
+     * posted in the note ledger in the same commit.
+     */
+    record Done(Optional<PostedNote> note) implements JobOutcome {
+        public Done {
+            Objects.requireNonNull(note, "note");
+        }
+
+        /** Done, with no note to record. */
+        public Done() {
+            this(Optional.empty());
+        }
+    }
+
+    /** A note ledger row ({@code notes.id}) to mark posted as Gorgias message {@code upstreamMessageId}. */
+    record PostedNote(UUID noteId, long upstreamMessageId) {
+        public PostedNote {
+            Objects.requireNonNull(noteId, "noteId");
+        }
     }
 
     /**

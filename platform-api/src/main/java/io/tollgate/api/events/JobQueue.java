@@ -1,7 +1,9 @@
 package io.tollgate.api.events;
 
+import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.tollgate.tenant.EventId;
+import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.db.Rows;
@@ -18,8 +20,10 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.tollgate.tenant.db.Rows.bytes;
 import static io.tollgate.tenant.db.Rows.instant;
 import static io.tollgate.tenant.db.Rows.integer;
+import static io.tollgate.tenant.db.Rows.optString;
 import static io.tollgate.tenant.db.Rows.param;
 import static io.tollgate.tenant.db.Rows.string;
 import static io.tollgate.tenant.db.Rows.uuid;
@@ -39,6 +43,11 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * taken over soon after it stopped renewing. Every claim counts an attempt, so a job that kills its worker still runs
  * out of attempts. Completing needs the lease still held: a worker that lost its lease to another cannot overwrite
  * that one's result.
+ *
+ * <p>A finished job (done, skipped, discarded) leaves the table: its row is deleted in the commit that ends its event,
+ * and what an operator needs of it (attempts, last error, when it finished) is kept on the event
+ * ({@code webhook_events.job_*}, shown by the events API as the event's job). So {@code jobs} holds unfinished jobs
+ * only (queued, running, dead), and a replay of a finished event enqueues a new row.
  */
 public final class JobQueue {
     /** Columns an enqueue fills; the rest (attempts, max_attempts, run_at, ...) take their defaults. */
@@ -52,7 +61,7 @@ public final class JobQueue {
      * (the per-tenant cap minus its running jobs) of its oldest due jobs, ranked 1, 2, 3...; the pick takes rank 1 of
      * every tenant before rank 2 of any, oldest first within a rank. So one tenant's backlog of thousands waits its
      * turn behind another tenant's single job, and never holds more than the cap of the workers.
-     * Parameters: cap, max.
+     * Parameters: per-tenant limit (the cap; 1 when the claim's walk did not see every tenant), cap, max.
      */
     private static final String CANDIDATES = """
             busy AS (
@@ -66,7 +75,7 @@ public final class JobQueue {
                     FROM jobs j
                    WHERE j.tenant_id = q.tenant_id AND j.status = %1$s AND j.run_at <= now()
                    ORDER BY j.run_at, j.id
-                   LIMIT greatest(0, ?::int - coalesce(b.n, 0)::int)
+                   LIMIT least(?::int, greatest(0, ?::int - coalesce(b.n, 0)::int))
                 ) c
                WHERE q.tenant_id IS NOT NULL
                ORDER BY c.rank, c.run_at, c.id
@@ -74,22 +83,55 @@ public final class JobQueue {
             )""".formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql());
 
     /**
-     * A claim's first step: the tenants the fair pick would take jobs of (found by a loose index scan, one probe of
-     * {@code jobs_tenant_claim_ix} per tenant with queued jobs, however long their backlogs), each locked for the
-     * claim's transaction if no other claim holds it; those another claim holds are left to that one. Never waits.
-     * Parameters: cap, max.
+     * A claim's first step: a walk over the tenants with queued jobs, in tenant id order from {@code after}
+     * (exclusive) up to {@code upTo}, of at most {@code probes} tenants: a loose index scan of
+     * {@code jobs_tenant_claim_ix}, one probe per tenant finding it and its oldest queued job however long its backlog.
+     * Returns each tenant probed, in walk order, with its oldest job's time and whether it can be given a job now (that
+     * job is due, and the tenant runs fewer jobs than the cap). Parameters: cap, after, upTo, cap, upTo, probes.
+     */
+    private static final String WALK = """
+            WITH RECURSIVE walk AS (
+              SELECT h.tenant_id, h.run_at, 1 AS n, h.eligible FROM (
+                SELECT f.tenant_id, f.run_at,
+                       f.run_at <= now() AND (SELECT count(*) FROM jobs r WHERE r.tenant_id = f.tenant_id
+                                                AND r.status = %2$s) < ?::int AS eligible
+                  FROM (SELECT tenant_id, run_at FROM jobs WHERE status = %1$s AND tenant_id > ?::uuid
+                           AND tenant_id <= ?::uuid ORDER BY tenant_id, run_at, id LIMIT 1) f
+              ) h
+              UNION ALL
+              SELECT nx.tenant_id, nx.run_at, w.n + 1, nx.eligible
+                FROM walk w CROSS JOIN LATERAL (
+                  SELECT f.tenant_id, f.run_at,
+                         f.run_at <= now() AND (SELECT count(*) FROM jobs r WHERE r.tenant_id = f.tenant_id
+                                                  AND r.status = %2$s) < ?::int AS eligible
+                    FROM (SELECT j.tenant_id, j.run_at FROM jobs j
+                           WHERE j.status = %1$s AND j.tenant_id > w.tenant_id AND j.tenant_id <= ?::uuid
+                           ORDER BY j.tenant_id, j.run_at, j.id LIMIT 1) f
+                ) nx
+               WHERE w.n < ?::int
+            )
+            SELECT tenant_id, run_at, eligible FROM walk ORDER BY n"""
+            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql());
+
+    /**
+     * Locks the tenants a claim picked for its transaction, those no other claim holds (those another claim holds are
+     * left to that one; never waits). Parameter: the tenants.
      */
     private static final String LOCK_TENANTS = """
-            WITH RECURSIVE queued_tenants AS (
-              (SELECT tenant_id FROM jobs WHERE status = %1$s ORDER BY tenant_id LIMIT 1)
-              UNION ALL
-              SELECT (SELECT j.tenant_id FROM jobs j
-                       WHERE j.status = %1$s AND j.tenant_id > q.tenant_id ORDER BY j.tenant_id LIMIT 1)
-                FROM queued_tenants q WHERE q.tenant_id IS NOT NULL
-            ), %2$s
-            SELECT t.tenant_id FROM (SELECT DISTINCT tenant_id FROM candidates) t
-             WHERE pg_try_advisory_xact_lock(%3$d, hashtext(t.tenant_id::text))"""
-            .formatted(JobStatus.QUEUED.sql(), CANDIDATES, CLAIM_LOCK_CLASS);
+            SELECT t AS tenant_id FROM unnest(?::uuid[]) AS t
+             WHERE pg_try_advisory_xact_lock(%d, hashtext(t::text))""".formatted(CLAIM_LOCK_CLASS);
+
+    /** The lowest and highest tenant ids: the ends of the ring a claim's walk goes round. */
+    private static final UUID LOWEST = new UUID(0, 0);
+    private static final UUID HIGHEST = new UUID(-1L, -1L);
+
+    /**
+     * How many tenants one walk probes at most, as a multiple of the jobs it claims (plus a few): a claim costs that
+     * many index probes at most, however many tenants have queued jobs. Tenants passed over (at their cap, or with
+     * nothing due yet) are probed again on the walk's next round.
+     */
+    private static final int PROBES_PER_JOB = 4;
+    private static final int PROBES_MIN = 32;
 
     /**
      * A claim's second step, a statement after the locks, so its snapshot counts every job another claim of these
@@ -115,8 +157,11 @@ public final class JobQueue {
             ), events AS (
               UPDATE webhook_events e SET status = %3$s
                 FROM claimed WHERE e.tenant_id = claimed.tenant_id AND e.id = claimed.event_id
+              RETURNING e.id, e.provider, e.topic, e.body
             )
-            SELECT id, tenant_id, event_id, attempts, max_attempts, lease_owner, lease_expires_at FROM claimed"""
+            SELECT c.id, c.tenant_id, c.event_id, c.attempts, c.max_attempts, c.lease_owner, c.lease_expires_at,
+                   e.provider, e.topic, e.body
+              FROM claimed c LEFT JOIN events e ON e.id = c.event_id"""
             .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), EventStatus.PROCESSING.sql(), CANDIDATES);
 
     /**
@@ -167,18 +212,25 @@ public final class JobQueue {
                      WHERE status = %1$s AND run_at <= now()) AS oldest_seconds"""
             .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), JobStatus.DEAD.sql());
 
-    /** Done: the job done, its event processed. Parameters: tenant, job, lease. */
-    private static final String COMPLETE_DONE = completeSql(
-            "status = " + JobStatus.DONE.sql() + ", last_error = NULL",
-            "status = " + EventStatus.PROCESSED.sql() + ", error = NULL, processed_at = now()");
+    /**
+     * Done: the job's row deleted, its event processed (with the job's attempts kept on it); and, in the same commit,
+     * the note the run posted marked posted in the note ledger, whether or not the lease is still held (the note is on
+     * the ticket either way). Parameters: upstream message id, tenant, note id (both null: no note), tenant, job, lease.
+     */
+    private static final String COMPLETE_DONE = """
+            WITH note AS (
+              UPDATE notes SET state = 'posted', upstream_message_id = ?::bigint,
+                               posted_at = COALESCE(posted_at, now()), lease_until = NULL, error = NULL,
+                               updated_at = now()
+               WHERE tenant_id = ?::uuid AND id = ?::uuid
+            ), %s""".formatted(finishSql("NULL", "status = " + EventStatus.PROCESSED.sql()));
     /** Retry: the job queued again. Parameters: run_at, last error, tenant, job, lease. */
     private static final String COMPLETE_RETRY = completeSql(
             "status = " + JobStatus.QUEUED.sql() + ", run_at = ?, last_error = ?",
             "status = " + EventStatus.ACCEPTED.sql() + ", error = NULL, processed_at = NULL");
-    /** Skipped: the job done, its event skipped. Parameters: reason, tenant, job, lease. */
-    private static final String COMPLETE_SKIPPED = completeSql(
-            "status = " + JobStatus.DONE.sql() + ", last_error = ?",
-            "status = " + EventStatus.SKIPPED.sql() + ", error = NULL, processed_at = now()");
+    /** Skipped: the job's row deleted, its event skipped with the reason. Parameters: tenant, job, lease, reason. */
+    private static final String COMPLETE_SKIPPED = "WITH " + finishSql("?::text",
+                                                                       "status = " + EventStatus.SKIPPED.sql());
     /** Defer: queued again, the attempt given back. Parameters: run_at, reason, tenant, job, lease. */
     private static final String COMPLETE_DEFER = completeSql(
             "status = " + JobStatus.QUEUED.sql() + ", attempts = greatest(attempts - 1, 0), run_at = ?, last_error = ?",
@@ -195,9 +247,12 @@ public final class JobQueue {
             .formatted(JobStatus.QUEUED.sql());
 
     private static final String REPLAY_EVENT = "UPDATE webhook_events SET status = " + EventStatus.ACCEPTED.sql()
-            + ", processed_at = NULL, error = NULL WHERE tenant_id = ? AND id = ?";
+            + ", processed_at = NULL, error = NULL, job_attempts = NULL, job_last_error = NULL, job_finished_at = NULL"
+            + " WHERE tenant_id = ? AND id = ?";
 
     private final Database db;
+    /** Where this queue's next claim walk begins: the last tenant the previous one probed. */
+    private volatile UUID cursor = LOWEST;
 
     public JobQueue(Database db) {
         this.db = db;
@@ -212,14 +267,24 @@ public final class JobQueue {
                 + " FROM " + from;
     }
 
-    /** A claimed job; {@code lease} is the token that proves the claim to {@link #complete}. */
+    /**
+     * A claimed job; {@code lease} is the token that proves the claim to {@link #complete}. {@code event}: what the
+     * job needs of its event, read by the claim itself (no read of its own per job); empty when the event is gone.
+     */
     public record Job(UUID id, TenantId tenant, EventId eventId, int attempts, int maxAttempts, UUID lease,
-                      Instant leaseExpiresAt) {
+                      Instant leaseExpiresAt, Optional<StoredEvent> event) {
         public Job {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(tenant, "tenant");
             Objects.requireNonNull(eventId, "eventId");
             Objects.requireNonNull(lease, "lease");
+            Objects.requireNonNull(event, "event");
+        }
+
+        /** A job whose event is not at hand (read when the job runs). */
+        public Job(UUID id, TenantId tenant, EventId eventId, int attempts, int maxAttempts, UUID lease,
+                   Instant leaseExpiresAt) {
+            this(id, tenant, eventId, attempts, maxAttempts, lease, leaseExpiresAt, Optional.empty());
         }
     }
 
@@ -232,6 +297,15 @@ public final class JobQueue {
      * @param tenantCap the most jobs of one tenant running at once (across every worker on the database)
      */
     public List<Job> claim(int max, Duration lease, int tenantCap) {
+        return claim(max, lease, tenantCap, (tx, jobs) -> { });
+    }
+
+    /**
+     * {@link #claim(int, Duration, int)}, with {@code also} run on the jobs claimed within the claim's transaction
+     * before it commits (the worker takes the upstream calls its jobs are about to make there: one commit for both).
+     */
+    public List<Job> claim(int max, Duration lease, int tenantCap,
+                           java.util.function.BiConsumer<io.helidon.dbclient.DbExecute, List<Job>> also) {
         if (max < 1) {
             throw new IllegalArgumentException("max must be at least 1");
         }
@@ -243,19 +317,66 @@ public final class JobQueue {
         }
         UUID token = UUID.randomUUID();
         double seconds = lease.toNanos() / 1e9;
+        int probes = Math.max(PROBES_MIN, PROBES_PER_JOB * max);
         return db.inTransaction(tx -> {
+            UUID from = cursor;
+            List<Probe> walked = new ArrayList<>(walk(tx, from, HIGHEST, tenantCap, probes));
+            boolean everyTenant = walked.size() < probes && from.equals(LOWEST);
+            if (walked.size() < probes && !from.equals(LOWEST)) {
+                // round the ring: from the lowest tenant up to where this walk began
+                int before = walked.size();
+                walked.addAll(walk(tx, LOWEST, from, tenantCap, probes - before));
+                everyTenant = walked.size() < probes;
+            }
+            List<Probe> eligible = walked.stream().filter(Probe::eligible).toList();
+            List<Probe> picked;
+            if (everyTenant) {
+                // the walk saw every tenant with queued jobs: the fair pick's own order, oldest first within a rank
+                picked = eligible.stream().sorted(java.util.Comparator.comparing(Probe::runAt)
+                                                          .thenComparing(Probe::tenant)).limit(max).toList();
+                cursor = LOWEST;
+            } else {
+                // more tenants than one walk probes: the next ones round the ring, each its oldest job; the next
+                // claim goes on after the last one picked
+                picked = eligible.stream().limit(max).toList();
+                cursor = picked.isEmpty() ? walked.getLast().tenant() : picked.getLast().tenant();
+            }
+            if (picked.isEmpty()) {
+                return List.of();
+            }
             List<TenantId> locked;
-            try (Stream<DbRow> rows = tx.query(LOCK_TENANTS, tenantCap, max)) {
+            try (Stream<DbRow> rows = tx.query(LOCK_TENANTS, Rows.uuidArray(
+                    picked.stream().map(p -> new TenantId(p.tenant())).toList()))) {
                 locked = rows.map(r -> new TenantId(uuid(r, "tenant_id"))).toList();
             }
             if (locked.isEmpty()) {
                 return List.of();
             }
-            try (Stream<DbRow> rows = tx.query(CLAIM, Rows.uuidArray(locked), tenantCap, max, max, token.toString(),
-                                               seconds)) {
-                return rows.map(JobQueue::job).toList();
+            // a walk that saw every tenant may give a tenant more than its oldest job (ranks 2, 3... up to the cap);
+            // one that stopped early gives each only its oldest: the tenants it did not reach have theirs waiting
+            int perTenant = everyTenant ? tenantCap : 1;
+            List<Job> jobs;
+            try (Stream<DbRow> rows = tx.query(CLAIM, Rows.uuidArray(locked), perTenant, tenantCap, max, max,
+                                               token.toString(), seconds)) {
+                jobs = rows.map(JobQueue::job).toList();
             }
+            if (!jobs.isEmpty()) {
+                also.accept(tx, jobs);
+            }
+            return jobs;
         });
+    }
+
+    /** A tenant a claim's walk probed: its oldest queued job's time, and whether it can be given a job now. */
+    private record Probe(UUID tenant, Instant runAt, boolean eligible) {
+    }
+
+    /** One walk ({@link #WALK}) from {@code after} (exclusive) to {@code upTo} (inclusive). */
+    private static List<Probe> walk(DbExecute tx, UUID after, UUID upTo, int cap, int probes) {
+        try (Stream<DbRow> rows = tx.query(WALK, cap, after, upTo, cap, upTo, Math.max(1, probes))) {
+            return rows.map(r -> new Probe(uuid(r, "tenant_id"), instant(r, "run_at"),
+                                           r.column("eligible").getBoolean())).toList();
+        }
     }
 
     /**
@@ -331,19 +452,35 @@ public final class JobQueue {
      *         nothing was changed
      */
     public boolean complete(Job job, JobOutcome outcome) {
+        return complete(job, outcome, List.of());
+    }
+
+    /**
+     * {@link #complete(Job, JobOutcome)}, with the run's deferred writes ({@code first}: its bookkeeping, such as the
+     * end of its upstream calls in the pacing log) written in the same commit, before the outcome. They are written
+     * even when the lease was lost: they are about what the run did upstream, not about the job.
+     */
+    public boolean complete(Job job, JobOutcome outcome, List<Database.Deferred> first) {
+        if (first.isEmpty()) {
+            return db.call(() -> complete(db.client().execute(), job, outcome));
+        }
+        return db.inTransaction(first, tx -> complete(tx, job, outcome));
+    }
+
+    private static boolean complete(io.helidon.dbclient.DbExecute exec, Job job, JobOutcome outcome) {
         UUID tenant = job.tenant().value();
         String lease = job.lease().toString();
-        long changed = db.call(() -> switch (outcome) {
-            case JobOutcome.Done d -> db.client().execute().update(COMPLETE_DONE, tenant, job.id(), lease);
-            case JobOutcome.Skipped sk -> db.client().execute().update(
-                    COMPLETE_SKIPPED, sk.reason(), tenant, job.id(), lease);
-            case JobOutcome.Defer df -> db.client().execute().update(
+        long changed = switch (outcome) {
+            case JobOutcome.Done d -> exec.update(
+                    COMPLETE_DONE, d.note().map(JobOutcome.PostedNote::upstreamMessageId).orElse(null),
+                    d.note().isPresent() ? tenant : null, d.note().map(JobOutcome.PostedNote::noteId).orElse(null),
+                    tenant, job.id(), lease);
+            case JobOutcome.Skipped sk -> exec.update(COMPLETE_SKIPPED, tenant, job.id(), lease, sk.reason());
+            case JobOutcome.Defer df -> exec.update(
                     COMPLETE_DEFER, param(df.at()), df.reason(), tenant, job.id(), lease);
-            case JobOutcome.Retry r -> db.client().execute().update(
-                    COMPLETE_RETRY, param(r.at()), r.reason(), tenant, job.id(), lease);
-            case JobOutcome.Dead d -> db.client().execute().update(
-                    COMPLETE_DEAD, d.reason(), tenant, job.id(), lease, d.reason());
-        });
+            case JobOutcome.Retry r -> exec.update(COMPLETE_RETRY, param(r.at()), r.reason(), tenant, job.id(), lease);
+            case JobOutcome.Dead d -> exec.update(COMPLETE_DEAD, d.reason(), tenant, job.id(), lease, d.reason());
+        };
         return changed == 1;
     }
 
@@ -396,12 +533,18 @@ public final class JobQueue {
     /** What a discarded event's job keeps as its last error. */
     static final String DISCARDED = "discarded by an operator";
 
-    private static final String DISCARD_JOBS = """
-            UPDATE jobs SET status = %s, lease_owner = NULL, lease_expires_at = NULL, last_error = ?, updated_at = now()
-             WHERE tenant_id = ? AND event_id = ANY (?::uuid[])""".formatted(JobStatus.DONE.sql());
-    private static final String DISCARD_EVENTS = """
-            UPDATE webhook_events SET status = %s, processed_at = now()
-             WHERE tenant_id = ? AND id = ANY (?::uuid[])""".formatted(EventStatus.DISCARDED.sql());
+    /**
+     * The events discarded, their jobs' rows deleted (what an operator needs of a job stays on its event).
+     * Parameters: tenant, event ids, reason, tenant, event ids.
+     */
+    private static final String DISCARD = """
+            WITH j AS (
+              DELETE FROM jobs WHERE tenant_id = ? AND event_id = ANY (?::uuid[]) RETURNING event_id, attempts
+            )
+            UPDATE webhook_events e SET status = %s, processed_at = now(), job_last_error = ?::text,
+                   job_finished_at = now(),
+                   job_attempts = coalesce((SELECT j.attempts FROM j WHERE j.event_id = e.id), e.job_attempts, 0)
+             WHERE e.tenant_id = ? AND e.id = ANY (?::uuid[])""".formatted(EventStatus.DISCARDED.sql());
     private static final String REPLAY_JOBS = """
             INSERT INTO jobs (id, tenant_id, event_id, status, run_at)
             SELECT gen_random_uuid(), ?, e, %1$s, now() FROM unnest(?::uuid[]) AS e
@@ -409,7 +552,8 @@ public final class JobQueue {
                 lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = now()"""
             .formatted(JobStatus.QUEUED.sql());
     private static final String REPLAY_EVENTS = "UPDATE webhook_events SET status = " + EventStatus.ACCEPTED.sql()
-            + ", processed_at = NULL, error = NULL WHERE tenant_id = ? AND id = ANY (?::uuid[])";
+            + ", processed_at = NULL, error = NULL, job_attempts = NULL, job_last_error = NULL, job_finished_at = NULL"
+            + " WHERE tenant_id = ? AND id = ANY (?::uuid[])";
 
     /**
      * Ends a dead event, or one whose job waits in the queue (deferred, retrying), without running it again: the
@@ -434,8 +578,7 @@ public final class JobQueue {
                 return new DiscardResult.NotDiscardable(status);
             }
             String ids = "{" + eventId.value() + "}";
-            tx.update(DISCARD_JOBS, DISCARDED, tenant.value(), ids);
-            tx.update(DISCARD_EVENTS, tenant.value(), ids);
+            tx.update(DISCARD, tenant.value(), ids, DISCARDED, tenant.value(), ids);
             return new DiscardResult.Discarded();
         });
     }
@@ -505,8 +648,7 @@ public final class JobQueue {
             String array = ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
             switch (action) {
                 case DISCARD -> {
-                    tx.update(DISCARD_JOBS, DISCARDED, tenant.value(), array);
-                    tx.update(DISCARD_EVENTS, tenant.value(), array);
+                    tx.update(DISCARD, tenant.value(), array, DISCARDED, tenant.value(), array);
                 }
                 case REPLAY -> {
                     tx.insert(REPLAY_JOBS, tenant.value(), array);
@@ -515,6 +657,23 @@ public final class JobQueue {
             }
             return new BulkResult.Done(ids.size());
         });
+    }
+
+    /**
+     * The end of a finished job, for a statement's WITH list: its row deleted if its lease is still held, its event
+     * set with {@code eventSet}, and what the job was (attempts, last error: {@code lastError}) kept on the event.
+     * Parameters: tenant, job, lease, then those of {@code lastError}.
+     */
+    private static String finishSql(String lastError, String eventSet) {
+        return """
+                job AS (
+                  DELETE FROM jobs WHERE tenant_id = ? AND id = ? AND status = %s AND lease_owner = ?
+                  RETURNING tenant_id, event_id, attempts
+                )
+                UPDATE webhook_events e SET %s, error = NULL, processed_at = now(), job_attempts = job.attempts,
+                                            job_last_error = %s, job_finished_at = now()
+                  FROM job WHERE e.tenant_id = job.tenant_id AND e.id = job.event_id"""
+                .formatted(JobStatus.RUNNING.sql(), eventSet, lastError);
     }
 
     /** One statement: ends the lease (if still held) with {@code jobSet}, then updates the job's event. */
@@ -533,6 +692,8 @@ public final class JobQueue {
     private static Job job(DbRow r) {
         return new Job(uuid(r, "id"), new TenantId(uuid(r, "tenant_id")), new EventId(uuid(r, "event_id")),
                        integer(r, "attempts"), integer(r, "max_attempts"), UUID.fromString(string(r, "lease_owner")),
-                       instant(r, "lease_expires_at"));
+                       instant(r, "lease_expires_at"),
+                       optString(r, "provider").map(p -> new StoredEvent(Provider.fromWire(p).orElseThrow(),
+                                                                         optString(r, "topic"), bytes(r, "body"))));
     }
 }

@@ -10,6 +10,7 @@ public enum JobStatus implements WireName {
     QUEUED,
     /** Claimed by a worker that holds its lease; taken over when the lease expires. */
     RUNNING,
+    /** Finished: no longer a row in {@code jobs}, only what the event keeps of it (the events API's job view). */
     DONE,
     /** The retry budget was spent, or the failure is permanent; an operator can replay it. */
     DEAD;

@@ -2,6 +2,7 @@ package io.tollgate.api.helpdesk;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.UUID;
 
 /** What {@link TicketResponder#respond} did with one Gorgias ticket event. */
 public sealed interface Handled {
@@ -10,7 +11,10 @@ public sealed interface Handled {
      * The note is on the ticket: posted now, or found there by its external id after an uncertain earlier attempt
      * ({@code found}).
      */
-    record Posted(long upstreamMessageId, boolean found, String draftSource) implements Handled {
+    record Posted(long upstreamMessageId, boolean found, String draftSource, UUID noteId) implements Handled {
+        public Posted {
+            Objects.requireNonNull(noteId, "noteId");
+        }
     }
 
     /** The message this event answers already has its note (a duplicate, a replay, the same state re-sent). */

@@ -120,8 +120,15 @@ public final class HelpdeskStore {
     public Saved save(TenantId tenant, TicketEvent event) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(event, "event");
+        return db.inTransaction(tx -> save(tx, tenant, event));
+    }
+
+    /** {@link #save(TenantId, TicketEvent)} within the caller's transaction {@code tx}. */
+    Saved save(DbExecute tx, TenantId tenant, TicketEvent event) {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(event, "event");
         UUID t = tenant.value();
-        return db.inTransaction(tx -> {
+        {
             int changed = 0;
             UUID customerId = null;
             TicketEvent.Customer c = event.customer();
@@ -147,7 +154,7 @@ public final class HelpdeskStore {
                 changed += bool(row, "changed") ? 1 : 0;
             }
             return new Saved(Optional.ofNullable(customerId), Optional.of(ticketId), messageIds, changed);
-        });
+        }
     }
 
     /**

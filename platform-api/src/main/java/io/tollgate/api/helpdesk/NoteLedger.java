@@ -124,6 +124,35 @@ public final class NoteLedger {
      *                external id refuses the write with {@link io.tollgate.tenant.db.DataException.Conflict})
      */
     public Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, EventId eventId) {
+        return reserve(tenant, ticketId, answeredMessageId, eventId, tx -> { });
+    }
+
+    /**
+     * {@link #reserve(TenantId, long, long, EventId)}, with {@code first} run at the start of the same transaction (the
+     * worker stores the ticket it read there: one commit for both).
+     */
+    Reservation reserve(TenantId tenant, long ticketId, long answeredMessageId, EventId eventId,
+                        java.util.function.Consumer<io.helidon.dbclient.DbTransaction> first) {
+        return reserve(tenant, ticketId, answeredMessageId, eventId, first, r -> Optional.empty()).reservation();
+    }
+
+    /** A draft to record with its note ({@code source}: {@code template} or {@code model}). */
+    record DraftRecord(String source, String text, String html) {
+    }
+
+    /** What {@link #reserve(TenantId, long, long, EventId, java.util.function.Consumer, java.util.function.Function)} did. */
+    record Reserve(Reservation reservation, boolean drafted) {
+    }
+
+    /**
+     * Reserves as {@link #reserve(TenantId, long, long, EventId)}, with {@code first} run at the start of the same
+     * transaction; and, when the note is newly {@link Reservation.Reserved reserved} and {@code draftNow} gives its
+     * draft at once (the worker's template draft from cached orders), records the draft and holds the note for a whole
+     * lease, as {@link #recordDraftAndRenew} does just before the post, in that same commit ({@code drafted}).
+     */
+    Reserve reserve(TenantId tenant, long ticketId, long answeredMessageId, EventId eventId,
+                    java.util.function.Consumer<io.helidon.dbclient.DbTransaction> first,
+                    java.util.function.Function<Reservation.Reserved, Optional<DraftRecord>> draftNow) {
         Objects.requireNonNull(tenant, "tenant");
         Objects.requireNonNull(eventId, "eventId");
         UUID t = tenant.value();
@@ -131,11 +160,18 @@ public final class NoteLedger {
         String externalId = externalIdFor(eventId);
         UUID attempt = UUID.randomUUID();
         return db.inTransaction(tx -> {
+            first.accept(tx);
             Optional<DbRow> inserted = tx.get(INSERT, UUID.randomUUID(), t, eventId.value(), t, ticketId, ticketId,
                                               answeredMessageId, externalId, seconds, attempt);
             if (inserted.isPresent()) {
-                return new Reservation.Reserved(uuid(inserted.get(), "id"), string(inserted.get(), "external_id"),
-                                                attempt);
+                Reservation.Reserved r = new Reservation.Reserved(uuid(inserted.get(), "id"),
+                                                                  string(inserted.get(), "external_id"), attempt);
+                Optional<DraftRecord> draft = draftNow.apply(r);
+                if (draft.isPresent()) {
+                    tx.update(RECORD_AND_RENEW, draft.get().source(), draft.get().text(), draft.get().html(),
+                              lease.toNanos() / 1e9, t, r.noteId(), attempt);
+                }
+                return new Reserve(r, draft.isPresent());
             }
             // The conflicting row is committed (ON CONFLICT waited for its transaction); this new statement sees it.
             DbRow row = tx.get(LOCK, t, ticketId, answeredMessageId)
@@ -143,14 +179,15 @@ public final class NoteLedger {
             UUID noteId = uuid(row, "id");
             String state = string(row, "state");
             if ("posted".equals(state)) {
-                return new Reservation.AlreadyPosted(optBigint(row, "upstream_message_id").orElse(0L));
+                return new Reserve(new Reservation.AlreadyPosted(optBigint(row, "upstream_message_id").orElse(0L)),
+                                   false);
             }
             Optional<Instant> until = optInstant(row, "lease_until");
             if (until.isPresent() && until.get().isAfter(instant(row, "now"))) {
-                return new Reservation.InFlight(noteId, until.get());
+                return new Reserve(new Reservation.InFlight(noteId, until.get()), false);
             }
             tx.update(TAKE_LEASE, seconds, attempt, t, noteId);
-            return new Reservation.Pending(noteId, string(row, "external_id"), attempt);
+            return new Reserve(new Reservation.Pending(noteId, string(row, "external_id"), attempt), false);
         });
     }
 
@@ -213,6 +250,36 @@ public final class NoteLedger {
                  WHERE tenant_id = ? AND id = ? AND state <> 'posted'""", source, text, html, tenant.value(),
                                                           noteId)) == 1;
     }
+
+    /**
+     * {@link #recordDraft} and {@link #renew} in one statement, just before the post: records the draft about to be
+     * posted and renews this attempt's lease on the note for a whole lease, if the attempt still holds it.
+     *
+     * @return false when this attempt no longer holds the note (nothing recorded): post nothing
+     */
+    public boolean recordDraftAndRenew(TenantId tenant, UUID noteId, UUID attempt, String source, String text,
+                                       String html) {
+        return recordDraftAndRenew(tenant, noteId, attempt, source, text, html, tx -> { });
+    }
+
+    /**
+     * {@link #recordDraftAndRenew(TenantId, UUID, UUID, String, String, String)} with {@code first} run at the start of
+     * its transaction (the worker caches the orders Shopify answered there: one commit for both).
+     */
+    boolean recordDraftAndRenew(TenantId tenant, UUID noteId, UUID attempt, String source, String text, String html,
+                                java.util.function.Consumer<io.helidon.dbclient.DbTransaction> first) {
+        Objects.requireNonNull(attempt, "attempt");
+        double seconds = lease.toNanos() / 1e9;
+        return db.inTransaction(tx -> {
+            first.accept(tx);
+            return tx.update(RECORD_AND_RENEW, source, text, html, seconds, tenant.value(), noteId, attempt) == 1;
+        });
+    }
+
+    private static final String RECORD_AND_RENEW = """
+            UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?,
+                             lease_until = now() + make_interval(secs => ?), updated_at = now()
+             WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending'""";
 
     /**
      * Withdraws a reservation this attempt made ({@link Reservation.Reserved}) before anything was sent upstream

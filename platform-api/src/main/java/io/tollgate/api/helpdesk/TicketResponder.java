@@ -17,6 +17,7 @@ import io.tollgate.tenant.TenantId;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -103,16 +104,41 @@ public final class TicketResponder {
                 return new Handled.Failed("reading the ticket: " + f.reason());
             }
         }
-        store.save(id, event);
         stopIfGivenUp();
         Reply reply = Replies.decide(event);
         if (reply instanceof Reply.Skip skip) {
+            store.save(id, event);
             return new Handled.Skipped(describe(skip.reason()));
         }
         Reply.Answer answer = (Reply.Answer) reply;
         stopIfGivenUp();
-        NoteLedger.Reservation reservation = ledger.reserve(id, answer.ticketId(), answer.messageId(), eventId);
-        return switch (reservation) {
+        // One commit: the ticket as read stored, the customer's cached orders read, the note reserved; and when those
+        // orders answer the customer without Shopify and the draft is the template's (no model), the draft recorded
+        // and the note held for the post, so the next commit is the note's posting with the job's completion.
+        TicketEvent current = event;
+        List<List<OrderCache.Cached>> copies = new ArrayList<>(1);
+        Drafted[] early = new Drafted[1];
+        NoteLedger.Reserve reserved = ledger.reserve(
+                id, answer.ticketId(), answer.messageId(), eventId,
+                tx -> {
+                    store.save(tx, id, current);
+                    copies.add(cached(tx, tenant, answer));
+                },
+                r -> {
+                    if (drafting.modelEnabled()) {
+                        return Optional.empty();
+                    }
+                    Optional<OrderMatch> match = withoutShopify(tenant, answer, copies.getFirst());
+                    if (match.isEmpty()) {
+                        return Optional.empty();
+                    }
+                    early[0] = drafting.write(tenant, request(tenant, current, answer, match.get()));
+                    return Optional.of(new NoteLedger.DraftRecord(source(early[0]), early[0].draft().text(),
+                                                                  early[0].draft().html()));
+                });
+        Optional<List<OrderCache.Cached>> cachedCopies = copies.stream().findFirst();
+        Optional<Drafted> recorded = reserved.drafted() ? Optional.of(early[0]) : Optional.empty();
+        return switch (reserved.reservation()) {
             case NoteLedger.Reservation.AlreadyPosted p -> new Handled.AlreadyPosted(p.upstreamMessageId());
             // look again soon: the other attempt usually finishes well before its lease ends
             case NoteLedger.Reservation.InFlight f -> new Handled.Later(
@@ -120,14 +146,16 @@ public final class TicketResponder {
                     "another attempt is posting the note for message " + answer.messageId() + " of ticket "
                             + answer.ticketId(), false);
             case NoteLedger.Reservation.Reserved r -> draftAndPost(tenant, event, answer, r.noteId(), r.externalId(),
-                                                                   r.attempt(), true, deadline);
-            case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p, deadline);
+                                                                   r.attempt(), true, deadline, cachedCopies,
+                                                                   recorded);
+            case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p, deadline, cachedCopies);
         };
     }
 
     /** An earlier attempt may have posted: look before posting. */
     private Handled afterUncertain(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer,
-                                   NoteLedger.Reservation.Pending p, Deadline deadline) {
+                                   NoteLedger.Reservation.Pending p, Deadline deadline,
+                                   Optional<List<OrderCache.Cached>> copies) {
         UpstreamResult<Optional<Long>> found;
         try {
             found = gorgias.findMessageByExternalId(tenant, answer.ticketId(), p.externalId());
@@ -141,21 +169,22 @@ public final class TicketResponder {
             throw e;
         }
         return switch (found) {
-            case UpstreamResult.Ok<Optional<Long>>(Optional<Long> messageId) when messageId.isPresent() -> {
-                ledger.markPosted(tenant.id(), p.noteId(), messageId.get());
-                yield new Handled.Posted(messageId.get(), true, "found");
-            }
+            // the ledger marks it posted with the job's completion (JobQueue.complete), in one commit
+            case UpstreamResult.Ok<Optional<Long>>(Optional<Long> messageId) when messageId.isPresent() ->
+                    new Handled.Posted(messageId.get(), true, "found", p.noteId());
             case UpstreamResult.Ok<Optional<Long>> none -> draftAndPost(tenant, event, answer, p.noteId(),
                                                                         p.externalId(), p.attempt(), false,
-                                                                        deadline);
+                                                                        deadline, copies, Optional.empty());
             default -> failed(tenant.id(), p.noteId(), p.attempt(), found, false);
         };
     }
 
     private Handled draftAndPost(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
-                                 String externalId, UUID attempt, boolean fresh, Deadline deadline) {
+                                 String externalId, UUID attempt, boolean fresh, Deadline deadline,
+                                 Optional<List<OrderCache.Cached>> copies, Optional<Drafted> recorded) {
         try {
-            return draftAndPostHeld(tenant, event, answer, noteId, externalId, attempt, fresh, deadline);
+            return draftAndPostHeld(tenant, event, answer, noteId, externalId, attempt, fresh, deadline, copies,
+                                    recorded);
         } catch (RuntimeException e) {
             // e.g. a database call cut short when the worker gave the run up: end this attempt's hold on the note
             // (nothing was sent unless the post began), so the next attempt need not wait out the note's lease
@@ -172,33 +201,46 @@ public final class TicketResponder {
     }
 
     private Handled draftAndPostHeld(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
-                                     String externalId, UUID attempt, boolean fresh, Deadline deadline) {
+                                     String externalId, UUID attempt, boolean fresh, Deadline deadline,
+                                     Optional<List<OrderCache.Cached>> copies, Optional<Drafted> recorded) {
         TenantId id = tenant.id();
-        Orders orders = orders(tenant, answer);
-        if (orders.problem() != null) {
-            // nothing was sent to Gorgias in this attempt: a fresh reservation can go, a pending one stays uncertain
-            return failed(id, noteId, attempt, orders.problem(), fresh);
+        Drafted drafted;
+        if (recorded.isPresent()) {
+            // drafted and held with the reservation (its commit): post now
+            drafted = recorded.get();
+            if (!deadline.beginPost()) {
+                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                        Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
+            }
+        } else {
+            Orders orders = orders(tenant, answer, copies);
+            if (orders.problem() != null) {
+                // nothing was sent to Gorgias in this attempt: a fresh reservation can go, a pending one stays
+                // uncertain
+                return failed(id, noteId, attempt, orders.problem(), fresh);
+            }
+            stopIfGivenUp();
+            drafted = drafting.write(tenant, request(tenant, event, answer, orders.match()));
+            if (!deadline.beginPost()) {
+                // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
+                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                        Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
+            }
+            // the draft on record and the note held for the whole post, with the orders Shopify answered cached: one
+            // commit
+            List<OrderFacts> toCache = orders.fetched();
+            if (!ledger.recordDraftAndRenew(id, noteId, attempt, source(drafted), drafted.draft().text(),
+                                            drafted.draft().html(),
+                                            tx -> cache.putAll(tx, id, toCache))) {
+                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                        IN_FLIGHT_RECHECK, "the note's lease ran out before it was posted", false), fresh);
+            }
         }
-        stopIfGivenUp();
-        Drafted drafted = drafting.write(tenant, new DraftRequest(
-                firstName(event), orders.match(), answer.subject(), answer.text(), tenant.tenant().name(),
-                answer.addressVerified(), answer.channel()));
-        String source = drafted.source().name().toLowerCase(Locale.ROOT);
-        ledger.recordDraft(id, noteId, source, drafted.draft().text(), drafted.draft().html());
-        if (!deadline.beginPost()) {
-            // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
-            return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
-                    Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
-        }
-        if (!ledger.renew(id, noteId, attempt)) {
-            // this attempt's hold on the note ran out: another attempt may hold it now, so this one posts nothing
-            return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
-                    IN_FLIGHT_RECHECK, "the note's lease ran out before it was posted", false), fresh);
-        }
+        String source = source(drafted);
         UpstreamResult<Long> posted = gorgias.postInternalNote(tenant, answer.ticketId(), externalId, drafted.draft());
         if (posted instanceof UpstreamResult.Ok<Long>(Long messageId)) {
-            ledger.markPosted(id, noteId, messageId);
-            return new Handled.Posted(messageId, false, source);
+            // marked posted in the note ledger with the job's completion, in one commit (JobQueue.complete)
+            return new Handled.Posted(messageId, false, source, noteId);
         }
         // a request that never left (pacing, breaker) changed nothing upstream, so a fresh reservation can go
         boolean unsent = posted instanceof UpstreamResult.RetryLater<Long> r && !r.sent();
@@ -212,7 +254,54 @@ public final class TicketResponder {
         }
     }
 
-    private record Orders(OrderMatch match, UpstreamResult<?> problem) {
+    /** The orders found ({@code fetched}: those Shopify answered, to cache), or why they could not be. */
+    private record Orders(OrderMatch match, UpstreamResult<?> problem, List<OrderFacts> fetched) {
+        Orders(OrderMatch match, UpstreamResult<?> problem) {
+            this(match, problem, List.of());
+        }
+    }
+
+    private DraftRequest request(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, OrderMatch match) {
+        return new DraftRequest(firstName(event), match, answer.subject(), answer.text(), tenant.tenant().name(),
+                                answer.addressVerified(), answer.channel());
+    }
+
+    private static String source(Drafted drafted) {
+        return drafted.source().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The customer's cached orders, read in the caller's transaction (none without an email). */
+    private List<OrderCache.Cached> cached(io.helidon.dbclient.DbExecute tx, ResolvedTenant tenant,
+                                           Reply.Answer answer) {
+        String email = answer.customerEmail();
+        if (email == null || email.isBlank()) {
+            return List.of();
+        }
+        return cache.recentByEmail(tx, tenant.id(), email, ORDERS_FIRST, freshness);
+    }
+
+    /**
+     * The order match when the cached copies answer the customer without asking Shopify (as {@link #orders} decides:
+     * no email, a matched order Shopify confirmed recently enough, or Shopify not enabled); empty when Shopify is to
+     * be asked.
+     */
+    private Optional<OrderMatch> withoutShopify(ResolvedTenant tenant, Reply.Answer answer,
+                                                List<OrderCache.Cached> copies) {
+        String email = answer.customerEmail();
+        if (email == null || email.isBlank()) {
+            return Optional.of(matcher.match(email, answer.subject(), answer.text(), List.of()));
+        }
+        OrderMatch match = matcher.match(email, answer.subject(), answer.text(),
+                                         copies.stream().map(OrderCache.Cached::order).toList());
+        if (!tenant.shopify().enabled()) {
+            return Optional.of(match);
+        }
+        if (!(match instanceof OrderMatch.Matched m)) {
+            return Optional.empty();
+        }
+        boolean stale = copies.stream().anyMatch(c -> c.stale() && Objects.equals(c.order().id(), m.order().id()));
+        return stale && m.order().gid() != null && m.order().gid().startsWith(OrderFacts.GID_PREFIX)
+                ? Optional.empty() : Optional.of(match);
     }
 
     /**
@@ -221,12 +310,13 @@ public final class TicketResponder {
      * its id) first, so a missed orders/updated webhook cannot make the note state an old status; when Shopify's
      * points do not allow the read now, the job waits for them rather than stating what may be stale.
      */
-    private Orders orders(ResolvedTenant tenant, Reply.Answer answer) {
+    private Orders orders(ResolvedTenant tenant, Reply.Answer answer, Optional<List<OrderCache.Cached>> preRead) {
         String email = answer.customerEmail();
         if (email == null || email.isBlank()) {
             return new Orders(matcher.match(email, answer.subject(), answer.text(), List.of()), null);
         }
-        List<OrderCache.Cached> copies = cache.recentByEmail(tenant.id(), email, ORDERS_FIRST, freshness);
+        List<OrderCache.Cached> copies = preRead.orElseGet(
+                () -> cache.recentByEmail(tenant.id(), email, ORDERS_FIRST, freshness));
         List<OrderFacts> cached = copies.stream().map(OrderCache.Cached::order).toList();
         OrderMatch match = matcher.match(email, answer.subject(), answer.text(), cached);
         boolean complete = match instanceof OrderMatch.Matched;
@@ -257,8 +347,8 @@ public final class TicketResponder {
         if (!(fetched instanceof UpstreamResult.Ok<List<OrderFacts>>(List<OrderFacts> found))) {
             return new Orders(null, fetched);
         }
-        cache.putAll(tenant.id(), found);
-        return new Orders(matcher.match(email, answer.subject(), answer.text(), found), null);
+        // cached with the draft's commit (recordDraftAndRenew)
+        return new Orders(matcher.match(email, answer.subject(), answer.text(), found), null, found);
     }
 
     /**

@@ -111,6 +111,14 @@ public final class OrderCache {
      * @return how many rows were written (inserted or updated)
      */
     public int putAll(TenantId tenant, List<OrderFacts> orders) {
+        return putAll(null, tenant, orders);
+    }
+
+    /**
+     * {@link #putAll(TenantId, List)} within the caller's transaction {@code tx} (the worker's: the orders Shopify
+     * answered are cached in the commit that records the draft); its own transaction when {@code tx} is null.
+     */
+    public int putAll(DbExecute tx, TenantId tenant, List<OrderFacts> orders) {
         Objects.requireNonNull(tenant, "tenant");
         List<Row> rows = new ArrayList<>();
         for (OrderFacts order : orders) {
@@ -121,13 +129,14 @@ public final class OrderCache {
         if (rows.isEmpty()) {
             return 0;
         }
-        return db.inTransaction(tx -> {
+        if (tx != null) {
             int written = 0;
             for (Row row : rows) {
                 written += (int) write(tx, tenant, row);
             }
             return written;
-        });
+        }
+        return db.inTransaction(t -> putAll(t, tenant, orders));
     }
 
     /**
@@ -151,6 +160,14 @@ public final class OrderCache {
      * {@code fresh}.
      */
     public List<Cached> recentByEmail(TenantId tenant, String email, int limit, Duration fresh) {
+        return db.call(() -> recentByEmail(db.client().execute(), tenant, email, limit, fresh));
+    }
+
+    /**
+     * {@link #recentByEmail(TenantId, String, int, Duration)} within the caller's transaction {@code tx} (the worker's:
+     * read in the commit that reserves the note, instead of a transaction of its own).
+     */
+    public List<Cached> recentByEmail(DbExecute tx, TenantId tenant, String email, int limit, Duration fresh) {
         Objects.requireNonNull(tenant, "tenant");
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT);
@@ -159,15 +176,12 @@ public final class OrderCache {
             return List.of();
         }
         String e = email.strip();
-        return db.call(() -> {
-            try (Stream<DbRow> rows = db.client().execute().query(BY_EMAIL, tenant.value(), e, tenant.value(), e,
-                                                                   limit)) {
-                // the age by the database's clock, which also set confirmed_at
-                return rows.map(r -> new Cached(facts(string(r, "data")),
-                                                ((Number) raw(r, "age")).doubleValue() * 1000 > fresh.toMillis()))
-                        .toList();
-            }
-        });
+        try (Stream<DbRow> rows = tx.query(BY_EMAIL, tenant.value(), e, tenant.value(), e, limit)) {
+            // the age by the database's clock, which also set confirmed_at
+            return rows.map(r -> new Cached(facts(string(r, "data")),
+                                            ((Number) raw(r, "age")).doubleValue() * 1000 > fresh.toMillis()))
+                    .toList();
+        }
     }
 
     /**

@@ -216,13 +216,18 @@ public final class Erasure {
                 UPDATE webhook_events SET status = 'skipped', error = ?::text, processed_at = now()
                  WHERE tenant_id = ? AND id <> ? AND status IN ('accepted', 'dead', 'rejected')
                    AND %s AND NOT (%s)""".formatted(where, Tombstone.NOT_ERASED), waiting);
+        // the closed events' jobs end: their rows go (jobs holds unfinished jobs only), their attempts stay on the event
         tx.update("""
-                UPDATE jobs j SET status = 'done', updated_at = now()
-                  FROM webhook_events e
-                 WHERE e.id = j.event_id AND e.tenant_id = ? AND j.tenant_id = ? AND e.status = 'skipped'
-                   AND j.status IN ('queued', 'dead') AND e.id <> ? AND NOT (%s)"""
+                WITH j AS (
+                  DELETE FROM jobs j USING webhook_events e
+                   WHERE e.id = j.event_id AND e.tenant_id = ? AND j.tenant_id = ? AND e.status = 'skipped'
+                     AND j.status IN ('queued', 'dead') AND e.id <> ? AND NOT (%s)
+                  RETURNING j.event_id, j.attempts
+                )
+                UPDATE webhook_events e SET job_attempts = j.attempts, job_finished_at = now()
+                  FROM j WHERE e.tenant_id = ? AND e.id = j.event_id"""
                           .formatted(Tombstone.NOT_ERASED.replace("body", "e.body")),
-                  tenant, tenant, event.value());
+                  tenant, tenant, event.value(), tenant);
         return erased;
     }
 

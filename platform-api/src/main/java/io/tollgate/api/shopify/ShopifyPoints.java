@@ -125,8 +125,9 @@ public final class ShopifyPoints {
     public void observe(String shop, double reserved, QueryCost cost) {
         double spent = cost.actual() == null ? 0 : cost.actual();
         double refund = Math.max(0, reserved - spent);
-        db.call(() -> db.client().execute().insert(OBSERVE, key(shop), cost.maximum(), cost.available(),
-                                                   cost.restoreRate(), refund));
+        // deferred to the thread's next transaction when it defers (the worker's next commit): until then the bucket
+        // keeps what the take reserved, at least what the query cost, so it never holds more than Shopify's
+        db.defer(OBSERVE, key(shop), cost.maximum(), cost.available(), cost.restoreRate(), refund);
     }
 
     /** Gives up the probe of a shop whose probe brought no figures back (no answer, or one without cost). */

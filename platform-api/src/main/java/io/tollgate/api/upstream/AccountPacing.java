@@ -6,6 +6,8 @@ import io.tollgate.tenant.db.Database;
 import io.tollgate.tenant.db.Rows;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -68,6 +70,8 @@ public final class AccountPacing {
     private final int calls;
     private final Duration window;
     private final Function<ResolvedTenant, String> account;
+    /** Calls taken ahead for the job this thread runs ({@link #prepay}). */
+    private final ThreadLocal<java.util.Deque<Turn.Taken>> prepaid = new ThreadLocal<>();
 
     /**
      * @param account the tenant's account at the upstream (Gorgias: its domain); tenants with the same share a budget
@@ -111,34 +115,84 @@ public final class AccountPacing {
         return upstream.label() + ":" + account.apply(tenant).toLowerCase(Locale.ROOT);
     }
 
-    /** Takes a call of the tenant's account's budget, or says how long until there is room. */
+    /**
+     * Takes a call of the tenant's account's budget, or says how long until there is room. A call this thread was
+     * {@link #prepay prepaid} for the account is used first (no database work).
+     */
     public Turn take(ResolvedTenant tenant) {
         String key = accountOf(tenant);
-        double seconds = seconds(window);
-        return db.inTransaction(tx -> {
-            tx.get("SELECT pg_advisory_xact_lock(?, hashtext(?))", LOCK_CLASS, key);
-            DbRow row = tx.get(TAKE, key, seconds, key, key, seconds, calls, key, seconds).orElseThrow();
-            Optional<Long> id = Rows.optBigint(row, "id");
-            if (id.isPresent()) {
-                return new Turn.Taken(key, id.get());
+        java.util.Deque<Turn.Taken> mine = prepaid.get();
+        if (mine != null) {
+            for (java.util.Iterator<Turn.Taken> it = mine.iterator(); it.hasNext(); ) {
+                Turn.Taken t = it.next();
+                if (t.account().equals(key)) {
+                    it.remove();
+                    return t;
+                }
             }
-            double wait = row.column("wait").getDouble();
-            return new Turn.Wait(Duration.ofNanos((long) Math.ceil(Math.max(wait, 0.001) * 1e9)));
-        });
+        }
+        return db.inTransaction(tx -> take(tx, key));
     }
 
-    /** Gives back a call that never left (the circuit breaker refused it after the take). */
+    private Turn take(io.helidon.dbclient.DbExecute tx, String key) {
+        double seconds = seconds(window);
+        tx.get("SELECT pg_advisory_xact_lock(?, hashtext(?))", LOCK_CLASS, key);
+        DbRow row = tx.get(TAKE, key, seconds, key, key, seconds, calls, key, seconds).orElseThrow();
+        Optional<Long> id = Rows.optBigint(row, "id");
+        if (id.isPresent()) {
+            return new Turn.Taken(key, id.get());
+        }
+        double wait = row.column("wait").getDouble();
+        return new Turn.Wait(Duration.ofNanos((long) Math.ceil(Math.max(wait, 0.001) * 1e9)));
+    }
+
+    /**
+     * Takes up to {@code n} calls of the tenant's account's budget within the caller's transaction {@code tx} (the
+     * worker's claim: the calls a job is about to make, taken with the claim's commit instead of one commit each):
+     * fewer, or none, when the window has no room for all. Each counts in the window from now, as any take; one not
+     * used is given back ({@link #unusedPrepaid}).
+     */
+    public List<Turn.Taken> takeIn(io.helidon.dbclient.DbExecute tx, ResolvedTenant tenant, int n) {
+        String key = accountOf(tenant);
+        List<Turn.Taken> taken = new ArrayList<>();
+        for (int i = 0; i < n && take(tx, key) instanceof Turn.Taken t; i++) {
+            taken.add(t);
+        }
+        return taken;
+    }
+
+    /** The calls this thread may make without a take of its own (from {@link #takeIn}), until {@link #unusedPrepaid}. */
+    public void prepay(List<Turn.Taken> turns) {
+        prepaid.set(new java.util.ArrayDeque<>(turns));
+    }
+
+    /** Ends this thread's prepaid calls: those not used are given back ({@link #release}). */
+    public void unusedPrepaid() {
+        java.util.Deque<Turn.Taken> mine = prepaid.get();
+        prepaid.remove();
+        if (mine != null) {
+            mine.forEach(this::release);
+        }
+    }
+
+    /**
+     * Gives back a call that never left (the circuit breaker refused it after the take, or a prepaid call not needed).
+     * Deferred to the thread's next transaction when it defers ({@link Database#defer}): until then the call still
+     * counts, which only makes the budget stricter.
+     */
     public void release(Turn.Taken taken) {
-        db.call(() -> db.client().execute().delete("DELETE FROM upstream_calls WHERE id = ?", taken.call()));
+        db.defer("DELETE FROM upstream_calls WHERE id = ?", taken.call());
     }
 
     /**
      * The call's answer came (or it failed): its time in the window becomes now; when {@code hold} is positive, the
-     * account takes no call for that long, on any pod.
+     * account takes no call for that long, on any pod. The time is the database's clock when the write runs: deferred
+     * to the thread's next transaction ({@link Database#defer}: the worker's next commit, milliseconds later), it is
+     * later still, which keeps the next call at least a window after the upstream saw this one.
      */
     public void ended(Turn.Taken taken, Duration hold) {
         double seconds = hold.isNegative() ? 0 : seconds(hold);
-        db.call(() -> db.client().execute().insert(ENDED, taken.call(), taken.account(), seconds, seconds));
+        db.defer(ENDED, taken.call(), taken.account(), seconds, seconds);
     }
 
     private static double seconds(Duration d) {

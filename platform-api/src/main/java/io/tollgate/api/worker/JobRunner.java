@@ -11,6 +11,10 @@ import io.tollgate.api.helpdesk.TicketResponder;
 import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.api.shopify.ShopifyEventHandler;
+import io.tollgate.api.upstream.AccountPacing;
+import io.helidon.dbclient.DbExecute;
+import io.tollgate.tenant.Provider;
+import io.tollgate.tenant.db.Database;
 import io.tollgate.api.shopify.ShopifyEvents;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.TenantStatus;
@@ -21,7 +25,12 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import java.util.random.RandomGenerator;
@@ -45,10 +54,26 @@ public final class JobRunner {
     private final WorkerMetrics metrics;
     private final Clock clock;
     private final RandomGenerator random = new Random();
+    private final Optional<AccountPacing> pacing;
+    /** The Gorgias calls taken for claimed jobs by {@link #prepare}, until each runs. */
+    private final Map<UUID, List<AccountPacing.Turn.Taken>> prepaid = new ConcurrentHashMap<>();
 
     public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
                      ShopifyEventHandler shopify, DataRequests dataRequests, RetrySchedule schedule,
                      WorkerMetrics metrics, Clock clock) {
+        this(events, tenants, tickets, shopify, dataRequests, schedule, metrics, clock, Optional.empty());
+    }
+
+    /**
+     * A run's deferred writes ({@link Database#deferring}) go with its completion.
+     *
+     * @param pacing the fleet budget of Gorgias calls, taken ahead within the claim ({@link #prepare}); none: each call
+     *               takes its own
+     */
+    public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
+                     ShopifyEventHandler shopify, DataRequests dataRequests, RetrySchedule schedule,
+                     WorkerMetrics metrics, Clock clock, Optional<AccountPacing> pacing) {
+        this.pacing = Objects.requireNonNull(pacing, "pacing");
         this.events = events;
         this.tenants = tenants;
         this.tickets = tickets;
@@ -59,8 +84,58 @@ public final class JobRunner {
         this.clock = clock;
     }
 
-    /** What ran, for the caller's bookkeeping: the outcome and the tenant's slug (for metrics), if known. */
-    public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted) {
+    /**
+     * What ran, for the caller's bookkeeping: the outcome and the tenant's slug (for metrics), if known; and the run's
+     * deferred writes ({@code bookkeeping}: the end of its upstream calls in the fleet budgets) for the completion's
+     * commit.
+     */
+    public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted,
+                      List<Database.Deferred> bookkeeping) {
+        public Ran {
+            bookkeeping = List.copyOf(bookkeeping);
+        }
+
+        public Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted) {
+            this(outcome, slug, notePosted, List.of());
+        }
+    }
+
+    /** How many Gorgias calls a ticket job makes on its normal path: the ticket read and the note. */
+    static final int GORGIAS_CALLS = 2;
+
+    /**
+     * Within a claim's transaction ({@link JobQueue#claim}): takes the Gorgias calls each claimed Gorgias job is about
+     * to make (the ticket read and the note) from its account's fleet budget, so they cost no commits of their own.
+     * A job whose account has no room gets fewer or none, and takes as usual when it calls. What a run does not use is
+     * given back with its completion.
+     */
+    public void prepare(DbExecute tx, List<JobQueue.Job> jobs) {
+        if (pacing.isEmpty()) {
+            return;
+        }
+        for (JobQueue.Job job : jobs) {
+            if (job.event().map(e -> e.provider() != Provider.GORGIAS).orElse(true)) {
+                continue;
+            }
+            Optional<ResolvedTenant> tenant;
+            try {
+                tenant = tenants.resolve(job.tenant());
+            } catch (DataException e) {
+                continue; // the run resolves it again, and takes as usual
+            }
+            if (tenant.isEmpty() || tenant.get().tenant().status() == TenantStatus.SUSPENDED) {
+                continue;
+            }
+            try {
+                pacing.get().accountOf(tenant.get()); // a tenant without a Gorgias account: the run skips or fails
+            } catch (RuntimeException e) {
+                continue;
+            }
+            List<AccountPacing.Turn.Taken> taken = pacing.get().takeIn(tx, tenant.get(), GORGIAS_CALLS);
+            if (!taken.isEmpty()) {
+                prepaid.put(job.id(), taken);
+            }
+        }
     }
 
     /**
@@ -69,10 +144,37 @@ public final class JobRunner {
      * included) names both.
      */
     public Ran run(JobQueue.Job job, Deadline deadline) {
+        List<AccountPacing.Turn.Taken> turns = prepaid.remove(job.id());
+        Database.Deferring<Ran> ran = Database.deferring(() -> {
+            pacing.ifPresent(p -> p.prepay(turns == null ? List.of() : turns));
+            try {
+                return runDeferring(job, deadline);
+            } finally {
+                pacing.ifPresent(AccountPacing::unusedPrepaid);
+            }
+        });
+        Ran r = ran.result();
+        return new Ran(r.outcome(), r.slug(), r.notePosted(), ran.pending());
+    }
+
+    /** Gives back the calls taken for a claimed job that will not run (its worker stopped first). */
+    public void forget(JobQueue.Job job) {
+        List<AccountPacing.Turn.Taken> turns = prepaid.remove(job.id());
+        if (turns != null && pacing.isPresent()) {
+            try {
+                turns.forEach(pacing.get()::release);
+            } catch (DataException e) {
+                // they leave the window by themselves
+            }
+        }
+    }
+
+    private Ran runDeferring(JobQueue.Job job, Deadline deadline) {
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             Optional<String> slug = Optional.empty();
             try {
-                Optional<StoredEvent> event = events.stored(job.tenant(), job.eventId());
+                Optional<StoredEvent> event = job.event().isPresent() ? job.event()
+                        : events.stored(job.tenant(), job.eventId());
                 if (event.isEmpty()) {
                     return new Ran(new JobOutcome.Skipped("the event is gone (retention or deletion)"), slug, false);
                 }
@@ -111,7 +213,8 @@ public final class JobRunner {
                         Deadline deadline) {
         Handled handled = tickets.respond(tenant, job.eventId(), event.body(), deadline);
         JobOutcome outcome = switch (handled) {
-            case Handled.Posted p -> new JobOutcome.Done();
+            case Handled.Posted p -> new JobOutcome.Done(Optional.of(
+                    new JobOutcome.PostedNote(p.noteId(), p.upstreamMessageId())));
             case Handled.AlreadyPosted p -> new JobOutcome.Done();
             case Handled.Skipped s -> new JobOutcome.Skipped(s.reason());
             case Handled.Later l when !l.failure() -> new JobOutcome.Defer(now().plus(l.after()), l.reason());

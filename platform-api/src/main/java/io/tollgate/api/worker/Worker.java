@@ -143,7 +143,8 @@ public final class Worker implements AutoCloseable {
                     await(settings.poll());
                     continue;
                 }
-                List<JobQueue.Job> jobs = queue.claim(free, settings.lease(), settings.tenantCap());
+                // the claim's commit also takes the Gorgias calls the claimed jobs are about to make
+                List<JobQueue.Job> jobs = queue.claim(free, settings.lease(), settings.tenantCap(), runner::prepare);
                 claimFailures.set(0);
                 for (JobQueue.Job job : jobs) {
                     slots.acquireUninterruptibly();
@@ -241,7 +242,8 @@ public final class Worker implements AutoCloseable {
             ran.slug().ifPresent(LogContext::tenant);
             boolean recorded;
             try {
-                recorded = queue.complete(job, ran.outcome());
+                // one commit: the outcome, the note the run posted, and the run's deferred bookkeeping
+                recorded = queue.complete(job, ran.outcome(), ran.bookkeeping());
             } catch (DataException e) {
                 // the lease runs out and the job is run again; the note ledger keeps that from posting twice
                 LOG.log(Level.WARNING, "could not record the outcome of job " + job.id() + " (event " + job.eventId()
@@ -302,10 +304,12 @@ public final class Worker implements AutoCloseable {
                 return ran;
             } catch (TimeoutException stillRunning) {
                 abandon(state);
+                recordLateNote(job, result);
             } catch (ExecutionException failed) {
                 return failed(job, failed);
             } catch (InterruptedException stopping) {
                 abandon(state);
+                recordLateNote(job, result);
                 Thread.currentThread().interrupt();
                 return null;
             }
@@ -318,9 +322,29 @@ public final class Worker implements AutoCloseable {
         } catch (InterruptedException e) {
             deadline.giveUp();
             abandon(state);
+            recordLateNote(job, result);
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    /**
+     * A run given up may still post its note (a post under way is not cut short): once it ends, the note it posted is
+     * marked posted in the ledger (its job's outcome is the deadline's, recorded by this worker; completing with the
+     * lost lease records only the note, or, if this worker has not recorded the deadline's outcome yet, ends the job
+     * as done). Without it the next attempt would find the note by its external id on the ticket instead.
+     */
+    private void recordLateNote(JobQueue.Job job, CompletableFuture<JobRunner.Ran> result) {
+        result.thenAccept(late -> {
+            if (late.outcome() instanceof JobOutcome.Done d && d.note().isPresent()) {
+                try {
+                    queue.complete(job, late.outcome(), late.bookkeeping());
+                } catch (DataException e) {
+                    LOG.log(Level.WARNING, "could not record the note posted by a run given up (job " + job.id()
+                            + "): " + e.getMessage());
+                }
+            }
+        });
     }
 
     private JobRunner.Ran failed(JobQueue.Job job, ExecutionException e) {
@@ -392,6 +416,7 @@ public final class Worker implements AutoCloseable {
             if (!pool.awaitTermination(settings.stopGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 int given = 0;
                 for (JobQueue.Job job : List.copyOf(running)) {
+                    runner.forget(job);
                     try {
                         if (queue.release(job, "given back: the worker stopped before the job finished")) {
                             given++;

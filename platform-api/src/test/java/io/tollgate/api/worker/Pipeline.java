@@ -301,8 +301,18 @@ final class Pipeline implements AutoCloseable, BeforeAllCallback, AfterAllCallba
 
     String job(UUID event) {
         return one("SELECT status || ' attempts=' || attempts || ' last_error=' || coalesce(last_error, '-')"
-                           + " FROM jobs WHERE event_id = ?", event);
+                           + " FROM " + JOB_OF_EVENT, event);
     }
+
+    /**
+     * The job of the event given as the one parameter, for {@code FROM}: its row in {@code jobs} while unfinished, what
+     * its event keeps of it once finished (the row is deleted then). Columns: status, attempts, last_error.
+     */
+    static final String JOB_OF_EVENT = """
+            (SELECT coalesce(j.status, CASE WHEN e.job_finished_at IS NOT NULL THEN 'done' END) AS status,
+                    coalesce(j.attempts, e.job_attempts) AS attempts,
+                    CASE WHEN j.id IS NULL THEN e.job_last_error ELSE j.last_error END AS last_error
+               FROM webhook_events e LEFT JOIN jobs j ON j.event_id = e.id WHERE e.id = ?) job""";
 
     /** Waits until {@code condition} holds, polling; fails with {@code state()} when it does not in time. */
     static void await(BooleanSupplier condition, Duration within, Supplier<String> state) {

@@ -96,7 +96,7 @@ class TicketReadTest {
                                                                    "Where is my order #1001?"), "wh-answered-1"));
 
         assertThat(p.awaitStatus(event, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
-        assertThat(p.one("SELECT last_error FROM jobs WHERE event_id = ?", event)).contains("answered");
+        assertThat(p.one("SELECT last_error FROM " + Pipeline.JOB_OF_EVENT, event)).contains("answered");
         assertThat(p.notePosts(ticket)).isEmpty();
         assertThat(p.count("SELECT count(*) FROM notes WHERE gorgias_ticket_id = ?", ticket)).isZero();
         // the agent's reply, read from the API, is stored with the rest
@@ -112,7 +112,7 @@ class TicketReadTest {
         UUID event = Pipeline.eventId(p.deliver(t, utf8("{\"ticket_id\": \"%d\", \"message_id\": \"54000000004\"}"
                                                                 .formatted(gone)), "wh-gone-1"));
         assertThat(p.awaitStatus(event, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
-        assertThat(p.one("SELECT last_error FROM jobs WHERE event_id = ?", event)).contains("no longer exists");
+        assertThat(p.one("SELECT last_error FROM " + Pipeline.JOB_OF_EVENT, event)).contains("no longer exists");
         assertThat(p.notePosts(gone)).isEmpty();
 
         long flaky = 44_000_000_005L;
@@ -121,7 +121,7 @@ class TicketReadTest {
                                .willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
         UUID retried = p.deliverProcessed(t, Pipeline.ticket(flaky, 54_000_000_005L, "Hello", "Order #1001?"),
                                           "wh-flaky-1", WAIT);
-        assertThat(p.one("SELECT attempts FROM jobs WHERE event_id = ?", retried)).isEqualTo("2");
+        assertThat(p.one("SELECT attempts FROM " + Pipeline.JOB_OF_EVENT, retried)).isEqualTo("2");
         assertThat(p.notePosts(flaky)).hasSize(1);
         assertThat(p.stub.findAll(getRequestedFor(urlPathEqualTo("/api/tickets/" + flaky)))).hasSize(2);
     }

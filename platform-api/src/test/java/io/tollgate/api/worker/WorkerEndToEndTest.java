@@ -115,12 +115,12 @@ class WorkerEndToEndTest {
                                                      null);
         assertThat(replay.statusCode()).isEqualTo(202);
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!"done".equals(p.one("SELECT status FROM jobs WHERE event_id = ?", event))
+        while (!"done".equals(p.one("SELECT status FROM " + Pipeline.JOB_OF_EVENT, event))
                 || !"processed".equals(p.status(event))) {
             assertThat(System.nanoTime()).isLessThan(deadline);
             Pipeline.sleep(20);
         }
-        assertThat(p.one("SELECT attempts FROM jobs WHERE event_id = ?", event)).isEqualTo("1");
+        assertThat(p.one("SELECT attempts FROM " + Pipeline.JOB_OF_EVENT, event)).isEqualTo("1");
         assertThat(p.notePosts(ticket)).hasSize(1);
     }
 
@@ -146,7 +146,7 @@ class WorkerEndToEndTest {
         assertThat(p.awaitStatus(ownEvent, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
         assertThat(p.awaitStatus(agentEvent, WAIT, "skipped", "processed", "dead")).isEqualTo("skipped");
         assertThat(p.notePosts(ticket)).hasSize(1);
-        assertThat(p.one("SELECT last_error FROM jobs WHERE event_id = ?", ownEvent)).contains("Tollgate posted");
+        assertThat(p.one("SELECT last_error FROM " + Pipeline.JOB_OF_EVENT, ownEvent)).contains("Tollgate posted");
     }
 
     @Test
@@ -178,7 +178,7 @@ class WorkerEndToEndTest {
                 .containsOnly("tollgate:" + event);
         assertThat(p.one("SELECT state || ' ' || upstream_message_id FROM notes WHERE gorgias_ticket_id = ?", ticket))
                 .isEqualTo("posted 777");
-        assertThat(p.one("SELECT attempts FROM jobs WHERE event_id = ?", event)).isEqualTo("3");
+        assertThat(p.one("SELECT attempts FROM " + Pipeline.JOB_OF_EVENT, event)).isEqualTo("3");
     }
 
     @Test
@@ -387,7 +387,7 @@ class WorkerEndToEndTest {
         UUID event = Pipeline.eventId(p.deliver(t, "{\"event\": \"ping\"}".getBytes(StandardCharsets.UTF_8),
                                                 "wh-shape"));
         assertThat(p.awaitStatus(event, WAIT, "dead", "processed", "skipped")).isEqualTo("skipped");
-        assertThat(p.one("SELECT attempts || ' ' || last_error FROM jobs WHERE event_id = ?", event))
+        assertThat(p.one("SELECT attempts || ' ' || last_error FROM " + Pipeline.JOB_OF_EVENT, event))
                 .isEqualTo("1 skipped: the event names no ticket");
     }
 

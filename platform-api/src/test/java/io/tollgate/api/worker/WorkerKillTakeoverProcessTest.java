@@ -125,7 +125,8 @@ class WorkerKillTakeoverProcessTest {
     private static Map<UUID, Instant> secondAttempts(List<UUID> events) {
         Map<UUID, Instant> found = new HashMap<>();
         try (Connection c = p.db.connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT event_id, now() FROM jobs WHERE event_id = ANY(?) AND attempts >= 2")) {
+                "SELECT e.id, now() FROM webhook_events e LEFT JOIN jobs j ON j.event_id = e.id"
+                        + " WHERE e.id = ANY(?) AND coalesce(j.attempts, e.job_attempts) >= 2")) {
             ps.setArray(1, c.createArrayOf("uuid", events.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

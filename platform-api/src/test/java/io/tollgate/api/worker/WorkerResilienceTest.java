@@ -121,7 +121,7 @@ class WorkerResilienceTest {
             assertThat(p.notePosts(ticket)).hasSize(1);
             assertThat(p.one("SELECT state || ' ' || upstream_message_id FROM notes WHERE gorgias_ticket_id = ?",
                              ticket)).isEqualTo("posted 555000111");
-            assertThat(Integer.parseInt(p.one("SELECT attempts FROM jobs WHERE event_id = ?", event)))
+            assertThat(Integer.parseInt(p.one("SELECT attempts FROM " + Pipeline.JOB_OF_EVENT, event)))
                     .as("the job was claimed again after its lease was lost").isGreaterThan(1);
             // a run while the first still posted found the note held and waited; the first run's outcome was refused
             assertThat(Webhooks.metric(gateway, "tollgate_jobs_total", "tenant", t.slug(), "outcome", "deferred"))

@@ -11,6 +11,9 @@ import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -128,7 +131,77 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * A write whose commit may wait for the next transaction (bookkeeping such as an upstream call's end in the pacing
+     * log): see {@link #deferring}.
+     */
+    public record Deferred(String sql, List<Object> params) {
+        public Deferred {
+            java.util.Objects.requireNonNull(sql, "sql");
+            params = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(params));
+        }
+    }
+
+    /** What {@link #deferring} returns: the work's result, and the deferred writes no transaction has run yet. */
+    public record Deferring<T>(T result, List<Deferred> pending) {
+    }
+
+    /**
+     * The writes deferred on each thread while it runs {@link #deferring}: shared by the pools of one process, which all
+     * reach the one database (the worker's pool runs what the main pool's users deferred, and the other way round).
+     */
+    private static final ThreadLocal<List<Deferred>> deferred = new ThreadLocal<>();
+
+    /**
+     * Runs {@code work} with deferral on for this thread: a {@link #defer deferred} write is run, in order, at the start
+     * of the next {@link #inTransaction transaction} this thread opens on this database (and committed with it),
+     * instead of costing a commit of its own. Those no transaction ran by the end are returned: the caller runs them
+     * with its next transaction ({@link #inTransaction(List, Function)}), or drops them.
+     */
+    public static <T> Deferring<T> deferring(Supplier<T> work) {
+        List<Deferred> outer = deferred.get();
+        List<Deferred> mine = new ArrayList<>();
+        deferred.set(mine);
+        try {
+            T result = work.get();
+            return new Deferring<>(result, List.copyOf(mine));
+        } finally {
+            if (outer == null) {
+                deferred.remove();
+            } else {
+                outer.addAll(mine);
+                deferred.set(outer);
+            }
+        }
+    }
+
+    /**
+     * A write that may wait for this thread's next transaction when it runs {@link #deferring}; run at once (its own
+     * commit) otherwise.
+     */
+    public void defer(String sql, Object... params) {
+        List<Deferred> pending = deferred.get();
+        if (pending == null) {
+            call(() -> client.execute().dml(sql, params));
+        } else {
+            pending.add(new Deferred(sql, Arrays.asList(params)));
+        }
+    }
+
+    /** {@link #inTransaction(Function)} that first runs {@code first} (deferred writes handed over) in it. */
+    public <T> T inTransaction(List<Deferred> first, Function<DbTransaction, T> work) {
+        return inTransaction(tx -> {
+            for (Deferred d : first) {
+                tx.dml(d.sql(), d.params().toArray());
+            }
+            return work.apply(tx);
+        });
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. Writes this thread
+     * {@link #defer deferred} run first, in it.
+     */
     public <T> T inTransaction(Function<DbTransaction, T> work) {
         DbTransaction tx;
         try {
@@ -136,10 +209,21 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             throw DataException.translate(e);
         }
+        List<Deferred> scope = deferred.get();
+        List<Deferred> pending = scope == null || scope.isEmpty() ? List.of() : List.copyOf(scope);
+        if (!pending.isEmpty()) {
+            scope.clear();
+        }
         T result;
         try {
+            for (Deferred d : pending) {
+                tx.dml(d.sql(), d.params().toArray());
+            }
             result = work.apply(tx);
         } catch (RuntimeException e) {
+            if (!pending.isEmpty()) {
+                scope.addAll(0, pending); // not written: still pending for the next transaction
+            }
             try {
                 tx.rollback();
             } catch (RuntimeException suppressed) {
