@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  *   its unfinished events (dead, accepted, processing), attached under the same bounds as
  *   {@code webhook_events_pYYYYMMDD_held}: every read still sees one relation {@code webhook_events}. Then, outside
  *   that transaction, what the dropped foreign keys did is done for the day's id range (jobs of the dropped events
- *   deleted, the note ledger's event_id set to NULL, delivery keys deleted), and the old day is dropped;</li>
+ *   deleted, the note ledger's event_id set to NULL), and the old day is dropped. Delivery keys are not touched: they
+ *   age out by themselves a day after the retention ({@link RetentionSweeper#KEY_MARGIN});</li>
  *   <li>{@link #dropEmptyHeld}: a held day past the dead-event retention, emptied by its row-by-row delete, is
  *   dropped.</li>
  * </ul>
@@ -84,8 +85,12 @@ final class EventPartitions {
 
     /** The smallest time-ordered id of {@code day}'s first millisecond (UTC). */
     static UUID lowerBound(LocalDate day) {
-        long millis = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        return new UUID(millis << 16, 0L);
+        return lowerBound(day.atStartOfDay(ZoneOffset.UTC).toInstant());
+    }
+
+    /** The smallest time-ordered id of the millisecond {@code at}. */
+    static UUID lowerBound(java.time.Instant at) {
+        return new UUID(at.toEpochMilli() << 16, 0L);
     }
 
     /** The first instant of day {@code d} (UTC). */
@@ -216,8 +221,8 @@ final class EventPartitions {
     }
 
     /**
-     * After a swap: deletes the jobs and delivery keys of the day's dropped events and sets the note ledger's
-     * event_id to NULL for them (what the foreign keys' ON DELETE did), in batches, then drops the detached day. Also
+     * After a swap: deletes the jobs of the day's dropped events and sets the note ledger's event_id to NULL for
+     * them (what the foreign keys' ON DELETE did), in batches, then drops the detached day. Also
      * resumes a swap whose clean-up was interrupted ({@link #detached}).
      */
     void finishDrop(LocalDate d) {
@@ -227,9 +232,6 @@ final class EventPartitions {
         batches("DELETE FROM jobs WHERE id IN (SELECT x.id FROM jobs x WHERE x.event_id" + range.formatted("event_id")
                         + " AND " + kept.formatted("event_id") + " LIMIT " + BATCH + ")");
         batches("UPDATE notes SET event_id = NULL WHERE id IN (SELECT x.id FROM notes x WHERE x.event_id"
-                        + range.formatted("event_id") + " AND " + kept.formatted("event_id") + " LIMIT " + BATCH
-                        + ")");
-        batches("DELETE FROM delivery_keys WHERE ctid IN (SELECT x.ctid FROM delivery_keys x WHERE x.event_id"
                         + range.formatted("event_id") + " AND " + kept.formatted("event_id") + " LIMIT " + BATCH
                         + ")");
         change("drop " + day.name(), st -> {

@@ -57,8 +57,10 @@ public final class RetentionSweeper implements AutoCloseable {
             .map(EventStatus::sql).collect(Collectors.joining(", ", "(", ")"));
 
     /**
-     * What the dropped foreign keys did on a row delete (migration 019): the deleted events' jobs and delivery keys go,
-     * the note ledger forgets which event reserved each note. Appended to a {@code WITH d AS (DELETE ... RETURNING id)}.
+     * What the dropped foreign keys did on a row delete (migration 019): the deleted events' jobs go, the note ledger
+     * forgets which event reserved each note; their delivery keys go too (they would age out anyway: this takes the
+     * keys of events with ids no day holds, which the key sweep's range by id would not find). Appended to a
+     * {@code WITH d AS (DELETE ... RETURNING id)}.
      */
     private static final String CLEAN_UP = """
             , j AS (DELETE FROM jobs WHERE event_id IN (SELECT id FROM d))
@@ -137,6 +139,21 @@ public final class RetentionSweeper implements AutoCloseable {
             this(total, unfinished, 0, 0);
         }
     }
+
+    /**
+     * One batch of delivery keys past the key retention: ids are time-ordered, so "made before the cutoff" is a range
+     * of the event_id index. Parameters: the cutoff's smallest id, batch.
+     */
+    private static final String SWEEP_KEYS = """
+            DELETE FROM delivery_keys WHERE ctid IN (
+              SELECT ctid FROM delivery_keys WHERE event_id < ? LIMIT ? FOR UPDATE SKIP LOCKED)""";
+
+    /**
+     * How much longer than the event retention a delivery key is kept: a day, so a key always outlives its event's
+     * day partition (a day is dropped up to a day after its first events pass the retention) and dedup never depends
+     * on the first copy still being stored.
+     */
+    static final Duration KEY_MARGIN = Duration.ofDays(1);
 
     /** Days of partitions kept ready ahead of today. */
     static final int AHEAD_DAYS = 3;
@@ -288,6 +305,14 @@ public final class RetentionSweeper implements AutoCloseable {
                 partitions.dropEmptyHeld(d.day());
             }
         }
+        java.util.UUID keysBefore = EventPartitions.lowerBound(now.minus(retention).minus(KEY_MARGIN));
+        do {
+            long t0 = System.nanoTime();
+            n = db.call(() -> db.client().execute().dml(SWEEP_KEYS, keysBefore, BATCH));
+            if (n == BATCH && !pause(System.nanoTime() - t0)) {
+                break;
+            }
+        } while (n == BATCH);
         return new Swept(total, unfinished, days, dropped);
     }
 
