@@ -11,8 +11,11 @@
 #      RetentionSweeper (its retention moved by BENCH_SLICE_HOURS (24) per pair, so each run retires a fresh day
 #      partition of ~5M/14 rows: its dead events kept in a held partition, the rest dropped) and a quiet window of the
 #      same length (both at least BENCH_WINDOW_SECONDS, 5), the order flipped every pair; the ingress rate of each
-#      window is the increase of tollgate_webhooks_total{outcome="accepted"} over it. BENCH_DUTIES ("1"): the pairs run
-#      once per duty (TOLLGATE_RETENTION_SWEEP_DUTY_PERCENT / 100; it paces only the row-by-row deletes).
+#      window is the increase of tollgate_webhooks_total{outcome="accepted"} over it (the retire step alone:
+#      RetentionSweeper.retire).
+#   4. then BENCH_KEY_PAIRS (6) pairs per duty in BENCH_DUTIES ("1,0.2") for the delivery keys' row-by-row delete
+#      (RetentionSweeper.deleteKeys), each run taking the next BENCH_KEY_SLICE_MINUTES (60) of keys from the oldest on
+#      (a retention run every 5 minutes at 100 deliveries/s deletes 30,000; an hour here is ~14,900).
 # Needs: wrk, psql, PostgreSQL on 127.0.0.1:5432 (trust, user postgres), the gateway jar (built if missing).
 # Prints one row per pair and the mean change; results in bench/results/retention-<time>/. BENCH_REUSE=1 skips the
 # load when the database already holds events (their oldest sets where the slices start).
@@ -24,7 +27,9 @@ EVENTS=${BENCH_EVENTS:-5000000}
 OLDEST=${BENCH_OLDEST_HOURS:-336}
 SLICE=${BENCH_SLICE_HOURS:-24}
 PAIRS=${BENCH_PAIRS:-6}
-DUTIES=${BENCH_DUTIES:-1}
+DUTIES=${BENCH_DUTIES:-1,0.2}
+KEY_PAIRS=${BENCH_KEY_PAIRS:-6}
+KEY_SLICE=${BENCH_KEY_SLICE_MINUTES:-60}
 CONN=${BENCH_CONCURRENCY:-16}
 PORT=${BENCH_PORT:-18081}
 DB=${BENCH_DB:-tollgate_retention}
@@ -136,7 +141,7 @@ WRK=$!
 sleep "${BENCH_WARMUP:-30}"
 "$JAVA_HOME/bin/java" -cp "$ROOT/platform-api/target/platform-api.jar:$ROOT/platform-api/target/libs/*" \
   "$BENCH/RetentionBench.java" "jdbc:postgresql://127.0.0.1:5432/$DB" "http://127.0.0.1:$PORT/observe/metrics" \
-  "$PAIRS" "$OLDEST" "$SLICE" "$DUTIES" | tee "$OUT/pairs.txt"
+  "$PAIRS" "$OLDEST" "$SLICE" "$DUTIES" "$KEY_PAIRS" "$KEY_SLICE" | tee "$OUT/pairs.txt"
 kill -INT $WRK 2>/dev/null; wait $WRK 2>/dev/null || true; WRK=
 echo "== after: $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events") events stored," \
      "$(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events WHERE status = 'dead'") dead (kept)" | tee -a "$OUT/pairs.txt"

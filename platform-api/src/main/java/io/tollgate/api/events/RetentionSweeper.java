@@ -26,20 +26,26 @@ import static io.tollgate.tenant.db.Rows.optInstant;
 import static io.tollgate.tenant.db.Rows.param;
 
 /**
- * Deletes events past their retention (their jobs go with them by cascade; the note ledger stays, only forgetting
- * which event reserved each note), in small batches so no long transaction holds locks the ingress path needs.
+ * Removes events past their retention. {@code webhook_events} is partitioned by day of id ({@link EventPartitions}):
+ * a day wholly past the retention is swapped for a table of its unfinished events and the rest dropped, with no
+ * per-row work (docs/benchmarks.md, "Retention by partition"). What is still deleted row by row, in small batches so no
+ * long transaction holds locks the ingress path needs: events past the dead-event retention (few: the unfinished ones),
+ * finished events in the DEFAULT partition (normally none), and delivery keys a day past the retention. A deleted or
+ * dropped event's jobs go with it and the note ledger forgets which event reserved each note (in code: there are no
+ * foreign keys to a partitioned {@code webhook_events}).
  *
  * <p>Two limits. A finished event ({@link EventStatus#finished}: processed, skipped, rejected, discarded) goes after
- * the ordinary retention, which is also the dedup window. An unfinished one (dead, or accepted/processing: its job
+ * the ordinary retention (with its whole day: up to a day later); its delivery key, the dedup, a day after that. An unfinished one (dead, or accepted/processing: its job
  * queued, deferred, retrying or running) is work an operator may still have to look at and replay, so it stays until
  * an operator replays or discards it, or until the longer dead-event retention, which is never shorter than the
- * ordinary one. Before that limit deletes anything, {@link #sample} shows what it will delete
+ * ordinary one (a retired day keeps them in its held partition). Before that limit deletes anything, {@link #sample} shows what it will delete
  * ({@code tollgate_dead_events{age}}, {@code tollgate_unfinished_events_oldest_seconds}) and the
  * {@code TollgateDeadEventsNearRetention} alert fires three days ahead.
  *
  * <p>The ordinary sweep walks the {@code received_at} index forward from where its last batch ended, so the unfinished
  * events kept at the oldest end are read once per sweep, not once per batch. Every instance sweeps; a batch skips the
- * rows another instance's batch holds, so instances share the work instead of queueing behind each other's locks.
+ * rows another instance's batch holds, so instances share the work instead of queueing behind each other's locks;
+ * partition changes are serialised by an advisory lock (the instance without it skips them).
  */
 public final class RetentionSweeper implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RetentionSweeper.class.getName());
@@ -132,11 +138,11 @@ public final class RetentionSweeper implements AutoCloseable {
     /**
      * What one sweep deleted: events deleted by row, and of them the unfinished ones the dead-event retention took;
      * day partitions retired (swapped for their unfinished events, the rest dropped) and about how many events they
-     * dropped (the partitions' row estimate).
+     * dropped (the partitions' row estimate); delivery keys deleted.
      */
-    public record Swept(long total, long unfinished, long days, long dropped) {
+    public record Swept(long total, long unfinished, long days, long dropped, long keys) {
         public Swept(long total, long unfinished) {
-            this(total, unfinished, 0, 0);
+            this(total, unfinished, 0, 0, 0);
         }
     }
 
@@ -255,24 +261,8 @@ public final class RetentionSweeper implements AutoCloseable {
      * Interrupted (the gateway stopping), it ends after the batch it is in and returns what it deleted.
      */
     public Swept sweep() {
-        partitions.ensureAhead(AHEAD_DAYS);
-        for (EventPartitions.Day d : partitions.detached()) {
-            partitions.finishDrop(d.day());
-        }
-        long days = 0;
-        long dropped = 0;
         Instant now = Instant.now();
-        for (EventPartitions.Day d : partitions.days()) {
-            if (!d.held() && !EventPartitions.start(d.day().plusDays(1)).isAfter(now.minus(retention))) {
-                Optional<EventPartitions.Retired> r = partitions.retire(d.day());
-                if (r.isPresent()) {
-                    days++;
-                    dropped += r.get().dropped();
-                    LOG.log(Level.INFO, "retention: dropped the events of " + d.day() + " (about "
-                            + r.get().dropped() + "), kept its " + r.get().kept() + " unfinished ones");
-                }
-            }
-        }
+        Retirement retired = retire(now);
         long total = 0;
         Instant cursor = Instant.EPOCH;
         long n;
@@ -285,7 +275,7 @@ public final class RetentionSweeper implements AutoCloseable {
             total += n;
             cursor = optInstant(r, "last").orElse(cursor);
             if (n == BATCH && !pause(System.nanoTime() - t0)) {
-                return new Swept(total, 0, days, dropped);
+                return new Swept(total, 0, retired.days(), retired.dropped(), 0);
             }
         } while (n == BATCH);
         long unfinished = 0;
@@ -297,7 +287,7 @@ public final class RetentionSweeper implements AutoCloseable {
             total += n;
             unfinished += bigint(r, "unfinished");
             if (n == BATCH && !pause(System.nanoTime() - t0)) {
-                return new Swept(total, unfinished, days, dropped);
+                return new Swept(total, unfinished, retired.days(), retired.dropped(), 0);
             }
         } while (n == BATCH);
         for (EventPartitions.Day d : partitions.days()) {
@@ -305,15 +295,56 @@ public final class RetentionSweeper implements AutoCloseable {
                 partitions.dropEmptyHeld(d.day());
             }
         }
-        java.util.UUID keysBefore = EventPartitions.lowerBound(now.minus(retention).minus(KEY_MARGIN));
+        long keys = deleteKeys(now.minus(retention).minus(KEY_MARGIN));
+        return new Swept(total, unfinished, retired.days(), retired.dropped(), keys);
+    }
+
+    /** Day partitions retired by one run, and about how many events they dropped. */
+    public record Retirement(long days, long dropped) {
+    }
+
+    /**
+     * The partition part of a run: creates the coming days, finishes any interrupted drop, and retires every day
+     * wholly past the retention at {@code now}.
+     */
+    public Retirement retire(Instant now) {
+        partitions.ensureAhead(AHEAD_DAYS);
+        for (EventPartitions.Day d : partitions.detached()) {
+            partitions.finishDrop(d.day());
+        }
+        long days = 0;
+        long dropped = 0;
+        for (EventPartitions.Day d : partitions.days()) {
+            if (!d.held() && !EventPartitions.start(d.day().plusDays(1)).isAfter(now.minus(retention))) {
+                Optional<EventPartitions.Retired> r = partitions.retire(d.day());
+                if (r.isPresent()) {
+                    days++;
+                    dropped += r.get().dropped();
+                    LOG.log(Level.INFO, "retention: dropped the events of " + d.day() + " (about "
+                            + r.get().dropped() + "), kept its " + r.get().kept() + " unfinished ones");
+                }
+            }
+        }
+        return new Retirement(days, dropped);
+    }
+
+    /**
+     * Deletes the delivery keys of events made before {@code before}, batch by batch, pausing as the duty says;
+     * returns how many.
+     */
+    public long deleteKeys(Instant before) {
+        java.util.UUID bound = EventPartitions.lowerBound(before);
+        long keys = 0;
+        long n;
         do {
             long t0 = System.nanoTime();
-            n = db.call(() -> db.client().execute().dml(SWEEP_KEYS, keysBefore, BATCH));
+            n = db.call(() -> db.client().execute().dml(SWEEP_KEYS, bound, BATCH));
+            keys += n;
             if (n == BATCH && !pause(System.nanoTime() - t0)) {
                 break;
             }
         } while (n == BATCH);
-        return new Swept(total, unfinished, days, dropped);
+        return keys;
     }
 
     /** Creates the coming days' partitions now (also part of every {@link #sweep}); returns how many. */
