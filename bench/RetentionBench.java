@@ -50,9 +50,9 @@ public final class RetentionBench {
                 }
             });
             // 2. delivery keys, deleted row by row: each run takes the next keySliceMinutes of keys from the oldest on
-            Instant[] cutoff = {db.call(() -> db.client().execute()
-                    .get("SELECT min(received_at) AS oldest FROM delivery_keys").orElseThrow()
-                    .column("oldest").get(java.time.OffsetDateTime.class).toInstant())};
+            Instant[] cutoff = {db.call(() -> io.tollgate.tenant.db.Rows.instant(
+                    db.client().execute().get("SELECT min(received_at) AS oldest FROM delivery_keys").orElseThrow(),
+                    "oldest"))};
             for (String d : duties) {
                 double duty = Double.parseDouble(d);
                 pairs(http, metrics, "keys@" + d, keyPairs, () -> {
