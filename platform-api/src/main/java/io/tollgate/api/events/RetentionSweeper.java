@@ -310,7 +310,9 @@ public final class RetentionSweeper implements AutoCloseable {
     public Retirement retire(Instant now) {
         partitions.ensureAhead(AHEAD_DAYS);
         for (EventPartitions.Day d : partitions.detached()) {
-            partitions.finishDrop(d.day());
+            if (!d.held()) {
+                partitions.finishDrop(d.day());
+            }
         }
         long days = 0;
         long dropped = 0;

@@ -39,7 +39,7 @@ class PartitionedEventsMigrationTest {
                           SELECT (lpad(to_hex((extract(epoch FROM t.at) * 1000)::bigint), 12, '0') || '7'
                                   || substr(md5(g::text), 1, 19))::uuid,
                                  ?, 'shopify', 'orders/create', 'k-' || g, sha256('x'::bytea), 'x'::bytea,
-                                 CASE WHEN g % 100 = 0 THEN 'dead' ELSE 'processed' END, t.at
+                                 CASE WHEN mod(g, 100) = 0 THEN 'dead' ELSE 'processed' END, t.at
                             FROM generate_series(1, %d) g,
                                  LATERAL (SELECT now() - make_interval(secs => 864000.0 * g / %d) AS at) t
                           RETURNING id, tenant_id, status)
