@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Tollgate retention benchmark: what a retention sweep costs ingress with millions of stored events.
+# Tollgate retention benchmark: what a retention run costs ingress with millions of stored events.
 #   1. BENCH_EVENTS (5,000,000) events stored in one INSERT ... SELECT generate_series per million, spread evenly over
 #      the last BENCH_OLDEST_HOURS (336: 14 days) with the first BENCH_BODY_BYTES (1500) of the bench order as body
-#      (the sweep reads no body; a short one keeps the load minutes, not half an hour); every 1000th is dead (its job
-#      dead too; kept by the sweep: the dead-event retention is not reached), the rest processed (job done).
+#      (the run reads no body; a short one keeps the load minutes, not half an hour), each with a time-ordered id of
+#      its received_at (so it lands in its day's partition: the days are created first) and its delivery key; every
+#      1000th is dead (its job dead too; kept: the dead-event retention is not reached), the rest processed (no job:
+#      a job row is deleted when its job is done).
 #   2. wrk sends unique, correctly signed Shopify deliveries to the gateway (16 connections) the whole time.
-#   3. bench/RetentionBench.java runs BENCH_PAIRS (6) alternating pairs: a sweep by the gateway's own RetentionSweeper
-#      (its retention moved by BENCH_SLICE_HOURS (12) per pair, so each sweep deletes a fresh slice of ~5M/28 rows)
-#      and a quiet window of the same length, the order flipped every pair; the ingress rate of each window is the
-#      increase of tollgate_webhooks_total{outcome="accepted"} over it. BENCH_DUTIES ("1,0.2"): the pairs run once per
-#      sweep duty (TOLLGATE_RETENTION_SWEEP_DUTY_PERCENT / 100: 1 deletes without pausing, 0.2 the default pacing).
+#   3. bench/RetentionBench.java runs BENCH_PAIRS (6) alternating pairs: a retention run by the gateway's own
+#      RetentionSweeper (its retention moved by BENCH_SLICE_HOURS (24) per pair, so each run retires a fresh day
+#      partition of ~5M/14 rows: its dead events kept in a held partition, the rest dropped) and a quiet window of the
+#      same length (both at least BENCH_WINDOW_SECONDS, 5), the order flipped every pair; the ingress rate of each
+#      window is the increase of tollgate_webhooks_total{outcome="accepted"} over it (the retire step alone:
+#      RetentionSweeper.retire).
+#   4. then BENCH_KEY_PAIRS (6) pairs per duty in BENCH_DUTIES ("1,0.2") for the delivery keys' row-by-row delete
+#      (RetentionSweeper.deleteKeys), each run taking the next BENCH_KEY_SLICE_MINUTES (60) of keys from the oldest on
+#      (a retention run every 5 minutes at 100 deliveries/s deletes 30,000; an hour here is ~14,900).
 # Needs: wrk, psql, PostgreSQL on 127.0.0.1:5432 (trust, user postgres), the gateway jar (built if missing).
 # Prints one row per pair and the mean change; results in bench/results/retention-<time>/. BENCH_REUSE=1 skips the
 # load when the database already holds events (their oldest sets where the slices start).
@@ -19,9 +25,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 EVENTS=${BENCH_EVENTS:-5000000}
 OLDEST=${BENCH_OLDEST_HOURS:-336}
-SLICE=${BENCH_SLICE_HOURS:-12}
+SLICE=${BENCH_SLICE_HOURS:-24}
 PAIRS=${BENCH_PAIRS:-6}
 DUTIES=${BENCH_DUTIES:-1,0.2}
+KEY_PAIRS=${BENCH_KEY_PAIRS:-6}
+KEY_SLICE=${BENCH_KEY_SLICE_MINUTES:-60}
 CONN=${BENCH_CONCURRENCY:-16}
 PORT=${BENCH_PORT:-18081}
 DB=${BENCH_DB:-tollgate_retention}
@@ -74,6 +82,22 @@ create bench-data bench-secret-bench-data
 TID=$(psql $PG -d "$DB" -tAc "SELECT id FROM tenants WHERE slug = 'bench-data'")
 echo "== storing $EVENTS events over the last $OLDEST hours"
 HEX=$(head -c "${BENCH_BODY_BYTES:-1500}" "$BODY" | xxd -p | tr -d '\n')
+# the past days' partitions (the gateway creates only today's and the coming days')
+psql $PG -d "$DB" -qv ON_ERROR_STOP=1 <<SQL
+DO \$\$
+DECLARE d date := ((now() - make_interval(hours => $OLDEST)) AT TIME ZONE 'UTC')::date;
+BEGIN
+  WHILE d < (now() AT TIME ZONE 'UTC')::date LOOP
+    EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF webhook_events FOR VALUES FROM (%L) TO (%L)',
+                   'webhook_events_p' || to_char(d, 'YYYYMMDD'),
+                   (lpad(to_hex((extract(epoch FROM d::timestamp AT TIME ZONE 'UTC') * 1000)::bigint), 12, '0')
+                    || repeat('0', 20))::uuid,
+                   (lpad(to_hex((extract(epoch FROM (d + 1)::timestamp AT TIME ZONE 'UTC') * 1000)::bigint), 12, '0')
+                    || repeat('0', 20))::uuid);
+    d := d + 1;
+  END LOOP;
+END \$\$;
+SQL
 T0=$(date +%s)
 for lo in $(seq 1 1000000 "$EVENTS"); do
   hi=$((lo + 999999)); [ "$hi" -gt "$EVENTS" ] && hi=$EVENTS
@@ -81,14 +105,19 @@ for lo in $(seq 1 1000000 "$EVENTS"); do
 WITH e AS (
   INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers, status,
                               received_at, processed_at)
-  SELECT gen_random_uuid(), '$TID', 'shopify', 'orders/create', 'gen-' || g, b.sha, b.body,
+  SELECT (lpad(to_hex((extract(epoch FROM t.at) * 1000)::bigint), 12, '0') || '7' || substr(md5(g::text), 1, 19))::uuid,
+         '$TID', 'shopify', 'orders/create', 'gen-' || g, b.sha, b.body,
          '{"x-shopify-topic": "orders/create"}'::jsonb, CASE WHEN g % 1000 = 0 THEN 'dead' ELSE 'processed' END,
-         now() - make_interval(secs => $OLDEST * 3600.0 * ($EVENTS - g) / $EVENTS),
-         now() - make_interval(secs => $OLDEST * 3600.0 * ($EVENTS - g) / $EVENTS) + interval '2 seconds'
-    FROM generate_series($lo, $hi) g, (SELECT '\\x$HEX'::bytea AS body, sha256('\\x$HEX'::bytea) AS sha) b
-  RETURNING id, tenant_id, status)
+         t.at, t.at + interval '2 seconds'
+    FROM generate_series($lo, $hi) g,
+         LATERAL (SELECT now() - make_interval(secs => $OLDEST * 3600.0 * ($EVENTS - g) / $EVENTS) AS at) t,
+         (SELECT '\\x$HEX'::bytea AS body, sha256('\\x$HEX'::bytea) AS sha) b
+  RETURNING id, tenant_id, provider, delivery_key, status, received_at),
+k AS (
+  INSERT INTO delivery_keys (tenant_id, provider, delivery_key, event_id, received_at)
+  SELECT tenant_id, provider, delivery_key, id, received_at FROM e)
 INSERT INTO jobs (id, tenant_id, event_id, status, attempts)
-SELECT gen_random_uuid(), tenant_id, id, CASE WHEN status = 'dead' THEN 'dead' ELSE 'done' END, 1 FROM e;
+SELECT gen_random_uuid(), tenant_id, id, 'dead', 1 FROM e WHERE status = 'dead';
 SQL
   echo "   $hi stored ($(( $(date +%s) - T0 )) s)"
 done
@@ -98,8 +127,11 @@ fi
 # the sweeps take slices from the oldest stored event on
 OLDEST=$(psql $PG -d "$DB" -tAc "SELECT floor(extract(epoch FROM now() - min(received_at)) / 3600) FROM webhook_events
                                    WHERE status = 'processed'")
-psql $PG -d "$DB" -qc "VACUUM ANALYZE webhook_events" -c "VACUUM ANALYZE jobs"
-echo "   table: $(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(pg_total_relation_size('webhook_events'))") events," \
+psql $PG -d "$DB" -qc "VACUUM ANALYZE webhook_events" -c "VACUUM ANALYZE jobs" -c "VACUUM ANALYZE delivery_keys"
+echo "   in the DEFAULT partition: $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events_default")"
+echo "   table: $(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits
+                                         WHERE inhparent = 'webhook_events'::regclass") events," \
+     "$(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(pg_total_relation_size('delivery_keys'))") keys," \
      "$(psql $PG -d "$DB" -tAc "SELECT pg_size_pretty(pg_total_relation_size('jobs'))") jobs (with indexes and TOAST)"
 
 # unique deliveries for the whole run; its own summary is not used (the windows are read from the gateway's counter)
@@ -109,7 +141,7 @@ WRK=$!
 sleep "${BENCH_WARMUP:-30}"
 "$JAVA_HOME/bin/java" -cp "$ROOT/platform-api/target/platform-api.jar:$ROOT/platform-api/target/libs/*" \
   "$BENCH/RetentionBench.java" "jdbc:postgresql://127.0.0.1:5432/$DB" "http://127.0.0.1:$PORT/observe/metrics" \
-  "$PAIRS" "$OLDEST" "$SLICE" "$DUTIES" | tee "$OUT/pairs.txt"
+  "$PAIRS" "$OLDEST" "$SLICE" "$DUTIES" "$KEY_PAIRS" "$KEY_SLICE" | tee "$OUT/pairs.txt"
 kill -INT $WRK 2>/dev/null; wait $WRK 2>/dev/null || true; WRK=
 echo "== after: $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events") events stored," \
      "$(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events WHERE status = 'dead'") dead (kept)" | tee -a "$OUT/pairs.txt"

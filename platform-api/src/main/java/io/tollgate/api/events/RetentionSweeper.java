@@ -26,20 +26,26 @@ import static io.tollgate.tenant.db.Rows.optInstant;
 import static io.tollgate.tenant.db.Rows.param;
 
 /**
- * Deletes events past their retention (their jobs go with them by cascade; the note ledger stays, only forgetting
- * which event reserved each note), in small batches so no long transaction holds locks the ingress path needs.
+ * Removes events past their retention. {@code webhook_events} is partitioned by day of id ({@link EventPartitions}):
+ * a day wholly past the retention is swapped for a table of its unfinished events and the rest dropped, with no
+ * per-row work (docs/benchmarks.md, "Retention by partition"). What is still deleted row by row, in small batches so no
+ * long transaction holds locks the ingress path needs: events past the dead-event retention (few: the unfinished ones),
+ * finished events in the DEFAULT partition (normally none), and delivery keys a day past the retention. A deleted or
+ * dropped event's jobs go with it and the note ledger forgets which event reserved each note (in code: there are no
+ * foreign keys to a partitioned {@code webhook_events}).
  *
  * <p>Two limits. A finished event ({@link EventStatus#finished}: processed, skipped, rejected, discarded) goes after
- * the ordinary retention, which is also the dedup window. An unfinished one (dead, or accepted/processing: its job
+ * the ordinary retention (with its whole day: up to a day later); its delivery key, the dedup, a day after that. An unfinished one (dead, or accepted/processing: its job
  * queued, deferred, retrying or running) is work an operator may still have to look at and replay, so it stays until
  * an operator replays or discards it, or until the longer dead-event retention, which is never shorter than the
- * ordinary one. Before that limit deletes anything, {@link #sample} shows what it will delete
+ * ordinary one (a retired day keeps them in its held partition). Before that limit deletes anything, {@link #sample} shows what it will delete
  * ({@code tollgate_dead_events{age}}, {@code tollgate_unfinished_events_oldest_seconds}) and the
  * {@code TollgateDeadEventsNearRetention} alert fires three days ahead.
  *
  * <p>The ordinary sweep walks the {@code received_at} index forward from where its last batch ended, so the unfinished
  * events kept at the oldest end are read once per sweep, not once per batch. Every instance sweeps; a batch skips the
- * rows another instance's batch holds, so instances share the work instead of queueing behind each other's locks.
+ * rows another instance's batch holds, so instances share the work instead of queueing behind each other's locks;
+ * partition changes are serialised by an advisory lock (the instance without it skips them).
  */
 public final class RetentionSweeper implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RetentionSweeper.class.getName());
@@ -57,26 +63,46 @@ public final class RetentionSweeper implements AutoCloseable {
             .map(EventStatus::sql).collect(Collectors.joining(", ", "(", ")"));
 
     /**
-     * One batch of finished events past the retention, from {@code received_at >= cursor} on. Parameters: cursor,
-     * retention seconds, batch. Returns how many and the last {@code received_at} deleted.
+     * What the dropped foreign keys did on a row delete (migration 019): the deleted events' jobs go, the note ledger
+     * forgets which event reserved each note; their delivery keys go too (they would age out anyway: this takes the
+     * keys of events with ids no day holds, which the key sweep's range by id would not find). Appended to a
+     * {@code WITH d AS (DELETE ... RETURNING id)}.
+     */
+    private static final String CLEAN_UP = """
+            , j AS (DELETE FROM jobs WHERE event_id IN (SELECT id FROM d))
+            , n AS (UPDATE notes SET event_id = NULL WHERE event_id IN (SELECT id FROM d))
+            , k AS (DELETE FROM delivery_keys WHERE event_id IN (SELECT id FROM d))
+            """;
+
+    /**
+     * One batch of finished events past the retention in the DEFAULT partition (events whose id no day partition
+     * holds: day partitions are dropped whole, {@link EventPartitions#retire}), from {@code received_at >= cursor}
+     * on. Parameters: cursor, retention seconds, batch. Returns how many and the last {@code received_at} deleted.
      */
     private static final String SWEEP_FINISHED = """
             WITH d AS (
-              DELETE FROM webhook_events WHERE id IN (
-                SELECT id FROM webhook_events
+              DELETE FROM %s WHERE id IN (
+                SELECT id FROM %s
                  WHERE received_at >= ? AND received_at < now() - make_interval(secs => ?) AND status IN %s
                  ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED)
-              RETURNING received_at)
-            SELECT count(*) AS n, max(received_at) AS last FROM d""".formatted(FINISHED);
+              RETURNING id, received_at)
+            %s
+            SELECT count(*) AS n, max(received_at) AS last FROM d""".formatted(
+            EventPartitions.DEFAULT, EventPartitions.DEFAULT, FINISHED, CLEAN_UP);
 
-    /** One batch of any event past the dead-event retention. Parameters: dead retention seconds, batch. */
+    /**
+     * One batch of any event past the dead-event retention, in any partition (by then only held days and the DEFAULT
+     * partition hold any: few rows). Parameters: dead retention seconds, batch.
+     */
     private static final String SWEEP_ALL = """
             WITH d AS (
               DELETE FROM webhook_events WHERE id IN (
                 SELECT id FROM webhook_events WHERE received_at < now() - make_interval(secs => ?)
                  ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED)
-              RETURNING status)
-            SELECT count(*) AS n, count(*) FILTER (WHERE status IN %s) AS unfinished FROM d""".formatted(UNFINISHED);
+              RETURNING id, status)
+            %s
+            SELECT count(*) AS n, count(*) FILTER (WHERE status IN %s) AS unfinished FROM d""".formatted(
+            CLEAN_UP, UNFINISHED);
 
     /**
      * Dead events by age (through the partial index of dead and rejected events), and the oldest unfinished event kept
@@ -109,9 +135,34 @@ public final class RetentionSweeper implements AutoCloseable {
         static final Held NONE = new Held(0, 0, 0, 0, 0, 0);
     }
 
-    /** What one sweep deleted: all events, and of them the unfinished ones the dead-event retention took. */
-    public record Swept(long total, long unfinished) {
+    /**
+     * What one sweep deleted: events deleted by row, and of them the unfinished ones the dead-event retention took;
+     * day partitions retired (swapped for their unfinished events, the rest dropped) and about how many events they
+     * dropped (the partitions' row estimate); delivery keys deleted.
+     */
+    public record Swept(long total, long unfinished, long days, long dropped, long keys) {
+        public Swept(long total, long unfinished) {
+            this(total, unfinished, 0, 0, 0);
+        }
     }
+
+    /**
+     * One batch of delivery keys past the key retention: ids are time-ordered, so "made before the cutoff" is a range
+     * of the event_id index. Parameters: the cutoff's smallest id, batch.
+     */
+    private static final String SWEEP_KEYS = """
+            DELETE FROM delivery_keys WHERE ctid IN (
+              SELECT ctid FROM delivery_keys WHERE event_id < ? LIMIT ? FOR UPDATE SKIP LOCKED)""";
+
+    /**
+     * How much longer than the event retention a delivery key is kept: a day, so a key always outlives its event's
+     * day partition (a day is dropped up to a day after its first events pass the retention) and dedup never depends
+     * on the first copy still being stored.
+     */
+    static final Duration KEY_MARGIN = Duration.ofDays(1);
+
+    /** Days of partitions kept ready ahead of today. */
+    static final int AHEAD_DAYS = 3;
 
     private final Database db;
     private final Duration retention;
@@ -119,6 +170,8 @@ public final class RetentionSweeper implements AutoCloseable {
     private final double duty;
     private final ScheduledExecutorService scheduler;
     private final AtomicReference<Held> held = new AtomicReference<>(Held.NONE);
+    private final EventPartitions partitions;
+    private final java.util.concurrent.atomic.AtomicInteger ready = new java.util.concurrent.atomic.AtomicInteger(-1);
 
     /** A sweep that deletes without pausing (tests, tools). */
     public RetentionSweeper(Database db, Duration retention, Duration deadRetention) {
@@ -141,6 +194,7 @@ public final class RetentionSweeper implements AutoCloseable {
         this.retention = retention;
         this.duty = duty;
         this.deadRetention = deadRetention.compareTo(retention) < 0 ? retention : deadRetention;
+        this.partitions = new EventPartitions(db, UNFINISHED);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("tollgate-retention").factory());
     }
@@ -159,6 +213,11 @@ public final class RetentionSweeper implements AutoCloseable {
                             "Age of the oldest dead, queued or running event kept past the event retention: the "
                                     + "first the dead-event retention deletes (0: none)",
                             List.of(), () -> held.get().oldestUnfinishedSeconds());
+        ProcessMeters.gauge(meters, "tollgate.event.partitions.ready.days",
+                            "Days from today on with their webhook_events partition created, without a gap (the "
+                                    + "retention run keeps " + (AHEAD_DAYS + 1) + "; 0: today's events go to the "
+                                    + "DEFAULT partition; -1: not sampled yet)",
+                            List.of(), () -> ready.get());
         double limit = deadRetention.toSeconds();
         ProcessMeters.gauge(meters, "tollgate.dead.retention.seconds",
                             "TOLLGATE_DEAD_RETENTION_DAYS in seconds: unfinished events older than this are deleted",
@@ -177,6 +236,7 @@ public final class RetentionSweeper implements AutoCloseable {
      * restarted instance shows the dead events at once, not a sweep interval later).
      */
     public RetentionSweeper start(Duration every) {
+        scheduler.execute(this::ensureAheadQuietly);
         scheduler.schedule(this::sampleQuietly, Math.min(FIRST_SAMPLE.toMillis(), every.toMillis()),
                            TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::sweepQuietly, every.toMillis(), every.toMillis(),
@@ -194,10 +254,15 @@ public final class RetentionSweeper implements AutoCloseable {
     }
 
     /**
-     * Deletes every event past its retention, batch by batch, pausing after each batch as the duty says. Interrupted
-     * (the gateway stopping), it ends after the batch it is in and returns what it deleted.
+     * One retention run: creates the coming days' partitions, retires every day partition wholly past the retention
+     * (its unfinished events kept in a held partition, the rest dropped: {@link EventPartitions#retire}), deletes the
+     * finished events past the retention that the DEFAULT partition holds, then every event past the dead-event
+     * retention, batch by batch (pausing after each batch as the duty says), and drops held days left empty.
+     * Interrupted (the gateway stopping), it ends after the batch it is in and returns what it deleted.
      */
     public Swept sweep() {
+        Instant now = Instant.now();
+        Retirement retired = retire(now);
         long total = 0;
         Instant cursor = Instant.EPOCH;
         long n;
@@ -210,7 +275,7 @@ public final class RetentionSweeper implements AutoCloseable {
             total += n;
             cursor = optInstant(r, "last").orElse(cursor);
             if (n == BATCH && !pause(System.nanoTime() - t0)) {
-                return new Swept(total, 0);
+                return new Swept(total, 0, retired.days(), retired.dropped(), 0);
             }
         } while (n == BATCH);
         long unfinished = 0;
@@ -222,10 +287,82 @@ public final class RetentionSweeper implements AutoCloseable {
             total += n;
             unfinished += bigint(r, "unfinished");
             if (n == BATCH && !pause(System.nanoTime() - t0)) {
+                return new Swept(total, unfinished, retired.days(), retired.dropped(), 0);
+            }
+        } while (n == BATCH);
+        for (EventPartitions.Day d : partitions.days()) {
+            if (d.held() && !EventPartitions.start(d.day().plusDays(1)).isAfter(now.minus(deadRetention))) {
+                partitions.dropEmptyHeld(d.day());
+            }
+        }
+        long keys = deleteKeys(now.minus(retention).minus(KEY_MARGIN));
+        return new Swept(total, unfinished, retired.days(), retired.dropped(), keys);
+    }
+
+    /** Day partitions retired by one run, and about how many events they dropped. */
+    public record Retirement(long days, long dropped) {
+    }
+
+    /**
+     * The partition part of a run: creates the coming days, finishes any interrupted drop, and retires every day
+     * wholly past the retention at {@code now}.
+     */
+    public Retirement retire(Instant now) {
+        partitions.ensureAhead(AHEAD_DAYS);
+        for (EventPartitions.Day d : partitions.detached()) {
+            if (!d.held()) {
+                partitions.finishDrop(d.day());
+            }
+        }
+        long days = 0;
+        long dropped = 0;
+        for (EventPartitions.Day d : partitions.days()) {
+            if (!d.held() && !EventPartitions.start(d.day().plusDays(1)).isAfter(now.minus(retention))) {
+                Optional<EventPartitions.Retired> r = partitions.retire(d.day());
+                if (r.isPresent()) {
+                    days++;
+                    dropped += r.get().dropped();
+                    LOG.log(Level.INFO, "retention: dropped the events of " + d.day() + " (about "
+                            + r.get().dropped() + "), kept its " + r.get().kept() + " unfinished ones");
+                }
+            }
+        }
+        return new Retirement(days, dropped);
+    }
+
+    /**
+     * Deletes the delivery keys of events made before {@code before}, batch by batch, pausing as the duty says;
+     * returns how many.
+     */
+    public long deleteKeys(Instant before) {
+        java.util.UUID bound = EventPartitions.lowerBound(before);
+        long keys = 0;
+        long n;
+        do {
+            long t0 = System.nanoTime();
+            n = db.call(() -> db.client().execute().dml(SWEEP_KEYS, bound, BATCH));
+            keys += n;
+            if (n == BATCH && !pause(System.nanoTime() - t0)) {
                 break;
             }
         } while (n == BATCH);
-        return new Swept(total, unfinished);
+        return keys;
+    }
+
+    /** Creates the coming days' partitions now (also part of every {@link #sweep}); returns how many. */
+    public int ensureAhead() {
+        int created = partitions.ensureAhead(AHEAD_DAYS);
+        ready.set(partitions.readyAhead());
+        return created;
+    }
+
+    private void ensureAheadQuietly() {
+        try {
+            ensureAhead();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "event partitions not created ahead; will retry at the next retention run: "
+                    + e.getMessage());
+        }
     }
 
     /** Pauses after a batch that took {@code nanos}; false when interrupted (the interrupt is kept). */
@@ -255,6 +392,7 @@ public final class RetentionSweeper implements AutoCloseable {
                                 age(optInstant(r, "oldest_dead"), at), age(optInstant(r, "oldest_unfinished"), at));
             });
             held.set(now);
+            ready.set(partitions.readyAhead());
             return now;
         } catch (DataException.Unavailable e) {
             LOG.log(Level.WARNING, "dead events not counted within " + SAMPLE_LIMIT.toSeconds()

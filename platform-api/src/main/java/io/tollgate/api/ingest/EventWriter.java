@@ -28,23 +28,32 @@ import java.util.concurrent.TimeUnit;
  * written by one of a few writer threads in one transaction: one multi-row INSERT ... ON CONFLICT stores the new
  * events and enqueues their jobs ({@link JobQueue#enqueueSql}), a second statement finds the first copies of
  * duplicates, then one commit. Each
- * caller is completed only after that commit. The unique key on (tenant, provider, delivery key) decides which copy
- * is first, across threads, batches and instances.
+ * caller is completed only after that commit. The primary key of {@code delivery_keys} (tenant, provider, delivery
+ * key) decides which copy is first, across threads, batches, instances and day partitions.
  */
 public final class EventWriter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventWriter.class.getName());
 
-    /** New events and their jobs, in one statement; returns the rows it inserted. */
+    /**
+     * New events and their jobs, in one statement; returns the rows it inserted. The dedup key goes first into
+     * {@code delivery_keys} (its primary key decides which copy is first, across threads, batches, instances and the
+     * day partitions of {@code webhook_events}); only the deliveries whose key was new are stored and queued.
+     */
     static final String INSERT_BATCH = """
             WITH input AS (
               SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::bytea[], ?::bytea[],
                                    ?::text[], ?::uuid[])
                        AS t(id, tenant_id, provider, topic, delivery_key, sha, body, headers, job_id)
+            ), keys AS (
+              INSERT INTO delivery_keys (tenant_id, provider, delivery_key, event_id)
+              SELECT tenant_id, provider, delivery_key, id FROM input
+              ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING
+              RETURNING event_id
             ), ins AS (
               INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
                                           status)
-              SELECT id, tenant_id, provider, topic, delivery_key, sha, body, headers::jsonb, %s FROM input
-              ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING
+              SELECT id, tenant_id, provider, topic, delivery_key, sha, body, headers::jsonb, %s
+                FROM input JOIN keys ON keys.event_id = input.id
               RETURNING id, tenant_id, provider, delivery_key
             ), jobs AS (
             %s
@@ -55,16 +64,20 @@ public final class EventWriter implements AutoCloseable {
 
     /** The first copies of the deliveries the insert skipped (a new statement: it sees concurrent commits). */
     static final String FIND_BATCH = """
-            SELECT e.id, e.tenant_id, e.provider, e.delivery_key
-              FROM unnest(?::uuid[], ?::text[], ?::text[]) AS k(tenant_id, provider, delivery_key)
-              JOIN webhook_events e ON e.tenant_id = k.tenant_id AND e.provider = k.provider
-                                   AND e.delivery_key = k.delivery_key""";
+            SELECT k.event_id, k.tenant_id, k.provider, k.delivery_key
+              FROM unnest(?::uuid[], ?::text[], ?::text[]) AS u(tenant_id, provider, delivery_key)
+              JOIN delivery_keys k ON k.tenant_id = u.tenant_id AND k.provider = u.provider
+                                  AND k.delivery_key = u.delivery_key""";
 
     static final String INSERT_REJECTED = """
+            WITH keys AS (
+              INSERT INTO delivery_keys (tenant_id, provider, delivery_key, event_id) VALUES (?, ?, ?, ?)
+              ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING
+              RETURNING event_id, tenant_id, provider, delivery_key)
             INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
                                         status, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, %s, ?)
-            ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING""".formatted(EventStatus.REJECTED.sql());
+            SELECT event_id, tenant_id, provider, ?, delivery_key, ?, ?, ?::jsonb, %s, ? FROM keys""".formatted(
+            EventStatus.REJECTED.sql());
 
     /** The stored event: new ({@code inserted}) or the first copy of a duplicate. */
     record Stored(EventId eventId, boolean inserted) {
@@ -281,11 +294,12 @@ public final class EventWriter implements AutoCloseable {
         try (Connection c = db.dataSource().getConnection();
              PreparedStatement ps = c.prepareStatement(INSERT_REJECTED)) {
             ps.setQueryTimeout(timeoutSeconds(deadline));
-            ps.setObject(1, UUID.randomUUID());
-            ps.setObject(2, d.tenant().value());
-            ps.setString(3, d.provider().wire());
-            ps.setString(4, d.topic().orElse(null));
-            ps.setString(5, d.deliveryKey());
+            ps.setObject(1, d.tenant().value());
+            ps.setString(2, d.provider().wire());
+            ps.setString(3, d.deliveryKey());
+            // time-ordered like every event id: the id decides the day partition the event is kept in
+            ps.setObject(4, TimeOrderedIds.next());
+            ps.setString(5, d.topic().orElse(null));
             ps.setBytes(6, d.sha256());
             ps.setBytes(7, d.body());
             ps.setString(8, Json.MAPPER.valueToTree(d.headers()).toString());

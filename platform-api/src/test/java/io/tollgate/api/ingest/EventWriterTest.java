@@ -56,6 +56,54 @@ class EventWriterTest {
     }
 
     @Test
+    void aRetryAfterItsFirstCopysDayWasDroppedIsStillADuplicate() throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        try (EventWriter writer = new EventWriter(db, new DatabaseLoad(1000, 4), 1, 25)) {
+            EventWriter.Stored first = writer.submit(delivery(a, "across-midnight"), deadline).get();
+            assertThat(first.inserted()).isTrue();
+            // the first copy came in yesterday (hours ago, before midnight UTC) and was processed: its id and key of
+            // that time, in yesterday's partition
+            java.time.Instant now = java.time.Instant.now();
+            java.time.Instant today = now.truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+            java.time.Instant at = now.minus(java.time.Duration.ofHours(23)).isBefore(today)
+                    ? now.minus(java.time.Duration.ofHours(23)) : now.minus(java.time.Duration.ofHours(30));
+            java.util.UUID old = new java.util.UUID((at.toEpochMilli() << 16) | 0x7000L, 0x8000_0000_0000_0001L);
+            java.util.UUID from = new java.util.UUID(today.minus(java.time.Duration.ofDays(1)).toEpochMilli() << 16, 0);
+            java.util.UUID to = new java.util.UUID(today.toEpochMilli() << 16, 0);
+            String name = "webhook_events_p" + java.time.format.DateTimeFormatter.BASIC_ISO_DATE
+                    .format(java.time.LocalDate.ofInstant(today, java.time.ZoneOffset.UTC).minusDays(1));
+            exec("CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF webhook_events FOR VALUES FROM ('" + from
+                         + "') TO ('" + to + "')");
+            java.util.UUID firstId = first.eventId().value();
+            exec("UPDATE webhook_events SET id = '" + old + "', status = 'processed', received_at = '" + at
+                         + "'::timestamptz WHERE id = '" + firstId + "'");
+            exec("UPDATE jobs SET event_id = '" + old + "', status = 'done' WHERE event_id = '" + firstId + "'");
+            exec("UPDATE delivery_keys SET event_id = '" + old + "', received_at = '" + at + "'::timestamptz "
+                         + "WHERE event_id = '" + firstId + "'");
+
+            // yesterday is past a retention of the hours since midnight: its partition is retired, the event dropped
+            java.time.Duration retention = java.time.Duration.between(today, now);
+            try (io.tollgate.api.events.RetentionSweeper sweeper = new io.tollgate.api.events.RetentionSweeper(
+                    db, retention, java.time.Duration.ofDays(30))) {
+                assertThat(sweeper.sweep().days()).isGreaterThanOrEqualTo(1);
+            }
+            assertThat(count("SELECT count(*) FROM webhook_events WHERE id = '" + old + "'")).isZero();
+            assertThat(count("SELECT count(*) FROM pg_class WHERE relname = '" + name + "'")).isZero();
+
+            // Shopify's retry, hours after the first copy: still a duplicate of it
+            EventWriter.Stored retry = writer.submit(delivery(a, "across-midnight"), deadline).get();
+            assertThat(retry).isEqualTo(new EventWriter.Stored(new EventId(old), false));
+            assertThat(count("SELECT count(*) FROM webhook_events WHERE delivery_key = 'across-midnight'")).isZero();
+        }
+    }
+
+    private static void exec(String sql) throws Exception {
+        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.execute();
+        }
+    }
+
+    @Test
     void copiesInsideAndAcrossBatchesHaveOneFirstCopy() throws Exception {
         List<CompletableFuture<EventWriter.Stored>> copiesA = new ArrayList<>();
         List<CompletableFuture<EventWriter.Stored>> copiesB = new ArrayList<>();
