@@ -7,7 +7,7 @@
 # the gateway receiving unique signed deliveries of the same body, the order alternating (pair 1: pgbench first,
 # pair 2: gateway first, ...); then duplicates of one delivery against unique ones, alternating the same way. Each row
 # also records the CPU it cost: the JVM's (/proc/PID/stat utime+stime) and that of the PostgreSQL backends of the
-# benchmark's database (sampled from /proc every 0.2 s, so pgbench's short-lived backends count too), divided by the
+# benchmark's database (bench/pg_cpu.py, from /proc every 0.2 s, so pgbench's short-lived backends count too), divided by the
 # 2xx answers (gateway) or transactions (pgbench); and the gateway's resident memory (VmRSS at the row's end, VmHWM
 # = peak since start). The gateway runs with the image's JVM flags (platform-api/pom.xml image.jvm.flags, the pod's
 # 384Mi given as -XX:MaxRAM=384m, MALLOC_ARENA_MAX=2). Medians of the pairs and their ratios go to summary.md.
@@ -89,23 +89,10 @@ WITH ins AS (
 INSERT INTO jobs (id, tenant_id, event_id, status) SELECT gen_random_uuid(), '$TID', id, 'queued' FROM ins;
 SQL
 
-# CPU ticks of the database's backends, sampled every 0.2 s from /proc into $OUT/pgticks (pid ticks, last seen)
-pg_sampler() {
-  while :; do
-    for d in /proc/[0-9]*; do
-      [ -r "$d/cmdline" ] || continue
-      read -r -d '' cmd < "$d/cmdline" 2>/dev/null || true
-      case $cmd in "postgres: "*"postgres $DB "*) awk -v p="${d#/proc/}" '{print p, $14 + $15}' "$d/stat" 2>/dev/null ;; esac
-    done > "$OUT/pgticks.new"
-    # keep the last value of every backend seen (one that exited keeps its last sample)
-    sort -s -k1,1 -u "$OUT/pgticks.new" <(cat "$OUT/pgticks" 2>/dev/null) > "$OUT/pgticks.tmp" 2>/dev/null || true
-    mv "$OUT/pgticks.tmp" "$OUT/pgticks"
-    sleep 0.2
-  done
-}
-: > "$OUT/pgticks"
-pg_sampler & SAMPLER=$!
-pg_total() { sleep 0.3; awk '{s += $2} END {print s + 0}' "$OUT/pgticks"; }
+# CPU ticks of the database's backends (bench/pg_cpu.py: every 0.2 s, backends that exit keep their last sample)
+echo 0 > "$OUT/pgticks"
+python3 "$BENCH/pg_cpu.py" "$DB" "$OUT/pgticks" & SAMPLER=$!
+pg_total() { sleep 0.3; cat "$OUT/pgticks"; }
 jvm_ticks() { awk '{print $14 + $15}' "/proc/$GW/stat"; }
 # per thread, by name (numbers dropped: "C2 CompilerThread0" and "...1" add up): "name<TAB>ticks" lines
 threads() {
@@ -118,7 +105,7 @@ thread_split() { # before-file after-file ok-count out-file
   join -t$'\t' -a2 -e0 -o 0,1.2,2.2 "$1" "$2" | awk -F'\t' -v n="$3" -v hz="$HZ" '
     {d = $3 - $2; if (d > 0) printf "%8.1f µs  %s\n", d * 1e6 / hz / n, $1}' | sort -rn > "$4"
 }
-mem() { awk '/^VmRSS|^VmHWM/ {printf "%s ", int($2 / 1024)}' "/proc/$GW/status"; }
+mem() { awk '/^VmRSS/ {r = int($2 / 1024)} /^VmHWM/ {h = int($2 / 1024)} END {printf "%s %s", r, h}' "/proc/$GW/status"; }
 
 rowfile=$OUT/rows.txt
 # a row: name c pair rate ok_count jvm_us_per_ok pg_us_per_ok rss_mb hwm_mb p50 p99 non2xx load1 [jit_us_per_ok]
