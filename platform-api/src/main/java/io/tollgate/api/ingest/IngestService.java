@@ -57,9 +57,10 @@ import java.util.function.Supplier;
  * cannot be authentic takes neither of the last two: its body is read through and dropped, then 401), the body read
  * within the limit (413, or 400/408 for broken or stalled framing), its signature
  * (401; forged traffic never touches the tenant's bucket, and an address that keeps forging waits for its 401s), the
- * tenant's rate (429), its ack deadline and the database (503), the body's JSON (400, kept as a rejected event), then
- * a durable insert-or-find, group-committed with the deliveries waiting at the same moment (202 first copy, 200
- * duplicate). The tenant's permit and the body's bytes are held until the answer.
+ * tenant's rate (429); an identical repeat of a delivery this process committed moments ago is answered then, from
+ * memory ({@link RecentDeliveries}: 200 duplicate, as the database would answer); else its ack deadline and the
+ * database (503), the body's JSON (400, kept as a rejected event), then a durable insert-or-find, group-committed
+ * with the deliveries waiting at the same moment (202 first copy, 200 duplicate). The tenant's permit and the body's bytes are held until the answer.
  *
  * <p>Failure policy: never a 2xx unless the event and its job are committed.
  *
