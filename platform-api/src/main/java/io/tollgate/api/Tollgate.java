@@ -54,6 +54,7 @@ import io.tollgate.api.ingest.DatabaseLoad;
 import io.tollgate.api.ingest.EventWriter;
 import io.tollgate.api.ingest.IngestService;
 import io.tollgate.api.ingest.RateLimiter;
+import io.tollgate.api.ingest.RecentDeliveries;
 import io.tollgate.api.net.BufferBudget;
 import io.tollgate.api.net.FailureLimiter;
 import io.tollgate.api.net.Peers;
@@ -361,7 +362,8 @@ public final class Tollgate implements AutoCloseable {
                                                            config.ingress().batchMax()));
         IngestService ingest = new IngestService(
                 resolver, ingressLoad, writer, statements, rates, new Bulkheads(),
-                new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers);
+                new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers,
+                new RecentDeliveries());
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
                             ingest, keyAdmin, dataRequests, privacy, new ConsoleUiService());
     }

@@ -8,7 +8,6 @@ import io.tollgate.api.observe.LogContext;
 
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The id of one HTTP request: the caller's {@code X-Request-Id} when it is sane (1-128 characters of
@@ -22,7 +21,6 @@ import java.util.regex.Pattern;
 public record RequestId(String value) {
     public static final HeaderName HEADER = HeaderNames.create("X-Request-Id");
     static final int MAX_LENGTH = 128;
-    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_LENGTH + "}");
 
     public RequestId {
         if (!sane(value)) {
@@ -30,9 +28,23 @@ public record RequestId(String value) {
         }
     }
 
-    /** Whether a caller's value may be kept as it is. */
+    /**
+     * Whether a caller's value may be kept as it is: 1 to {@link #MAX_LENGTH} of {@code [A-Za-z0-9._:-]}. A loop, not
+     * a pattern: every request passes here (a generated id too), and the pattern was a visible share of ingress CPU.
+     */
     public static boolean sane(String value) {
-        return value != null && SANE.matcher(value).matches();
+        if (value == null || value.isEmpty() || value.length() > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+                    || c == '_' || c == ':' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The caller's value when sane, else a new id. */

@@ -21,6 +21,7 @@ import io.tollgate.api.observe.IngressMetrics;
 import io.tollgate.api.observe.IngressMetrics.Outcome;
 import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.TenantLabels;
+import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
 import io.tollgate.tenant.Secret;
@@ -56,9 +57,10 @@ import java.util.function.Supplier;
  * cannot be authentic takes neither of the last two: its body is read through and dropped, then 401), the body read
  * within the limit (413, or 400/408 for broken or stalled framing), its signature
  * (401; forged traffic never touches the tenant's bucket, and an address that keeps forging waits for its 401s), the
- * tenant's rate (429), its ack deadline and the database (503), the body's JSON (400, kept as a rejected event), then
- * a durable insert-or-find, group-committed with the deliveries waiting at the same moment (202 first copy, 200
- * duplicate). The tenant's permit and the body's bytes are held until the answer.
+ * tenant's rate (429); an identical repeat of a delivery this process committed moments ago is answered then, from
+ * memory ({@link RecentDeliveries}: 200 duplicate, as the database would answer); else its ack deadline and the
+ * database (503), the body's JSON (400, kept as a rejected event), then a durable insert-or-find, group-committed
+ * with the deliveries waiting at the same moment (202 first copy, 200 duplicate). The tenant's permit and the body's bytes are held until the answer.
  *
  * <p>Failure policy: never a 2xx unless the event and its job are committed.
  *
@@ -86,16 +88,20 @@ public final class IngestService implements HttpService {
     private final DatabaseLoad load;
     private final Peers peers;
     private final BufferBudget buffers;
+    private final RecentDeliveries recent;
 
     /**
      * @param writer     the durable writes, group-committed
      * @param statements runs ingress's statements besides the writer's, each within its delivery's deadline
      * @param forgeries  failed signature checks per client address
+     * @param recent     deliveries committed here moments ago, whose repeats are answered from memory
      */
     public IngestService(TenantResolver resolver, DatabaseLoad load, EventWriter writer, ExecutorService statements,
                          RateLimiter rates, Bulkheads bulkheads, FailureLimiter forgeries, IngressMetrics metrics,
-                         RouteTable routes, Peers peers, BufferBudget buffers) {
+                         RouteTable routes, Peers peers, BufferBudget buffers,
+                         RecentDeliveries recent) {
         this.resolver = resolver;
+        this.recent = recent;
         this.buffers = buffers;
         this.peers = peers;
         this.load = load;
@@ -213,13 +219,21 @@ public final class IngestService implements HttpService {
                         "rate-limited", "This merchant's delivery rate is exceeded; retry later.", wait.get()));
             }
 
-            // 6. JSON, then 7. the durable insert-or-find
-            JsonCheck.Result json = JsonCheck.check(body);
+            // 6. the delivery's key: a repeat of exactly this delivery (same body) that committed here moments ago
+            // is answered from memory, as the database would answer it (no JSON check: the same bytes passed it)
             byte[] sha = sha256(body);
-            Optional<String> topic = provider == Provider.SHOPIFY
-                    ? headers.first("X-Shopify-Topic").map(String::strip) : json.gorgiasTopic();
-            Delivery d = new Delivery(tenant.id(), provider, topic, DeliveryKeys.of(provider, headers, topic, sha),
-                                      sha, body, kept(headers, provider));
+            Optional<String> shopifyTopic = provider == Provider.SHOPIFY
+                    ? headers.first("X-Shopify-Topic").map(String::strip) : Optional.empty();
+            String key = DeliveryKeys.of(provider, headers, shopifyTopic, sha);
+            Optional<EventId> repeat = recent.committedCopy(tenant.id(), provider, key, sha);
+            if (repeat.isPresent()) {
+                return answer(res, new EventWriter.Stored(repeat.get(), false));
+            }
+
+            // 7. JSON, then 8. the durable insert-or-find
+            JsonCheck.Result json = JsonCheck.check(body);
+            Optional<String> topic = provider == Provider.SHOPIFY ? shopifyTopic : json.gorgiasTopic();
+            Delivery d = new Delivery(tenant.id(), provider, topic, key, sha, body, kept(headers, provider));
             if (!json.valid()) {
                 call(deadline, () -> {
                     writer.storeRejected(d, json.problem(), deadline);
@@ -235,17 +249,24 @@ public final class IngestService implements HttpService {
             } catch (DatabaseLoad.Busy e) {
                 throw new Refusal(Outcome.UNAVAILABLE, databaseBusy());
             }
-            LogContext.event(stored.eventId());
-            res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
-            res.headers().contentType(MediaTypes.APPLICATION_JSON);
-            res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId().value())));
-            return stored.inserted() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
+            // committed: its repeats need no database round trip from now on
+            recent.committed(d, stored.eventId());
+            return answer(res, stored);
         } finally {
             if (permit != null) {
                 permit.release();
             }
             lease.close();
         }
+    }
+
+    /** 202 for the first copy, 200 for a duplicate (with the first copy's event id). */
+    private static Outcome answer(ServerResponse res, EventWriter.Stored stored) {
+        LogContext.event(stored.eventId());
+        res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
+        res.headers().contentType(MediaTypes.APPLICATION_JSON);
+        res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId().value())));
+        return stored.inserted() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
     }
 
     /** A failed signature check, counted for its address; past the address's allowance its answer waits. */
