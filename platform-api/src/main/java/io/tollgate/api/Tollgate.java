@@ -20,6 +20,8 @@ import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.connect.CheckSettings;
 import io.tollgate.api.connect.ConnectService;
+import io.tollgate.api.console.ConsoleService;
+import io.tollgate.api.console.FleetStore;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
 import io.tollgate.api.connect.DriftChecker;
@@ -340,6 +342,9 @@ public final class Tollgate implements AutoCloseable {
                 adminTenants, resolver, new EventStore(adminDb), config.upstreams().allowOverride(),
                 config.server().publicUrl(), routes, connector, connect, tenantLookup);
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
+        // the operator console's read-only views of the fleet
+        ConsoleService console = new ConsoleService(new FleetStore(adminDb, config.connections().silence()), routes,
+                                                    tenantLookup);
         // which master keys the stored credentials use, and the re-encryption that retires old ones
         KeyAdminService keyAdmin = new KeyAdminService(new CredentialRekey(adminDb, cipher), cipher, routes);
 
@@ -361,7 +366,7 @@ public final class Tollgate implements AutoCloseable {
                 resolver, ingressLoad, writer, statements, rates, new Bulkheads(),
                 new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers);
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
-                            ingest, keyAdmin, dataRequests, privacy);
+                            ingest, keyAdmin, dataRequests, privacy, console);
     }
 
     /**
@@ -419,6 +424,7 @@ public final class Tollgate implements AutoCloseable {
         routing.register("/admin", services.keyAdmin());
         routing.register("/admin", services.dataRequests());
         routing.register("/admin", services.privacy());
+        routing.register("/admin", services.console());
         routing.register("/openapi", services.openApi());
     }
 
