@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Tollgate operator console benchmark (issue 20): the console's read API at fleet scale, and what a console session
 # costs ingress. One run, one machine.
+#   (0) EXPLAIN (ANALYZE, BUFFERS) of the console's statements, taken from FleetStore.java with literal parameters
 #   (1) server-side latency (one keep-alive connection, calls one after another, as a browser tab makes them; the
 #       gateway on the same machine, so a call's time is the server's plus a loopback round trip) of
 #       GET /admin/tenant-summaries (first page, a page deep in the list, a search by slug prefix, a search by name
 #       substring, a search that matches nothing, status=suspended, connection=broken), GET /admin/attention and
 #       GET /admin/tenants/{slug}/stats (24 h and 168 h) with $BENCH_TENANTS tenants and $BENCH_EVENTS stored events:
-#       p50, p95, p99, max over $BENCH_CALLS calls each after 20 warm-up calls
+#       p50, p95, p99, max over $BENCH_CALLS calls each after 20 warm-up calls; "floor" is the cheapest admin call
+#       (GET /admin/tokens/bootstrap: the token check and one small read), what any admin call costs on the machine
 #   (2) ingress req/s (wrk, unique signed Shopify deliveries, one tenant) with no console vs a console session that
 #       polls attention + a tenant-summaries page + one tenant's stats every $BENCH_EVERY s, on one gateway,
 #       interleaved ABBA, $BENCH_ROUNDS pairs
@@ -18,7 +20,8 @@
 # Needs: wrk, psql, PostgreSQL 15 on 127.0.0.1:5432 (trust, user postgres), python3.
 # Settings: BENCH_TENANTS (10000), BENCH_EVENTS (1000000), BENCH_DAYS (7), BENCH_CALLS (200), BENCH_SECONDS (20, each
 #   wrk round), BENCH_ROUNDS (4), BENCH_CONCURRENCY (16), BENCH_EVERY (5), BENCH_WARMUP (20), BENCH_PORT (18290),
-#   BENCH_BUILD (1: package the jar first; 0: use platform-api/target/platform-api.jar as it is).
+#   BENCH_BUILD (1: package the jar first; 0: use platform-api/target/platform-api.jar as it is), BENCH_REUSE (0; 1:
+#   keep the last run's database and data, for a second run of the measurements).
 # Raw outputs: bench/results/console-<timestamp>/ (not committed). Drops and re-creates its own database
 # (i20fl_console_bench) at the start; leaves it behind for inspection.
 set -euo pipefail
@@ -38,8 +41,11 @@ DB=i20fl_console_bench
 PG="-h 127.0.0.1 -p 5432 -U postgres"
 OUT=$ROOT/bench/results/console-$(date -u +%Y%m%dT%H%M%SZ)
 TOKEN=bench-admin-token-0123456789abcdef
-MASTER=$(openssl rand -base64 32)
 mkdir -p "$OUT"
+# BENCH_REUSE=1 keeps the database of the last run (and the master key its credentials are sealed with)
+KEYFILE=$ROOT/bench/results/console-master.key
+if [ "${BENCH_REUSE:-0}" = 1 ] && [ -f "$KEYFILE" ]; then MASTER=$(cat "$KEYFILE"); else
+  MASTER=$(openssl rand -base64 32); (umask 077 && echo "$MASTER" > "$KEYFILE"); BENCH_REUSE=0; fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 sql() { psql $PG -d "$DB" -v ON_ERROR_STOP=1 -qtAc "$1"; }
 now() { date +%s.%N; }
@@ -52,7 +58,7 @@ echo "== results in $OUT"
 if [ "${BENCH_BUILD:-1}" = 1 ] || [ ! -f "$ROOT/platform-api/target/platform-api.jar" ]; then
   (cd "$ROOT" && mvn -B -o -q package -DskipTests -pl platform-api -am)
 fi
-dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
+[ "$BENCH_REUSE" = 1 ] || { dropdb $PG --if-exists "$DB" && createdb $PG "$DB"; }
 
 GW=
 WRK=
@@ -76,7 +82,34 @@ gw_start() { # log-name
 }
 gw_stop() { kill "$GW"; wait "$GW" 2>/dev/null || true; GW=; }
 
-# ---------------------------------------------------------------------------------------------------------------
+# stmt FILE MARKER PARAM...: the SQL text block of FILE containing MARKER, its ? replaced in order by the PARAMs
+# (literal SQL) and a %s by $FILL; fails when the statement or its parameter count changed
+stmt() {
+  FILL=${FILL:-} python3 - "$@" <<'PY'
+import os, re, sys, textwrap
+path, marker, params = sys.argv[1], sys.argv[2], sys.argv[3:]
+found = [textwrap.dedent(m.group(1)) for m in re.finditer(r'"""\n(.*?)"""', open(path).read(), re.S)]
+hits = [s for s in found if marker in s]
+assert hits, "no statement containing %r in %s" % (marker, path)
+parts = hits[0].replace("%s", os.environ["FILL"]).split("?")
+assert len(parts) == len(params) + 1, "%r: %d parameters, expected %d" % (marker, len(parts) - 1, len(params))
+print(parts[0] + "".join(v + p for v, p in zip(params, parts[1:])))
+PY
+}
+explain() { # name sql: three runs in one session (the gateway's are warm too); the last one's times and plan
+  psql $PG -d "$DB" -v ON_ERROR_STOP=1 -qtA > "$OUT/explain-$1.txt" <<SQL
+EXPLAIN (ANALYZE, BUFFERS) $2;
+EXPLAIN (ANALYZE, BUFFERS) $2;
+EXPLAIN (ANALYZE, BUFFERS) $2;
+SQL
+  echo "$1: warm $(awk '/Execution Time/ {e = $3} /Planning Time/ {p = $3} END {print e " ms (planning " p " ms)"}' "$OUT/explain-$1.txt"); indexes: $(grep -Eo '(using|Bitmap Index Scan on) [a-z_]+' "$OUT/explain-$1.txt" | awk '{print $NF}' | sort -u | paste -sd, -); seq scans: $(grep -Eo 'Seq Scan on [a-z_]+' "$OUT/explain-$1.txt" | awk '{print $NF}' | sort -u | paste -sd, -)" \
+    | tee -a "$OUT/explain.txt"
+}
+FLEET=$ROOT/platform-api/src/main/java/io/tollgate/api/console/FleetStore.java
+
+if [ "$BENCH_REUSE" = 1 ]; then
+  echo "== reusing $DB: $(sql 'SELECT count(*) FROM tenants') tenants, $(sql 'SELECT count(*) FROM webhook_events') events"
+else
 gw_start fill
 LIMITS='{"rate_per_minute": 1000000, "burst": 100000, "max_payload_bytes": 1048576, "timeout_ms": 5000, "max_concurrent": 1024}'
 echo "== creating $NTEN tenants (3 through the admin API, the rest by SQL)"
@@ -149,23 +182,44 @@ sql "INSERT INTO data_requests (id, tenant_id, event_id, state, received_at, del
 for t in webhook_events jobs notes connections tenants data_requests; do sql "VACUUM ANALYZE $t"; done
 echo "   notes, data requests and vacuum in $(elapsed "$T0") s: $(sql "SELECT count(*) FROM webhook_events") events, $(sql "SELECT count(*) FROM jobs WHERE status = 'dead'") dead, $(sql "SELECT count(*) FROM jobs WHERE status = 'queued'") queued, $(sql "SELECT count(*) FROM notes") notes, $(sql "SELECT count(*) FROM data_requests WHERE state = 'open'") open data requests; webhook_events $(sql "SELECT pg_size_pretty(pg_table_size('webhook_events')) || ' table, ' || pg_size_pretty(pg_indexes_size('webhook_events')) || ' indexes'")"
 
+fi
+
 # ---------------------------------------------------------------------------------------------------------------
+echo "== (0) the console's statements (EXPLAIN ANALYZE, third of three runs), no gateway running"
+CF=$(sql "SELECT id FROM tenants WHERE slug = 'cf00000'")
+FROM_HOUR="date_trunc('hour', now()) - interval '23 hours'"
+explain summaries-first "$(stmt "$FLEET" "WITH page AS" "''" NULL NULL NULL NULL NULL 51)"
+explain summaries-q-none "$(stmt "$FLEET" "WITH page AS" "''" NULL NULL "'no-such-tenant'" "'no-such-tenant'" "'no-such-tenant'" 51)"
+explain summaries-broken "$(FILL=" AND t.id IN (SELECT c.tenant_id FROM connections c WHERE c.status = 'broken')" stmt "$FLEET" "WITH page AS" "''" NULL NULL NULL NULL NULL 51)"
+explain attention-broken "$(stmt "$FLEET" "c.status = 'broken' AND t.status = 'active'" 50)"
+explain attention-silent "$(stmt "$FLEET" "CROSS JOIN LATERAL" 21600 50)"
+explain attention-dead "$(stmt "$FLEET" "GROUP BY tenant_id" 50)"
+explain attention-requests "$(stmt "$FLEET" "FROM data_requests d" 50)"
+explain attention-queued "$(stmt "$FLEET" "j.status = 'queued'")"
+explain stats-events-24h "$(stmt "$FLEET" "FROM webhook_events WHERE tenant_id = ? AND received_at" "'$CF'" "$FROM_HOUR")"
+explain stats-notes-24h "$(stmt "$FLEET" "FROM notes WHERE tenant_id" "'$CF'" "$FROM_HOUR")"
+
 gw_start console
+# the console calls with an operator token of its own, scope read only (created tokens are checked in the database
+# and their last_used_at written on every call, as for any operator)
+CTOKEN=$(curl -fs -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d '{"name": "bench-console", "scopes": ["read"], "ttl_seconds": 86400}' "127.0.0.1:$PORT/admin/tokens" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 DEEP=$(python3 -c "import base64; print(base64.urlsafe_b64encode(b'v1|ft05000').decode().rstrip('='))")
-declare -a NAMES=(summaries-first summaries-deep summaries-q-slug summaries-q-name summaries-q-none summaries-suspended
+declare -a NAMES=(floor-bootstrap summaries-first summaries-deep summaries-q-slug summaries-q-name summaries-q-none summaries-suspended
                   summaries-broken attention stats-24h stats-168h)
-declare -a PATHS=("/admin/tenant-summaries?limit=50" "/admin/tenant-summaries?limit=50&cursor=$DEEP"
+declare -a PATHS=("/admin/tokens/bootstrap" "/admin/tenant-summaries?limit=50" "/admin/tenant-summaries?limit=50&cursor=$DEEP"
                   "/admin/tenant-summaries?limit=50&q=ft0123" "/admin/tenant-summaries?limit=50&q=cedar%20bout"
                   "/admin/tenant-summaries?limit=50&q=no-such-tenant" "/admin/tenant-summaries?limit=50&status=suspended"
                   "/admin/tenant-summaries?limit=50&connection=broken" "/admin/attention"
                   "/admin/tenants/cf00000/stats?hours=24" "/admin/tenants/cf00000/stats?hours=168")
 echo "== (1) latency over $CALLS calls each (ms): name p50 p95 p99 max ok load1"
 for i in "${!NAMES[@]}"; do
-  echo "${NAMES[$i]} $("$BENCH/console_client.py" latency "$PORT" "$TOKEN" "$CALLS" "${PATHS[$i]}") $(load | cut -d' ' -f1)" \
+  echo "${NAMES[$i]} $("$BENCH/console_client.py" latency "$PORT" "$CTOKEN" "$CALLS" "${PATHS[$i]}") $(load | cut -d' ' -f1)" \
     | tee -a "$OUT/latency.txt"
 done
-curl -fs -H "Authorization: Bearer $TOKEN" "127.0.0.1:$PORT/admin/attention" > "$OUT/attention.json"
-curl -fs -H "Authorization: Bearer $TOKEN" "127.0.0.1:$PORT/admin/tenant-summaries?limit=3" > "$OUT/summaries.json"
+curl -fs -H "Authorization: Bearer $CTOKEN" "127.0.0.1:$PORT/admin/attention" > "$OUT/attention.json"
+curl -fs -H "Authorization: Bearer $CTOKEN" "127.0.0.1:$PORT/admin/tenant-summaries?limit=3" > "$OUT/summaries.json"
 echo "   attention: $(python3 -c "import json,sys; a=json.load(open('$OUT/attention.json')); print(' '.join('%s=%s' % (k, a[k]) for k in a if k.endswith('_total')))")"
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -177,7 +231,7 @@ ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ 
 ingress_round() { # name console(0|1)
   local name=$1 f=$OUT/ingress-$1.txt rps p50 p99 bad polled="-"
   if [ "$2" = 1 ]; then
-    "$BENCH/console_client.py" poll "$PORT" "$TOKEN" "$DUR" "$EVERY" /admin/attention \
+    "$BENCH/console_client.py" poll "$PORT" "$CTOKEN" "$DUR" "$EVERY" /admin/attention \
       "/admin/tenant-summaries?limit=50" "/admin/tenants/$ING/stats?hours=24" > "$OUT/poll-$name.txt" &
     POLL=$!
   fi

@@ -35,8 +35,20 @@ public final class FleetStore {
     /** The longest a console read may take before it gives up. */
     static final Duration LIMIT = Duration.ofSeconds(5);
 
+    /**
+     * How long a computed list of silent connections is served again: silence is measured in hours
+     * ({@code TOLLGATE_SILENCE_SECONDS}), and the list costs a probe per connection (20,000 at 10,000 tenants), so
+     * consoles polling every few seconds share one computation a minute, as the gauge does ({@code SilenceWatch}).
+     */
+    static final Duration SILENT_REUSE = Duration.ofMinutes(1);
+
     private final Database db;
     private final Duration silence;
+    /** The last silent list and when it was computed ({@link System#nanoTime}); null before the first. */
+    private volatile Computed<Silent> lastSilent;
+
+    private record Computed<T>(long atNanos, int cap, Capped<T> list) {
+    }
 
     /** @param silence a connected tenant with no delivery of a provider for longer than this is silent */
     public FleetStore(Database db, Duration silence) {
@@ -72,13 +84,13 @@ public final class FleetStore {
     /**
      * What needs an operator now, each list worst first and cut at {@code cap}: broken connections of active tenants
      * (longest broken first), silent connections (as {@code tollgate_tenants_silent} counts them; longest silent
-     * first), tenants with dead events (most first), open data requests (oldest first) and the queued job due
-     * longest ago.
+     * first; computed at most once per {@link #SILENT_REUSE}), tenants with dead events (most first), open data
+     * requests (oldest first) and the queued job due longest ago.
      */
     public Attention attention(int cap) {
         return db.inBoundedTransaction(LIMIT, tx -> {
             Instant asOf = tx.get("SELECT now() AS now").map(r -> instant(r, "now")).orElseThrow();
-            return new Attention(broken(tx, cap), silent(tx, cap), dead(tx, cap), openRequests(tx, cap),
+            return new Attention(broken(tx, cap), silentReused(tx, cap), dead(tx, cap), openRequests(tx, cap),
                                  oldestQueued(tx), asOf);
         });
     }
@@ -92,6 +104,18 @@ public final class FleetStore {
                  ORDER BY c.status_since, t.slug, c.provider LIMIT ?""",
                 r -> new Broken(string(r, "slug"), string(r, "name"), provider(r), optString(r, "reason"),
                                 instant(r, "status_since")), cap);
+    }
+
+    /** The silent list computed within {@link #SILENT_REUSE}, or a new one. */
+    private Capped<Silent> silentReused(DbTransaction tx, int cap) {
+        Computed<Silent> last = lastSilent;
+        long now = System.nanoTime();
+        if (last != null && last.cap() == cap && now - last.atNanos() < SILENT_REUSE.toNanos()) {
+            return last.list();
+        }
+        Capped<Silent> fresh = silent(tx, cap);
+        lastSilent = new Computed<>(now, cap, fresh);
+        return fresh;
     }
 
     private Capped<Silent> silent(DbTransaction tx, int cap) {
@@ -221,21 +245,20 @@ public final class FleetStore {
 
     /**
      * Up to {@code limit} tenants after {@code afterSlug} in slug order, with their health. The page is found in
-     * {@code tenants_slug_uq} (a search reads the tenants' slugs and names, a few ms at 10,000 tenants); then, per
+     * {@code tenants_slug_uq} (a search reads every tenant's {@code search_text}, its slug and name lowered once when
+     * written, a few ms at 10,000 tenants); then, per
      * tenant of the page only, a primary-key probe per connection, one range of {@code webhook_events_tenant_time_ix}
      * for the last hour, one probe of {@code webhook_events_last_delivery_ix} per provider, and one range of
      * {@code jobs_dead_ix}.
      */
     public List<Summary> summaries(Filter filter, Optional<String> afterSlug, int limit) {
+        // %s: the connection filter, from literals only (Health.sql)
         String sql = """
                 WITH page AS (
                   SELECT t.id, t.slug, t.name, t.status FROM tenants t
                    WHERE t.slug > ?
                      AND (?::text IS NULL OR t.status = ?)
-                     AND (?::text IS NULL OR strpos(lower(t.slug), lower(?)) > 0
-                                          OR strpos(lower(t.name), lower(?)) > 0)""" + filter.health()
-                .map(Health::sql).orElse("") + """
-
+                     AND (?::text IS NULL OR strpos(t.search_text, lower(?)) > 0)%s
                    ORDER BY t.slug LIMIT ?
                 )
                 SELECT p.id, p.slug, p.name, p.status,
@@ -251,13 +274,16 @@ public final class FleetStore {
                          ORDER BY e.received_at DESC LIMIT 1) AS shopify_last,
                        (SELECT count(*) FROM jobs j WHERE j.tenant_id = p.id AND j.status = 'dead') AS dead
                   FROM page p
-                  LEFT JOIN connections g ON g.tenant_id = p.id AND g.provider = 'gorgias'
-                  LEFT JOIN connections s ON s.tenant_id = p.id AND s.provider = 'shopify'
-                 ORDER BY p.slug""";
+                  -- LIMIT 1 keeps each a probe of connections_pk per tenant of the page, also in a generic plan
+                  LEFT JOIN LATERAL (SELECT c.status, c.reason FROM connections c
+                                      WHERE c.tenant_id = p.id AND c.provider = 'gorgias' LIMIT 1) g ON true
+                  LEFT JOIN LATERAL (SELECT c.status, c.reason FROM connections c
+                                      WHERE c.tenant_id = p.id AND c.provider = 'shopify' LIMIT 1) s ON true
+                 ORDER BY p.slug""".formatted(filter.health().map(Health::sql).orElse(""));
         String q = filter.query().orElse(null);
         String status = filter.status().orElse(null);
         return db.inBoundedTransaction(LIMIT, tx -> {
-            try (Stream<DbRow> rows = tx.query(sql, afterSlug.orElse(""), status, status, q, q, q, limit)) {
+            try (Stream<DbRow> rows = tx.query(sql, afterSlug.orElse(""), status, status, q, q, limit)) {
                 return rows.map(FleetStore::summary).toList();
             }
         });
