@@ -7,8 +7,8 @@
 #       GET /admin/tenant-summaries (first page, a page deep in the list, a search by slug prefix, a search by name
 #       substring, a search that matches nothing, status=suspended, connection=broken), GET /admin/attention and
 #       GET /admin/tenants/{slug}/stats (24 h and 168 h) with $BENCH_TENANTS tenants and $BENCH_EVENTS stored events:
-#       p50, p95, p99, max over $BENCH_CALLS calls each after 20 warm-up calls; "floor" is the cheapest admin call
-#       (GET /admin/tokens/bootstrap: the token check and one small read), what any admin call costs on the machine
+#       p50, p95, p99, max over $BENCH_CALLS calls each after 20 warm-up calls; "floor" is an existing cheap admin
+#       call (GET /admin/tenants/cf00000: the token check and one tenant's row, connections and last deliveries)
 #   (2) ingress req/s (wrk, unique signed Shopify deliveries, one tenant) with no console vs a console session that
 #       polls attention + a tenant-summaries page + one tenant's stats every $BENCH_EVERY s, on one gateway,
 #       interleaved ABBA, $BENCH_ROUNDS pairs
@@ -188,9 +188,9 @@ fi
 echo "== (0) the console's statements (EXPLAIN ANALYZE, third of three runs), no gateway running"
 CF=$(sql "SELECT id FROM tenants WHERE slug = 'cf00000'")
 FROM_HOUR="date_trunc('hour', now()) - interval '23 hours'"
-explain summaries-first "$(stmt "$FLEET" "WITH page AS" "''" NULL NULL NULL NULL NULL 51)"
-explain summaries-q-none "$(stmt "$FLEET" "WITH page AS" "''" NULL NULL "'no-such-tenant'" "'no-such-tenant'" "'no-such-tenant'" 51)"
-explain summaries-broken "$(FILL=" AND t.id IN (SELECT c.tenant_id FROM connections c WHERE c.status = 'broken')" stmt "$FLEET" "WITH page AS" "''" NULL NULL NULL NULL NULL 51)"
+explain summaries-first "$(stmt "$FLEET" "WITH page AS" "''" NULL NULL NULL NULL 51)"
+explain summaries-q-none "$(stmt "$FLEET" "WITH page AS" "''" NULL NULL "'no-such-tenant'" "'no-such-tenant'" 51)"
+explain summaries-broken "$(FILL=" AND t.id = ANY (ARRAY(SELECT c.tenant_id FROM connections c WHERE c.status = 'broken'))" stmt "$FLEET" "WITH page AS" "''" NULL NULL NULL NULL 51)"
 explain attention-broken "$(stmt "$FLEET" "c.status = 'broken' AND t.status = 'active'" 50)"
 explain attention-silent "$(stmt "$FLEET" "CROSS JOIN LATERAL" 21600 50)"
 explain attention-dead "$(stmt "$FLEET" "GROUP BY tenant_id" 50)"
@@ -206,9 +206,9 @@ CTOKEN=$(curl -fs -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: ap
   -d '{"name": "bench-console", "scopes": ["read"], "ttl_seconds": 86400}' "127.0.0.1:$PORT/admin/tokens" \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 DEEP=$(python3 -c "import base64; print(base64.urlsafe_b64encode(b'v1|ft05000').decode().rstrip('='))")
-declare -a NAMES=(floor-bootstrap summaries-first summaries-deep summaries-q-slug summaries-q-name summaries-q-none summaries-suspended
+declare -a NAMES=(floor-tenant summaries-first summaries-deep summaries-q-slug summaries-q-name summaries-q-none summaries-suspended
                   summaries-broken attention stats-24h stats-168h)
-declare -a PATHS=("/admin/tokens/bootstrap" "/admin/tenant-summaries?limit=50" "/admin/tenant-summaries?limit=50&cursor=$DEEP"
+declare -a PATHS=("/admin/tenants/cf00000" "/admin/tenant-summaries?limit=50" "/admin/tenant-summaries?limit=50&cursor=$DEEP"
                   "/admin/tenant-summaries?limit=50&q=ft0123" "/admin/tenant-summaries?limit=50&q=cedar%20bout"
                   "/admin/tenant-summaries?limit=50&q=no-such-tenant" "/admin/tenant-summaries?limit=50&status=suspended"
                   "/admin/tenant-summaries?limit=50&connection=broken" "/admin/attention"
