@@ -116,8 +116,10 @@ public final class ConsoleService implements HttpService {
     public record LastDeliveryOut(Instant gorgias, Instant shopify) {
     }
 
+    /** {@code deliveriesLastHour}: at most 10,000, {@code deliveriesLastHourCapped} true when there were more. */
     public record SummaryOut(String slug, String name, String status, ConnectionOut connection,
-                             long deliveriesLastHour, LastDeliveryOut lastDelivery, long deadEvents) {
+                             long deliveriesLastHour, boolean deliveriesLastHourCapped, LastDeliveryOut lastDelivery,
+                             long deadEvents) {
     }
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -150,7 +152,7 @@ public final class ConsoleService implements HttpService {
                 s.slug(), s.name(), s.status(),
                 new ConnectionOut(s.connections().get(Provider.GORGIAS).wire(),
                                   s.connections().get(Provider.SHOPIFY).wire(), s.reason().orElse(null)),
-                s.deliveriesLastHour(),
+                s.deliveriesLastHour(), s.lastHourCapped(),
                 new LastDeliveryOut(s.lastDelivery().get(Provider.GORGIAS), s.lastDelivery().get(Provider.SHOPIFY)),
                 s.deadEvents())).toList();
         String next = page.size() > limit ? Cursor.encode(page.get(limit - 1).slug()) : null;

@@ -241,9 +241,13 @@ public final class FleetStore {
     public record Filter(Optional<String> query, Optional<String> status, Optional<Health> health) {
     }
 
+    /** The most deliveries of the last hour counted per tenant: a busy tenant's count stops there. */
+    public static final long LAST_HOUR_CAP = 10_000;
+
+    /** @param deliveriesLastHour at most {@link #LAST_HOUR_CAP}; {@code lastHourCapped}: there were more */
     public record Summary(TenantId id, String slug, String name, String status, Map<Provider, Health> connections,
-                          Optional<String> reason, long deliveriesLastHour, Map<Provider, Instant> lastDelivery,
-                          long deadEvents) {
+                          Optional<String> reason, long deliveriesLastHour, boolean lastHourCapped,
+                          Map<Provider, Instant> lastDelivery, long deadEvents) {
     }
 
     /**
@@ -267,8 +271,9 @@ public final class FleetStore {
                 SELECT p.id, p.slug, p.name, p.status,
                        g.status AS gorgias_status, g.reason AS gorgias_reason,
                        s.status AS shopify_status, s.reason AS shopify_reason,
-                       (SELECT count(*) FROM webhook_events e
-                         WHERE e.tenant_id = p.id AND e.received_at >= now() - interval '1 hour') AS last_hour,
+                       (SELECT count(*) FROM (SELECT 1 FROM webhook_events e
+                                               WHERE e.tenant_id = p.id AND e.received_at >= now() - interval '1 hour'
+                                               LIMIT 10001) x) AS last_hour,
                        (SELECT e.received_at FROM webhook_events e
                          WHERE e.tenant_id = p.id AND e.provider = 'gorgias'
                          ORDER BY e.received_at DESC LIMIT 1) AS gorgias_last,
@@ -303,7 +308,8 @@ public final class FleetStore {
         optInstant(r, "gorgias_last").ifPresent(at -> last.put(Provider.GORGIAS, at));
         optInstant(r, "shopify_last").ifPresent(at -> last.put(Provider.SHOPIFY, at));
         return new Summary(new TenantId(uuid(r, "id")), string(r, "slug"), string(r, "name"), string(r, "status"),
-                           connections, reason, bigint(r, "last_hour"), last, bigint(r, "dead"));
+                           connections, reason, Math.min(LAST_HOUR_CAP, bigint(r, "last_hour")),
+                           bigint(r, "last_hour") > LAST_HOUR_CAP, last, bigint(r, "dead"));
     }
 
     // --- one tenant's hours -------------------------------------------------------------------------------------
@@ -312,15 +318,53 @@ public final class FleetStore {
     public static final List<String> OUTCOMES = List.of("accepted", "processed", "skipped", "dead", "rejected",
                                                         "discarded");
 
+    /**
+     * How long a tenant's computed hours are served again: a busy tenant's day is a range of every delivery it had
+     * (about 0.3 s for 100,000), so consoles polling its page every few seconds share one computation per period.
+     */
+    static final Duration STATS_REUSE = Duration.ofSeconds(30);
+    /** The most tenants' hours kept for reuse (least recently stored dropped first). */
+    private static final int STATS_KEPT = 256;
+
+    private record StatsKey(TenantId tenant, Instant from, int hours) {
+    }
+
+    private record ComputedHours(long atNanos, List<Hour> hours) {
+    }
+
+    private final Map<StatsKey, ComputedHours> lastStats = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<StatsKey, ComputedHours> eldest) {
+            return size() > STATS_KEPT;
+        }
+    };
+
     /** One hour: deliveries received in it by their status now, and notes posted in it. */
     public record Hour(Instant start, Map<String, Long> deliveries, long notesPosted) {
     }
 
     /**
      * The tenant's hours from {@code from} (an hour's start) for {@code hours} hours: one range of
-     * {@code webhook_events_tenant_time_ix} grouped by hour and status, and one of {@code notes_posted_ix}.
+     * {@code webhook_events_tenant_time_ix} grouped by hour and status, and one of {@code notes_posted_ix}; computed
+     * at most once per {@link #STATS_REUSE} for the same tenant, start and hours.
      */
     public List<Hour> hours(TenantId tenant, Instant from, int hours) {
+        StatsKey key = new StatsKey(tenant, from, hours);
+        long now = System.nanoTime();
+        synchronized (lastStats) {
+            ComputedHours c = lastStats.get(key);
+            if (c != null && now - c.atNanos() < STATS_REUSE.toNanos()) {
+                return c.hours();
+            }
+        }
+        List<Hour> fresh = computeHours(tenant, from, hours);
+        synchronized (lastStats) {
+            lastStats.put(key, new ComputedHours(now, fresh));
+        }
+        return fresh;
+    }
+
+    private List<Hour> computeHours(TenantId tenant, Instant from, int hours) {
         long first = from.getEpochSecond() / 3600;
         long[][] deliveries = new long[hours][OUTCOMES.size()];
         long[] notes = new long[hours];

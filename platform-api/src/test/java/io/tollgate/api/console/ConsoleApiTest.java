@@ -174,6 +174,7 @@ class ConsoleApiTest {
         assertThat(acme.at("/connection/reason").asText()).isEqualTo("Gorgias answered 401: the API key was refused");
         // 3 dead and 1 queued in the last hour; the 2 processed five hours ago are not
         assertThat(acme.get("deliveries_last_hour").asLong()).isEqualTo(4);
+        assertThat(acme.get("deliveries_last_hour_capped").asBoolean()).isFalse();
         assertThat(acme.get("dead_events").asLong()).isEqualTo(3);
         assertThat(Instant.parse(acme.at("/last_delivery/gorgias").asText()))
                 .isAfter(dbNow().minus(Duration.ofMinutes(15)));
@@ -192,6 +193,24 @@ class ConsoleApiTest {
         assertThat(quiet.at("/last_delivery/gorgias").isNull()).isTrue();
         assertThat(quiet.at("/connection/shopify").asText()).isEqualTo("ok");
         assertThat(by.get("paused-shop").get("status").asText()).isEqualTo("suspended");
+    }
+
+    @Test
+    void aBusyTenantsLastHourIsCountedUpToTheCap() throws Exception {
+        exec("""
+                INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, status,
+                                            received_at)
+                SELECT gen_random_uuid(), '%s', 'shopify', 'orders/create', 'busy-' || g, sha256('{}'::bytea),
+                       '{}'::bytea, 'processed', now() - interval '30 minutes'
+                  FROM generate_series(1, 10001) g""".formatted(IDS.get("filler-e")));
+        try {
+            JsonNode busy = json(call("GET", "/admin/tenant-summaries?q=filler-e"), 200).get("items").get(0);
+            assertThat(busy.get("slug").asText()).isEqualTo("filler-e");
+            assertThat(busy.get("deliveries_last_hour").asLong()).isEqualTo(10_000);
+            assertThat(busy.get("deliveries_last_hour_capped").asBoolean()).isTrue();
+        } finally {
+            exec("DELETE FROM webhook_events WHERE tenant_id = '" + IDS.get("filler-e") + "'");
+        }
     }
 
     @Test
