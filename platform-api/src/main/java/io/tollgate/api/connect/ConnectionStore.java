@@ -33,8 +33,9 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * the tenant ({@code ON DELETE CASCADE}).
  *
  * <p>{@code status_since} is when the status last changed (the console's "broken since"; {@code checked_at} moves on
- * every check). A row is created by the first {@link #lease} (status {@code unknown}); a lease keeps two connects of one tenant
- * and provider, on any instance, from both creating the same upstream object. {@link #record} ends the lease.
+ * every check). A row is created by the first {@link #lease} (status {@code unknown}); a lease keeps two connects of
+ * one tenant and provider, on any instance, from both creating the same upstream object. {@link #record} ends the
+ * lease.
  */
 public final class ConnectionStore {
     /** The longest text kept in {@code reason}: the first failed step's upstream status and message. */

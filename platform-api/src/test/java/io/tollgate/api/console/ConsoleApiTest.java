@@ -446,7 +446,8 @@ class ConsoleApiTest {
 
     private static void job(UUID tenant, UUID event, String status, String ago) throws SQLException {
         try (PreparedStatement ps = sql.prepareStatement("""
-                INSERT INTO jobs (id, tenant_id, event_id, status, run_at) VALUES (?, ?, ?, ?, now() - ?::interval)""")) {
+                INSERT INTO jobs (id, tenant_id, event_id, status, run_at)
+                VALUES (?, ?, ?, ?, now() - ?::interval)""")) {
             ps.setObject(1, UUID.randomUUID());
             ps.setObject(2, tenant);
             ps.setObject(3, event);
