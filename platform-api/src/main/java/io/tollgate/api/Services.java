@@ -5,6 +5,7 @@ import io.tollgate.api.admin.KeyAdminService;
 import io.tollgate.api.admin.OperatorAdminService;
 import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.connect.ConnectService;
+import io.tollgate.api.console.ConsoleService;
 import io.tollgate.api.consoleui.ConsoleUiService;
 import io.tollgate.api.datarequests.DataRequestsService;
 import io.tollgate.api.events.EventsService;
@@ -23,7 +24,7 @@ import java.util.Objects;
 record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantAdmin, ConnectService connect,
                 EventsService events, OperatorAdminService operatorAdmin, OpenApiService openApi, IngestService ingest,
                 KeyAdminService keyAdmin, DataRequestsService dataRequests,
-                PrivacyService privacy, ConsoleUiService consoleUi) {
+                PrivacyService privacy, ConsoleService console, ConsoleUiService consoleUi) {
     Services {
         Objects.requireNonNull(peers, "peers");
         Objects.requireNonNull(adminFilter, "adminFilter");
@@ -36,6 +37,7 @@ record Services(Peers peers, AdminFilter adminFilter, TenantAdminService tenantA
         Objects.requireNonNull(keyAdmin, "keyAdmin");
         Objects.requireNonNull(dataRequests, "dataRequests");
         Objects.requireNonNull(privacy, "privacy");
+        Objects.requireNonNull(console, "console");
         Objects.requireNonNull(consoleUi, "consoleUi");
     }
 }

@@ -20,6 +20,8 @@ import io.tollgate.api.admin.TenantAdminService;
 import io.tollgate.api.config.AppConfig;
 import io.tollgate.api.connect.CheckSettings;
 import io.tollgate.api.connect.ConnectService;
+import io.tollgate.api.console.ConsoleService;
+import io.tollgate.api.console.FleetStore;
 import io.tollgate.api.consoleui.ConsoleUiService;
 import io.tollgate.api.connect.ConnectionStore;
 import io.tollgate.api.connect.Connector;
@@ -343,6 +345,9 @@ public final class Tollgate implements AutoCloseable {
                 adminTenants, resolver, new EventStore(adminDb), config.upstreams().allowOverride(),
                 config.server().publicUrl(), routes, connector, connect, tenantLookup);
         OperatorAdminService operatorAdmin = new OperatorAdminService(tokens, audit, routes);
+        // the operator console's read-only views of the fleet
+        ConsoleService console = new ConsoleService(new FleetStore(adminDb, config.connections().silence()), routes,
+                                                    tenantLookup);
         // which master keys the stored credentials use, and the re-encryption that retires old ones
         KeyAdminService keyAdmin = new KeyAdminService(new CredentialRekey(adminDb, cipher), cipher, routes);
 
@@ -365,7 +370,7 @@ public final class Tollgate implements AutoCloseable {
                 new FailureLimiter(config.ingress().forgedPerMinute()), ingressMetrics, routes, peers, buffers,
                 new RecentDeliveries());
         return new Services(peers, adminFilter, tenantAdmin, connect, events, operatorAdmin, new OpenApiService(),
-                            ingest, keyAdmin, dataRequests, privacy, new ConsoleUiService());
+                            ingest, keyAdmin, dataRequests, privacy, console, new ConsoleUiService());
     }
 
     /**
@@ -423,6 +428,7 @@ public final class Tollgate implements AutoCloseable {
         routing.register("/admin", services.keyAdmin());
         routing.register("/admin", services.dataRequests());
         routing.register("/admin", services.privacy());
+        routing.register("/admin", services.console());
         routing.register("/openapi", services.openApi());
         // the browser console: static files only; it calls /admin with the operator's own token
         routing.register("/console", services.consoleUi());

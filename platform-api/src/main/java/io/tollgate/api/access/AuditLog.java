@@ -98,15 +98,38 @@ public final class AuditLog {
         return StorableText.sanitise(s, MAX_TEXT);
     }
 
-    /** Newest first, optionally for one tenant slug, before {@code beforeId} (keyset pagination). */
-    public List<Entry> list(Optional<String> tenantSlug, int limit, Optional<Long> beforeId) {
+    /**
+     * Which rows a listing shows; each part empty: any.
+     *
+     * @param actor  the token's name exactly ({@link #SYSTEM_ACTOR} for what the gateway did by itself)
+     * @param action the action exactly, e.g. {@code tenant.update}
+     * @param after  rows at or after this time
+     * @param before rows before this time
+     */
+    public record Filter(Optional<String> tenantSlug, Optional<String> actor, Optional<String> action,
+                         Optional<Instant> after, Optional<Instant> before) {
+        public static final Filter ALL = new Filter(Optional.empty(), Optional.empty(), Optional.empty(),
+                                                    Optional.empty(), Optional.empty());
+    }
+
+    /** Newest first (by id), the rows {@code filter} matches, before {@code beforeId} (keyset pagination). */
+    public List<Entry> list(Filter filter, int limit, Optional<Long> beforeId) {
+        String slug = filter.tenantSlug().orElse(null);
+        String actor = filter.actor().orElse(null);
+        String action = filter.action().orElse(null);
+        Object after = filter.after().map(Rows::param).orElse(null);
+        Object before = filter.before().map(Rows::param).orElse(null);
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().query("""
                     SELECT id, at, token_id::text AS token_id, token_name, action, tenant_slug, target, outcome, status
                     FROM audit_log
-                    WHERE (?::text IS NULL OR tenant_slug = ?) AND id < ?
+                    WHERE (?::text IS NULL OR tenant_slug = ?) AND (?::text IS NULL OR token_name = ?)
+                      AND (?::text IS NULL OR action = ?)
+                      AND (?::timestamptz IS NULL OR at >= ?) AND (?::timestamptz IS NULL OR at < ?)
+                      AND id < ?
                     ORDER BY id DESC LIMIT ?""",
-                    tenantSlug.orElse(null), tenantSlug.orElse(null), beforeId.orElse(Long.MAX_VALUE), limit)) {
+                    slug, slug, actor, actor, action, action, after, after, before, before,
+                    beforeId.orElse(Long.MAX_VALUE), limit)) {
                 return rows.map(r -> new Entry(bigint(r, "id"), instant(r, "at"), optString(r, "token_id"),
                                                string(r, "token_name"), string(r, "action"),
                                                optString(r, "tenant_slug"), optString(r, "target"),

@@ -13,6 +13,7 @@ import io.tollgate.api.access.Operator;
 import io.tollgate.api.access.Scope;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.Page;
+import io.tollgate.api.http.Problem.FieldError;
 import io.tollgate.api.http.Responses;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.input.Bodies;
@@ -20,6 +21,7 @@ import io.tollgate.api.input.Cursor;
 import io.tollgate.api.input.Queries;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -152,12 +154,38 @@ public final class OperatorAdminService implements HttpService {
     private void audit(ServerRequest req, ServerResponse res) {
         int limit = Queries.limit(req);
         Optional<Long> before = Cursor.decode(Queries.string(req, "cursor"), 1).map(p -> Cursor.id(p.getFirst()));
-        List<AuditLog.Entry> page = audit.list(Queries.string(req, "tenant"), limit + 1, before);
+        List<FieldError> errors = new ArrayList<>();
+        AuditLog.Filter filter = new AuditLog.Filter(
+                Queries.string(req, "tenant"), Queries.string(req, "actor"), Queries.string(req, "action"),
+                time(req, "after", errors), time(req, "before", errors));
+        for (String name : List.of("tenant", "actor", "action")) {
+            if (Queries.string(req, name).filter(v -> v.length() > AuditLog.MAX_TEXT).isPresent()) {
+                errors.add(new FieldError(name, "at most " + AuditLog.MAX_TEXT + " characters"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiException.BadRequest("invalid-query", "Invalid filter.", errors);
+        }
+        List<AuditLog.Entry> page = audit.list(filter, limit + 1, before);
         List<AuditOut> items = page.subList(0, Math.min(limit, page.size())).stream()
                 .map(e -> new AuditOut(e.id(), e.at(), e.tokenId().orElse(null), e.tokenName(), e.action(),
                                        e.tenantSlug().orElse(null), e.target().orElse(null), e.outcome(), e.status()))
                 .toList();
         String next = page.size() > limit ? Cursor.encode(String.valueOf(page.get(limit - 1).id())) : null;
         Responses.json(res, Status.OK_200, new Page<>(items, next));
+    }
+
+    /** An RFC 3339 time parameter, or a field error naming it. */
+    private static Optional<Instant> time(ServerRequest req, String name, List<FieldError> errors) {
+        Optional<String> v = Queries.string(req, name);
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Cursor.instant(v.get()));
+        } catch (ApiException e) {
+            errors.add(new FieldError(name, "must be an RFC 3339 time in UTC, e.g. 2026-01-31T12:00:00Z"));
+            return Optional.empty();
+        }
     }
 }

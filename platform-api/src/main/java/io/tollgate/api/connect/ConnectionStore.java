@@ -32,8 +32,10 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * whether it is known to work ({@link ConnectionStatus}). Every statement is scoped by the tenant id; the rows go with
  * the tenant ({@code ON DELETE CASCADE}).
  *
- * <p>A row is created by the first {@link #lease} (status {@code unknown}); a lease keeps two connects of one tenant
- * and provider, on any instance, from both creating the same upstream object. {@link #record} ends the lease.
+ * <p>{@code status_since} is when the status last changed (the console's "broken since"; {@code checked_at} moves on
+ * every check). A row is created by the first {@link #lease} (status {@code unknown}); a lease keeps two connects of
+ * one tenant and provider, on any instance, from both creating the same upstream object. {@link #record} ends the
+ * lease.
  */
 public final class ConnectionStore {
     /** The longest text kept in {@code reason}: the first failed step's upstream status and message. */
@@ -143,13 +145,15 @@ public final class ConnectionStore {
         String ids = Json.MAPPER.valueToTree(new LinkedHashMap<>(upstreamIds)).toString();
         db.call(() -> db.client().execute().update("""
                 UPDATE connections
-                SET status = ?, reason = ?, upstream_ids = ?::jsonb, webhook_url = ?, checked_at = now(),
+                SET status_since = CASE WHEN status = ? THEN status_since ELSE now() END,
+                    status = ?, reason = ?, upstream_ids = ?::jsonb, webhook_url = ?, checked_at = now(),
                     connected_at = CASE WHEN ?::boolean THEN now() ELSE connected_at END, lease_until = NULL,
                     next_check_at = CASE WHEN ?::jsonb = '{}'::jsonb THEN NULL
                                          ELSE now() + random() * make_interval(secs => ?) END,
                     updated_at = clock_timestamp()
                 WHERE tenant_id = ? AND provider = ?""",
-                status.wire(), reason.map(ConnectionStore::storable).orElse(null), ids, webhookUrl, connected,
+                status.wire(), status.wire(), reason.map(ConnectionStore::storable).orElse(null), ids, webhookUrl,
+                connected,
                 ids, (double) checkInterval.toMillis() / 1000.0, tenant.value(), provider.wire()));
     }
 
@@ -200,12 +204,14 @@ public final class ConnectionStore {
         double interval = (double) checkInterval.toMillis() / 1000.0;
         return db.call(() -> db.client().execute().update("""
                 UPDATE connections
-                SET status = coalesce(?, status),
+                SET status_since = CASE WHEN coalesce(?, status) = status THEN status_since ELSE now() END,
+                    status = coalesce(?, status),
                     reason = CASE WHEN ?::text IS NULL THEN reason ELSE ? END,
                     checked_at = CASE WHEN ?::text IS NULL THEN checked_at ELSE now() END,
                     next_check_at = now() + make_interval(secs => ? * (1 + ? * (2 * random() - 1))),
                     updated_at = clock_timestamp()
                 WHERE tenant_id = ? AND provider = ? AND updated_at::text = ?""",
+                status.map(ConnectionStatus::wire).orElse(null),
                 status.map(ConnectionStatus::wire).orElse(null),
                 status.map(ConnectionStatus::wire).orElse(null),
                 status.isEmpty() ? null : reason.map(ConnectionStore::storable).orElse(null),

@@ -270,7 +270,12 @@ class AdminFuzzTest {
         m.put("GET /admin/keys", new RouteSpec(none, null));
         // its limit is a query parameter of a POST; queryCase sends GETs
         m.put("POST /admin/keys/reencrypt", new RouteSpec(none, null));
-        m.put("GET /admin/audit", new RouteSpec(List.of("tenant", "limit", "cursor"), null));
+        m.put("GET /admin/audit", new RouteSpec(List.of("tenant", "actor", "action", "after", "before", "limit",
+                                                         "cursor"), null));
+        m.put("GET /admin/attention", new RouteSpec(none, null));
+        m.put("GET /admin/tenant-summaries", new RouteSpec(List.of("q", "status", "connection", "limit", "cursor"),
+                                                           null));
+        m.put("GET /admin/tenants/{slug}/stats", new RouteSpec(List.of("hours"), null));
         return m;
     }
 

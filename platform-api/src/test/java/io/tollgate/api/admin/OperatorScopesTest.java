@@ -59,6 +59,9 @@ class OperatorScopesTest {
         NEEDS.put("GET /admin/audit", "read");
         NEEDS.put("GET /admin/keys", "read");
         NEEDS.put("POST /admin/keys/reencrypt", "operate");
+        NEEDS.put("GET /admin/attention", "read");
+        NEEDS.put("GET /admin/tenant-summaries", "read");
+        NEEDS.put("GET /admin/tenants/{slug}/stats", "read");
     }
 
     /** What each kind of token holds once implications are added (operate and payloads imply read). */
