@@ -32,6 +32,9 @@ import java.util.concurrent.CancellationException;
  * GraphQL API when the cache has none or lacks the order the customer names); pick the order; draft a reply; and post
  * it as an internal note, exactly once per answered message.
  *
+ * <p>For a draft-only tenant ({@link io.tollgate.tenant.Tenant#draftOnly}) the note is drafted as usual and kept in
+ * the ledger, state {@code drafted}, and nothing is posted: the ticket is read from Gorgias, never written to.
+ *
  * <p>Exactly once rests on the {@link NoteLedger}: the note is reserved (intent recorded) before Gorgias is called,
  * and marked posted with the upstream message id after. An attempt that finds an earlier attempt's outcome uncertain
  * ({@link NoteLedger.Reservation.Pending}) first looks for the note's external id on the ticket and only posts when it
@@ -114,6 +117,7 @@ public final class TicketResponder {
         NoteLedger.Reservation reservation = ledger.reserve(id, answer.ticketId(), answer.messageId(), eventId);
         return switch (reservation) {
             case NoteLedger.Reservation.AlreadyPosted p -> new Handled.AlreadyPosted(p.upstreamMessageId());
+            case NoteLedger.Reservation.AlreadyDrafted d -> new Handled.AlreadyDrafted();
             // look again soon: the other attempt usually finishes well before its lease ends
             case NoteLedger.Reservation.InFlight f -> new Handled.Later(
                     shortest(Duration.between(Instant.now(), f.leaseUntil()), IN_FLIGHT_RECHECK),
@@ -185,6 +189,14 @@ public final class TicketResponder {
                 answer.addressVerified(), answer.channel()));
         String source = drafted.source().name().toLowerCase(Locale.ROOT);
         ledger.recordDraft(id, noteId, source, drafted.draft().text(), drafted.draft().html());
+        if (tenant.tenant().draftOnly()) {
+            // draft-only: the note is kept, shown to operators, and never posted
+            if (!ledger.markDrafted(id, noteId, attempt)) {
+                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                        IN_FLIGHT_RECHECK, "the note's lease ran out before it was kept", false), fresh);
+            }
+            return new Handled.Drafted(source);
+        }
         if (!deadline.beginPost()) {
             // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
             return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(

@@ -59,8 +59,14 @@ public final class JobRunner {
         this.clock = clock;
     }
 
-    /** What ran, for the caller's bookkeeping: the outcome and the tenant's slug (for metrics), if known. */
-    public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted) {
+    /**
+     * What ran, for the caller's bookkeeping: the outcome and the tenant's slug (for metrics), if known; whether a
+     * note was posted now, or drafted and kept (a draft-only tenant's: {@code noteKept}, never counted as posted).
+     */
+    public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted, boolean noteKept) {
+        public Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted) {
+            this(outcome, slug, notePosted, false);
+        }
     }
 
     /**
@@ -113,12 +119,15 @@ public final class JobRunner {
         JobOutcome outcome = switch (handled) {
             case Handled.Posted p -> new JobOutcome.Done();
             case Handled.AlreadyPosted p -> new JobOutcome.Done();
+            case Handled.Drafted d -> new JobOutcome.Done();
+            case Handled.AlreadyDrafted d -> new JobOutcome.Done();
             case Handled.Skipped s -> new JobOutcome.Skipped(s.reason());
             case Handled.Later l when !l.failure() -> new JobOutcome.Defer(now().plus(l.after()), l.reason());
             case Handled.Later l -> failure(job, l.reason(), Optional.of(l.after()));
             case Handled.Failed f -> new JobOutcome.Dead(f.reason());
         };
-        return new Ran(outcome, slug, handled instanceof Handled.Posted p && !p.found());
+        return new Ran(outcome, slug, handled instanceof Handled.Posted p && !p.found(),
+                       handled instanceof Handled.Drafted);
     }
 
     private JobOutcome shopify(JobQueue.Job job, StoredEvent event, ResolvedTenant tenant) {
