@@ -114,6 +114,9 @@ final class TenantValidation {
         Limits limits = f.object("limits", false, LIMITS_FIELDS).map(x -> limits(x, current.tenant().limits()))
                 .orElse(current.tenant().limits());
         Optional<Boolean> draftOnly = f.bool("draft_only", false);
+        if (f.isNull("draft_only")) {
+            f.error("draft_only", "must be true or false");
+        }
         Fields.throwIfAny(errors);
         return new TenantPatch(name, limits, draftOnly, gorgias, shopify);
     }

@@ -134,8 +134,9 @@ public final class EventStore {
         // a bounded scan: the newest scanBudget events of the rest of the filter, numbered, each matched against the
         // text as it is read; the outer LIMIT stops the scan as soon as the page is full, and the last event of the
         // budget (hit or not) comes back too, to say where a scan that did not fill the page stopped
+        // the text's placeholder comes first in the statement (the matching SELECT's list), the inner scan's after it
+        params.addFirst(filter.text().get());
         params.add(scanBudget);
-        params.add(filter.text().get());
         params.add(scanBudget);
         params.add(limit);
         String sql = """
