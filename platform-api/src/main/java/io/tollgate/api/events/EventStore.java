@@ -148,7 +148,7 @@ public final class EventStore {
                           FROM (%s) e) s
                  WHERE s.hit OR s.n = ?
                  ORDER BY s.received_at DESC, s.id DESC
-                 LIMIT ?""".formatted(EventFilter.textSql(), scan.formatted(", e.body"));
+                 LIMIT ?""".formatted(EventFilter.textSql(filter.text().get()), scan.formatted(", e.body"));
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().query(sql, params.toArray())) {
                 List<EventSummary> found = new ArrayList<>();

@@ -99,18 +99,25 @@ class EventFiltersApiTest {
         UUID t = tenantId("literal-shop");
         UUID percent;
         UUID dots;
+        UUID accents;
         try (Connection conn = db.connect()) {
             percent = insert(conn, t, "shopify", "orders/create", "processed", T0, "{\"code\": \"50%_OFF\"}");
             insert(conn, t, "shopify", "orders/create", "processed", T0.plusSeconds(1), "{\"code\": \"50xyOFF\"}");
             dots = insert(conn, t, "shopify", "orders/create", "processed", T0.plusSeconds(2), "{\"re\": \"a.*b\"}");
             insert(conn, t, "shopify", "orders/create", "processed", T0.plusSeconds(3), "{\"re\": \"aXXb\"}");
             insert(conn, t, "shopify", "orders/create", "processed", T0.plusSeconds(4), "{\"re\": \"back\\\\slash\"}");
+            accents = insert(conn, t, "shopify", "orders/create", "processed", T0.plusSeconds(5),
+                             "{\"name\": \"Herr MüLLER\"}");
         }
         String base = "/admin/tenants/literal-shop/events?q=";
         assertThat(ids(base + enc("50%_off"))).containsExactly(percent);
         assertThat(ids(base + enc("a.*b"))).containsExactly(dots);
         assertThat(ids(base + enc("(a+)+$"))).isEmpty();
         assertThat(ids(base + enc("\\\\s"))).hasSize(1);
+        // a text with letters outside ASCII is lower-cased by the database's locale, body and text alike
+        assertThat(ids(base + enc("müller"))).containsExactly(accents);
+        assertThat(ids(base + enc("MüLLER"))).containsExactly(accents);
+        assertThat(ids(base + enc("mÜller2"))).isEmpty();
     }
 
     @Test
