@@ -51,21 +51,33 @@ public final class EventStore {
      * answers within the console's budget whatever the tenant holds (docs/benchmarks.md).
      */
     public static final int SCAN_BUDGET = 5_000;
+    /** Events read per statement of a text search; the time budget is looked at between two. */
+    static final int SCAN_CHUNK = 500;
+    /**
+     * How long one page of a text search goes on reading: past it, no further chunk is read (one already started
+     * finishes), so a page answers in about this much plus one chunk however slow the machine is.
+     */
+    public static final Duration SCAN_TIME = Duration.ofMillis(100);
 
     private final Database db;
     private final int scanBudget;
+    private final Duration scanTime;
 
     public EventStore(Database db) {
-        this(db, SCAN_BUDGET);
+        this(db, SCAN_BUDGET, SCAN_TIME);
     }
 
-    /** @param scanBudget the most events one page of a text search examines */
-    public EventStore(Database db, int scanBudget) {
+    /**
+     * @param scanBudget the most events one page of a text search examines
+     * @param scanTime   how long one page of a text search starts reading chunks
+     */
+    public EventStore(Database db, int scanBudget, Duration scanTime) {
         if (scanBudget < 1) {
             throw new IllegalArgumentException("scanBudget must be at least 1");
         }
         this.db = db;
         this.scanBudget = scanBudget;
+        this.scanTime = java.util.Objects.requireNonNull(scanTime, "scanTime");
     }
 
     public record EventSummary(EventId id, Provider provider, Optional<String> topic, String deliveryKey,
@@ -108,37 +120,54 @@ public final class EventStore {
 
     /**
      * Newest first, of one status or any, matching {@code filter}; {@code after} is the key of the last event of the
-     * previous page (or where a limited scan stopped). A text match ({@code filter.text()}) examines at most the scan
-     * budget of events matching the rest of the filter: when it finds fewer than {@code limit} in them, the answer
-     * says where it stopped.
+     * previous page (or where a limited scan stopped). A text match ({@code filter.text()}) reads the events matching
+     * the rest of the filter in chunks of {@link #SCAN_CHUNK}, matching each body as it is read, until {@code limit}
+     * are found, none are left, or the page has examined its budget of events or spent its time
+     * ({@link #SCAN_BUDGET}, {@link #SCAN_TIME}; at least one chunk is always read): then the answer says where it
+     * stopped.
      */
     public Listed list(TenantId tenant, Optional<EventStatus> status, EventFilter filter, int limit,
                        Optional<Key> after) {
-        Instant beforeTime = after.map(Key::receivedAt).orElse(Instant.parse("9999-12-31T00:00:00Z"));
-        UUID beforeId = after.map(Key::id).map(EventId::value).orElse(new UUID(-1L, -1L));
-        EventFilter.Sql where = filter.where(tenant, status, false);
-        List<Object> params = new ArrayList<>(where.params());
-        params.add(Rows.param(beforeTime));
-        params.add(beforeId);
-        String scan = "SELECT " + SUMMARY_COLUMNS + "%s FROM webhook_events e WHERE " + where.sql() + """
-                   AND (e.received_at, e.id) < (?, ?)
-                ORDER BY e.received_at DESC, e.id DESC LIMIT ?""";
         if (filter.text().isEmpty()) {
-            params.add(limit);
             return db.call(() -> {
-                try (Stream<DbRow> rows = db.client().execute().query(scan.formatted(""), params.toArray())) {
+                try (Stream<DbRow> rows = db.client().execute().query(scanSql(tenant, status, filter, false),
+                                                                      scanParams(tenant, status, filter, after, limit)
+                                                                              .toArray())) {
                     return new Listed(rows.map(EventStore::summary).toList(), Optional.empty());
                 }
             });
         }
-        // a bounded scan: the newest scanBudget events of the rest of the filter, numbered, each matched against the
-        // text as it is read; the outer LIMIT stops the scan as soon as the page is full, and the last event of the
-        // budget (hit or not) comes back too, to say where a scan that did not fill the page stopped
-        // the text's placeholder comes first in the statement (the matching SELECT's list), the inner scan's after it
-        params.addFirst(filter.text().get());
-        params.add(scanBudget);
-        params.add(scanBudget);
-        params.add(limit);
+        long deadline = System.nanoTime() + scanTime.toNanos();
+        List<EventSummary> found = new ArrayList<>();
+        Optional<Key> from = after;
+        int examined = 0;
+        while (true) {
+            int chunk = Math.min(SCAN_CHUNK, scanBudget - examined);
+            Chunk c = chunk(tenant, status, filter, limit - found.size(), from, chunk);
+            found.addAll(c.hits());
+            examined += chunk;
+            if (found.size() >= limit || c.last().isEmpty()) {
+                // a full page says itself where the next one starts; a scan that reached the end says nothing
+                return new Listed(found, Optional.empty());
+            }
+            from = c.last();
+            if (examined >= scanBudget || System.nanoTime() >= deadline) {
+                return new Listed(found, from);
+            }
+        }
+    }
+
+    /** What one chunk of a text search found, and the key of its last event when it read a whole chunk. */
+    private record Chunk(List<EventSummary> hits, Optional<Key> last) {
+    }
+
+    /**
+     * One statement of a text search: the next {@code size} events of the rest of the filter after {@code from},
+     * numbered, each matched against the text as it is read; the outer LIMIT stops reading as soon as {@code need}
+     * events are found, and the chunk's last event (hit or not) comes back too, to say where the next chunk starts.
+     */
+    private Chunk chunk(TenantId tenant, Optional<EventStatus> status, EventFilter filter, int need,
+                        Optional<Key> from, int size) {
         String sql = """
                 SELECT s.id, s.provider, s.topic, s.delivery_key, s.payload_sha256, s.size_bytes, s.status, s.error,
                        s.received_at, s.processed_at, s.hit, s.n
@@ -148,24 +177,46 @@ public final class EventStore {
                           FROM (%s) e) s
                  WHERE s.hit OR s.n = ?
                  ORDER BY s.received_at DESC, s.id DESC
-                 LIMIT ?""".formatted(EventFilter.textSql(filter.text().get()), scan.formatted(", e.body"));
+                 LIMIT ?""".formatted(EventFilter.textSql(filter.text().get()), scanSql(tenant, status, filter, true));
+        // the text's placeholder comes first in the statement (the matching SELECT's list), the inner scan's after it
+        List<Object> params = new ArrayList<>();
+        params.add(filter.text().get());
+        params.addAll(scanParams(tenant, status, filter, from, size));
+        params.add(size);
+        params.add(need);
         return db.call(() -> {
             try (Stream<DbRow> rows = db.client().execute().query(sql, params.toArray())) {
-                List<EventSummary> found = new ArrayList<>();
-                Optional<Key> end = Optional.empty();
+                List<EventSummary> hits = new ArrayList<>();
+                Optional<Key> last = Optional.empty();
                 for (DbRow r : (Iterable<DbRow>) rows::iterator) {
                     EventSummary e = summary(r);
                     if (Rows.bool(r, "hit")) {
-                        found.add(e);
+                        hits.add(e);
                     }
-                    if (Rows.bigint(r, "n") == scanBudget) {
-                        end = Optional.of(new Key(e.receivedAt(), e.id()));
+                    if (Rows.bigint(r, "n") == size) {
+                        last = Optional.of(new Key(e.receivedAt(), e.id()));
                     }
                 }
-                // a full page says itself where the next one starts
-                return new Listed(found, found.size() >= limit ? Optional.empty() : end);
+                return new Chunk(hits, last);
             }
         });
+    }
+
+    /** The newest events of the filter (without its text) after a key, up to a limit; with their bodies or not. */
+    private static String scanSql(TenantId tenant, Optional<EventStatus> status, EventFilter filter, boolean body) {
+        return "SELECT " + SUMMARY_COLUMNS + (body ? ", e.body" : "") + " FROM webhook_events e WHERE "
+                + filter.where(tenant, status, false).sql() + """
+                   AND (e.received_at, e.id) < (?, ?)
+                ORDER BY e.received_at DESC, e.id DESC LIMIT ?""";
+    }
+
+    private static List<Object> scanParams(TenantId tenant, Optional<EventStatus> status, EventFilter filter,
+                                           Optional<Key> after, int limit) {
+        List<Object> params = new ArrayList<>(filter.where(tenant, status, false).params());
+        params.add(Rows.param(after.map(Key::receivedAt).orElse(Instant.parse("9999-12-31T00:00:00Z"))));
+        params.add(after.map(Key::id).map(EventId::value).orElse(new UUID(-1L, -1L)));
+        params.add(limit);
+        return params;
     }
 
     public Optional<EventDetail> get(TenantId tenant, EventId eventId) {
