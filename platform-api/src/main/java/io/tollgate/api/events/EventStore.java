@@ -52,12 +52,12 @@ public final class EventStore {
      */
     public static final int SCAN_BUDGET = 5_000;
     /** Events read per statement of a text search; the time budget is looked at between two. */
-    static final int SCAN_CHUNK = 500;
+    static final int SCAN_CHUNK = 200;
     /**
      * How long one page of a text search goes on reading: past it, no further chunk is read (one already started
      * finishes), so a page answers in about this much plus one chunk however slow the machine is.
      */
-    public static final Duration SCAN_TIME = Duration.ofMillis(100);
+    public static final Duration SCAN_TIME = Duration.ofMillis(50);
 
     private final Database db;
     private final int scanBudget;
