@@ -28,9 +28,4 @@ public record Tenant(TenantId id, String slug, String name, TenantStatus status,
     public boolean active() {
         return status == TenantStatus.ACTIVE;
     }
-
-    /** The same tenant with draft-only mode on or off. */
-    public Tenant withDraftOnly(boolean on) {
-        return new Tenant(id, slug, name, status, limits, createdAt, updatedAt, on);
-    }
 }
