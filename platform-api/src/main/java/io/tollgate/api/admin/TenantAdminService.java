@@ -154,7 +154,10 @@ public final class TenantAdminService implements HttpService {
     private void patch(ServerRequest req, ServerResponse res, ResolvedTenant current) {
         note(req, "tenant.update", current, Optional.empty());
         TenantPatch p = validation.patch(Bodies.json(req), current);
-        if (!tenants.update(current.id(), p.name(), p.limits(), p.gorgias(), p.shopify())) {
+        boolean wasDraftOnly = current.tenant().draftOnly();
+        p.draftOnly().filter(on -> on != wasDraftOnly).ifPresent(
+                on -> note(req, "tenant.update", current, Optional.of("draft_only=" + on)));
+        if (!tenants.update(current.id(), p.name(), p.limits(), p.draftOnly(), p.gorgias(), p.shopify())) {
             throw TenantLookup.notFound(current.tenant().slug());
         }
         resolver.invalidate(current);

@@ -17,9 +17,11 @@ import java.util.Map;
 /**
  * A tenant as operators see it: credentials only as masked hints (last four characters). The Gorgias webhook
  * secret appears once, on creation and rotation ({@code gorgiasWebhookSecret}), and nowhere else. {@code connect} is
- * the result of a connect made with the creation, only there.
+ * the result of a connect made with the creation, only there. {@code draftOnly}: draft-only mode (notes drafted and
+ * kept, none posted to Gorgias).
  */
-public record TenantOut(String slug, String name, String status, LimitsOut limits, GorgiasOut gorgias,
+public record TenantOut(String slug, String name, String status, boolean draftOnly, LimitsOut limits,
+                        GorgiasOut gorgias,
                         ShopifyOut shopify, WebhookUrls webhookUrls, Instant createdAt, Instant updatedAt,
                         String gorgiasWebhookSecret, ConnectOut connect, ConnectionsOut connections,
                         LastDeliveryOut lastDeliveryAt) {
@@ -78,7 +80,8 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
 
     static TenantOut of(ResolvedTenant t, URI publicBase, Secret revealOnce) {
         return new TenantOut(
-                t.tenant().slug(), t.tenant().name(), t.tenant().status().wire(), LimitsOut.of(t.tenant().limits()),
+                t.tenant().slug(), t.tenant().name(), t.tenant().status().wire(), t.tenant().draftOnly(),
+                LimitsOut.of(t.tenant().limits()),
                 new GorgiasOut(t.gorgias().domain(), t.gorgias().username(), mask(t.gorgias().apiKey()),
                                t.gorgias().baseUrl().map(URI::toString).orElse(null)),
                 new ShopifyOut(t.shopify().shopDomain(), t.shopify().apiVersion(), mask(t.shopify().accessToken()),
@@ -91,14 +94,14 @@ public record TenantOut(String slug, String name, String status, LimitsOut limit
 
     /** The same tenant with the result of a connect made with its creation ({@code "connect": true}). */
     TenantOut withConnect(ConnectOut result) {
-        return new TenantOut(slug, name, status, limits, gorgias, shopify, webhookUrls, createdAt, updatedAt,
-                             gorgiasWebhookSecret, result, connections, lastDeliveryAt);
+        return new TenantOut(slug, name, status, draftOnly, limits, gorgias, shopify, webhookUrls, createdAt,
+                             updatedAt, gorgiasWebhookSecret, result, connections, lastDeliveryAt);
     }
 
     /** The same tenant with its connections' status and last deliveries (the GET and list answers). */
     TenantOut withObserved(ConnectionsOut c, LastDeliveryOut last) {
-        return new TenantOut(slug, name, status, limits, gorgias, shopify, webhookUrls, createdAt, updatedAt,
-                             gorgiasWebhookSecret, connect, c, last);
+        return new TenantOut(slug, name, status, draftOnly, limits, gorgias, shopify, webhookUrls, createdAt,
+                             updatedAt, gorgiasWebhookSecret, connect, c, last);
     }
 
     /** {@code ****abcd}, or {@code ****} for values too short to hint at safely. */

@@ -35,8 +35,8 @@ final class TenantValidation {
     private static final Pattern NO_SPACE = Pattern.compile("^\\S+$");
 
     private static final Set<String> TENANT_FIELDS = Set.of("slug", "name", "gorgias", "shopify", "limits",
-                                                            "connect");
-    private static final Set<String> PATCH_FIELDS = Set.of("name", "gorgias", "shopify", "limits");
+                                                            "connect", "draft_only");
+    private static final Set<String> PATCH_FIELDS = Set.of("name", "gorgias", "shopify", "limits", "draft_only");
     private static final Set<String> GORGIAS_FIELDS = Set.of("domain", "username", "api_key", "base_url");
     private static final Set<String> SHOPIFY_FIELDS = Set.of("shop_domain", "access_token", "webhook_secret",
                                                              "api_version", "base_url");
@@ -75,6 +75,7 @@ final class TenantValidation {
         Limits limits = f.object("limits", false, LIMITS_FIELDS).map(x -> limits(x, Limits.DEFAULTS))
                 .orElse(Limits.DEFAULTS);
         boolean connect = f.bool("connect", false).orElse(false);
+        boolean draftOnly = f.bool("draft_only", false).orElse(false);
         Fields.throwIfAny(errors);
         return new TenantIn(slug.orElseThrow(), name.orElseThrow(), limits,
                             new GorgiasCredentials(gDomain.orElseThrow(), gUser.orElseThrow(),
@@ -82,7 +83,7 @@ final class TenantValidation {
                             new ShopifyCredentials(sDomain.orElseThrow(), Secret.of(sToken.orElseThrow()),
                                                    sVersion.orElse(ShopifyCredentials.DEFAULT_API_VERSION),
                                                    sBase.orElseThrow()),
-                            Secret.of(sSecret.orElseThrow()), connect);
+                            Secret.of(sSecret.orElseThrow()), connect, draftOnly);
     }
 
     /** A PATCH of {@code current}. */
@@ -112,8 +113,12 @@ final class TenantValidation {
         }).orElse(s0);
         Limits limits = f.object("limits", false, LIMITS_FIELDS).map(x -> limits(x, current.tenant().limits()))
                 .orElse(current.tenant().limits());
+        Optional<Boolean> draftOnly = f.bool("draft_only", false);
+        if (f.isNull("draft_only")) {
+            f.error("draft_only", "must be true or false");
+        }
         Fields.throwIfAny(errors);
-        return new TenantPatch(name, limits, gorgias, shopify);
+        return new TenantPatch(name, limits, draftOnly, gorgias, shopify);
     }
 
     private static final Set<String> ROTATE_FIELDS = Set.of("provider", "grace_seconds", "webhook_secret");

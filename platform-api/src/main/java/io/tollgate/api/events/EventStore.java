@@ -13,6 +13,7 @@ import io.tollgate.tenant.db.Rows;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -44,10 +45,39 @@ public final class EventStore {
     static final Duration LAST_DELIVERY_LIMIT = Duration.ofMillis(800);
     private static final System.Logger LOG = System.getLogger(EventStore.class.getName());
 
+    /**
+     * The most events one page of a text search ({@code q}) examines: a search of a tenant's events is a scan of its
+     * newest events (no index can serve a substring of a body without costing every delivery), bounded so one page
+     * answers within the console's budget whatever the tenant holds (docs/benchmarks.md).
+     */
+    public static final int SCAN_BUDGET = 5_000;
+    /** Events read per statement of a text search; the time budget is looked at between two. */
+    static final int SCAN_CHUNK = 200;
+    /**
+     * How long one page of a text search goes on reading: past it, no further chunk is read (one already started
+     * finishes), so a page answers in about this much plus one chunk however slow the machine is.
+     */
+    public static final Duration SCAN_TIME = Duration.ofMillis(50);
+
     private final Database db;
+    private final int scanBudget;
+    private final Duration scanTime;
 
     public EventStore(Database db) {
+        this(db, SCAN_BUDGET, SCAN_TIME);
+    }
+
+    /**
+     * @param scanBudget the most events one page of a text search examines
+     * @param scanTime   how long one page of a text search starts reading chunks
+     */
+    public EventStore(Database db, int scanBudget, Duration scanTime) {
+        if (scanBudget < 1) {
+            throw new IllegalArgumentException("scanBudget must be at least 1");
+        }
         this.db = db;
+        this.scanBudget = scanBudget;
+        this.scanTime = java.util.Objects.requireNonNull(scanTime, "scanTime");
     }
 
     public record EventSummary(EventId id, Provider provider, Optional<String> topic, String deliveryKey,
@@ -55,7 +85,12 @@ public final class EventStore {
                                Instant receivedAt, Optional<Instant> processedAt) {
     }
 
-    public record JobState(JobStatus status, int attempts, Instant runAt, Optional<String> lastError) {
+    /**
+     * An event's job: its status, the attempts run, the most it may run (the tenant's retry budget), when it runs
+     * (next, or last), and the last error (the upstream's status or a reason written by the gateway, never a body).
+     */
+    public record JobState(JobStatus status, int attempts, int maxAttempts, Instant runAt,
+                           Optional<String> lastError) {
     }
 
     public record EventDetail(EventSummary summary, Map<String, String> headers, byte[] body, Optional<JobState> job,
@@ -67,27 +102,121 @@ public final class EventStore {
      * ({@code pending}, {@code posted}, {@code failed}), Gorgias' id of the posted message, what drafted it, the text
      * (customer data: shown with the payloads scope only), when it was posted, and why the last attempt failed.
      */
-    public record NoteState(String state, Optional<Long> upstreamMessageId, Optional<String> draftSource,
-                            Optional<String> bodyText, Optional<Instant> postedAt, Optional<String> error) {
+    public record NoteState(String state, long ticketId, Optional<Long> upstreamMessageId,
+                            Optional<String> draftSource, Optional<String> bodyText, Optional<Instant> postedAt,
+                            Optional<String> error) {
     }
 
-    /** Newest first; {@code after} is the (received_at, id) of the last event of the previous page. */
-    public List<EventSummary> list(TenantId tenant, Optional<EventStatus> status, int limit,
-                                   Optional<Map.Entry<Instant, EventId>> after) {
-        Instant beforeTime = after.map(Map.Entry::getKey).orElse(Instant.parse("9999-12-31T00:00:00Z"));
-        UUID beforeId = after.map(Map.Entry::getValue).map(EventId::value).orElse(new UUID(-1L, -1L));
-        // The status is a literal from the enum, never client text, so the planner can match the partial index of
-        // dead and rejected events.
-        String statusFilter = status.map(s -> " AND e.status = " + s.sql()).orElse("");
+    /** The key of an event in the listing order (newest first): its {@code received_at}, then its id. */
+    public record Key(Instant receivedAt, EventId id) {
+    }
+
+    /**
+     * A page of a listing: the events found (up to the limit asked for), and, for a text search whose scan reached its
+     * budget first, the key of the last event it examined ({@code scannedTo}: the next page continues after it).
+     */
+    public record Listed(List<EventSummary> events, Optional<Key> scannedTo) {
+    }
+
+    /**
+     * Newest first, of one status or any, matching {@code filter}; {@code after} is the key of the last event of the
+     * previous page (or where a limited scan stopped). A text match ({@code filter.text()}) reads the events matching
+     * the rest of the filter in chunks of {@link #SCAN_CHUNK}, matching each body as it is read, until {@code limit}
+     * are found, none are left, or the page has examined its budget of events or spent its time
+     * ({@link #SCAN_BUDGET}, {@link #SCAN_TIME}; at least one chunk is always read): then the answer says where it
+     * stopped.
+     */
+    public Listed list(TenantId tenant, Optional<EventStatus> status, EventFilter filter, int limit,
+                       Optional<Key> after) {
+        if (filter.text().isEmpty()) {
+            return db.call(() -> {
+                try (Stream<DbRow> rows = db.client().execute().query(scanSql(tenant, status, filter, false),
+                                                                      scanParams(tenant, status, filter, after, limit)
+                                                                              .toArray())) {
+                    return new Listed(rows.map(EventStore::summary).toList(), Optional.empty());
+                }
+            });
+        }
+        long deadline = System.nanoTime() + scanTime.toNanos();
+        List<EventSummary> found = new ArrayList<>();
+        Optional<Key> from = after;
+        int examined = 0;
+        while (true) {
+            int chunk = Math.min(SCAN_CHUNK, scanBudget - examined);
+            Chunk c = chunk(tenant, status, filter, limit - found.size(), from, chunk);
+            found.addAll(c.hits());
+            examined += chunk;
+            if (found.size() >= limit || c.last().isEmpty()) {
+                // a full page says itself where the next one starts; a scan that reached the end says nothing
+                return new Listed(found, Optional.empty());
+            }
+            from = c.last();
+            if (examined >= scanBudget || System.nanoTime() >= deadline) {
+                return new Listed(found, from);
+            }
+        }
+    }
+
+    /** What one chunk of a text search found, and the key of its last event when it read a whole chunk. */
+    private record Chunk(List<EventSummary> hits, Optional<Key> last) {
+    }
+
+    /**
+     * One statement of a text search: the next {@code size} events of the rest of the filter after {@code from},
+     * numbered, each matched against the text as it is read; the outer LIMIT stops reading as soon as {@code need}
+     * events are found, and the chunk's last event (hit or not) comes back too, to say where the next chunk starts.
+     */
+    private Chunk chunk(TenantId tenant, Optional<EventStatus> status, EventFilter filter, int need,
+                        Optional<Key> from, int size) {
+        String sql = """
+                SELECT s.id, s.provider, s.topic, s.delivery_key, s.payload_sha256, s.size_bytes, s.status, s.error,
+                       s.received_at, s.processed_at, s.hit, s.n
+                  FROM (SELECT e.id, e.provider, e.topic, e.delivery_key, e.payload_sha256, e.size_bytes, e.status,
+                               e.error, e.received_at, e.processed_at, %s AS hit,
+                               row_number() OVER (ORDER BY e.received_at DESC, e.id DESC) AS n
+                          FROM (%s) e) s
+                 WHERE s.hit OR s.n = ?
+                 ORDER BY s.received_at DESC, s.id DESC
+                 LIMIT ?""".formatted(EventFilter.textSql(filter.text().get()), scanSql(tenant, status, filter, true));
+        // the text's placeholder comes first in the statement (the matching SELECT's list), the inner scan's after it
+        List<Object> params = new ArrayList<>();
+        params.add(filter.text().get());
+        params.addAll(scanParams(tenant, status, filter, from, size));
+        params.add(size);
+        params.add(need);
         return db.call(() -> {
-            try (Stream<DbRow> rows = db.client().execute().query(
-                    "SELECT " + SUMMARY_COLUMNS + " FROM webhook_events e WHERE e.tenant_id = ?" + statusFilter + """
-                       AND (e.received_at, e.id) < (?, ?)
-                    ORDER BY e.received_at DESC, e.id DESC LIMIT ?""",
-                    tenant.value(), io.tollgate.tenant.db.Rows.param(beforeTime), beforeId, limit)) {
-                return rows.map(EventStore::summary).toList();
+            try (Stream<DbRow> rows = db.client().execute().query(sql, params.toArray())) {
+                List<EventSummary> hits = new ArrayList<>();
+                Optional<Key> last = Optional.empty();
+                for (DbRow r : (Iterable<DbRow>) rows::iterator) {
+                    EventSummary e = summary(r);
+                    if (Rows.bool(r, "hit")) {
+                        hits.add(e);
+                    }
+                    if (Rows.bigint(r, "n") == size) {
+                        last = Optional.of(new Key(e.receivedAt(), e.id()));
+                    }
+                }
+                return new Chunk(hits, last);
             }
         });
+    }
+
+    /** The newest events of the filter (without its text) after a key, up to a limit; with their bodies or not. */
+    private static String scanSql(TenantId tenant, Optional<EventStatus> status, EventFilter filter, boolean body) {
+        return "SELECT " + SUMMARY_COLUMNS + (body ? ", e.body" : "") + " FROM webhook_events e WHERE "
+                + filter.where(tenant, status, false).sql() + """
+                   AND (e.received_at, e.id) < (?, ?)
+                ORDER BY e.received_at DESC, e.id DESC LIMIT ?""";
+    }
+
+    private static List<Object> scanParams(TenantId tenant, Optional<EventStatus> status, EventFilter filter,
+                                           Optional<Key> after, int limit) {
+        List<Object> params = new ArrayList<>(filter.where(tenant, status, false).params());
+        params.add(Rows.param(after.map(Key::receivedAt).orElse(Instant.parse("9999-12-31T00:00:00Z"))));
+        params.add(after.map(Key::id).map(EventId::value).orElse(new UUID(-1L, -1L)));
+        params.add(limit);
+        return params;
     }
 
     public Optional<EventDetail> get(TenantId tenant, EventId eventId) {
@@ -98,7 +227,9 @@ public final class EventStore {
                           coalesce(j.attempts, e.job_attempts, 0) AS attempts,
                           coalesce(j.run_at, e.job_finished_at) AS run_at,
                           CASE WHEN j.id IS NOT NULL THEN j.last_error ELSE e.job_last_error END AS last_error,
-                          n.state AS note_state, n.upstream_message_id AS note_message_id,
+                          (SELECT t.retry_attempts FROM tenants t WHERE t.id = e.tenant_id) AS max_attempts,
+                          n.state AS note_state, n.gorgias_ticket_id AS note_ticket_id,
+                          n.upstream_message_id AS note_message_id,
                           n.draft_source AS note_draft_source, n.body_text AS note_body_text,
                           n.posted_at AS note_posted_at, n.error AS note_error
                 FROM webhook_events e LEFT JOIN jobs j ON j.event_id = e.id AND j.tenant_id = e.tenant_id
@@ -107,9 +238,11 @@ public final class EventStore {
                 .map(r -> new EventDetail(summary(r), headers(string(r, "headers")), bytes(r, "body"),
                                           optString(r, "job_status").map(js -> new JobState(
                                                   JobStatus.fromWire(js).orElseThrow(), integer(r, "attempts"),
-                                                  instant(r, "run_at"), optString(r, "last_error"))),
+                                                  integer(r, "max_attempts"), instant(r, "run_at"),
+                                                  optString(r, "last_error"))),
                                           optString(r, "note_state").map(state -> new NoteState(
-                                                  state, optBigint(r, "note_message_id"),
+                                                  state, Rows.bigint(r, "note_ticket_id"),
+                                                  optBigint(r, "note_message_id"),
                                                   optString(r, "note_draft_source"), optString(r, "note_body_text"),
                                                   optInstant(r, "note_posted_at"), optString(r, "note_error"))))));
     }

@@ -99,16 +99,32 @@ public final class EventsService implements HttpService {
     }
 
     /**
-     * The internal note the event's job drafted for Gorgias, if it drafted one. Its text is the customer's data:
-     * there only with the {@code payloads} scope, like the body.
+     * The internal note the event's job drafted for Gorgias, if it drafted one: its state ({@code pending},
+     * {@code posted}, {@code failed}, or {@code drafted}: kept, never posted, for a draft-only tenant), the Gorgias
+     * ticket it answers with a link to it, and its text, the customer's data: there only with the {@code payloads}
+     * scope, like the body.
      */
-    public record NoteOut(String state, Long upstreamMessageId, String draftSource, String bodyText,
-                          Instant postedAt, String error) {
-        static NoteOut of(EventStore.NoteState n, boolean payloads) {
-            return new NoteOut(n.state(), n.upstreamMessageId().orElse(null), n.draftSource().orElse(null),
+    public record NoteOut(String state, long ticketId, String ticketUrl, Long upstreamMessageId, String draftSource,
+                          String bodyText, Instant postedAt, String error) {
+        static NoteOut of(EventStore.NoteState n, boolean payloads, String gorgiasDomain) {
+            return new NoteOut(n.state(), n.ticketId(), EventsService.ticketUrl(gorgiasDomain, n.ticketId()),
+                               n.upstreamMessageId().orElse(null), n.draftSource().orElse(null),
                                payloads ? n.bodyText().orElse(null) : null, n.postedAt().orElse(null),
                                n.error().orElse(null));
         }
+    }
+
+    /** The ticket in the merchant's Gorgias web app ({@code domain}: its account name). */
+    static String ticketUrl(String domain, long ticketId) {
+        return "https://" + domain + ".gorgias.com/app/ticket/" + ticketId;
+    }
+
+    /**
+     * A page of events. {@code scanLimited} is there only for a text search ({@code q}): true when the scan examined
+     * its budget of events without filling the page; {@code next_cursor} then continues the scan after the last event
+     * it examined (the page may even be empty).
+     */
+    public record EventPage(List<EventOut> items, String nextCursor, Boolean scanLimited) {
     }
 
     /** The answer to a replay. */
@@ -124,7 +140,7 @@ public final class EventsService implements HttpService {
      * {@code expected_count} and {@code as_of} a bulk discard or replay of the same filter must send.
      */
     public record CountOut(String status, String provider, String topic, Instant receivedAfter, Instant receivedBefore,
-                           long count, Instant asOf) {
+                           String q, long count, Instant asOf) {
     }
 
     /** The answer to a bulk discard or replay. */
@@ -132,23 +148,78 @@ public final class EventsService implements HttpService {
     }
 
     private static final Set<String> BULK_FIELDS = Set.of("status", "provider", "topic", "received_after",
-                                                          "received_before", "as_of", "expected_count", "dry_run");
+                                                          "received_before", "q", "as_of", "expected_count",
+                                                          "dry_run");
 
     private void list(ServerRequest req, ServerResponse res, ResolvedTenant t) {
-        Optional<EventStatus> status = Queries.string(req, "status").map(s -> EventStatus.fromWire(s)
-                .orElseThrow(() -> new ApiException.BadRequest("invalid-query", "Unknown event status.",
-                                                               List.of(new FieldError("status", "must be one of "
-                                                                       + Arrays.stream(EventStatus.values())
-                                                                       .map(EventStatus::wire).toList())))));
+        List<FieldError> errors = new ArrayList<>();
+        Optional<EventStatus> status = Queries.string(req, "status").flatMap(s -> {
+            Optional<EventStatus> out = EventStatus.fromWire(s);
+            if (out.isEmpty()) {
+                errors.add(new FieldError("status", "must be one of " + Arrays.stream(EventStatus.values())
+                        .map(EventStatus::wire).toList()));
+            }
+            return out;
+        });
+        EventFilter filter = queryFilter(req, errors);
         int limit = Queries.limit(req);
-        Optional<Map.Entry<Instant, EventId>> after = Cursor.decode(Queries.string(req, "cursor"), 2)
-                .map(p -> Map.entry(Cursor.instant(p.get(0)), new EventId(Cursor.uuid(p.get(1)))));
-        List<EventStore.EventSummary> page = events.list(t.id(), status, limit + 1, after);
-        List<EventOut> items = page.subList(0, Math.min(limit, page.size())).stream().map(EventOut::of).toList();
-        String next = page.size() > limit
-                ? Cursor.encode(page.get(limit - 1).receivedAt().toString(), page.get(limit - 1).id().toString())
+        if (!errors.isEmpty()) {
+            throw new ApiException.BadRequest("invalid-query", "Invalid filter.", errors);
+        }
+        requirePayloadsFor(req, filter);
+        Optional<EventStore.Key> after = Cursor.decode(Queries.string(req, "cursor"), 2)
+                .map(p -> new EventStore.Key(Cursor.instant(p.get(0)), new EventId(Cursor.uuid(p.get(1)))));
+        EventStore.Listed page = events.list(t.id(), status, filter, limit + 1, after);
+        List<EventStore.EventSummary> found = page.events();
+        List<EventOut> items = found.subList(0, Math.min(limit, found.size())).stream().map(EventOut::of).toList();
+        String next = null;
+        if (found.size() > limit) {
+            next = cursor(found.get(limit - 1).receivedAt(), found.get(limit - 1).id());
+        } else if (page.scannedTo().isPresent()) {
+            next = cursor(page.scannedTo().get().receivedAt(), page.scannedTo().get().id());
+        }
+        Boolean scanLimited = filter.text().isPresent() ? found.size() <= limit && page.scannedTo().isPresent()
                 : null;
-        Responses.json(res, Status.OK_200, new Page<>(items, next));
+        Responses.json(res, Status.OK_200, new EventPage(items, next, scanLimited));
+    }
+
+    private static String cursor(Instant receivedAt, EventId id) {
+        return Cursor.encode(receivedAt.toString(), id.toString());
+    }
+
+    /**
+     * The filter of a list or a count from the query: {@code provider}, {@code topic}, {@code received_after},
+     * {@code received_before}, {@code q}; an invalid one adds to {@code errors}.
+     */
+    private static EventFilter queryFilter(ServerRequest req, List<FieldError> errors) {
+        return new EventFilter(
+                Queries.string(req, "provider").flatMap(p -> provider(p, errors)),
+                Queries.string(req, "topic").flatMap(v -> topic(v, errors)),
+                Queries.string(req, "received_after").flatMap(v -> instant("received_after", v, errors)),
+                Queries.string(req, "received_before").flatMap(v -> instant("received_before", v, errors)),
+                Queries.string(req, "q").flatMap(v -> text(v, errors)));
+    }
+
+    private static Optional<String> text(String v, List<FieldError> errors) {
+        int n = v.codePointCount(0, v.length());
+        if (n < EventFilter.TEXT_MIN || n > EventFilter.TEXT_MAX) {
+            errors.add(new FieldError("q", "must be " + EventFilter.TEXT_MIN + " to " + EventFilter.TEXT_MAX
+                    + " characters"));
+            return Optional.empty();
+        }
+        return Optional.of(v);
+    }
+
+    /** A text match tells what bodies contain: it needs the {@code payloads} scope, as reading a body does. */
+    private static void requirePayloadsFor(ServerRequest req, EventFilter filter) {
+        if (filter.text().isPresent() && !payloads(req)) {
+            throw new ApiException.Forbidden("missing-scope", "A text search (q) reveals what event bodies contain:"
+                    + " it needs the '" + Scope.PAYLOADS.wire() + "' scope, which this token does not have.");
+        }
+    }
+
+    private static boolean payloads(ServerRequest req) {
+        return req.context().get(Operator.class).map(op -> op.may(Scope.PAYLOADS)).orElse(false);
     }
 
     private void get(ServerRequest req, ServerResponse res, ResolvedTenant t) {
@@ -156,8 +227,8 @@ public final class EventsService implements HttpService {
         EventStore.EventDetail d = events.get(t.id(), id).orElseThrow(() -> notFound(id));
         Map<String, String> headers = new TreeMap<>();
         d.headers().forEach((k, v) -> headers.put(k, SENSITIVE_HEADER.matcher(k).find() ? "****" : v));
-        boolean payloads = req.context().get(Operator.class).map(op -> op.may(Scope.PAYLOADS)).orElse(false);
-        NoteOut note = d.note().map(n -> NoteOut.of(n, payloads)).orElse(null);
+        boolean payloads = payloads(req);
+        NoteOut note = d.note().map(n -> NoteOut.of(n, payloads, t.gorgias().domain())).orElse(null);
         if (!payloads) {
             Responses.json(res, Status.OK_200, new EventDetailOut(EventOut.of(d.summary()), headers, null, null, true,
                                                                   d.job().orElse(null), note));
@@ -201,19 +272,17 @@ public final class EventsService implements HttpService {
         if (!EventFilter.STATUS.wire().equals(status)) {
             errors.add(new FieldError("status", "only dead events are counted for bulk actions"));
         }
-        EventFilter filter = new EventFilter(
-                Queries.string(req, "provider").flatMap(p -> provider(p, errors)),
-                Queries.string(req, "topic").flatMap(v -> topic(v, errors)),
-                Queries.string(req, "received_after").flatMap(v -> instant("received_after", v, errors)),
-                Queries.string(req, "received_before").flatMap(v -> instant("received_before", v, errors)));
+        EventFilter filter = queryFilter(req, errors);
         if (!errors.isEmpty()) {
             throw new ApiException.BadRequest("invalid-query", "Invalid filter.", errors);
         }
+        requirePayloadsFor(req, filter);
         EventFilter.Count c = jobs.count(t.id(), filter);
         Responses.json(res, Status.OK_200, new CountOut(status, filter.provider().map(Provider::wire).orElse(null),
                                                         filter.topic().orElse(null),
                                                         filter.receivedAfter().orElse(null),
-                                                        filter.receivedBefore().orElse(null), c.count(), c.asOf()));
+                                                        filter.receivedBefore().orElse(null),
+                                                        filter.text().orElse(null), c.count(), c.asOf()));
     }
 
     private void bulk(ServerRequest req, ServerResponse res, ResolvedTenant t, JobQueue.BulkAction action) {
@@ -228,19 +297,18 @@ public final class EventsService implements HttpService {
                 f.string("provider", false, 20).flatMap(p -> provider(p, errors)),
                 f.string("topic", false, 200),
                 f.parsed("received_after", false, 64, EventsService::instant),
-                f.parsed("received_before", false, 64, EventsService::instant));
+                f.parsed("received_before", false, 64, EventsService::instant),
+                f.string("q", false, 4 * EventFilter.TEXT_MAX).flatMap(v -> text(v, errors)));
         Optional<Instant> asOf = f.parsed("as_of", true, 64, EventsService::instant);
         Optional<Integer> expected = f.integer("expected_count", true, 0, Integer.MAX_VALUE);
         boolean dryRun = f.bool("dry_run", false).orElse(false);
         Fields.throwIfAny(errors);
+        requirePayloadsFor(req, filter);
         String verb = action == JobQueue.BulkAction.DISCARD ? "discard" : "replay";
         JobQueue.BulkResult result = jobs.bulk(t.id(), filter, asOf.orElseThrow(), expected.orElseThrow(), action,
                                                dryRun);
-        String target = "status=dead" + filter.provider().map(p -> " provider=" + p.wire()).orElse("")
-                + filter.topic().map(v -> " topic=" + v).orElse("")
-                + filter.receivedAfter().map(v -> " received_after=" + v).orElse("")
-                + filter.receivedBefore().map(v -> " received_before=" + v).orElse("")
-                + " as_of=" + asOf.orElseThrow() + " expected_count=" + expected.orElseThrow();
+        String target = "status=dead" + filter.describe() + " as_of=" + asOf.orElseThrow() + " expected_count="
+                + expected.orElseThrow();
         switch (result) {
             case JobQueue.BulkResult.Done d -> {
                 req.context().register(AuditLog.Note.on("events." + verb + (dryRun ? ".dry_run" : ""), t,

@@ -250,6 +250,16 @@ public final class JobQueue {
             + ", processed_at = NULL, error = NULL, job_attempts = NULL, job_last_error = NULL, job_finished_at = NULL"
             + " WHERE tenant_id = ? AND id = ?";
 
+    /**
+     * A replay releases the note its event drafted and kept for a draft-only tenant: marked failed (an uncertain
+     * outcome), so the replayed run looks for it on the ticket, then drafts it again and posts it, or, while the
+     * tenant is still draft-only, keeps it again. The replay is the operator's explicit choice; nothing else (switching
+     * draft-only mode off, another event about the same message) ever posts a drafted note.
+     */
+    private static final String RELEASE_DRAFTED_NOTE = """
+            UPDATE notes SET state = 'failed', error = 'released by a replay of its event', updated_at = now()
+             WHERE tenant_id = ? AND event_id = ? AND state = 'drafted'""";
+
     private final Database db;
     /** Where this queue's next claim walk begins: the last tenant the previous one probed. */
     private volatile UUID cursor = LOWEST;
@@ -498,7 +508,9 @@ public final class JobQueue {
 
     /**
      * Puts an event back in the queue (a new job, or the existing one reset). The worker's note ledger keeps a replay
-     * from posting a second note. A rejected (unparseable) event cannot be replayed.
+     * from posting a second note. A rejected (unparseable) event cannot be replayed. A note the event drafted and kept
+     * for a draft-only tenant is released ({@link #RELEASE_DRAFTED_NOTE}): the replayed run posts it unless the tenant
+     * is still draft-only.
      */
     public ReplayResult replay(TenantId tenant, EventId eventId) {
         return db.inTransaction(tx -> {
@@ -513,6 +525,7 @@ public final class JobQueue {
             }
             tx.insert(REPLAY_JOB, UUID.randomUUID(), tenant.value(), eventId.value());
             tx.update(REPLAY_EVENT, tenant.value(), eventId.value());
+            tx.update(RELEASE_DRAFTED_NOTE, tenant.value(), eventId.value());
             return new ReplayResult.Queued();
         });
     }

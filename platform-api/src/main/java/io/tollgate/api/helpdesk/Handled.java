@@ -17,6 +17,17 @@ public sealed interface Handled {
         }
     }
 
+    /**
+     * A draft-only tenant's note: drafted and kept in the note ledger (state {@code drafted}), nothing posted to
+     * Gorgias.
+     */
+    record Drafted(String draftSource) implements Handled {
+    }
+
+    /** The message this event answers already has a note drafted and kept (draft-only): nothing is posted. */
+    record AlreadyDrafted() implements Handled {
+    }
+
     /** The message this event answers already has its note (a duplicate, a replay, the same state re-sent). */
     record AlreadyPosted(long upstreamMessageId) implements Handled {
     }

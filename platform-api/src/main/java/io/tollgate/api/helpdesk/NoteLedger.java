@@ -36,6 +36,9 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * <p>Every statement is scoped by the tenant id first.
  */
 public final class NoteLedger {
+    /** The state of a note drafted and kept, never posted (a draft-only tenant's). */
+    public static final String DRAFTED = "drafted";
+
     /** How a note's {@code external_id} starts; the rest is the id of the event that first reserved it. */
     public static final String EXTERNAL_PREFIX = TicketEvent.TOLLGATE_PREFIX;
 
@@ -102,6 +105,15 @@ public final class NoteLedger {
          * there. Either way record the outcome with {@link #markPosted} or {@link #markFailed}.
          */
         record Pending(UUID noteId, String externalId, UUID attempt) implements Reservation {
+        }
+
+        /**
+         * The note for this message was drafted and kept for a draft-only tenant ({@link #markDrafted}): final, so
+         * post nothing, whether or not the tenant is still draft-only (switching the mode off posts none of the notes
+         * drafted meanwhile). Only an operator's replay of the event that drafted it releases it
+         * ({@code JobQueue.replay}).
+         */
+        record AlreadyDrafted(UUID noteId) implements Reservation {
         }
 
         /** Another attempt holds the note until {@code leaseUntil}: post nothing now, try again after that. */
@@ -182,6 +194,9 @@ public final class NoteLedger {
                 return new Reserve(new Reservation.AlreadyPosted(optBigint(row, "upstream_message_id").orElse(0L)),
                                    false);
             }
+            if (DRAFTED.equals(state)) {
+                return new Reservation.AlreadyDrafted(noteId);
+            }
             Optional<Instant> until = optInstant(row, "lease_until");
             if (until.isPresent() && until.get().isAfter(instant(row, "now"))) {
                 return new Reserve(new Reservation.InFlight(noteId, until.get()), false);
@@ -218,7 +233,7 @@ public final class NoteLedger {
         Objects.requireNonNull(attempt, "attempt");
         return db.call(() -> db.client().execute().update("""
                 UPDATE notes SET state = 'failed', error = ?, lease_until = NULL, updated_at = now()
-                 WHERE tenant_id = ? AND id = ? AND state <> 'posted' AND attempt = ?""",
+                 WHERE tenant_id = ? AND id = ? AND state NOT IN ('posted', 'drafted') AND attempt = ?""",
                                                           reason, tenant.value(), noteId, attempt)) == 1;
     }
 
@@ -241,13 +256,28 @@ public final class NoteLedger {
     }
 
     /**
+     * Keeps the recorded draft as the note of a draft-only tenant: state {@code drafted}, final (nothing is posted
+     * for this message, now or when the mode is switched off), if this attempt still holds the note.
+     *
+     * @return false when this attempt no longer holds the note (another may hold it now): keep nothing
+     */
+    public boolean markDrafted(TenantId tenant, UUID noteId, UUID attempt) {
+        Objects.requireNonNull(attempt, "attempt");
+        return db.call(() -> db.client().execute().update("""
+                UPDATE notes SET state = 'drafted', lease_until = NULL, error = NULL, updated_at = now()
+                 WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending'""",
+                                                          tenant.value(), noteId, attempt)) == 1;
+    }
+
+    /**
      * Records the draft about to be posted ({@code source}: {@code template} or {@code model}), so the ledger holds
      * the note's content before the upstream call.
      */
     public boolean recordDraft(TenantId tenant, UUID noteId, String source, String text, String html) {
         return db.call(() -> db.client().execute().update("""
                 UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?, updated_at = now()
-                 WHERE tenant_id = ? AND id = ? AND state <> 'posted'""", source, text, html, tenant.value(),
+                 WHERE tenant_id = ? AND id = ? AND state NOT IN ('posted', 'drafted')""", source, text, html,
+                                                          tenant.value(),
                                                           noteId)) == 1;
     }
 
@@ -290,7 +320,8 @@ public final class NoteLedger {
      */
     public boolean withdraw(TenantId tenant, UUID noteId, UUID attempt) {
         return db.call(() -> db.client().execute().delete(
-                "DELETE FROM notes WHERE tenant_id = ? AND id = ? AND state <> 'posted' AND attempt = ?",
+                "DELETE FROM notes WHERE tenant_id = ? AND id = ? AND state NOT IN ('posted', 'drafted')"
+                        + " AND attempt = ?",
                 tenant.value(), noteId, attempt)) == 1;
     }
 }

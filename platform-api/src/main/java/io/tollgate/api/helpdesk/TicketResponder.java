@@ -33,6 +33,9 @@ import java.util.concurrent.CancellationException;
  * GraphQL API when the cache has none or lacks the order the customer names); pick the order; draft a reply; and post
  * it as an internal note, exactly once per answered message.
  *
+ * <p>For a draft-only tenant ({@link io.tollgate.tenant.Tenant#draftOnly}) the note is drafted as usual and kept in
+ * the ledger, state {@code drafted}, and nothing is posted: the ticket is read from Gorgias, never written to.
+ *
  * <p>Exactly once rests on the {@link NoteLedger}: the note is reserved (intent recorded) before Gorgias is called,
  * and marked posted with the upstream message id after. An attempt that finds an earlier attempt's outcome uncertain
  * ({@link NoteLedger.Reservation.Pending}) first looks for the note's external id on the ticket and only posts when it
@@ -140,6 +143,7 @@ public final class TicketResponder {
         Optional<Drafted> recorded = reserved.drafted() ? Optional.of(early[0]) : Optional.empty();
         return switch (reserved.reservation()) {
             case NoteLedger.Reservation.AlreadyPosted p -> new Handled.AlreadyPosted(p.upstreamMessageId());
+            case NoteLedger.Reservation.AlreadyDrafted d -> new Handled.AlreadyDrafted();
             // look again soon: the other attempt usually finishes well before its lease ends
             case NoteLedger.Reservation.InFlight f -> new Handled.Later(
                     shortest(Duration.between(Instant.now(), f.leaseUntil()), IN_FLIGHT_RECHECK),
@@ -205,13 +209,10 @@ public final class TicketResponder {
                                      Optional<List<OrderCache.Cached>> copies, Optional<Drafted> recorded) {
         TenantId id = tenant.id();
         Drafted drafted;
+        List<OrderFacts> toCache = List.of();
         if (recorded.isPresent()) {
-            // drafted and held with the reservation (its commit): post now
+            // drafted and held with the reservation (its commit)
             drafted = recorded.get();
-            if (!deadline.beginPost()) {
-                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
-                        Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
-            }
         } else {
             Orders orders = orders(tenant, answer, copies);
             if (orders.problem() != null) {
@@ -221,17 +222,35 @@ public final class TicketResponder {
             }
             stopIfGivenUp();
             drafted = drafting.write(tenant, request(tenant, event, answer, orders.match()));
-            if (!deadline.beginPost()) {
-                // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
-                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
-                        Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
+            toCache = orders.fetched();
+        }
+        if (tenant.tenant().draftOnly()) {
+            // draft-only: the note is kept, shown to operators, and never posted
+            if (recorded.isEmpty()) {
+                List<OrderFacts> fetched = toCache;
+                ledger.recordDraft(id, noteId, source(drafted), drafted.draft().text(), drafted.draft().html());
+                if (!fetched.isEmpty()) {
+                    cache.putAll(id, fetched);
+                }
             }
+            if (!ledger.markDrafted(id, noteId, attempt)) {
+                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                        IN_FLIGHT_RECHECK, "the note's lease ran out before it was kept", false), fresh);
+            }
+            return new Handled.Drafted(source(drafted));
+        }
+        if (!deadline.beginPost()) {
+            // the worker has given this run up (or is about to): nothing was sent, the next attempt posts
+            return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                    Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
+        }
+        if (recorded.isEmpty()) {
             // the draft on record and the note held for the whole post, with the orders Shopify answered cached: one
             // commit
-            List<OrderFacts> toCache = orders.fetched();
+            List<OrderFacts> fetched = toCache;
             if (!ledger.recordDraftAndRenew(id, noteId, attempt, source(drafted), drafted.draft().text(),
                                             drafted.draft().html(),
-                                            tx -> cache.putAll(tx, id, toCache))) {
+                                            tx -> cache.putAll(tx, id, fetched))) {
                 return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
                         IN_FLIGHT_RECHECK, "the note's lease ran out before it was posted", false), fresh);
             }

@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The worker's series (CONTRACT §4): {@code tollgate_queue_depth{status}} and {@code tollgate_queue_oldest_seconds}
  * (the queue as the database holds it, sampled by {@link #queue}; every instance reports the same fleet-wide value,
  * so aggregate with {@code max}, not {@code sum}), {@code tollgate_jobs_total{tenant,outcome}} and
- * {@code tollgate_drafts_posted_total{tenant}}, with the tenant label bounded like ingress's; and
+ * {@code tollgate_drafts_posted_total{tenant}} (notes posted to Gorgias) and {@code tollgate_drafts_kept_total{tenant}}
+ * (notes a draft-only tenant's worker drafted and kept, posting nothing), with the tenant label bounded like
+ * ingress's; and
  * {@code tollgate_worker_abandoned_runs}, the runs this instance gave up at their deadline whose threads still run.
  * The per-tenant counters of a labelled tenant exist from 0, every outcome, from the moment the tenant is
  * {@link #known known} ({@code other}'s from the start): {@code increase()} cannot see a series' first sample, so a
@@ -52,6 +54,7 @@ public final class WorkerMetrics {
     private final AtomicReference<QueueSample> sample = new AtomicReference<>(QueueSample.EMPTY);
     private final Map<String, Counter> jobs = new ConcurrentHashMap<>();
     private final Map<String, Counter> drafts = new ConcurrentHashMap<>();
+    private final Map<String, Counter> kept = new ConcurrentHashMap<>();
     private final AtomicLong abandoned = new AtomicLong();
 
     public WorkerMetrics(MeterRegistry registry, TenantLabels labels) {
@@ -79,6 +82,7 @@ public final class WorkerMetrics {
             jobCounter(tenant, outcome);
         }
         draftCounter(tenant);
+        keptCounter(tenant);
     }
 
     /** A run given up at its deadline still runs ({@code +1}), or such a run's thread ended ({@code -1}). */
@@ -106,6 +110,18 @@ public final class WorkerMetrics {
 
     public void draftPosted(String slug) {
         draftCounter(labels.label(slug)).increment();
+    }
+
+    /** A draft-only tenant's note was drafted and kept (not posted: never counted in the posted drafts). */
+    public void draftKept(String slug) {
+        keptCounter(labels.label(slug)).increment();
+    }
+
+    private Counter keptCounter(String tenant) {
+        return kept.computeIfAbsent(tenant, k -> registry.getOrCreate(
+                Counter.builder("tollgate.drafts.kept")
+                        .description("Internal notes drafted and kept, not posted (draft-only tenants), by tenant")
+                        .tags(List.of(Tag.create("tenant", tenant)))));
     }
 
     private Counter jobCounter(String tenant, JobOutcome outcome) {

@@ -85,18 +85,23 @@ public final class JobRunner {
     }
 
     /**
-     * What ran, for the caller's bookkeeping: the outcome and the tenant's slug (for metrics), if known; and the run's
-     * deferred writes ({@code bookkeeping}: the end of its upstream calls in the fleet budgets) for the completion's
+     * What ran, for the caller's bookkeeping: the outcome and the tenant's slug (for metrics), if known; whether a
+     * note was posted now, or drafted and kept (a draft-only tenant's: {@code noteKept}, never counted as posted); and
+     * the run's deferred writes ({@code bookkeeping}: the end of its upstream calls in the fleet budgets) for the completion's
      * commit.
      */
-    public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted,
+    public record Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted, boolean noteKept,
                       List<Database.Deferred> bookkeeping) {
         public Ran {
             bookkeeping = List.copyOf(bookkeeping);
         }
 
+        public Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted, boolean noteKept) {
+            this(outcome, slug, notePosted, noteKept, List.of());
+        }
+
         public Ran(JobOutcome outcome, Optional<String> slug, boolean notePosted) {
-            this(outcome, slug, notePosted, List.of());
+            this(outcome, slug, notePosted, false, List.of());
         }
     }
 
@@ -154,7 +159,7 @@ public final class JobRunner {
             }
         });
         Ran r = ran.result();
-        return new Ran(r.outcome(), r.slug(), r.notePosted(), ran.pending());
+        return new Ran(r.outcome(), r.slug(), r.notePosted(), r.noteKept(), ran.pending());
     }
 
     /** Gives back the calls taken for a claimed job that will not run (its worker stopped first). */
@@ -216,12 +221,15 @@ public final class JobRunner {
             case Handled.Posted p -> new JobOutcome.Done(Optional.of(
                     new JobOutcome.PostedNote(p.noteId(), p.upstreamMessageId())));
             case Handled.AlreadyPosted p -> new JobOutcome.Done();
+            case Handled.Drafted d -> new JobOutcome.Done();
+            case Handled.AlreadyDrafted d -> new JobOutcome.Done();
             case Handled.Skipped s -> new JobOutcome.Skipped(s.reason());
             case Handled.Later l when !l.failure() -> new JobOutcome.Defer(now().plus(l.after()), l.reason());
             case Handled.Later l -> failure(job, l.reason(), Optional.of(l.after()));
             case Handled.Failed f -> new JobOutcome.Dead(f.reason());
         };
-        return new Ran(outcome, slug, handled instanceof Handled.Posted p && !p.found());
+        return new Ran(outcome, slug, handled instanceof Handled.Posted p && !p.found(),
+                       handled instanceof Handled.Drafted);
     }
 
     private JobOutcome shopify(JobQueue.Job job, StoredEvent event, ResolvedTenant tenant) {

@@ -252,6 +252,9 @@ public final class Worker implements AutoCloseable {
             }
             String slug = ran.slug().orElse("other");
             metrics.job(slug, recorded ? outcomeLabel(ran.outcome()) : WorkerMetrics.JobOutcome.LOST);
+            if (ran.noteKept()) {
+                metrics.draftKept(slug);
+            }
             if (ran.notePosted()) {
                 metrics.draftPosted(slug);
             }

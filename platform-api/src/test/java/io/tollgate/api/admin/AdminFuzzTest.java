@@ -245,12 +245,14 @@ class AdminFuzzTest {
         m.put("POST /admin/tenants/{slug}/resume", new RouteSpec(none, null));
         m.put("POST /admin/tenants/{slug}/connect", new RouteSpec(none, AdminFuzzTest::connectBody));
         m.put("POST /admin/tenants/{slug}/secrets/rotate", new RouteSpec(none, AdminFuzzTest::rotateBody));
-        m.put("GET /admin/tenants/{slug}/events", new RouteSpec(List.of("status", "limit", "cursor"), null));
+        m.put("GET /admin/tenants/{slug}/events",
+              new RouteSpec(List.of("status", "provider", "topic", "received_after", "received_before", "q", "limit",
+                                    "cursor"), null));
         m.put("GET /admin/tenants/{slug}/events/{event_id}", new RouteSpec(none, null));
         m.put("POST /admin/tenants/{slug}/events/{event_id}/replay", new RouteSpec(none, null));
         m.put("POST /admin/tenants/{slug}/events/{event_id}/discard", new RouteSpec(none, null));
         m.put("GET /admin/tenants/{slug}/events/count",
-              new RouteSpec(List.of("status", "provider", "topic", "received_after", "received_before"), null));
+              new RouteSpec(List.of("status", "provider", "topic", "received_after", "received_before", "q"), null));
         m.put("POST /admin/tenants/{slug}/events/discard", new RouteSpec(none, AdminFuzzTest::bulkBody));
         m.put("POST /admin/tenants/{slug}/events/replay", new RouteSpec(none, AdminFuzzTest::bulkBody));
         m.put("GET /admin/tenants/{slug}/privacy", new RouteSpec(List.of("limit", "cursor"), null));
@@ -291,11 +293,17 @@ class AdminFuzzTest {
         b.putObject("shopify").put("shop_domain", slug + ".myshopify.com").put("access_token", "shpat_" + slug)
                 .put("webhook_secret", "shpss_" + slug + "_0123456789").put("api_version", "2025-10");
         b.set("limits", limits());
+        if (r.nextBoolean()) {
+            b.put("draft_only", r.nextBoolean());
+        }
         return b;
     }
 
     private static ObjectNode patchBody(Random r) {
         ObjectNode b = object().put("name", "Fuzzed " + r.nextInt(1000));
+        if (r.nextBoolean()) {
+            b.put("draft_only", r.nextBoolean());
+        }
         b.putObject("gorgias").put("domain", "fuzzshop").put("username", "agent@fuzz-shop.example")
                 .put("api_key", "gk-fuzz-shop-" + r.nextInt(1000) + "-0123456789");
         b.putObject("shopify").put("shop_domain", "fuzz-shop.myshopify.com").put("access_token", "shpat_fuzz")
@@ -329,6 +337,9 @@ class AdminFuzzTest {
         }
         if (r.nextInt(3) == 0) {
             b.put("received_after", Instant.now().minusSeconds(86_400).toString());
+        }
+        if (r.nextInt(3) == 0) {
+            b.put("q", r.nextBoolean() ? "jane@example.com" : "50%_off \\ .*");
         }
         return b;
     }

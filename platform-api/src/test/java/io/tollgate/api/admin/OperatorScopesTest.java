@@ -209,6 +209,35 @@ class OperatorScopesTest {
                            .status()).isEqualTo(404);
     }
 
+    /** A text search tells what bodies contain: without the payloads scope it is refused, list, count and bulk alike. */
+    @Test
+    void aTextSearchOfBodiesNeedsThePayloadsScope() {
+        String list = "/admin/tenants/scoped-shop/events?q=jane%40example";
+        String count = "/admin/tenants/scoped-shop/events/count?q=jane%40example";
+        for (String scope : List.of("read", "operate")) {
+            AdminClient.Answer refused = admin.call("GET", list, TOKENS.get(scope), null);
+            assertThat(refused.status()).as(scope).isEqualTo(403);
+            assertThat(refused.header("Content-Type")).isEqualTo("application/problem+json");
+            assertThat(refused.json().get("type").asText()).endsWith("/missing-scope");
+            assertThat(refused.json().get("detail").asText()).contains("'payloads'");
+            assertThat(admin.call("GET", count, TOKENS.get(scope), null).status()).as(scope).isEqualTo(403);
+        }
+        AdminClient.Answer bulk = admin.call("POST", "/admin/tenants/scoped-shop/events/discard", TOKENS.get("operate"),
+                                             "{\"q\": \"jane\", \"as_of\": \"2026-01-01T00:00:00Z\","
+                                                     + " \"expected_count\": 0}");
+        assertThat(bulk.status()).as("operate alone cannot search bodies in bulk").isEqualTo(403);
+        // without q, read is enough, as before
+        assertThat(admin.call("GET", "/admin/tenants/scoped-shop/events?provider=shopify", TOKENS.get("read"), null)
+                           .status()).isEqualTo(200);
+        for (String token : List.of(TOKENS.get("payloads"), TestServers.ADMIN_TOKEN)) {
+            AdminClient.Answer found = admin.call("GET", list, token, null);
+            assertThat(found.status()).isEqualTo(200);
+            assertThat(found.json().get("items").findValuesAsText("id")).containsExactly(event.toString());
+            assertThat(found.json().get("scan_limited").asBoolean()).isFalse();
+            assertThat(admin.call("GET", count, token, null).status()).isEqualTo(200);
+        }
+    }
+
     @Test
     void tokensAreCreatedWithScopesAndCanOnlyGrantWhatTheirCreatorHolds() throws Exception {
         AdminClient.Answer created = admin.post("/admin/tokens", "{\"name\": \"reader\", \"scopes\": [\"read\"]}");

@@ -345,4 +345,30 @@ class NoteLedgerTest {
             assertThat(tenants).isEqualTo(2);
         }
     }
+
+    /**
+     * Draft-only: the attempt holding the note keeps it as drafted; a drafted note is final (a later reservation for the
+     * message answers AlreadyDrafted, and neither a failure nor a withdrawal of any attempt changes it); only the
+     * attempt that holds the note can keep it.
+     */
+    @Test
+    void aDraftedNoteIsFinalAndOnlyItsAttemptKeepsIt() throws SQLException {
+        EventId e1 = event(a);
+        EventId e2 = event(a);
+        NoteLedger.Reservation.Reserved first = reservedFirst(e1);
+        assertThat(ledger.markDrafted(a, first.noteId(), UUID.randomUUID())).as("another attempt's token").isFalse();
+        assertThat(ledger.markDrafted(b, first.noteId(), first.attempt())).as("another tenant").isFalse();
+        assertThat(ledger.recordDraft(a, first.noteId(), "template", "Hi Bob", "<p>Hi Bob</p>")).isTrue();
+        assertThat(ledger.markDrafted(a, first.noteId(), first.attempt())).isTrue();
+
+        assertThat(ledger.reserve(a, TICKET, FIRST, e2))
+                .isEqualTo(new NoteLedger.Reservation.AlreadyDrafted(first.noteId()));
+        assertThat(ledger.markFailed(a, first.noteId(), first.attempt(), "late failure")).isFalse();
+        assertThat(ledger.withdraw(a, first.noteId(), first.attempt())).isFalse();
+        assertThat(ledger.recordDraft(a, first.noteId(), "model", "other text", null)).isFalse();
+        assertThat(ledger.renew(a, first.noteId(), first.attempt())).as("nothing to post").isFalse();
+        assertThat(notes(a)).containsExactly(String.join("|", first.noteId().toString(), e1.toString(),
+                                                         String.valueOf(TICKET), String.valueOf(FIRST),
+                                                         "tollgate:" + e1, "drafted", null, null));
+    }
 }

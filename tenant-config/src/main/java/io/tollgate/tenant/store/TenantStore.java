@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import static io.tollgate.tenant.db.Rows.bool;
 import static io.tollgate.tenant.db.Rows.bytes;
 import static io.tollgate.tenant.db.Rows.instant;
 import static io.tollgate.tenant.db.Rows.integer;
@@ -40,7 +41,7 @@ import static io.tollgate.tenant.db.Rows.uuid;
 public final class TenantStore {
     private static final String TENANT_COLUMNS = """
             t.id, t.slug, t.name, t.status, t.rate_per_minute, t.burst, t.max_payload_bytes, t.timeout_ms,
-            t.max_concurrent, t.retry_attempts, t.llm_drafts_per_day, t.created_at, t.updated_at""";
+            t.max_concurrent, t.retry_attempts, t.llm_drafts_per_day, t.draft_only, t.created_at, t.updated_at""";
 
     private static final String SELECT_RESOLVED = "SELECT " + TENANT_COLUMNS + """
             ,
@@ -87,10 +88,12 @@ public final class TenantStore {
             Limits l = n.limits();
             tx.insert("""
                     INSERT INTO tenants (id, slug, name, status, rate_per_minute, burst, max_payload_bytes,
-                                         timeout_ms, max_concurrent, retry_attempts, llm_drafts_per_day)
-                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)""",
+                                         timeout_ms, max_concurrent, retry_attempts, llm_drafts_per_day,
+                                         draft_only)
+                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)""",
                       id.value(), n.slug(), n.name(), l.ratePerMinute(), l.burst(), l.maxPayloadBytes(),
-                      l.timeoutMs(), l.maxConcurrent(), l.retryAttempts(), l.llmDraftsPerDay().orElse(null));
+                      l.timeoutMs(), l.maxConcurrent(), l.retryAttempts(), l.llmDraftsPerDay().orElse(null),
+                      n.draftOnly());
             writeGorgias(tx, id, n.gorgias(), true);
             writeShopify(tx, id, n.shopify(), true);
             insertSecret(tx, id, Provider.GORGIAS, n.gorgiasWebhookSecret());
@@ -167,15 +170,25 @@ public final class TenantStore {
                 "UPDATE tenants SET status = ?, updated_at = now() WHERE id = ?", status.wire(), id.value())) == 1;
     }
 
-    /** Replaces a tenant's name, limits and credentials in one transaction; false when there is no such tenant. */
+    /** Replaces a tenant's name, limits and credentials in one transaction, draft-only mode as it was. */
     public boolean update(TenantId id, String name, Limits l, GorgiasCredentials gorgias, ShopifyCredentials shopify) {
+        return update(id, name, l, Optional.empty(), gorgias, shopify);
+    }
+
+    /**
+     * Replaces a tenant's name, limits, draft-only mode (empty: kept) and credentials in one transaction; false when
+     * there is no such tenant.
+     */
+    public boolean update(TenantId id, String name, Limits l, Optional<Boolean> draftOnly, GorgiasCredentials gorgias,
+                          ShopifyCredentials shopify) {
         return db.inTransaction(tx -> {
             long n = tx.update("""
                     UPDATE tenants SET name = ?, rate_per_minute = ?, burst = ?, max_payload_bytes = ?, timeout_ms = ?,
                                        max_concurrent = ?, retry_attempts = ?, llm_drafts_per_day = ?,
-                                       updated_at = now()
+                                       draft_only = coalesce(?::boolean, draft_only), updated_at = now()
                     WHERE id = ?""", name, l.ratePerMinute(), l.burst(), l.maxPayloadBytes(), l.timeoutMs(),
-                               l.maxConcurrent(), l.retryAttempts(), l.llmDraftsPerDay().orElse(null), id.value());
+                               l.maxConcurrent(), l.retryAttempts(), l.llmDraftsPerDay().orElse(null),
+                               draftOnly.orElse(null), id.value());
             if (n == 0) {
                 return false;
             }
@@ -308,7 +321,8 @@ public final class TenantStore {
                                      integer(row, "max_payload_bytes"), integer(row, "timeout_ms"),
                                      integer(row, "max_concurrent"), integer(row, "retry_attempts"),
                                      optInteger(row, "llm_drafts_per_day")),
-                          instant(row, "created_at"), instant(row, "updated_at"));
+                          instant(row, "created_at"), instant(row, "updated_at"),
+                          bool(row, "draft_only"));
     }
 
     static String context(TenantId id, String field) {
