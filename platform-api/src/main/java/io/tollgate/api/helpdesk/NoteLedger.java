@@ -195,7 +195,7 @@ public final class NoteLedger {
                                    false);
             }
             if (DRAFTED.equals(state)) {
-                return new Reservation.AlreadyDrafted(noteId);
+                return new Reserve(new Reservation.AlreadyDrafted(noteId), false);
             }
             Optional<Instant> until = optInstant(row, "lease_until");
             if (until.isPresent() && until.get().isAfter(instant(row, "now"))) {

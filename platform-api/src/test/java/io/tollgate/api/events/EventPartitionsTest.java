@@ -112,7 +112,7 @@ class EventPartitionsTest {
 
         // seen and handled through the same relation as every other event
         EventStore events = new EventStore(db);
-        assertThat(events.list(tenant, Optional.of(EventStatus.DEAD), 10, Optional.empty()))
+        assertThat(events.list(tenant, Optional.of(EventStatus.DEAD), EventFilter.NONE, 10, Optional.empty()).events())
                 .extracting(e -> e.id().value()).containsExactly(dead);
         assertThat(events.get(tenant, new EventId(dead))).get()
                 .satisfies(d -> assertThat(d.job()).isPresent());
