@@ -319,10 +319,15 @@ class ShopifyEventHandlerTest {
         // 7 orders, 3 customer rows (Bob's and Alice's Shopify rows, the helpdesk's), the ticket, its 2 messages,
         // the note's text, the stored event's body
         assertThat(outcome).isEqualTo(new Deleted(7 + 3 + 1 + 2 + 1 + 1));
-        for (String table : List.of("notes", "webhook_events", "jobs", "shopify_credentials")) {
+        for (String table : List.of("notes", "webhook_events", "shopify_credentials")) {
             assertThat(aAfter.get(table)).as(table + ": rows stay, their personal data goes")
                     .isEqualTo(aBefore.get(table));
         }
+        // the seeded event was still waiting: erased, it is skipped, so its job is finished and leaves the queue
+        assertThat(aBefore.get("jobs")).isEqualTo(1L);
+        assertThat(aAfter.get("jobs")).as("jobs: a finished job leaves the queue").isZero();
+        assertThat(longs("SELECT count(*) FROM webhook_events WHERE status = 'skipped' AND tenant_id = ?", a))
+                .containsExactly(1L);
         assertThat(longs("SELECT count(*) FROM notes WHERE body_text IS NOT NULL AND tenant_id = ?", a))
                 .containsExactly(0L);
         assertThat(counts(b)).isEqualTo(bBefore);
