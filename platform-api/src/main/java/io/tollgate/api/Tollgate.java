@@ -297,7 +297,8 @@ public final class Tollgate implements AutoCloseable {
         // the worker reads its jobs' events through the events store, over the worker's pool
         JobRunner runner = new JobRunner(new EventStore(db), resolver, tickets, shopifyEvents, new DataRequests(db),
                                          settings.schedule(), metrics, Clock.systemUTC(),
-                                         Optional.of(gorgiasPacing)); // its jobs' Gorgias calls taken with the claim
+                                         Optional.of(gorgiasPacing), // its jobs' Gorgias calls taken with the claim
+                                         settings.lease());
         UpstreamSettings upstream = config.upstreams().settings();
         // a run given up while posting its note is waited for as long as the post can take: connect, then the answer
         return Worker.start(new JobQueue(db), runner, settings, metrics,

@@ -9,14 +9,17 @@ import io.tollgate.api.http.Json;
 import io.tollgate.tenant.EventId;
 import io.tollgate.tenant.Provider;
 import io.tollgate.tenant.ResolvedTenant;
+import io.tollgate.tenant.TenantId;
 import io.tollgate.tenant.db.Database;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -26,6 +29,7 @@ import static io.tollgate.tenant.db.Rows.bigint;
 import static io.tollgate.tenant.db.Rows.bytes;
 import static io.tollgate.tenant.db.Rows.optBigint;
 import static io.tollgate.tenant.db.Rows.optString;
+import static io.tollgate.tenant.db.Rows.param;
 import static io.tollgate.tenant.db.Rows.string;
 import static io.tollgate.tenant.db.Rows.uuid;
 
@@ -56,6 +60,37 @@ public final class Erasure {
 
     public Erasure(Database db) {
         this.db = Objects.requireNonNull(db, "db");
+    }
+
+    /** The key of a tenant's erasure lock: exclusive for an erasure, shared for a job's transaction (fence). */
+    private static final String LOCK = "SELECT 1 AS x FROM (SELECT %s(hashtextextended('privacy:' || ?::text, 0))) l";
+
+    /** An erasure of the tenant recorded after a time, other than the one a job's own event made. */
+    private static final String ERASED_SINCE = "SELECT count(*) AS n FROM privacy_erasures"
+            + " WHERE tenant_id = ? AND erased_at > ? AND event_id <> ?";
+
+    /**
+     * Erasures with a job running at the same time: the job may have read the customer's data (the Gorgias ticket,
+     * Shopify's orders) before the erasure and write it after. So an erasure's transaction holds its tenant's
+     * erasure lock exclusively, and every transaction of a job run (the worker's {@link Database#fenced fence})
+     * first takes it shared, then looks for an erasure of the tenant recorded since {@code since} (the job's claim,
+     * on the database's clock, less a margin): if there is one, the transaction writes nothing and the job runs
+     * again on what is left. A job transaction that took the lock first commits before the erasure starts, which
+     * then erases what it wrote. The privacy event's own job ({@code self}) is not fenced by its own erasure.
+     */
+    public static Database.Fence fence(TenantId tenant, EventId self, Instant since) {
+        return tx -> {
+            tx.get(LOCK.formatted("pg_advisory_xact_lock_shared"), tenant.value().toString());
+            // a new statement: its snapshot sees an erasure that committed while this one waited for the lock
+            boolean erased = tx.get(ERASED_SINCE, tenant.value(), param(since), self.value())
+                    .map(r -> bigint(r, "n") > 0).orElse(false);
+            return erased ? Optional.of("a privacy erasure of the tenant ran while this job ran: it runs again")
+                    : Optional.empty();
+        };
+    }
+
+    private static void lockOut(DbExecute tx, TenantId tenant) {
+        tx.get(LOCK.formatted("pg_advisory_xact_lock"), tenant.value().toString());
     }
 
     /** A Gorgias internal note Tollgate posted: erasing it in Gorgias is the merchant's duty. */
@@ -130,13 +165,14 @@ public final class Erasure {
         String ticketIds = tickets.stream().map(String::valueOf).collect(Collectors.joining(","));
         String orderIds = orders.stream().map(String::valueOf).collect(Collectors.joining(","));
         return db.inTransaction(tx -> {
+            lockOut(tx, tenant.id());
             Map<String, Long> rows = new LinkedHashMap<>();
             rows.put("webhook_events", tombstone(tx, t, event, topic, "id = ANY (string_to_array(?::text, ',')::uuid[])",
                                                  join(events)));
             rows.put("jobs", tx.update("""
                     UPDATE jobs SET last_error = NULL, updated_at = now()
                      WHERE tenant_id = ? AND event_id = ANY (string_to_array(?::text, ',')::uuid[])
-                       AND last_error IS NOT NULL""", t, join(events)));
+                       AND event_id <> ? AND last_error IS NOT NULL""", t, join(events), event.value()));
             String notesWhere = "gorgias_ticket_id = ANY (string_to_array(?::text, ',')::bigint[])";
             List<PostedNote> notes = posted(tx, t, notesWhere, ticketIds);
             rows.put("notes", scrubNotes(tx, t, notesWhere, ticketIds));
@@ -176,6 +212,7 @@ public final class Erasure {
     public Erased shop(ResolvedTenant tenant, EventId event, String topic) {
         UUID t = tenant.id().value();
         return db.inTransaction(tx -> {
+            lockOut(tx, tenant.id());
             Map<String, Long> rows = new LinkedHashMap<>();
             rows.put("webhook_events", tombstone(tx, t, event, topic, "true"));
             rows.put("jobs", tx.update("""
@@ -257,8 +294,8 @@ public final class Erasure {
         ArrayNode notes = Json.MAPPER.createArrayNode();
         erased.notes().forEach(n -> notes.addObject().put("ticket_id", n.ticketId()).put("message_id", n.messageId()));
         tx.insert("""
-                INSERT INTO privacy_erasures (id, tenant_id, event_id, topic, erased_rows, gorgias_notes)
-                VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb)
+                INSERT INTO privacy_erasures (id, tenant_id, event_id, topic, erased_rows, gorgias_notes, erased_at)
+                VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb, clock_timestamp())
                 ON CONFLICT (tenant_id, event_id) DO NOTHING""",
                   UUID.randomUUID(), tenant.id().value(), event.value(), topic, rows.toString(), notes.toString());
         ObjectNode detail = Json.MAPPER.createObjectNode();

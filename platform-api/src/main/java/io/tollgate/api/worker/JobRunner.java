@@ -10,6 +10,7 @@ import io.tollgate.api.helpdesk.Handled;
 import io.tollgate.api.helpdesk.TicketResponder;
 import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
+import io.tollgate.api.privacy.Erasure;
 import io.tollgate.api.shopify.ShopifyEventHandler;
 import io.tollgate.api.upstream.AccountPacing;
 import io.helidon.dbclient.DbExecute;
@@ -55,6 +56,7 @@ public final class JobRunner {
     private final Clock clock;
     private final RandomGenerator random = new Random();
     private final Optional<AccountPacing> pacing;
+    private final Duration lease;
     /** The Gorgias calls taken for claimed jobs by {@link #prepare}, until each runs. */
     private final Map<UUID, List<AccountPacing.Turn.Taken>> prepaid = new ConcurrentHashMap<>();
 
@@ -73,6 +75,26 @@ public final class JobRunner {
     public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
                      ShopifyEventHandler shopify, DataRequests dataRequests, RetrySchedule schedule,
                      WorkerMetrics metrics, Clock clock, Optional<AccountPacing> pacing) {
+        this(events, tenants, tickets, shopify, dataRequests, schedule, metrics, clock, pacing, DEFAULT_LEASE);
+    }
+
+    /** The job lease {@link WorkerSettings} has by default. */
+    private static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+
+    /**
+     * How long before a job's claim a privacy erasure of its tenant still fences the job's writes: the erasure's
+     * record is written just before it commits, and a claim in between read the event as it was before the erasure.
+     */
+    static final Duration ERASURE_MARGIN = Duration.ofSeconds(10);
+
+    /**
+     * @param lease the job lease the claims take ({@link WorkerSettings#lease()}): a job's claim time on the
+     *              database's clock is its first lease's end less this
+     */
+    public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
+                     ShopifyEventHandler shopify, DataRequests dataRequests, RetrySchedule schedule,
+                     WorkerMetrics metrics, Clock clock, Optional<AccountPacing> pacing, Duration lease) {
+        this.lease = Objects.requireNonNull(lease, "lease");
         this.pacing = Objects.requireNonNull(pacing, "pacing");
         this.events = events;
         this.tenants = tenants;
@@ -153,7 +175,10 @@ public final class JobRunner {
         Database.Deferring<Ran> ran = Database.deferring(() -> {
             pacing.ifPresent(p -> p.prepay(turns == null ? List.of() : turns));
             try {
-                return runDeferring(job, deadline);
+                // nothing the run read before a privacy erasure of its tenant is written after it (Erasure.fence)
+                return Database.fenced(Erasure.fence(job.tenant(), job.eventId(),
+                                                     job.leaseExpiresAt().minus(lease).minus(ERASURE_MARGIN)),
+                                       () -> runDeferring(job, deadline));
             } finally {
                 pacing.ifPresent(AccountPacing::unusedPrepaid);
             }
@@ -197,6 +222,11 @@ public final class JobRunner {
                     case GORGIAS -> gorgias(job, tenant.get(), event.get(), slug, deadline);
                     case SHOPIFY -> new Ran(shopify(job, event.get(), tenant.get()), slug, false);
                 };
+            } catch (DataException.Fenced e) {
+                // what the run read may be what the erasure erased: it runs again, on what is left, with no attempt
+                // spent (a body the erasure tombstoned is skipped then)
+                LOG.log(Level.INFO, "job " + job.id() + " of event " + job.eventId() + ": " + e.getMessage());
+                return new Ran(new JobOutcome.Defer(now().plus(ERASURE_MARGIN), e.getMessage()), slug, false);
             } catch (DataException e) {
                 LOG.log(Level.WARNING, "job " + job.id() + " of event " + job.eventId() + ": database: "
                         + e.getMessage());

@@ -7,7 +7,7 @@ import java.sql.SQLTransientConnectionException;
  * Infrastructure errors translated at the repository boundary, cause kept. No {@link SQLException} goes further.
  */
 public sealed class DataException extends RuntimeException
-        permits DataException.Conflict, DataException.Unavailable {
+        permits DataException.Conflict, DataException.Unavailable, DataException.Fenced {
 
     private DataException(String message, Throwable cause) {
         super(message, cause);
@@ -31,6 +31,16 @@ public sealed class DataException extends RuntimeException
     public static final class Unavailable extends DataException {
         Unavailable(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * A transaction opened under a {@link Database#fenced fence} found the fence no longer holds (what the work read
+     * before may be stale): nothing was written, the work should start again.
+     */
+    public static final class Fenced extends DataException {
+        Fenced(String message) {
+            super(message, null);
         }
     }
 

@@ -14,6 +14,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -199,8 +201,40 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * A check every transaction a thread opens runs first while that thread runs {@link #fenced}: false, and the
+     * transaction is rolled back with {@link DataException.Fenced} before anything is written.
+     */
+    @FunctionalInterface
+    public interface Fence {
+        /** {@code message}, when the fence no longer holds; empty while it does. */
+        Optional<String> check(DbTransaction tx);
+    }
+
+    private static final ThreadLocal<Fence> fence = new ThreadLocal<>();
+
+    /**
+     * Runs {@code work} with {@code check} as this thread's {@link Fence}: every {@link #inTransaction transaction}
+     * it opens on any database runs the check first (the worker's guard against writing back what a privacy erasure
+     * erased while its job ran).
+     */
+    public static <T> T fenced(Fence check, Supplier<T> work) {
+        Objects.requireNonNull(check, "check");
+        Fence outer = fence.get();
+        fence.set(check);
+        try {
+            return work.get();
+        } finally {
+            if (outer == null) {
+                fence.remove();
+            } else {
+                fence.set(outer);
+            }
+        }
+    }
+
+    /**
      * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. Writes this thread
-     * {@link #defer deferred} run first, in it.
+     * {@link #defer deferred} run first, in it; a {@link #fenced fence} is checked before either.
      */
     public <T> T inTransaction(Function<DbTransaction, T> work) {
         DbTransaction tx;
@@ -216,6 +250,13 @@ public final class Database implements AutoCloseable {
         }
         T result;
         try {
+            Fence check = fence.get();
+            if (check != null) {
+                Optional<String> broken = check.check(tx);
+                if (broken.isPresent()) {
+                    throw new DataException.Fenced(broken.get());
+                }
+            }
             for (Deferred d : pending) {
                 tx.dml(d.sql(), d.params().toArray());
             }
