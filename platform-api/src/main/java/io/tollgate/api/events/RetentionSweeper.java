@@ -213,7 +213,7 @@ public final class RetentionSweeper implements AutoCloseable {
                             "Age of the oldest dead, queued or running event kept past the event retention: the "
                                     + "first the dead-event retention deletes (0: none)",
                             List.of(), () -> held.get().oldestUnfinishedSeconds());
-        ProcessMeters.gauge(meters, "tollgate.event.partitions.ready.days",
+        ProcessMeters.gauge(meters, "tollgate.event.partitions.ahead",
                             "Days from today on with their webhook_events partition created, without a gap (the "
                                     + "retention run keeps " + (AHEAD_DAYS + 1) + "; 0: today's events go to the "
                                     + "DEFAULT partition; -1: not sampled yet)",
