@@ -1,3 +1,4 @@
+import io.tollgate.api.events.EventPartitions;
 import io.tollgate.api.events.RetentionSweeper;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.db.Database;
@@ -57,8 +58,8 @@ public final class RetentionBench {
                 double duty = Double.parseDouble(d);
                 pairs(http, metrics, "keys@" + d, keyPairs, () -> {
                     cutoff[0] = cutoff[0].plus(Duration.ofMinutes(keySliceMinutes));
-                    try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(3650),
-                                                                         Duration.ofDays(3650), duty)) {
+                    try (RetentionSweeper sweeper = new RetentionSweeper(db, new EventPartitions(db),
+                                                                         Duration.ofDays(3650), Duration.ofDays(3650), duty)) {
                         return new double[] {0, sweeper.deleteKeys(cutoff[0])};
                     }
                 });

@@ -74,20 +74,9 @@ ING=bench-ing-00000
 SIG=$("$BENCH/sign.py" "bench-secret-$ING" "$BODY")
 TID=$(sql "SELECT id FROM tenants WHERE slug = '$ING'")
 
-# the minimal transaction of one accepted delivery: its event (same body, same kept headers) and its job
-HEX=$(xxd -p "$BODY" | tr -d '\n'); SHA=$(sha256sum "$BODY" | cut -d' ' -f1)
-HDRS="{\"content-type\": \"application/json\", \"user-agent\": \"wrk\", \"x-shopify-topic\": \"orders/create\", \"x-shopify-shop-domain\": \"$ING.myshopify.com\", \"x-shopify-event-id\": \"1\"}"
-cat > "$OUT/ingest.sql" <<SQL
-\set n random(1, 9000000000000000)
-WITH ins AS (
-  INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers, status)
-  VALUES (gen_random_uuid(), '$TID', 'shopify', 'orders/create', 'pgb-' || :client_id::text || '-' || :n::text,
-          '\\x$SHA'::bytea, '\\x$HEX'::bytea, '$HDRS'::jsonb, 'accepted')
-  ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING
-  RETURNING id
-)
-INSERT INTO jobs (id, tenant_id, event_id, status) SELECT gen_random_uuid(), '$TID', id, 'queued' FROM ins;
-SQL
+# the minimal transaction of one accepted delivery: its key, its event (same body, same kept headers) and its job
+. "$BENCH/ingest_tx.sh"
+ingest_sql "$OUT/ingest.sql" "$TID" "$ING" p "$BODY"
 
 # CPU ticks of the database's backends (bench/pg_cpu.py: every 0.2 s, backends that exit keep their last sample)
 echo 0 > "$OUT/pgticks"

@@ -76,26 +76,10 @@ wrk_run() { # name conc script args...
   echo "$name $c $rps $p50 $p99 $bad" | tee -a "$OUT/rows.txt"
 }
 
-# (a) pgbench: the statement one accepted delivery runs when committed alone (insert-or-find of the event and its
-#     job; EventWriter batches the same insert over unnest()), prepared, autocommit
-HEX=$(xxd -p "$BODY" | tr -d '\n'); SHA=$(sha256sum "$BODY" | cut -d' ' -f1)
-HDRS='{"content-type": "application/json", "user-agent": "wrk", "x-shopify-topic": "orders/create", "x-shopify-shop-domain": "bench-one.myshopify.com", "x-shopify-event-id": "1"}'
-cat > "$OUT/ingest.sql" <<SQL
-\set n random(1, 9000000000000000)
-WITH ins AS (
-  INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers, status)
-  VALUES (gen_random_uuid(), '$TID', 'shopify', 'orders/create', 'pgb-$RUN-' || :client_id::text || '-' || :n::text,
-          '\\x$SHA'::bytea, '\\x$HEX'::bytea, '$HDRS'::jsonb, 'accepted')
-  ON CONFLICT (tenant_id, provider, delivery_key) DO NOTHING
-  RETURNING id
-), job AS (
-  INSERT INTO jobs (id, tenant_id, event_id) SELECT gen_random_uuid(), '$TID', id FROM ins
-)
-SELECT id, true AS inserted FROM ins
-UNION ALL
-SELECT id, false AS inserted FROM webhook_events
- WHERE tenant_id = '$TID' AND provider = 'shopify' AND delivery_key = 'x' AND NOT EXISTS (SELECT 1 FROM ins);
-SQL
+# (a) pgbench: the transaction one accepted delivery runs when committed alone (insert-or-find of its key, its event
+#     and its job; EventWriter batches the same insert over unnest()), prepared, autocommit
+. "$BENCH/ingest_tx.sh"
+ingest_sql "$OUT/ingest.sql" "$TID" bench-one "$RUN" "$BODY" find
 pgbench_run() { # conc
   local c=$1 tps p50 p99
   rm -f "$OUT"/pgb.*

@@ -39,6 +39,7 @@ import io.tollgate.api.draft.LlmDraftWriter;
 import io.tollgate.api.draft.LlmPrompt;
 import io.tollgate.api.draft.LlmSettings;
 import io.tollgate.api.draft.TemplateDraftWriter;
+import io.tollgate.api.events.EventPartitions;
 import io.tollgate.api.events.EventStore;
 import io.tollgate.api.events.EventsService;
 import io.tollgate.api.events.JobQueue;
@@ -195,8 +196,8 @@ public final class Tollgate implements AutoCloseable {
                     : Optional.empty();
             Services services = services(config, db, adminDb, resolver, cipher, ingressLoad, ingressMetrics, routes,
                                          gorgias, shopify, resources);
-            resources.add(new RetentionSweeper(db, config.ingress().retention(), config.ingress().deadRetention(),
-                                               config.ingress().sweepDuty())
+            resources.add(new RetentionSweeper(db, new EventPartitions(db), config.ingress().retention(),
+                                               config.ingress().deadRetention(), config.ingress().sweepDuty())
                                   .withMetrics(meters).start(config.ingress().sweepEvery()));
             // the open data requests of the fleet, read from the database for their gauges
             resources.add(new DataRequestWatch(new DataRequests(db), meters).start(DataRequestWatch.EVERY));

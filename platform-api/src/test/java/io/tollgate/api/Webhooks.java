@@ -3,16 +3,23 @@ package io.tollgate.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tollgate.api.observe.Exposition;
+import io.tollgate.api.standin.StandIn;
 import io.tollgate.tenant.Secret;
 import io.tollgate.tenant.verify.HmacVerifier;
 import io.tollgate.tenant.verify.WebhookVerifier;
 
 import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Onboards tenants through the admin API and sends them signed deliveries, as Shopify and Gorgias would. */
 public final class Webhooks {
@@ -57,6 +64,35 @@ public final class Webhooks {
                                         .header("Content-Type", "application/json")
                                         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                                                 : HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    /** The stand-in's Gorgias ticket at {@code base}, as its API answers it (with the stand-in's credentials). */
+    public static String standInTicket(String base) throws Exception {
+        String basic = Base64.getEncoder().encodeToString((StandIn.GORGIAS_USERNAME + ":" + StandIn.GORGIAS_API_KEY)
+                                                                  .getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(base + "/api/tickets/" + StandIn.TICKET_ID))
+                        .header("Authorization", "Basic " + basic).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** A tenant's event's detail from the admin API once it is no longer accepted or processing (or after 60 s). */
+    public static JsonNode eventDetailWhenDone(Tollgate server, String slug, String eventId) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode detail;
+        do {
+            HttpResponse<String> r = admin(server, "GET", "/admin/tenants/" + slug + "/events/" + eventId, null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            detail = json(r.body());
+            String status = detail.path("event").path("status").asText();
+            if (!status.equals("accepted") && !status.equals("processing")) {
+                return detail;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < until);
+        return detail;
     }
 
     public static String shopifyHmac(String secret, byte[] body) {

@@ -175,10 +175,11 @@ public final class RetentionSweeper implements AutoCloseable {
 
     /** A sweep that deletes without pausing (tests, tools). */
     public RetentionSweeper(Database db, Duration retention, Duration deadRetention) {
-        this(db, retention, deadRetention, 1.0);
+        this(db, new EventPartitions(db), retention, deadRetention, 1.0);
     }
 
     /**
+     * @param partitions    the day partitions of {@code db}'s events, which retention retires
      * @param retention     how long finished events are kept (the dedup window)
      * @param deadRetention how long unfinished events are kept; the longer of the two is used
      * @param duty          the share of a sweep's time spent deleting (0 to 1): after a batch that took t, the sweep
@@ -186,7 +187,8 @@ public final class RetentionSweeper implements AutoCloseable {
      *                      "Retention sweep": about a third of the ingress rate while a batch runs on 2 cores), so a
      *                      paced sweep spreads that cost thinly over the interval instead of in a burst
      */
-    public RetentionSweeper(Database db, Duration retention, Duration deadRetention, double duty) {
+    public RetentionSweeper(Database db, EventPartitions partitions, Duration retention, Duration deadRetention,
+                            double duty) {
         if (!(duty > 0 && duty <= 1)) {
             throw new IllegalArgumentException("duty must be in (0, 1]");
         }
@@ -194,7 +196,7 @@ public final class RetentionSweeper implements AutoCloseable {
         this.retention = retention;
         this.duty = duty;
         this.deadRetention = deadRetention.compareTo(retention) < 0 ? retention : deadRetention;
-        this.partitions = new EventPartitions(db, UNFINISHED);
+        this.partitions = java.util.Objects.requireNonNull(partitions, "partitions");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("tollgate-retention").factory());
     }

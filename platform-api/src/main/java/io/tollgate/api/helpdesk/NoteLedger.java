@@ -270,19 +270,28 @@ public final class NoteLedger {
     }
 
     /**
-     * Records the draft about to be posted ({@code source}: {@code template} or {@code model}), so the ledger holds
-     * the note's content before the upstream call.
+     * Records a draft and keeps it as the note of a draft-only tenant, in one statement ({@link #markDrafted} with the
+     * draft): if this attempt still holds the note. {@code first} runs at the start of the transaction (the worker
+     * caches the orders Shopify answered there: one commit for all).
+     *
+     * @return false when this attempt no longer holds the note (another may hold it now): nothing recorded or kept
      */
-    public boolean recordDraft(TenantId tenant, UUID noteId, String source, String text, String html) {
-        return db.call(() -> db.client().execute().update("""
-                UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?, updated_at = now()
-                 WHERE tenant_id = ? AND id = ? AND state NOT IN ('posted', 'drafted')""", source, text, html,
-                                                          tenant.value(),
-                                                          noteId)) == 1;
+    boolean keepDraft(TenantId tenant, UUID noteId, UUID attempt, String source, String text, String html,
+                      java.util.function.Consumer<io.helidon.dbclient.DbTransaction> first) {
+        Objects.requireNonNull(attempt, "attempt");
+        return db.inTransaction(tx -> {
+            first.accept(tx);
+            return tx.update("""
+                    UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?, state = 'drafted',
+                                     lease_until = NULL, error = NULL, updated_at = now()
+                     WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending'""",
+                             source, text, html, tenant.value(), noteId, attempt) == 1;
+        });
     }
 
     /**
-     * {@link #recordDraft} and {@link #renew} in one statement, just before the post: records the draft about to be
+     * Records the draft ({@code source}: {@code template} or {@code model}) and {@link #renew renews} in one
+     * statement, just before the post, so the ledger holds the note's content before the upstream call: records the draft about to be
      * posted and renews this attempt's lease on the note for a whole lease, if the attempt still holds it.
      *
      * @return false when this attempt no longer holds the note (nothing recorded): post nothing

@@ -226,14 +226,11 @@ public final class TicketResponder {
         }
         if (tenant.tenant().draftOnly()) {
             // draft-only: the note is kept, shown to operators, and never posted
-            if (recorded.isEmpty()) {
-                List<OrderFacts> fetched = toCache;
-                ledger.recordDraft(id, noteId, source(drafted), drafted.draft().text(), drafted.draft().html());
-                if (!fetched.isEmpty()) {
-                    cache.putAll(id, fetched);
-                }
-            }
-            if (!ledger.markDrafted(id, noteId, attempt)) {
+            List<OrderFacts> fetched = toCache;
+            boolean kept = recorded.isPresent() ? ledger.markDrafted(id, noteId, attempt)
+                    : ledger.keepDraft(id, noteId, attempt, source(drafted), drafted.draft().text(),
+                                       drafted.draft().html(), tx -> cache.putAll(tx, id, fetched));
+            if (!kept) {
                 return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
                         IN_FLIGHT_RECHECK, "the note's lease ran out before it was kept", false), fresh);
             }

@@ -111,10 +111,7 @@ final class JsonCheck {
             if (depth > MAX_DEPTH) {
                 return false;
             }
-            i++; // {
-            ws();
-            if (i < b.length && b[i] == '}') {
-                i++;
+            if (empty('}')) {
                 return true;
             }
             while (true) {
@@ -141,17 +138,9 @@ final class JsonCheck {
                 if (!value(depth)) {
                     return false;
                 }
-                ws();
-                if (i >= b.length) {
-                    return false;
-                }
-                if (b[i] == ',') {
-                    i++;
-                } else if (b[i] == '}') {
-                    i++;
-                    return true;
-                } else {
-                    return false;
+                int next = next('}');
+                if (next <= 0) {
+                    return next == 0;
                 }
             }
         }
@@ -181,29 +170,46 @@ final class JsonCheck {
             if (depth > MAX_DEPTH) {
                 return false;
             }
-            i++; // [
-            ws();
-            if (i < b.length && b[i] == ']') {
-                i++;
+            if (empty(']')) {
                 return true;
             }
             while (true) {
                 if (!value(depth)) {
                     return false;
                 }
-                ws();
-                if (i >= b.length) {
-                    return false;
-                }
-                if (b[i] == ',') {
-                    i++;
-                } else if (b[i] == ']') {
-                    i++;
-                    return true;
-                } else {
-                    return false;
+                int next = next(']');
+                if (next <= 0) {
+                    return next == 0;
                 }
             }
+        }
+
+        /** From a container's opening bracket: whether it is empty (then its {@code close} is read too). */
+        private boolean empty(char close) {
+            i++;
+            ws();
+            if (i < b.length && b[i] == close) {
+                i++;
+                return true;
+            }
+            return false;
+        }
+
+        /** After a member or an element: 1 on a comma (another follows), 0 on {@code close} (the end), -1 else. */
+        private int next(char close) {
+            ws();
+            if (i >= b.length) {
+                return -1;
+            }
+            if (b[i] == ',') {
+                i++;
+                return 1;
+            }
+            if (b[i] == close) {
+                i++;
+                return 0;
+            }
+            return -1;
         }
 
         /** A string from its opening quote: its length in bytes, or -1; {@link #escaped} says whether it had an escape. */

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static io.tollgate.tenant.db.Rows.bigint;
+import static io.tollgate.tenant.db.Rows.bool;
 import static io.tollgate.tenant.db.Rows.bytes;
 import static io.tollgate.tenant.db.Rows.optBigint;
 import static io.tollgate.tenant.db.Rows.optString;
@@ -66,8 +67,8 @@ public final class Erasure {
     private static final String LOCK = "SELECT 1 AS x FROM (SELECT %s(hashtextextended('privacy:' || ?::text, 0))) l";
 
     /** An erasure of the tenant recorded after a time, other than the one a job's own event made. */
-    private static final String ERASED_SINCE = "SELECT count(*) AS n FROM privacy_erasures"
-            + " WHERE tenant_id = ? AND erased_at > ? AND event_id <> ?";
+    private static final String ERASED_SINCE = "SELECT EXISTS (SELECT 1 FROM privacy_erasures"
+            + " WHERE tenant_id = ? AND erased_at > ? AND event_id <> ?) AS erased";
 
     /**
      * Erasures with a job running at the same time: the job may have read the customer's data (the Gorgias ticket,
@@ -83,7 +84,7 @@ public final class Erasure {
             tx.get(LOCK.formatted("pg_advisory_xact_lock_shared"), tenant.value().toString());
             // a new statement: its snapshot sees an erasure that committed while this one waited for the lock
             boolean erased = tx.get(ERASED_SINCE, tenant.value(), param(since), self.value())
-                    .map(r -> bigint(r, "n") > 0).orElse(false);
+                    .map(r -> bool(r, "erased")).orElse(false);
             return erased ? Optional.of("a privacy erasure of the tenant ran while this job ran: it runs again")
                     : Optional.empty();
         };

@@ -60,27 +60,6 @@ public final class JobRunner {
     /** The Gorgias calls taken for claimed jobs by {@link #prepare}, until each runs. */
     private final Map<UUID, List<AccountPacing.Turn.Taken>> prepaid = new ConcurrentHashMap<>();
 
-    public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
-                     ShopifyEventHandler shopify, DataRequests dataRequests, RetrySchedule schedule,
-                     WorkerMetrics metrics, Clock clock) {
-        this(events, tenants, tickets, shopify, dataRequests, schedule, metrics, clock, Optional.empty());
-    }
-
-    /**
-     * A run's deferred writes ({@link Database#deferring}) go with its completion.
-     *
-     * @param pacing the fleet budget of Gorgias calls, taken ahead within the claim ({@link #prepare}); none: each call
-     *               takes its own
-     */
-    public JobRunner(EventStore events, TenantResolver tenants, TicketResponder tickets,
-                     ShopifyEventHandler shopify, DataRequests dataRequests, RetrySchedule schedule,
-                     WorkerMetrics metrics, Clock clock, Optional<AccountPacing> pacing) {
-        this(events, tenants, tickets, shopify, dataRequests, schedule, metrics, clock, pacing, DEFAULT_LEASE);
-    }
-
-    /** The job lease {@link WorkerSettings} has by default. */
-    private static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
-
     /**
      * How long before a job's claim a privacy erasure of its tenant still fences the job's writes: the erasure's
      * record is written just before it commits, and a claim in between read the event as it was before the erasure.
@@ -88,6 +67,10 @@ public final class JobRunner {
     static final Duration ERASURE_MARGIN = Duration.ofSeconds(10);
 
     /**
+     * A run's deferred writes ({@link Database#deferring}) go with its completion.
+     *
+     * @param pacing the fleet budget of Gorgias calls, taken ahead within the claim ({@link #prepare}); none: each call
+     *               takes its own
      * @param lease the job lease the claims take ({@link WorkerSettings#lease()}): a job's claim time on the
      *              database's clock is its first lease's end less this
      */

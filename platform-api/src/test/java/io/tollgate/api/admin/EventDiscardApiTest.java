@@ -1,20 +1,16 @@
 package io.tollgate.api.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
-import io.tollgate.api.config.AppConfig;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
+import io.tollgate.api.TestGateway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,22 +20,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * HTTP on a server started as in production, against real PostgreSQL.
  */
 class EventDiscardApiTest {
-    private static TestDatabase db;
-    private static Tollgate server;
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.withSettings();
     private static AdminClient admin;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.empty();
-        Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
-        server = Tollgate.start(AppConfig.load(env));
-        admin = new AdminClient(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        db.close();
+        admin = new AdminClient(GATEWAY.server());
     }
 
     @Test
@@ -51,7 +38,7 @@ class EventDiscardApiTest {
         UUID deferred;
         UUID running;
         UUID processed;
-        try (Connection c = db.connect()) {
+        try (Connection c = GATEWAY.db().connect()) {
             dead = insert(c, t, "shopify", "orders/create", "dead", "dead", 0);
             deferred = insert(c, t, "gorgias", "ticket-created", "accepted", "queued", 3_600);
             running = insert(c, t, "gorgias", "ticket-created", "processing", "running", 0);
@@ -107,7 +94,7 @@ class EventDiscardApiTest {
         UUID gorgiasDead;
         UUID turnsDeadLater;
         UUID otherTenants;
-        try (Connection c = db.connect()) {
+        try (Connection c = GATEWAY.db().connect()) {
             for (int i = 0; i < 5; i++) {
                 counted.add(insert(c, t, "shopify", "orders/create", "dead", "dead", 0));
             }
@@ -123,7 +110,7 @@ class EventDiscardApiTest {
         String asOf = count.get("as_of").asText();
 
         // after the count, the queued event's last attempt fails: it is dead now, and was not counted
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("""
+        try (Connection c = GATEWAY.db().connect(); PreparedStatement ps = c.prepareStatement("""
                 WITH j AS (UPDATE jobs SET status = 'dead' WHERE event_id = ?)
                 UPDATE webhook_events SET status = 'dead', processed_at = now() WHERE id = ?""")) {
             ps.setObject(1, turnsDeadLater);
@@ -173,7 +160,7 @@ class EventDiscardApiTest {
         UUID first;
         UUID second;
         UUID third;
-        try (Connection c = db.connect()) {
+        try (Connection c = GATEWAY.db().connect()) {
             first = insert(c, t, "gorgias", "ticket-created", "dead", "dead", 0);
             second = insert(c, t, "gorgias", "ticket-message-created", "dead", "dead", 0);
             third = insert(c, t, "gorgias", "ticket-created", "dead", "dead", 0);
@@ -275,7 +262,7 @@ class EventDiscardApiTest {
 
     /** "event status|job status" (a finished job's row is gone: "done" when its event keeps it as finished). */
     private static String status(UUID event) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = GATEWAY.db().connect(); PreparedStatement ps = c.prepareStatement(
                 "SELECT e.status, coalesce(j.status, CASE WHEN e.job_finished_at IS NOT NULL THEN 'done' END)"
                         + " FROM webhook_events e LEFT JOIN jobs j ON j.event_id = e.id WHERE e.id = ?")) {
             ps.setObject(1, event);
@@ -288,7 +275,7 @@ class EventDiscardApiTest {
 
     private static List<String> audit(String slug, String action) throws Exception {
         List<String> rows = new ArrayList<>();
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = GATEWAY.db().connect(); PreparedStatement ps = c.prepareStatement(
                 "SELECT action, outcome, status, coalesce(target, '') FROM audit_log"
                         + " WHERE tenant_slug = ? AND action = ? ORDER BY id")) {
             ps.setString(1, slug);
@@ -303,7 +290,7 @@ class EventDiscardApiTest {
     }
 
     private static UUID tenantId(String slug) throws Exception {
-        try (Connection c = db.connect();
+        try (Connection c = GATEWAY.db().connect();
              PreparedStatement ps = c.prepareStatement("SELECT id FROM tenants WHERE slug = ?")) {
             ps.setString(1, slug);
             try (ResultSet rs = ps.executeQuery()) {

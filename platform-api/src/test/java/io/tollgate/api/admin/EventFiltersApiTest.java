@@ -1,14 +1,11 @@
 package io.tollgate.api.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tollgate.api.TestServers;
-import io.tollgate.api.Tollgate;
-import io.tollgate.api.config.AppConfig;
+import io.tollgate.api.TestGateway;
 import io.tollgate.api.events.EventStore;
-import io.tollgate.tenant.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +15,6 @@ import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,22 +27,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EventFiltersApiTest {
     private static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
 
-    private static TestDatabase db;
-    private static Tollgate server;
+    @RegisterExtension
+    static final TestGateway GATEWAY = TestGateway.withSettings();
     private static AdminClient admin;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.empty();
-        Map<String, String> env = TestServers.env(db.jdbcUrl(), db.user(), db.password());
-        server = Tollgate.start(AppConfig.load(env));
-        admin = new AdminClient(server);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        db.close();
+        admin = new AdminClient(GATEWAY.server());
     }
 
     @Test
@@ -59,7 +46,7 @@ class EventFiltersApiTest {
         UUID c;
         UUID d;
         UUID rejected;
-        try (Connection conn = db.connect()) {
+        try (Connection conn = GATEWAY.db().connect()) {
             a = insert(conn, t, "shopify", "orders/create", "processed", T0, "{\"note\": \"Order #1001 by Jane\"}");
             b = insert(conn, t, "shopify", "orders/updated", "dead", T0.plusSeconds(60), "{\"note\": \"nothing\"}");
             c = insert(conn, t, "gorgias", "ticket", "dead", T0.plusSeconds(120),
@@ -100,7 +87,7 @@ class EventFiltersApiTest {
         UUID percent;
         UUID dots;
         UUID accents;
-        try (Connection conn = db.connect()) {
+        try (Connection conn = GATEWAY.db().connect()) {
             percent = insert(conn, t, "shopify", "orders/create", "processed", T0, "{\"code\": \"50%_OFF\"}");
             insert(conn, t, "shopify", "orders/create", "processed", T0.plusSeconds(1), "{\"code\": \"50xyOFF\"}");
             dots = insert(conn, t, "shopify", "orders/create", "processed", T0.plusSeconds(2), "{\"re\": \"a.*b\"}");
@@ -125,7 +112,7 @@ class EventFiltersApiTest {
         admin.createTenant("paging-shop");
         UUID t = tenantId("paging-shop");
         List<UUID> matching = new ArrayList<>();
-        try (Connection conn = db.connect()) {
+        try (Connection conn = GATEWAY.db().connect()) {
             for (int i = 0; i < 7; i++) {
                 UUID id = insert(conn, t, "gorgias", "ticket", "processed", T0.plusSeconds(i * 2L),
                                  "{\"n\": " + i + ", \"text\": \"refund please\"}");
@@ -154,7 +141,7 @@ class EventFiltersApiTest {
         UUID t = tenantId("scan-shop");
         UUID oldest;
         int newer = EventStore.SCAN_BUDGET + 100;
-        try (Connection conn = db.connect()) {
+        try (Connection conn = GATEWAY.db().connect()) {
             oldest = insert(conn, t, "shopify", "orders/create", "processed", T0.minusSeconds(3_600),
                             "{\"note\": \"the needle is here\"}");
             try (PreparedStatement ps = conn.prepareStatement("""
@@ -228,7 +215,7 @@ class EventFiltersApiTest {
         UUID refund1;
         UUID refund2;
         UUID other;
-        try (Connection conn = db.connect()) {
+        try (Connection conn = GATEWAY.db().connect()) {
             refund1 = insert(conn, t, "gorgias", "ticket", "dead", T0, "{\"text\": \"I want a REFUND\"}");
             refund2 = insert(conn, t, "gorgias", "ticket", "dead", T0.plusSeconds(1), "{\"text\": \"refund me\"}");
             other = insert(conn, t, "gorgias", "ticket", "dead", T0.plusSeconds(2), "{\"text\": \"where is it\"}");
@@ -246,7 +233,7 @@ class EventFiltersApiTest {
         assertThat(status(refund1)).isEqualTo("discarded");
         assertThat(status(refund2)).isEqualTo("discarded");
         assertThat(status(other)).isEqualTo("dead");
-        try (Connection conn = db.connect(); PreparedStatement ps = conn.prepareStatement(
+        try (Connection conn = GATEWAY.db().connect(); PreparedStatement ps = conn.prepareStatement(
                 "SELECT target FROM audit_log WHERE tenant_slug = 'bulk-text' AND action = 'events.discard'"
                         + " AND status = 200")) {
             try (ResultSet rs = ps.executeQuery()) {
@@ -261,7 +248,7 @@ class EventFiltersApiTest {
         admin.createTenant("detail-shop");
         UUID t = tenantId("detail-shop");
         UUID event;
-        try (Connection conn = db.connect()) {
+        try (Connection conn = GATEWAY.db().connect()) {
             event = insert(conn, t, "gorgias", "ticket", "accepted", T0, "{\"ticket\": {\"id\": 4242}}");
             try (PreparedStatement ps = conn.prepareStatement("""
                     INSERT INTO jobs (id, tenant_id, event_id, status, attempts, run_at, last_error)
@@ -344,7 +331,7 @@ class EventFiltersApiTest {
     }
 
     private static String status(UUID event) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = GATEWAY.db().connect(); PreparedStatement ps = c.prepareStatement(
                 "SELECT status FROM webhook_events WHERE id = ?")) {
             ps.setObject(1, event);
             try (ResultSet rs = ps.executeQuery()) {
@@ -355,7 +342,7 @@ class EventFiltersApiTest {
     }
 
     private static UUID tenantId(String slug) throws Exception {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+        try (Connection c = GATEWAY.db().connect(); PreparedStatement ps = c.prepareStatement(
                 "SELECT id FROM tenants WHERE slug = ?")) {
             ps.setString(1, slug);
             try (ResultSet rs = ps.executeQuery()) {

@@ -59,9 +59,9 @@ class DraftOnlyTest {
         assertThat(Webhooks.metric(GATEWAY.server(), "tollgate_drafts_kept_total", "tenant", "draft-shop"))
                 .as("from zero").isZero();
 
-        byte[] body = ("{\"ticket\": " + standInTicket(base) + "}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = ("{\"ticket\": " + Webhooks.standInTicket(base) + "}").getBytes(StandardCharsets.UTF_8);
         String eventId = deliver(body, secret, "draft-1");
-        JsonNode detail = detailWhenDone(eventId);
+        JsonNode detail = Webhooks.eventDetailWhenDone(GATEWAY.server(), "draft-shop", eventId);
         assertThat(detail.path("event").path("status").asText()).as(detail.toString()).isEqualTo("processed");
         JsonNode note = detail.get("note");
         assertThat(note.path("state").asText()).isEqualTo("drafted");
@@ -85,16 +85,17 @@ class DraftOnlyTest {
         HttpResponse<String> audit = Webhooks.admin(GATEWAY.server(), "GET", "/admin/audit?tenant=draft-shop", null);
         assertThat(audit.body()).contains("draft_only=false");
         String again = deliver(body, secret, "draft-2");
-        JsonNode second = detailWhenDone(again);
+        JsonNode second = Webhooks.eventDetailWhenDone(GATEWAY.server(), "draft-shop", again);
         assertThat(second.path("event").path("status").asText()).as(second.toString()).isEqualTo("processed");
-        assertThat(detailWhenDone(eventId).at("/note/state").asText()).isEqualTo("drafted");
+        assertThat(Webhooks.eventDetailWhenDone(GATEWAY.server(), "draft-shop", eventId).at("/note/state").asText())
+                .isEqualTo("drafted");
         assertThat(internalNotes()).as("switching the mode off posts nothing retroactively").isEmpty();
 
         // an operator's replay of the event is the one explicit way to post a drafted note
         HttpResponse<String> replay = Webhooks.admin(GATEWAY.server(), "POST",
                                                      "/admin/tenants/draft-shop/events/" + eventId + "/replay", null);
         assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
-        JsonNode replayed = detailWhenDone(eventId);
+        JsonNode replayed = Webhooks.eventDetailWhenDone(GATEWAY.server(), "draft-shop", eventId);
         assertThat(replayed.at("/note/state").asText()).as(replayed.toString()).isEqualTo("posted");
         List<JsonNode> posted = internalNotes();
         assertThat(posted).hasSize(1);
@@ -147,34 +148,5 @@ class DraftOnlyTest {
 
     private static List<JsonNode> internalNotes() {
         return standIn.messages().stream().filter(m -> "internal-note".equals(m.path("channel").asText())).toList();
-    }
-
-    private static String standInTicket(String base) throws Exception {
-        String basic = Base64.getEncoder().encodeToString((StandIn.GORGIAS_USERNAME + ":" + StandIn.GORGIAS_API_KEY)
-                                                                  .getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(base + "/api/tickets/" + StandIn.TICKET_ID))
-                        .header("Authorization", "Basic " + basic).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
-
-    /** The event's detail once it is no longer accepted or processing (or as it is after 60 s). */
-    private static JsonNode detailWhenDone(String eventId) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        JsonNode detail;
-        do {
-            HttpResponse<String> r = Webhooks.admin(GATEWAY.server(), "GET",
-                                                    "/admin/tenants/draft-shop/events/" + eventId, null);
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            detail = Webhooks.json(r.body());
-            String status = detail.path("event").path("status").asText();
-            if (!status.equals("accepted") && !status.equals("processing")) {
-                return detail;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < until);
-        return detail;
     }
 }

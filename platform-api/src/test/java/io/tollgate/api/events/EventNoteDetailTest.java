@@ -55,13 +55,13 @@ class EventNoteDetailTest {
         String secret = Webhooks.json(created.body()).get("gorgias_webhook_secret").asText();
 
         // what Gorgias sends for the ticket: the ticket as its API shows it, Bob's message included
-        byte[] body = ("{\"ticket\": " + standInTicket(base) + "}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = ("{\"ticket\": " + Webhooks.standInTicket(base) + "}").getBytes(StandardCharsets.UTF_8);
         HttpResponse<String> accepted = Webhooks.post(GATEWAY.server(), "/webhooks/note-shop/gorgias", body,
                                                       "X-Tollgate-Token", secret, "Content-Type", "application/json");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         String eventId = Webhooks.json(accepted.body()).get("event_id").asText();
 
-        JsonNode detail = detailWhenDone(eventId);
+        JsonNode detail = Webhooks.eventDetailWhenDone(GATEWAY.server(), "note-shop", eventId);
         assertThat(detail.path("event").path("status").asText()).as(detail.toString()).isEqualTo("processed");
         List<JsonNode> posted = standIn.messages().stream()
                 .filter(m -> "internal-note".equals(m.path("channel").asText())).toList();
@@ -84,35 +84,6 @@ class EventNoteDetailTest {
         assertThat(withheld.path("note").path("state").asText()).isEqualTo("posted");
         assertThat(withheld.path("note").has("body_text")).isFalse();
         assertThat(withheld.toString()).doesNotContain("#1001");
-    }
-
-    private static String standInTicket(String base) throws Exception {
-        String basic = Base64.getEncoder().encodeToString((StandIn.GORGIAS_USERNAME + ":" + StandIn.GORGIAS_API_KEY)
-                                                                  .getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(base + "/api/tickets/" + StandIn.TICKET_ID))
-                        .header("Authorization", "Basic " + basic).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
-
-    /** The event's detail once its job is no longer queued or running (or as it is after 60 s). */
-    private static JsonNode detailWhenDone(String eventId) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        JsonNode detail;
-        do {
-            HttpResponse<String> r = Webhooks.admin(GATEWAY.server(), "GET",
-                                                    "/admin/tenants/note-shop/events/" + eventId, null);
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            detail = Webhooks.json(r.body());
-            String status = detail.path("event").path("status").asText();
-            if (!status.equals("accepted") && !status.equals("processing")) {
-                return detail;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < until);
-        return detail;
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {

@@ -219,15 +219,18 @@ class RetentionSweeperTest {
             insert(c, a, 4, 12, "dead", "dead", 0);
             insert(c, a, 6, 1);
         }
-        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 0.5)) {
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, new EventPartitions(db), Duration.ofDays(7),
+                                                             Duration.ofDays(30), 0.5)) {
             assertThat(sweeper.sweep()).isEqualTo(new RetentionSweeper.Swept(old, 0));
         }
         try (Connection c = testDb.connect()) {
             assertThat(count(c, "SELECT count(*) FROM webhook_events WHERE tenant_id = '" + a + "'")).isEqualTo(4 + 6);
         }
-        assertThatThrownBy(() -> new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 0))
+        assertThatThrownBy(() -> new RetentionSweeper(db, new EventPartitions(db), Duration.ofDays(7),
+                                                      Duration.ofDays(30), 0))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30), 1.5))
+        assertThatThrownBy(() -> new RetentionSweeper(db, new EventPartitions(db), Duration.ofDays(7),
+                                                      Duration.ofDays(30), 1.5))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

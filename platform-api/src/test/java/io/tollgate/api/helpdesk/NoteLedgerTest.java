@@ -230,7 +230,7 @@ class NoteLedgerTest {
     void aReservationWithdrawnBeforeAnythingWasSentIsReservedAfreshNextTime() throws SQLException {
         EventId e1 = event(a);
         NoteLedger.Reservation.Reserved first = reservedFirst(e1);
-        ledger.recordDraft(a, first.noteId(), "template", "text", "<p>text</p>");
+        ledger.recordDraftAndRenew(a, first.noteId(), first.attempt(), "template", "text", "<p>text</p>");
 
         assertThat(ledger.withdraw(a, first.noteId(), first.attempt())).isTrue();
         assertThat(notes(a)).isEmpty();
@@ -358,14 +358,20 @@ class NoteLedgerTest {
         NoteLedger.Reservation.Reserved first = reservedFirst(e1);
         assertThat(ledger.markDrafted(a, first.noteId(), UUID.randomUUID())).as("another attempt's token").isFalse();
         assertThat(ledger.markDrafted(b, first.noteId(), first.attempt())).as("another tenant").isFalse();
-        assertThat(ledger.recordDraft(a, first.noteId(), "template", "Hi Bob", "<p>Hi Bob</p>")).isTrue();
-        assertThat(ledger.markDrafted(a, first.noteId(), first.attempt())).isTrue();
+        assertThat(ledger.keepDraft(a, first.noteId(), UUID.randomUUID(), "template", "Hi Bob", "<p>Hi Bob</p>",
+                                    tx -> { })).as("another attempt's token").isFalse();
+        assertThat(ledger.keepDraft(a, first.noteId(), first.attempt(), "template", "Hi Bob", "<p>Hi Bob</p>",
+                                    tx -> { })).isTrue();
+        assertThat(ledger.markDrafted(a, first.noteId(), first.attempt())).as("already kept").isFalse();
 
         assertThat(ledger.reserve(a, TICKET, FIRST, e2))
                 .isEqualTo(new NoteLedger.Reservation.AlreadyDrafted(first.noteId()));
         assertThat(ledger.markFailed(a, first.noteId(), first.attempt(), "late failure")).isFalse();
         assertThat(ledger.withdraw(a, first.noteId(), first.attempt())).isFalse();
-        assertThat(ledger.recordDraft(a, first.noteId(), "model", "other text", null)).isFalse();
+        assertThat(ledger.keepDraft(a, first.noteId(), first.attempt(), "model", "other text", null, tx -> { }))
+                .isFalse();
+        assertThat(ledger.recordDraftAndRenew(a, first.noteId(), first.attempt(), "model", "other text", null))
+                .isFalse();
         assertThat(ledger.renew(a, first.noteId(), first.attempt())).as("nothing to post").isFalse();
         assertThat(notes(a)).containsExactly(String.join("|", first.noteId().toString(), e1.toString(),
                                                          String.valueOf(TICKET), String.valueOf(FIRST),
