@@ -66,14 +66,13 @@ record BrowserTools(Path driver, Path browser) {
     }
 
     /**
-     * Skips the calling test (or class, from {@code @BeforeAll}) with the reason when the browser is missing, saying
-     * so on standard error too, where a build log shows it beside the skipped count.
+     * Skips the calling test with the reason when the browser is missing (call it before each test: surefire counts
+     * a test skipped so, with its reason in the report, where an abort in {@code @BeforeAll} shows as no test at all).
      *
      * @throws TestAbortedException JUnit's skip, with {@link #missing()}'s reason
      */
     void assumeAvailable() {
         Optional<String> reason = missing();
-        reason.ifPresent(System.err::println);
         assumeTrue(reason.isEmpty(), () -> reason.orElseThrow());
     }
 }

@@ -7,6 +7,7 @@ import io.tollgate.api.TestServers;
 import io.tollgate.api.Webhooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -81,7 +82,11 @@ class ConsoleBrowserTest {
     @BeforeAll
     static void browser() throws IOException {
         BrowserTools tools = BrowserTools.fromEnvironment();
-        tools.assumeAvailable();
+        if (tools.missing().isPresent()) {
+            // each test is then skipped with the reason (beforeEach): an abort here would hide them from the counts
+            System.err.println(tools.missing().get());
+            return;
+        }
         // the system's driver, never one Selenium Manager would download
         System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, tools.driver().toString());
         ChromeDriverService service = new ChromeDriverService.Builder()
@@ -103,6 +108,12 @@ class ConsoleBrowserTest {
         upstream.start();
         upstream.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(401)
                 .withHeader("Content-Type", "application/json").withBody("{\"error\": \"unauthorized\"}")));
+    }
+
+    /** Skips each test, saying why, where the browser is missing (surefire counts and reports them as skipped). */
+    @BeforeEach
+    void needsTheBrowser() {
+        BrowserTools.fromEnvironment().assumeAvailable();
     }
 
     @AfterAll
