@@ -639,7 +639,8 @@
         function (e) { failure(chart.lastChild, e, 'The delivery statistics'); });
 
       fill.apply(null, [view].concat(header, [overview, chart, limitsForm(t, base), draftOnlyForm(t, base),
-        rotateForm(t, base), dataRequests(base, params.get('focus') === 'data-requests'), deleteForm(t, base)]));
+        rotateForm(t, base), dataRequests(base, params.get('focus') === 'data-requests'), erasures(base),
+        deleteForm(t, base)]));
       if (params.get('focus') === 'connect') connect.focus();
     }, function (e) {
       if (e instanceof ApiError && e.status === 404) {
@@ -765,6 +766,37 @@
       })));
     }, function (e) { failure(body, e, 'Data requests'); });
     if (focus) setTimeout(function () { box.focus(); }, 0);
+    return box;
+  }
+
+  function erasures(base) {
+    var box = h('section', { class: 'card', id: 'erasures', 'aria-label': 'Privacy erasures', tabindex: '-1' },
+      h('h2', { text: 'Privacy erasures' }),
+      h('p', { class: 'muted', text: 'What each customers/redact and shop/redact erased here (newest first). Notes ' +
+        'Tollgate posted in Gorgias stay there: erasing them in Gorgias is the merchant\'s duty.' }));
+    var list = h('ul', { id: 'erasures-list' });
+    var body = h('div', { text: 'Loading…' });
+    box.appendChild(body);
+    var load = function (cursor) {
+      get(base + '/privacy' + query({ limit: 10, cursor: cursor })).then(function (page) {
+        if (!cursor && !page.items.length) { fill(body, h('p', { class: 'muted', text: 'None.' })); return; }
+        page.items.forEach(function (e) {
+          var rows = Object.keys(e.rows || {}).filter(function (k) { return e.rows[k]; })
+            .map(function (k) { return k + ' ' + e.rows[k]; }).join(', ');
+          var notes = e.gorgias_notes || [];
+          list.appendChild(h('li', {}, fmtTime(e.erased_at) + ' — ' + e.topic + ': ' + e.total_rows + ' rows erased' +
+            (rows ? ' (' + rows + ')' : '') + '.',
+            notes.length ? ' Notes to erase in Gorgias: ' + notes.map(function (n) {
+              return 'ticket ' + n.ticket_id + ' message ' + n.message_id;
+            }).join('; ') + '.' : ''));
+        });
+        var more = page.next_cursor ? h('button', { type: 'button', class: 'secondary', id: 'erasures-more',
+          text: 'Older erasures', onclick: function () { more.disabled = true; load(page.next_cursor); } }) : null;
+        fill(body, list, more);
+        if (cursor) (more || box).focus();
+      }, function (e) { failure(body, e, 'Privacy erasures'); });
+    };
+    load(null);
     return box;
   }
 

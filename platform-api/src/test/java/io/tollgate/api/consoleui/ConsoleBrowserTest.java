@@ -466,6 +466,27 @@ class ConsoleBrowserTest {
         }
     }
     @Test
+    @Order(14)
+    void showsTheTenantsPrivacyErasures() throws Exception {
+        try (Connection c = GATEWAY.db().connect(); PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO privacy_erasures (id, tenant_id, event_id, topic, erased_rows, gorgias_notes)
+                SELECT gen_random_uuid(), id, gen_random_uuid(), 'customers/redact',
+                       '{"webhook_events": 3, "notes": 1, "customers": 1}'::jsonb,
+                       '[{"ticket_id": 4242, "message_id": 777}]'::jsonb
+                FROM tenants WHERE slug = ?""")) {
+            ps.setString(1, SLUG);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        go("#/tenants/" + SLUG);
+        WebElement erasure = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#erasures-list li")));
+        assertThat(erasure.getText()).contains("customers/redact: 5 rows erased")
+                .contains("webhook_events 3").contains("notes 1").contains("customers 1")
+                .contains("ticket 4242 message 777");
+        assertContrastAndLabels("tenant with an erasure");
+    }
+
+    @Test
     @Order(20)
     void aRefusedTokenSendsBackToSignInWithAReasonAndSignOutForgetsTheToken() {
         go("#/audit");
