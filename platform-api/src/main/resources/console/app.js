@@ -959,6 +959,7 @@
             fill(out, h('p', { class: 'ok', id: 'bulk-done', text: (action === 'discard' ? 'Discarded ' : 'Queued again ') +
               r.data.count + ' of the ' + n + ' events counted.' }), h('p', {}, link(tenantHref(slug) + '/events' +
               query(filter) + (query(filter) ? '&' : '?') + 'refresh=' + Date.now(), 'Refresh the list')));
+            if (r.data.batch) replayProgress(box, base, r.data.batch, r.data.count);
           }, function (e) {
             var stale = e.problem && /stale-count$/.test(e.problem.type || '');
             fill(out, h('p', { class: 'error', id: 'bulk-error', text: stale
@@ -974,6 +975,61 @@
     });
     box.append(h('div', { class: 'row' }, count), out);
     return box;
+  }
+
+  /** How often the progress of a bulk replay is asked for while the page shows it. */
+  var REPLAY_POLL_MS = 2000;
+
+  /**
+   * The progress of a bulk replay (GET .../events/replays/{batch}): a progress bar of its events ended (processed,
+   * skipped, dead or discarded) of those it queued again, and their counts, asked for every 2 s until none waits or
+   * runs, or until the operator leaves the page (render() moves the generation on: the next tick stops there).
+   */
+  function replayProgress(box, base, batch, queued) {
+    var gen = generation;
+    var old = box.querySelector('#bulk-progress');
+    if (old) old.remove();
+    var bar = h('progress', { id: 'bulk-progress-bar', max: Math.max(queued, 1), value: 0 });
+    var text = h('p', { id: 'bulk-progress-text', role: 'status', 'aria-live': 'polite',
+      text: '0 of ' + queued + ' replayed events ended; waiting for the worker…' });
+    var panel = h('div', { id: 'bulk-progress', 'data-done': 'false', 'data-batch': batch },
+      h('label', { for: 'bulk-progress-bar', text: 'Progress of the replay of ' + queued + ' events' }), ' ', bar, text);
+    box.appendChild(panel);
+    var shown = '';
+    var tick = function () {
+      if (gen !== generation || !panel.isConnected) return;
+      get(base + '/events/replays/' + enc(batch)).then(function (p) {
+        if (gen !== generation || !panel.isConnected) return;
+        var ended = p.processed + p.skipped + p.dead + (p.discarded || 0);
+        bar.max = Math.max(p.count, 1);
+        bar.value = ended;
+        var parts = [p.processed + ' processed'];
+        if (p.skipped) parts.push(p.skipped + ' skipped');
+        parts.push(p.dead + ' dead');
+        if (p.discarded) parts.push(p.discarded + ' discarded');
+        parts.push(p.waiting + ' waiting', p.running + ' running');
+        var line = (p.done ? 'Done: ' : '') + ended + ' of ' + p.count + ' replayed events ended: ' + parts.join(', ') +
+          '.' + (p.count < queued ? ' ' + (queued - p.count) + ' of the ' + queued + ' queued are gone (erased or ' +
+          'past retention) or in a later replay.' : '');
+        ['count', 'waiting', 'running', 'processed', 'skipped', 'dead'].forEach(function (k) {
+          panel.setAttribute('data-' + k, String(p[k]));
+        });
+        // the text is a live region: rewritten only when it changes, so a screen reader hears each change once
+        if (line !== shown) { text.textContent = line; shown = line; }
+        if (p.done) {
+          panel.setAttribute('data-done', 'true');
+          if (p.dead) text.classList.add('warn'); else text.classList.add('ok');
+          return;
+        }
+        setTimeout(tick, REPLAY_POLL_MS);
+      }, function (e) {
+        if (gen !== generation || !panel.isConnected) return;
+        if (e instanceof ApiError && e.status === 401) return;
+        text.className = 'error';
+        text.textContent = 'The replay\'s progress: ' + problemText(e) + ' (reload the page to ask again).';
+      });
+    };
+    tick();
   }
 
   var SENSITIVE = /(signature|secret|token|authorization|hmac|api[-_]?key|cookie|password)/i;

@@ -5,6 +5,9 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.tollgate.api.TestGateway;
 import io.tollgate.api.TestServers;
 import io.tollgate.api.Webhooks;
+import io.tollgate.api.events.JobOutcome;
+import io.tollgate.api.events.JobQueue;
+import io.tollgate.tenant.db.Database;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -238,6 +241,63 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("bulk-done"), "Discarded 3 of the 3 events counted."));
         assertThat(count("discarded")).isEqualTo(3);
         assertThat(status(other)).isEqualTo("dead|dead");
+    }
+
+    @Test
+    @Order(5)
+    void replaysExactlyTheCountedDeadEventsAndShowsTheirProgressUntilDone() throws Exception {
+        List<UUID> counted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            counted.add(insertDead("shopify", "orders/paid"));
+        }
+        go("#/tenants/" + SLUG + "/events?provider=shopify&topic=orders%2Fpaid&status=dead");
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("bulk-count"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("bulk-counted"), "3"));
+        UUID late = insertDead("shopify", "orders/paid");
+        driver.findElement(By.id("bulk-replay")).click();
+        wait.until(ExpectedConditions.elementToBeClickable(By.id("bulk-confirm"))).click();
+        wait.until(ExpectedConditions.textToBe(By.id("bulk-done"), "Queued again 3 of the 3 events counted."));
+        assertThat(status(late)).as("dead after the count: not replayed").isEqualTo("dead|dead");
+        // the gateway's worker is off here: nothing moves until the queue is driven below
+        WebElement panel = wait.until(ExpectedConditions.presenceOfElementLocated(By.id("bulk-progress")));
+        wait.until(ExpectedConditions.attributeToBe(panel, "data-waiting", "3"));
+        assertThat(panel.getAttribute("data-done")).isEqualTo("false");
+        assertThat(driver.findElement(By.cssSelector("label[for=bulk-progress-bar]")).getText())
+                .isEqualTo("Progress of the replay of 3 events");
+        assertThat(driver.findElement(By.id("bulk-progress-text")).getAttribute("aria-live")).isEqualTo("polite");
+
+        // as the worker would: the batch's jobs run, two are processed and one is dead; any other job goes back
+        try (Database database = GATEWAY.db().open()) {
+            JobQueue queue = new JobQueue(database);
+            int ended = 0;
+            for (JobQueue.Job job : queue.claim(100, Duration.ofMinutes(5), 100)) {
+                if (!counted.contains(job.eventId().value())) {
+                    assertThat(queue.release(job, "not this test's")).isTrue();
+                } else {
+                    assertThat(queue.complete(job, ended++ < 2 ? new JobOutcome.Done()
+                            : new JobOutcome.Dead("Shopify answered 401"))).isTrue();
+                }
+            }
+            assertThat(ended).isEqualTo(3);
+        }
+        wait.until(ExpectedConditions.attributeToBe(panel, "data-done", "true"));
+        assertThat(driver.findElement(By.id("bulk-progress-text")).getText())
+                .isEqualTo("Done: 3 of 3 replayed events ended: 2 processed, 1 dead, 0 waiting, 0 running.");
+        WebElement bar = driver.findElement(By.id("bulk-progress-bar"));
+        assertThat(bar.getAttribute("value")).isEqualTo("3");
+        assertThat(bar.getAttribute("max")).isEqualTo("3");
+        List<String> ended = new ArrayList<>();
+        try (Connection c = GATEWAY.db().connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT status FROM webhook_events WHERE id = ANY (?) ORDER BY status")) {
+            ps.setArray(1, c.createArrayOf("uuid", counted.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ended.add(rs.getString(1));
+                }
+            }
+        }
+        assertThat(ended).as("what the page shows").containsExactly("dead", "processed", "processed");
+        assertContrastAndLabels("events after a bulk replay");
     }
 
     @Test
