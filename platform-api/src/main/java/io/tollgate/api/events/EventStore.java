@@ -303,6 +303,7 @@ public final class EventStore {
             return Optional.empty();
         }
     }
+
     /**
      * Where the events of one bulk replay are now ({@link JobQueue#bulk} set {@code batch} on each): how many there
      * are, and how many wait in the queue (accepted: queued, retrying or deferred), run now, or ended processed,
