@@ -1009,8 +1009,8 @@
         if (p.discarded) parts.push(p.discarded + ' discarded');
         parts.push(p.waiting + ' waiting', p.running + ' running');
         var line = (p.done ? 'Done: ' : '') + ended + ' of ' + p.count + ' replayed events ended: ' + parts.join(', ') +
-          '.' + (p.count < queued ? ' ' + (queued - p.count) + ' of the ' + queued + ' queued are gone (erased or ' +
-          'past retention) or in a later replay.' : '');
+          '.' + (p.count < queued ? ' ' + (queued - p.count) + ' of the ' + queued + ' queued are gone (past ' +
+          'retention) or in a later replay.' : '');
         ['count', 'waiting', 'running', 'processed', 'skipped', 'dead'].forEach(function (k) {
           panel.setAttribute('data-' + k, String(p[k]));
         });

@@ -307,8 +307,9 @@ public final class EventStore {
     /**
      * Where the events of one bulk replay are now ({@link JobQueue#bulk} set {@code batch} on each): how many there
      * are, and how many wait in the queue (accepted: queued, retrying or deferred), run now, or ended processed,
-     * skipped, dead or discarded. Counted from the events that still carry the batch: one a privacy erasure deleted,
-     * retention retired or a later bulk replay moved to its own batch is no longer counted. {@code done} when none
+     * skipped, dead or discarded. Counted from the events that still carry the batch: a privacy erasure ends a waiting
+     * one as skipped (still counted); one retention retired, or a later bulk replay moved to its own batch, is no
+     * longer counted. {@code done} when none
      * waits or runs.
      */
     public record BatchProgress(UUID batch, long count, long waiting, long running, long processed, long skipped,

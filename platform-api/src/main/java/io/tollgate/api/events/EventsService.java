@@ -367,7 +367,7 @@ public final class EventsService implements HttpService {
 
     private static ApiException batchNotFound() {
         return new ApiException.NotFound("replay-not-found", "This tenant has no bulk replay with this id (or none"
-                + " of its events is left: erased or past retention).");
+                + " of its events is left: all past retention).");
     }
 
     private static Optional<Provider> provider(String p, List<FieldError> errors) {

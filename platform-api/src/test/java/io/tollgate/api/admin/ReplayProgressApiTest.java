@@ -122,7 +122,7 @@ class ReplayProgressApiTest {
         assertThat(progress(path)).isEqualTo("count=4 waiting=0 running=0 processed=3 skipped=0 dead=1 discarded=0"
                                                      + " done=true");
 
-        // an event of the batch erased or retired: the counts are of what is left
+        // an event of the batch retired (retention drops its day): the counts are of what is left
         try (Connection c = db.connect();
              PreparedStatement ps = c.prepareStatement("DELETE FROM webhook_events WHERE id = ?")) {
             ps.setObject(1, jobs.get(0).eventId().value());
