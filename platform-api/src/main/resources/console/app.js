@@ -12,6 +12,8 @@
   var nav = document.getElementById('nav');
   var signOutButton = document.getElementById('sign-out');
   var generation = 0;
+  /** A message for the status line of the page navigate() goes to (a page change clears the line otherwise). */
+  var carried = null;
   var PAGE_SIZE = 25;
   var OUTCOMES = ['processed', 'accepted', 'skipped', 'dead', 'rejected', 'discarded'];
 
@@ -88,6 +90,44 @@
   }
 
   function enc(v) { return encodeURIComponent(v); }
+
+  // ---- paging ------------------------------------------------------------------------------------------------
+  // The admin API pages forward only, by keyset cursors (next_cursor). To go back, the console remembers, for each
+  // list and filter, the cursor of the page before each page it showed (a stack of the cursors followed, one entry a
+  // page), so "Previous page" returns to exactly the page seen before. A page reached from a bookmark or after a reload
+  // has no remembered page before it: it offers "First page" instead. Cursors are not secrets; they are forgotten on
+  // sign-out all the same.
+  var pagesSeen = {};
+
+  /** The page size: the route's limit (1 to 200, as the API takes it) or the list's default. */
+  function pageSize(params, fallback) {
+    var v = params.get('limit');
+    return v && /^\d{1,3}$/.test(v) && Number(v) >= 1 && Number(v) <= 200 ? Number(v) : fallback;
+  }
+
+  /**
+   * The paging links of a list: hrefFor(cursor) is the route of the page at cursor (null: the first page), with the
+   * list's filter; listKey names the list and filter (the route without its cursor).
+   */
+  function pager(label, listKey, hrefFor, cursor, nextCursor) {
+    var here = cursor ? pagesSeen[listKey + '\n' + cursor] : { previous: null, number: 1 };
+    if (nextCursor) {
+      pagesSeen[listKey + '\n' + nextCursor] = { previous: cursor || null, number: here ? here.number + 1 : null };
+    }
+    var links = [];
+    if (cursor && here) {
+      links.push(h('a', { href: hrefFor(here.previous), id: 'page-previous', rel: 'prev', text: '← Previous page' }));
+    }
+    if (cursor && (!here || here.previous)) {
+      links.push(h('a', { href: hrefFor(null), id: 'page-first', text: 'First page' }));
+    }
+    if (nextCursor) {
+      links.push(h('a', { href: hrefFor(nextCursor), id: 'page-next', rel: 'next', text: 'Next page →' }));
+    }
+    if (!links.length) return null;
+    return h('nav', { class: 'row pager', 'aria-label': label },
+      here && here.number ? h('span', { id: 'page-number', text: 'Page ' + here.number }) : null, links);
+  }
 
   function tenantHref(slug) { return '#/tenants/' + enc(slug); }
 
@@ -187,6 +227,7 @@
   function signOut(reason) {
     token = null;
     sessionStorage.removeItem(TOKEN_KEY);
+    pagesSeen = {};
     generation++;
     signIn(reason);
   }
@@ -213,7 +254,7 @@
         sessionStorage.setItem(TOKEN_KEY, candidate);
         input.value = '';
         if (!location.hash || location.hash === '#/' || location.hash === '#/sign-in') location.hash = '#/attention';
-        else render();
+        else { render(); main.focus({ preventScroll: true }); }
       }, function (e) {
         token = null;
         message.className = 'error';
@@ -269,14 +310,22 @@
     fill(main, h('h1', { text: 'Not found' }), h('p', {}, link('#/attention', 'Back to what needs attention')));
   }
 
-  function navigate(hash) {
-    if (location.hash === hash) render(); else location.hash = hash;
+  /** Goes to the page at hash, with message (if any) in the status line there. */
+  function navigate(hash, message) {
+    carried = message || null;
+    if (location.hash === hash) {
+      say(carried || '');
+      carried = null;
+      render();
+    } else location.hash = hash;
   }
 
   window.addEventListener('hashchange', function () {
-    say('');
+    say(carried || '');
+    carried = null;
     render();
-    main.focus({ preventScroll: true });
+    // the new page's content has the focus (the sign-in form focuses its token field itself)
+    if (token) main.focus({ preventScroll: true });
   });
   signOutButton.addEventListener('click', function () { signOut('Signed out.'); });
   // the skip link moves focus without touching the hash (the hash is the page's route)
@@ -367,19 +416,22 @@
       params.get('connection'));
     var form = h('form', { role: 'search', 'aria-label': 'Find tenants', onsubmit: function (ev) {
       ev.preventDefault();
-      navigate('#/tenants' + query({ q: qIn.value.trim(), status: statusIn.value, connection: connIn.value }));
+      navigate('#/tenants' + query({ q: qIn.value.trim(), status: statusIn.value, connection: connIn.value,
+        limit: params.get('limit') }));
     } }, h('div', { class: 'fields' },
       field('tenant-q', 'Slug or name', qIn), field('tenant-status', 'Status', statusIn),
       field('tenant-connection', 'Connection', connIn), h('button', { type: 'submit', text: 'Search' })));
     var body = h('div', { text: 'Loading…' });
     view.append(h('h1', { text: 'Tenants' }), form, body);
     var filter = { q: params.get('q'), status: params.get('status'), connection: params.get('connection'),
-      cursor: params.get('cursor'), limit: PAGE_SIZE };
+      cursor: params.get('cursor'), limit: pageSize(params, PAGE_SIZE) };
+    // the page size in the console's links only when the address names one
+    var pageLimit = params.get('limit') ? filter.limit : null;
     get('/admin/tenant-summaries' + query(filter)).then(function (page) {
-      tenantsTable(body, page.items, page.next_cursor, filter, false);
+      tenantsTable(body, page.items, page.next_cursor, filter, false, pageLimit);
     }, function (e) {
       if (!notAvailable(e)) { failure(body, e, 'The tenants'); return; }
-      get('/admin/tenants' + query({ limit: PAGE_SIZE, cursor: filter.cursor,
+      get('/admin/tenants' + query({ limit: filter.limit, cursor: filter.cursor,
         connection: filter.connection === 'broken' ? 'broken' : '' })).then(function (page) {
         var q = (filter.q || '').toLowerCase();
         var items = page.items.map(summaryFromTenant).filter(function (t) {
@@ -389,12 +441,12 @@
               || (filter.connection === 'ok' && (t.connection.gorgias === 'ok' || t.connection.shopify === 'ok'))
               || (filter.connection === 'none' && t.connection.gorgias !== 'ok' && t.connection.shopify !== 'ok'));
         });
-        tenantsTable(body, items, page.next_cursor, filter, true);
+        tenantsTable(body, items, page.next_cursor, filter, true, pageLimit);
       }, function (e2) { failure(body, e2, 'The tenants'); });
     });
   }
 
-  function tenantsTable(body, items, nextCursor, filter, limited) {
+  function tenantsTable(body, items, nextCursor, filter, limited, pageLimit) {
     var rows = items.map(function (t) {
       var c = t.connection || {};
       var last = t.last_delivery || {};
@@ -403,7 +455,8 @@
         h('td', {}, badge(t.status)),
         h('td', {}, 'Gorgias ', badge(c.gorgias), ' Shopify ', badge(c.shopify),
           c.reason ? h('div', { class: 'muted', text: c.reason }) : null),
-        h('td', { text: t.deliveries_last_hour === null || t.deliveries_last_hour === undefined ? '—' : t.deliveries_last_hour }),
+        h('td', { text: t.deliveries_last_hour === null || t.deliveries_last_hour === undefined ? '—'
+          : t.deliveries_last_hour + (t.deliveries_last_hour_capped ? ' or more' : '') }),
         h('td', {}, h('div', { text: 'Gorgias: ' + fmtTime(last.gorgias) }), h('div', { text: 'Shopify: ' + fmtTime(last.shopify) })),
         h('td', {}, t.dead_events ? link(tenantHref(t.slug) + '/events?status=dead', String(t.dead_events),
           'Dead events of ' + t.slug) : (t.dead_events === 0 ? '0' : '—')));
@@ -411,15 +464,15 @@
     fill(body, 
       limited ? h('p', { class: 'muted', text: 'The tenant summaries are not available on this gateway: the list shows ' +
         'what GET /admin/tenants gives (search and status filter this page only).' }) : null,
-      items.length ? h('table', {}, h('caption', { class: 'muted', text: items.length + ' tenants on this page' }),
+      items.length ? h('table', { id: 'tenants-table' }, h('caption', { class: 'muted', text: items.length + ' tenants on this page' }),
         h('thead', {}, h('tr', {}, ['Tenant', 'Status', 'Connections', 'Deliveries (last hour)', 'Last delivery',
           'Dead events'].map(function (c) { return h('th', { scope: 'col', text: c }); }))),
         h('tbody', {}, rows)) : h('p', { text: 'No tenant matches.' }),
-      h('div', { class: 'row' },
-        filter.cursor ? link('#/tenants' + query({ q: filter.q, status: filter.status, connection: filter.connection }),
-          'First page') : null,
-        nextCursor ? link('#/tenants' + query({ q: filter.q, status: filter.status, connection: filter.connection,
-          cursor: nextCursor }), 'Next page') : null));
+      pager('Pages of tenants', 'tenants' + query({ q: filter.q, status: filter.status, connection: filter.connection,
+        limit: pageLimit }), function (cursor) {
+        return '#/tenants' + query({ q: filter.q, status: filter.status, connection: filter.connection,
+          limit: pageLimit, cursor: cursor });
+      }, filter.cursor, nextCursor));
   }
 
   // ---- Onboarding --------------------------------------------------------------------------------------------
@@ -586,7 +639,8 @@
         function (e) { failure(chart.lastChild, e, 'The delivery statistics'); });
 
       fill.apply(null, [view].concat(header, [overview, chart, limitsForm(t, base), draftOnlyForm(t, base),
-        rotateForm(t, base), dataRequests(base, params.get('focus') === 'data-requests'), deleteForm(t, base)]));
+        rotateForm(t, base), dataRequests(base, params.get('focus') === 'data-requests'), erasures(base),
+        deleteForm(t, base)]));
       if (params.get('focus') === 'connect') connect.focus();
     }, function (e) {
       if (e instanceof ApiError && e.status === 404) {
@@ -647,8 +701,8 @@
     }
     var check = h('input', { type: 'checkbox', id: 'draft-only' });
     check.checked = t.draft_only;
-    var msg = h('span', { role: 'status' });
-    var save = h('button', { type: 'button', class: 'secondary', text: 'Save', onclick: function () {
+    var msg = h('span', { role: 'status', id: 'draft-only-result' });
+    var save = h('button', { type: 'button', class: 'secondary', id: 'save-draft-only', text: 'Save', onclick: function () {
       api('PATCH', base, { draft_only: check.checked }).then(function () {
         msg.className = 'ok';
         msg.textContent = check.checked ? ' Draft-only: notes are drafted, not posted.' : ' Notes are posted.';
@@ -715,6 +769,37 @@
     return box;
   }
 
+  function erasures(base) {
+    var box = h('section', { class: 'card', id: 'erasures', 'aria-label': 'Privacy erasures', tabindex: '-1' },
+      h('h2', { text: 'Privacy erasures' }),
+      h('p', { class: 'muted', text: 'What each customers/redact and shop/redact erased here (newest first). Notes ' +
+        'Tollgate posted in Gorgias stay there: erasing them in Gorgias is the merchant\'s duty.' }));
+    var list = h('ul', { id: 'erasures-list' });
+    var body = h('div', { text: 'Loading…' });
+    box.appendChild(body);
+    var load = function (cursor) {
+      get(base + '/privacy' + query({ limit: 10, cursor: cursor })).then(function (page) {
+        if (!cursor && !page.items.length) { fill(body, h('p', { class: 'muted', text: 'None.' })); return; }
+        page.items.forEach(function (e) {
+          var rows = Object.keys(e.rows || {}).filter(function (k) { return e.rows[k]; })
+            .map(function (k) { return k + ' ' + e.rows[k]; }).join(', ');
+          var notes = e.gorgias_notes || [];
+          list.appendChild(h('li', {}, fmtTime(e.erased_at) + ' — ' + e.topic + ': ' + e.total_rows + ' rows erased' +
+            (rows ? ' (' + rows + ')' : '') + '.',
+            notes.length ? ' Notes to erase in Gorgias: ' + notes.map(function (n) {
+              return 'ticket ' + n.ticket_id + ' message ' + n.message_id;
+            }).join('; ') + '.' : ''));
+        });
+        var more = page.next_cursor ? h('button', { type: 'button', class: 'secondary', id: 'erasures-more',
+          text: 'Older erasures', onclick: function () { more.disabled = true; load(page.next_cursor); } }) : null;
+        fill(body, list, more);
+        if (cursor) (more || box).focus();
+      }, function (e) { failure(body, e, 'Privacy erasures'); });
+    };
+    load(null);
+    return box;
+  }
+
   function deleteForm(t, base) {
     var confirmIn = h('input', { type: 'text', autocomplete: 'off', 'data-field': 'confirm' });
     var button = h('button', { type: 'submit', class: 'danger', id: 'delete', text: 'Delete ' + t.slug, disabled: true });
@@ -725,8 +810,7 @@
       if (confirmIn.value !== t.slug) return;
       button.disabled = true;
       api('DELETE', base).then(function () {
-        say('Deleted ' + t.slug + ' and every row it had.');
-        navigate('#/tenants');
+        navigate('#/tenants', 'Deleted ' + t.slug + ' and every row it had.');
       }, function (e) { button.disabled = false; msg.className = 'error'; msg.textContent = problemText(e); });
     } }, h('h2', { text: 'Delete' }),
       h('p', { class: 'muted', text: 'Removes the upstream webhooks a connect registered, then every row of the tenant. ' +
@@ -801,11 +885,12 @@
     };
     var filter = { status: params.get('status'), provider: params.get('provider'), topic: params.get('topic'),
       received_after: params.get('received_after'), received_before: params.get('received_before'), q: params.get('q') };
+    var size = pageSize(params, 50);
     var form = h('form', { role: 'search', 'aria-label': 'Filter events', onsubmit: function (ev) {
       ev.preventDefault();
       navigate(tenantHref(slug) + '/events' + query({ status: f.status.value, provider: f.provider.value,
         topic: f.topic.value.trim(), received_after: f.after.value.trim(), received_before: f.before.value.trim(),
-        q: f.q.value.trim() }));
+        q: f.q.value.trim(), limit: params.get('limit') }));
     } }, h('div', { class: 'fields' }, field('ev-status', 'Status', f.status), field('ev-provider', 'Provider', f.provider),
       field('ev-topic', 'Topic', f.topic), field('ev-after', 'Received from (UTC)', f.after),
       field('ev-before', 'Received before (UTC)', f.before), field('ev-q', 'Text in the body', f.q),
@@ -813,7 +898,7 @@
     var list = h('div', { text: 'Loading…' });
     view.append(h('h1', {}, 'Events of ', link(tenantHref(slug), slug)), form, bulkPanel(base, slug, filter), list);
     get(base + '/events' + query({ status: filter.status, provider: filter.provider, topic: filter.topic,
-      received_after: filter.received_after, received_before: filter.received_before, q: filter.q, limit: 50,
+      received_after: filter.received_after, received_before: filter.received_before, q: filter.q, limit: size,
       cursor: params.get('cursor') })).then(function (page) {
       var rows = page.items.map(function (e) {
         return h('tr', { 'data-event': e.id },
@@ -821,16 +906,18 @@
           h('td', { text: e.provider }), h('td', { text: e.topic || '' }), h('td', {}, badge(e.status)),
           h('td', { text: e.size_bytes }), h('td', { text: e.error || '' }));
       });
-      var more = query({ status: filter.status, provider: filter.provider, topic: filter.topic,
-        received_after: filter.received_after, received_before: filter.received_before, q: filter.q,
-        cursor: page.next_cursor });
+      var listed = function (cursor) {
+        return tenantHref(slug) + '/events' + query({ status: filter.status, provider: filter.provider,
+          topic: filter.topic, received_after: filter.received_after, received_before: filter.received_before,
+          q: filter.q, limit: params.get('limit') ? size : null, cursor: cursor });
+      };
       fill(list, 
         page.scan_limited ? h('p', { class: 'warn', text: 'The text search stopped at its scan limit: narrow the time ' +
           'range to search further back.' }) : null,
         rows.length ? h('table', { id: 'events-table' }, h('thead', {}, h('tr', {}, ['Received', 'Provider', 'Topic',
           'Status', 'Bytes', 'Error'].map(function (c) { return h('th', { scope: 'col', text: c }); }))),
           h('tbody', {}, rows)) : h('p', { id: 'no-events', text: 'No event matches.' }),
-        page.next_cursor ? h('p', {}, link(tenantHref(slug) + '/events' + more, 'Next page')) : null);
+        pager('Pages of events', listed(null), listed, params.get('cursor'), page.next_cursor));
     }, function (e) { failure(list, e, 'The events'); });
   }
 
@@ -872,6 +959,7 @@
             fill(out, h('p', { class: 'ok', id: 'bulk-done', text: (action === 'discard' ? 'Discarded ' : 'Queued again ') +
               r.data.count + ' of the ' + n + ' events counted.' }), h('p', {}, link(tenantHref(slug) + '/events' +
               query(filter) + (query(filter) ? '&' : '?') + 'refresh=' + Date.now(), 'Refresh the list')));
+            if (r.data.batch) replayProgress(box, base, r.data.batch, r.data.count);
           }, function (e) {
             var stale = e.problem && /stale-count$/.test(e.problem.type || '');
             fill(out, h('p', { class: 'error', id: 'bulk-error', text: stale
@@ -887,6 +975,61 @@
     });
     box.append(h('div', { class: 'row' }, count), out);
     return box;
+  }
+
+  /** How often the progress of a bulk replay is asked for while the page shows it. */
+  var REPLAY_POLL_MS = 2000;
+
+  /**
+   * The progress of a bulk replay (GET .../events/replays/{batch}): a progress bar of its events ended (processed,
+   * skipped, dead or discarded) of those it queued again, and their counts, asked for every 2 s until none waits or
+   * runs, or until the operator leaves the page (render() moves the generation on: the next tick stops there).
+   */
+  function replayProgress(box, base, batch, queued) {
+    var gen = generation;
+    var old = box.querySelector('#bulk-progress');
+    if (old) old.remove();
+    var bar = h('progress', { id: 'bulk-progress-bar', max: Math.max(queued, 1), value: 0 });
+    var text = h('p', { id: 'bulk-progress-text', role: 'status', 'aria-live': 'polite',
+      text: '0 of ' + queued + ' replayed events ended; waiting for the worker…' });
+    var panel = h('div', { id: 'bulk-progress', 'data-done': 'false', 'data-batch': batch },
+      h('label', { for: 'bulk-progress-bar', text: 'Progress of the replay of ' + queued + ' events' }), ' ', bar, text);
+    box.appendChild(panel);
+    var shown = '';
+    var tick = function () {
+      if (gen !== generation || !panel.isConnected) return;
+      get(base + '/events/replays/' + enc(batch)).then(function (p) {
+        if (gen !== generation || !panel.isConnected) return;
+        var ended = p.processed + p.skipped + p.dead + (p.discarded || 0);
+        bar.max = Math.max(p.count, 1);
+        bar.value = ended;
+        var parts = [p.processed + ' processed'];
+        if (p.skipped) parts.push(p.skipped + ' skipped');
+        parts.push(p.dead + ' dead');
+        if (p.discarded) parts.push(p.discarded + ' discarded');
+        parts.push(p.waiting + ' waiting', p.running + ' running');
+        var line = (p.done ? 'Done: ' : '') + ended + ' of ' + p.count + ' replayed events ended: ' + parts.join(', ') +
+          '.' + (p.count < queued ? ' ' + (queued - p.count) + ' of the ' + queued + ' queued are gone (past ' +
+          'retention) or in a later replay.' : '');
+        ['count', 'waiting', 'running', 'processed', 'skipped', 'dead'].forEach(function (k) {
+          panel.setAttribute('data-' + k, String(p[k]));
+        });
+        // the text is a live region: rewritten only when it changes, so a screen reader hears each change once
+        if (line !== shown) { text.textContent = line; shown = line; }
+        if (p.done) {
+          panel.setAttribute('data-done', 'true');
+          if (p.dead) text.classList.add('warn'); else text.classList.add('ok');
+          return;
+        }
+        setTimeout(tick, REPLAY_POLL_MS);
+      }, function (e) {
+        if (gen !== generation || !panel.isConnected) return;
+        if (e instanceof ApiError && e.status === 401) return;
+        text.className = 'error';
+        text.textContent = 'The replay\'s progress: ' + problemText(e) + ' (reload the page to ask again).';
+      });
+    };
+    tick();
   }
 
   var SENSITIVE = /(signature|secret|token|authorization|hmac|api[-_]?key|cookie|password)/i;
@@ -936,12 +1079,13 @@
         h('section', { class: 'card', 'aria-label': 'Job' }, h('h2', { text: 'Job' }), job ? kv([
           ['Status', job.status], ['Attempts', job.attempts + (job.max_attempts ? ' of ' + job.max_attempts : '')],
           ['Runs at', fmtTime(job.run_at)], ['Last upstream error', job.last_error]]) : h('p', { class: 'muted', text: 'No job.' })),
-        h('section', { class: 'card', 'aria-label': 'Note' }, h('h2', { text: 'Note posted' }), note ? [kv([
+        h('section', { class: 'card', 'aria-label': 'Note', id: 'event-note' }, h('h2', { text: note && note.state === 'drafted'
+          ? 'Note drafted, not posted (draft-only mode)' : 'Note posted' }), note ? [kv([
           ['State', note.state], ['Draft source', note.draft_source], ['Posted', fmtTime(note.posted_at)],
           ['Gorgias message', note.upstream_message_id], ['Ticket', note.ticket_id], ['Error', note.error]]),
           ticketUrl ? h('p', {}, h('a', { href: ticketUrl, rel: 'noopener noreferrer', target: '_blank',
             text: 'Open ticket ' + (note.ticket_id || '') + ' in Gorgias' })) : null,
-          note.body_text ? h('pre', { text: note.body_text }) : null] : h('p', { class: 'muted', text: 'No note was drafted.' })),
+          note.body_text ? h('pre', { id: 'note-body', tabindex: '0', 'aria-label': 'Note text', text: note.body_text }) : null] : h('p', { class: 'muted', text: 'No note was drafted.' })),
         h('section', { class: 'card', 'aria-label': 'Headers' }, h('h2', { text: 'Headers' }),
           h('table', { id: 'event-headers' }, h('tbody', {}, Object.keys(headers).map(function (k) {
             return h('tr', {}, h('th', { scope: 'row', text: k }),
@@ -977,17 +1121,21 @@
     var form = h('form', { role: 'search', 'aria-label': 'Filter the audit log', onsubmit: function (ev) {
       ev.preventDefault();
       navigate('#/audit' + query({ actor: f.actor.value.trim(), action: f.action.value.trim(), tenant: f.tenant.value.trim(),
-        after: f.after.value.trim(), before: f.before.value.trim() }));
+        after: f.after.value.trim(), before: f.before.value.trim(), limit: params.get('limit') }));
     } }, h('div', { class: 'fields' }, field('au-actor', 'Operator (token name)', f.actor), field('au-action', 'Action', f.action),
       field('au-tenant', 'Tenant', f.tenant), field('au-after', 'From (UTC)', f.after), field('au-before', 'Before (UTC)', f.before),
       h('button', { type: 'submit', text: 'Filter' })));
     var list = h('div', { text: 'Loading…' });
     view.append(h('h1', { text: 'Audit log' }), form, list);
     var q = {}; Object.keys(filter).forEach(function (k) { q[k] = filter[k]; });
-    q.limit = 50; q.cursor = params.get('cursor');
+    q.limit = pageSize(params, 50); q.cursor = params.get('cursor');
     get('/admin/audit' + query(q)).then(function (page) {
-      var next = {}; Object.keys(filter).forEach(function (k) { next[k] = filter[k]; });
-      next.cursor = page.next_cursor;
+      var listed = function (cursor) {
+        var r = {}; Object.keys(filter).forEach(function (k) { r[k] = filter[k]; });
+        r.limit = params.get('limit') ? q.limit : null;
+        r.cursor = cursor;
+        return '#/audit' + query(r);
+      };
       fill(list, page.items.length ? h('table', { id: 'audit-table' }, h('thead', {}, h('tr', {},
         ['When', 'Operator', 'Action', 'Tenant', 'Target', 'Outcome', 'Status'].map(function (c) {
           return h('th', { scope: 'col', text: c });
@@ -996,7 +1144,7 @@
             h('td', {}, a.tenant_slug ? link(tenantHref(a.tenant_slug), a.tenant_slug) : ''), h('td', { text: a.target || '' }),
             h('td', {}, badge(a.outcome === 'success' ? 'ok' : a.outcome)), h('td', { text: a.status }));
         }))) : h('p', { text: 'No entry matches.' }),
-        page.next_cursor ? h('p', {}, link('#/audit' + query(next), 'Next page')) : null);
+        pager('Pages of the audit log', listed(null), listed, params.get('cursor'), page.next_cursor));
     }, function (e) { failure(list, e, 'The audit log'); });
   }
 

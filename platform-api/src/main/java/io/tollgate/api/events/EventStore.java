@@ -303,4 +303,40 @@ public final class EventStore {
             return Optional.empty();
         }
     }
+
+    /**
+     * Where the events of one bulk replay are now ({@link JobQueue#bulk} set {@code batch} on each): how many there
+     * are, and how many wait in the queue (accepted: queued, retrying or deferred), run now, or ended processed,
+     * skipped, dead or discarded. Counted from the events that still carry the batch: a privacy erasure ends a waiting
+     * one as skipped (still counted); one retention retired, or a later bulk replay moved to its own batch, is no
+     * longer counted. {@code done} when none
+     * waits or runs.
+     */
+    public record BatchProgress(UUID batch, long count, long waiting, long running, long processed, long skipped,
+                                long dead, long discarded) {
+        public boolean done() {
+            return waiting == 0 && running == 0;
+        }
+    }
+
+    /** The progress of a tenant's bulk replay {@code batch}; empty when no event of this tenant carries it. */
+    public Optional<BatchProgress> batch(TenantId tenant, UUID batch) {
+        String sql = """
+                SELECT count(*) AS n,
+                       count(*) FILTER (WHERE status = %s) AS waiting,
+                       count(*) FILTER (WHERE status = %s) AS running,
+                       count(*) FILTER (WHERE status = %s) AS processed,
+                       count(*) FILTER (WHERE status = %s) AS skipped,
+                       count(*) FILTER (WHERE status = %s) AS dead,
+                       count(*) FILTER (WHERE status = %s) AS discarded
+                  FROM webhook_events WHERE replay_batch = ? AND tenant_id = ?""".formatted(
+                EventStatus.ACCEPTED.sql(), EventStatus.PROCESSING.sql(), EventStatus.PROCESSED.sql(),
+                EventStatus.SKIPPED.sql(), EventStatus.DEAD.sql(), EventStatus.DISCARDED.sql());
+        return db.call(() -> db.client().execute().get(sql, batch, tenant.value()))
+                .filter(r -> Rows.bigint(r, "n") > 0)
+                .map(r -> new BatchProgress(batch, Rows.bigint(r, "n"), Rows.bigint(r, "waiting"),
+                                            Rows.bigint(r, "running"), Rows.bigint(r, "processed"),
+                                            Rows.bigint(r, "skipped"), Rows.bigint(r, "dead"),
+                                            Rows.bigint(r, "discarded")));
+    }
 }

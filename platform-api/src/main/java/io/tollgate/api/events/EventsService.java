@@ -72,6 +72,7 @@ public final class EventsService implements HttpService {
                      tenants.of((req, res, t) -> bulk(req, res, t, JobQueue.BulkAction.DISCARD)))
                 .add(Method.POST, "/tenants/{slug}/events/replay", Scope.OPERATE,
                      tenants.of((req, res, t) -> bulk(req, res, t, JobQueue.BulkAction.REPLAY)))
+                .add(Method.GET, "/tenants/{slug}/events/replays/{batch}", Scope.READ, tenants.of(this::batch))
                 // the body is there only for a token with the payloads scope (see get)
                 .add(Method.GET, "/tenants/{slug}/events/{event_id}", Scope.READ, tenants.of(this::get))
                 .add(Method.POST, "/tenants/{slug}/events/{event_id}/replay", Scope.OPERATE, tenants.of(this::replay))
@@ -143,8 +144,20 @@ public final class EventsService implements HttpService {
                            String q, long count, Instant asOf) {
     }
 
-    /** The answer to a bulk discard or replay. */
-    public record BulkOut(String action, long count, boolean dryRun) {
+    /**
+     * The answer to a bulk discard or replay. {@code batch}: a replay's id (not a dry run's, not a discard's), set on
+     * exactly the events it queued again; {@code GET .../events/replays/{batch}} shows their progress.
+     */
+    public record BulkOut(String action, long count, boolean dryRun, UUID batch) {
+    }
+
+    /** The progress of a bulk replay: its events by where they are now ({@link EventStore.BatchProgress}). */
+    public record BatchOut(UUID batch, long count, long waiting, long running, long processed, long skipped,
+                           long dead, long discarded, boolean done) {
+        static BatchOut of(EventStore.BatchProgress p) {
+            return new BatchOut(p.batch(), p.count(), p.waiting(), p.running(), p.processed(), p.skipped(), p.dead(),
+                                p.discarded(), p.done());
+        }
     }
 
     private static final Set<String> BULK_FIELDS = Set.of("status", "provider", "topic", "received_after",
@@ -312,9 +325,11 @@ public final class EventsService implements HttpService {
         switch (result) {
             case JobQueue.BulkResult.Done d -> {
                 req.context().register(AuditLog.Note.on("events." + verb + (dryRun ? ".dry_run" : ""), t,
-                                                        Optional.of("count=" + d.count() + " " + target)));
+                                                        Optional.of("count=" + d.count() + " " + target
+                                                                + d.batch().map(b -> " batch=" + b).orElse(""))));
                 Responses.json(res, dryRun || action == JobQueue.BulkAction.DISCARD ? Status.OK_200
-                                       : Status.ACCEPTED_202, new BulkOut(verb, d.count(), dryRun));
+                                       : Status.ACCEPTED_202, new BulkOut(verb, d.count(), dryRun,
+                                                                          d.batch().orElse(null)));
             }
             case JobQueue.BulkResult.Stale st -> {
                 req.context().register(AuditLog.Note.on("events." + verb, t,
@@ -333,6 +348,26 @@ public final class EventsService implements HttpService {
                         List.of(new FieldError("expected_count", "at most " + JobQueue.BULK_MAX + " per call")));
             }
         }
+    }
+
+    private void batch(ServerRequest req, ServerResponse res, ResolvedTenant t) {
+        String raw = req.path().pathParameters().get("batch");
+        UUID batch;
+        try {
+            batch = UUID.fromString(raw);
+        } catch (IllegalArgumentException e) {
+            throw batchNotFound();
+        }
+        if (!batch.toString().equalsIgnoreCase(raw)) {
+            throw batchNotFound();
+        }
+        Responses.json(res, Status.OK_200, BatchOut.of(events.batch(t.id(), batch).orElseThrow(
+                EventsService::batchNotFound)));
+    }
+
+    private static ApiException batchNotFound() {
+        return new ApiException.NotFound("replay-not-found", "This tenant has no bulk replay with this id (or none"
+                + " of its events is left: all past retention).");
     }
 
     private static Optional<Provider> provider(String p, List<FieldError> errors) {

@@ -564,9 +564,10 @@ public final class JobQueue {
             ON CONFLICT (event_id) DO UPDATE SET status = %1$s, attempts = 0, run_at = now(),
                 lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = now()"""
             .formatted(JobStatus.QUEUED.sql());
+    /** Parameters: the batch, tenant, event ids. */
     private static final String REPLAY_EVENTS = "UPDATE webhook_events SET status = " + EventStatus.ACCEPTED.sql()
             + ", processed_at = NULL, error = NULL, job_attempts = NULL, job_last_error = NULL, job_finished_at = NULL"
-            + " WHERE tenant_id = ? AND id = ANY (?::uuid[])";
+            + ", replay_batch = ? WHERE tenant_id = ? AND id = ANY (?::uuid[])";
 
     /**
      * Ends a dead event, or one whose job waits in the queue (deferred, retrying), without running it again: the
@@ -601,8 +602,12 @@ public final class JobQueue {
 
     /** The result of {@link #bulk}. */
     public sealed interface BulkResult {
-        /** Acted on {@code count} events (or, for a dry run, would have). */
-        record Done(int count) implements BulkResult {
+        /**
+         * Acted on {@code count} events (or, for a dry run, would have). {@code batch}: the id a replay (not a dry
+         * run, not an empty set) set on exactly the events it queued again ({@code webhook_events.replay_batch}), for
+         * {@link EventStore#batch}; empty for a discard, final at once.
+         */
+        record Done(int count, Optional<UUID> batch) implements BulkResult {
         }
 
         /** The filter matches {@code actual} events now, not the count the operator was shown: nothing was done. */
@@ -656,19 +661,22 @@ public final class JobQueue {
                 return new BulkResult.Stale(ids.size());
             }
             if (dryRun || ids.isEmpty()) {
-                return new BulkResult.Done(ids.size());
+                return new BulkResult.Done(ids.size(), Optional.empty());
             }
             String array = ids.stream().map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
             switch (action) {
                 case DISCARD -> {
                     tx.update(DISCARD, tenant.value(), array, DISCARDED, tenant.value(), array);
+                    return new BulkResult.Done(ids.size(), Optional.empty());
                 }
                 case REPLAY -> {
+                    UUID batch = UUID.randomUUID();
                     tx.insert(REPLAY_JOBS, tenant.value(), array);
-                    tx.update(REPLAY_EVENTS, tenant.value(), array);
+                    tx.update(REPLAY_EVENTS, batch, tenant.value(), array);
+                    return new BulkResult.Done(ids.size(), Optional.of(batch));
                 }
             }
-            return new BulkResult.Done(ids.size());
+            throw new IllegalStateException(action.name());
         });
     }
 

@@ -255,6 +255,7 @@ class AdminFuzzTest {
               new RouteSpec(List.of("status", "provider", "topic", "received_after", "received_before", "q"), null));
         m.put("POST /admin/tenants/{slug}/events/discard", new RouteSpec(none, AdminFuzzTest::bulkBody));
         m.put("POST /admin/tenants/{slug}/events/replay", new RouteSpec(none, AdminFuzzTest::bulkBody));
+        m.put("GET /admin/tenants/{slug}/events/replays/{batch}", new RouteSpec(none, null));
         m.put("GET /admin/tenants/{slug}/privacy", new RouteSpec(List.of("limit", "cursor"), null));
         m.put("GET /admin/tenants/{slug}/data-requests", new RouteSpec(List.of("state", "limit", "cursor"), null));
         m.put("GET /admin/tenants/{slug}/data-requests/{id}", new RouteSpec(none, null));
@@ -406,7 +407,7 @@ class AdminFuzzTest {
         private String path(RouteTable.Route route, boolean mutate) {
             String p = route.path();
             List<String> params = new ArrayList<>();
-            for (String name : List.of("{slug}", "{event_id}", "{id}")) {
+            for (String name : List.of("{slug}", "{event_id}", "{id}", "{batch}")) {
                 if (p.contains(name)) {
                     params.add(name);
                 }

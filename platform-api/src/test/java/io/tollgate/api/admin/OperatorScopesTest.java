@@ -51,6 +51,7 @@ class OperatorScopesTest {
         NEEDS.put("GET /admin/tenants/{slug}/events/count", "read");
         NEEDS.put("POST /admin/tenants/{slug}/events/discard", "operate");
         NEEDS.put("POST /admin/tenants/{slug}/events/replay", "operate");
+        NEEDS.put("GET /admin/tenants/{slug}/events/replays/{batch}", "read");
         NEEDS.put("POST /admin/tokens", "tokens");
         NEEDS.put("GET /admin/tokens", "tokens");
         NEEDS.put("DELETE /admin/tokens/{id}", "tokens");
@@ -140,7 +141,8 @@ class OperatorScopesTest {
             String method = route.getKey().substring(0, route.getKey().indexOf(' '));
             String path = route.getKey().substring(route.getKey().indexOf(' ') + 1)
                     .replace("{slug}", "no-such-shop").replace("{event_id}", UUID.randomUUID().toString())
-                    .replace("{id}", UUID.randomUUID().toString());
+                    .replace("{id}", UUID.randomUUID().toString())
+                    .replace("{batch}", UUID.randomUUID().toString());
             String body = method.equals("POST") || method.equals("PATCH") ? "{}" : null;
             for (var token : TOKENS.entrySet()) {
                 AdminClient.Answer a = admin.call(method, path, token.getValue(), body);
