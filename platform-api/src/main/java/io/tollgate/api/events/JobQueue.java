@@ -196,7 +196,8 @@ public final class JobQueue {
     /**
      * The jobs {@code selection} (a condition on {@code jobs} and its order) picks, locked, at most 1,000, back to the
      * queue with {@code error} (an SQL expression over {@code j}) as their last error, or dead when that run was their
-     * last attempt; their events moved with them. Returns one row per job.
+     * last attempt; their events moved with them. Each keeps its due time (a claim does not change it), so it goes back
+     * ahead of its tenant's jobs queued after it, not behind them. Returns one row per job.
      */
     private static String takeBackSql(String selection, String error) {
         return """
@@ -206,7 +207,8 @@ public final class JobQueue {
                    FOR UPDATE SKIP LOCKED
                 ), reaped AS (
                   UPDATE jobs j SET status = CASE WHEN j.attempts >= t.retry_attempts THEN %3$s ELSE %1$s END,
-                                    run_at = now(), lease_owner = NULL, lease_expires_at = NULL, instance_id = NULL,
+                                    run_at = least(j.run_at, now()), lease_owner = NULL, lease_expires_at = NULL,
+                                    instance_id = NULL,
                                     updated_at = now(), last_error = %7$s
                     FROM expired, tenants t WHERE j.id = expired.id AND t.id = j.tenant_id
                   RETURNING j.tenant_id, j.event_id, j.status, j.last_error
