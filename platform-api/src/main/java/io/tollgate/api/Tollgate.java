@@ -82,6 +82,7 @@ import io.tollgate.api.upstream.AccountPacing;
 import io.tollgate.api.upstream.Upstream;
 import io.tollgate.api.upstream.UpstreamMetrics;
 import io.tollgate.api.upstream.UpstreamSettings;
+import io.tollgate.api.worker.InstanceLock;
 import io.tollgate.api.worker.JobRunner;
 import io.tollgate.api.worker.Worker;
 import io.tollgate.api.worker.WorkerSettings;
@@ -288,13 +289,16 @@ public final class Tollgate implements AutoCloseable {
                          WorkerMetrics metrics, GorgiasClient gorgias, ShopifyClient shopify,
                          Optional<LlmClient> llm, AccountPacing gorgiasPacing) {
         OrderCache orders = new OrderCache(db);
+        WorkerSettings settings = config.worker().settings();
+        // one live process per instance id: its claims and note holds name it, so its restart takes them back at once
+        InstanceLock instance = InstanceLock.acquire(db, config.worker().instanceId(), settings.renewEvery());
+        Optional<String> instanceId = Optional.of(instance.id());
+        // a note is held for a job lease, extended by the worker's heartbeat while its post runs
         TicketResponder tickets = new TicketResponder(
-                new HelpdeskStore(db), new NoteLedger(db, config.worker().noteLease(),
-                                                     config.worker().settings().lease()), orders, shopify, gorgias,
+                new HelpdeskStore(db), new NoteLedger(db, settings.lease(), instanceId), orders, shopify, gorgias,
                 new OrderMatcher(), drafting(config.worker().llm(), db, llm), config.worker().orderFreshness());
         ShopifyEventHandler shopifyEvents = new ShopifyEventHandler(orders, new TenantStore(db, cipher), shopify,
                                                                     new Erasure(db));
-        WorkerSettings settings = config.worker().settings();
         // the worker reads its jobs' events through the events store, over the worker's pool
         JobRunner runner = new JobRunner(new EventStore(db), resolver, tickets, shopifyEvents, new DataRequests(db),
                                          settings.schedule(), metrics, Clock.systemUTC(),
@@ -302,8 +306,8 @@ public final class Tollgate implements AutoCloseable {
                                          settings.lease());
         UpstreamSettings upstream = config.upstreams().settings();
         // a run given up while posting its note is waited for as long as the post can take: connect, then the answer
-        return Worker.start(new JobQueue(db), runner, settings, metrics,
-                            upstream.connectTimeout().plus(upstream.readTimeout()).plusSeconds(1));
+        return Worker.start(new JobQueue(db, instanceId), runner, settings, metrics,
+                            upstream.connectTimeout().plus(upstream.readTimeout()).plusSeconds(1), instance);
     }
 
     /** Drafting by the template, and by the model through {@code llm} within each tenant's daily budget. */

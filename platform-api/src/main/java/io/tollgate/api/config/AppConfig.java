@@ -237,15 +237,17 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
     /**
      * The worker (see {@link io.tollgate.api.worker.WorkerSettings} for what each value does).
      *
-     * @param noteLease how long one attempt holds a ticket message's note in the ledger: longer than the time from
-     *                  reserving the note to Gorgias' answer (order look-up, drafting and the post, with their
-     *                  timeouts), so no second attempt posts while the first may still be posting
+     * @param instanceId this instance's stable id ({@code TOLLGATE_INSTANCE_ID}; by default the host name and
+     *                  {@code PORT}, or with {@code PORT=0} the host name and a random part, which no restart
+     *                  repeats): named with each claim and note hold, so the instance restarted in place takes back at
+     *                  once what it left running. Unique among the processes running at once (checked at start:
+     *                  {@link io.tollgate.api.worker.InstanceLock})
      * @param orderFreshness how long ago Shopify may have last confirmed a cached order whose status or tracking a
      *                  draft states ({@code TOLLGATE_ORDER_FRESHNESS_SECONDS}); an older copy is read again first
      */
-    public record Worker(io.tollgate.api.worker.WorkerSettings settings, Duration noteLease,
+    public record Worker(io.tollgate.api.worker.WorkerSettings settings, String instanceId,
                          io.tollgate.api.draft.LlmSettings llm, Duration orderFreshness) {
-        static Worker from(Settings s, Duration stopGrace) {
+        static Worker from(Settings s, Duration stopGrace, int port) {
             io.tollgate.api.worker.RetrySchedule d = io.tollgate.api.worker.RetrySchedule.DEFAULT;
             Duration base = Duration.ofMillis(s.integer("TOLLGATE_WORKER_RETRY_BASE_MS", 1, 3_600_000));
             Duration max = Duration.ofSeconds(s.integer("TOLLGATE_WORKER_RETRY_MAX_SECONDS", 1, 86_400));
@@ -272,8 +274,28 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
                     new io.tollgate.api.worker.RetrySchedule(base, d.factor(), max, d.jitter(), d.maxRetryAfter(),
                                                              d.maxAttempts()),
                     Duration.ofMillis(s.integer("TOLLGATE_WORKER_JOB_DEADLINE_MS", 100, 86_400_000))),
-                              Duration.ofSeconds(s.integer("TOLLGATE_WORKER_NOTE_LEASE_SECONDS", 1, 86_400)),
+                              instanceId(s, port),
                               llm(s), Duration.ofSeconds(s.integer("TOLLGATE_ORDER_FRESHNESS_SECONDS", 0, 86_400)));
+        }
+
+        /** {@code TOLLGATE_INSTANCE_ID}, or the host name and port (a random part instead of port 0). */
+        private static String instanceId(Settings s, int port) {
+            Optional<String> configured = s.optional("TOLLGATE_INSTANCE_ID");
+            if (configured.isPresent()) {
+                if (configured.get().length() > 200 || configured.get().chars().anyMatch(Character::isISOControl)) {
+                    throw new ConfigException("TOLLGATE_INSTANCE_ID", "must be at most 200 characters, without"
+                            + " control characters");
+                }
+                return configured.get();
+            }
+            String host = s.optional("HOSTNAME").orElseGet(() -> {
+                try {
+                    return java.net.InetAddress.getLocalHost().getHostName();
+                } catch (java.io.IOException e) {
+                    return "localhost";
+                }
+            });
+            return host + ":" + (port == 0 ? "0~" + java.util.UUID.randomUUID() : String.valueOf(port));
         }
 
         private static io.tollgate.api.draft.LlmSettings llm(Settings s) {
@@ -415,7 +437,8 @@ public record AppConfig(Server server, DatabaseConfig database, Keys keys, Upstr
             throw new ConfigException(LogFormat.SETTING, "must be json or text");
         }
         return new AppConfig(server, DatabaseConfig.from(s, dbUrl), keys, Upstreams.from(s), Cors.from(s),
-                             Tenants.from(s), Ingress.from(s), Metrics.from(s), Worker.from(s, server.shutdownGrace()),
+                             Tenants.from(s), Ingress.from(s), Metrics.from(s),
+                             Worker.from(s, server.shutdownGrace(), server.port()),
                              Path.of(s.string("TOLLGATE_DATA_DIR")), Connections.from(s));
     }
 

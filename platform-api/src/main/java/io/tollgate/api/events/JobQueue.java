@@ -42,7 +42,9 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * one statement every few seconds, so a job that runs longer than a lease stays its own, and a dead worker's jobs are
  * taken over soon after it stopped renewing. Every claim counts an attempt, so a job that kills its worker still runs
  * out of attempts. Completing needs the lease still held: a worker that lost its lease to another cannot overwrite
- * that one's result.
+ * that one's result. Each claim also names its instance ({@code instance_id}, {@code TOLLGATE_INSTANCE_ID}): an
+ * instance restarted in place takes its own running jobs back at once ({@link #resume}) instead of waiting out their
+ * leases.
  *
  * <p>A finished job (done, skipped, discarded) leaves the table: its row is deleted in the commit that ends its event,
  * and what an operator needs of it (attempts, last error, when it finished) is kept on the event
@@ -137,7 +139,7 @@ public final class JobQueue {
      * A claim's second step, a statement after the locks, so its snapshot counts every job another claim of these
      * tenants made running before it let go of them: the fair pick among the locked tenants, with their running jobs
      * counted afresh, claimed. Two claims, on any instances, never run more of one tenant's jobs than the cap.
-     * Parameters: locked tenants, cap, max, max, lease token, lease seconds.
+     * Parameters: locked tenants, cap, max, max, lease token, lease seconds, instance id.
      */
     private static final String CLAIM = """
             WITH queued_tenants AS (
@@ -150,7 +152,8 @@ public final class JobQueue {
                FOR UPDATE OF j SKIP LOCKED
             ), claimed AS (
               UPDATE jobs j SET status = %2$s, attempts = j.attempts + 1, lease_owner = ?,
-                                lease_expires_at = now() + make_interval(secs => ?), updated_at = now()
+                                lease_expires_at = now() + make_interval(secs => ?), instance_id = ?::text,
+                                updated_at = now()
                 FROM picked WHERE j.id = picked.id
               RETURNING j.id, j.tenant_id, j.event_id, j.attempts, j.lease_owner, j.lease_expires_at,
                         (SELECT t.retry_attempts FROM tenants t WHERE t.id = j.tenant_id) AS max_attempts
@@ -168,40 +171,83 @@ public final class JobQueue {
      * Jobs whose lease expired (their worker died or hung) go back to the queue, or are dead if that run was their
      * last attempt. Returns one row per job reaped.
      */
-    private static final String REAP = """
-            WITH expired AS (
-              SELECT id FROM jobs WHERE status = %2$s AND lease_expires_at <= now()
-               ORDER BY lease_expires_at LIMIT 1000
-               FOR UPDATE SKIP LOCKED
-            ), reaped AS (
-              UPDATE jobs j SET status = CASE WHEN j.attempts >= t.retry_attempts THEN %3$s ELSE %1$s END,
-                                run_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
-                                last_error = 'the worker running attempt ' || j.attempts
-                                             || ' stopped before finishing it (its lease expired)'
-                FROM expired, tenants t WHERE j.id = expired.id AND t.id = j.tenant_id
-              RETURNING j.tenant_id, j.event_id, j.status, j.last_error
-            ), events AS (
-              UPDATE webhook_events e
-                 SET status = CASE WHEN r.status = %3$s THEN %5$s ELSE %4$s END,
-                     error = CASE WHEN r.status = %3$s THEN r.last_error END,
-                     processed_at = CASE WHEN r.status = %3$s THEN now() END
-                FROM reaped r WHERE e.tenant_id = r.tenant_id AND e.id = r.event_id
-            )
-            SELECT status FROM reaped"""
-            .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), JobStatus.DEAD.sql(),
-                       EventStatus.ACCEPTED.sql(), EventStatus.DEAD.sql());
+    private static final String REAP = takeBackSql(
+            "status = %s AND lease_expires_at <= now() ORDER BY lease_expires_at".formatted(JobStatus.RUNNING.sql()),
+            "'the worker running attempt ' || j.attempts || ' stopped before finishing it (its lease expired)'");
 
     /**
-     * A worker's heartbeat: renews, in one statement, the leases of every job it runs, each only while still its own
-     * (running under the token it was claimed with; the primary key finds each). Returns the ids renewed: a job missing
-     * from them was taken over (reaped, then claimed by another) or ended meanwhile. An expired lease not yet reaped is
-     * renewed too: no one else holds the job. Parameters: lease seconds, job ids, their lease tokens.
+     * The running jobs an instance claimed, taken back at its restart: its worker died with them (the instance runs
+     * once at a time: {@code InstanceLock}), so they go back to the queue at once instead of when their leases run
+     * out, or are dead if that run was their last attempt. Parameter: the instance id (twice).
+     */
+    private static final String RESUME = takeBackSql(
+            "status = %s AND instance_id = ?::text ORDER BY lease_expires_at".formatted(JobStatus.RUNNING.sql()),
+            "'the instance ' || ?::text || ' running attempt ' || j.attempts || ' restarted before finishing it'");
+
+    /**
+     * The note holds of an instance's attempts, ended at its restart (those attempts died with it): the next attempt
+     * for each note takes it at once, looks for its external id on the ticket, and posts only if it is not there.
+     * Parameter: the instance id.
+     */
+    private static final String RELEASE_HOLDS = """
+            UPDATE notes SET lease_until = NULL, error = 'the instance holding the note restarted', updated_at = now()
+             WHERE holder = ?::text AND state = 'pending'""";
+
+    /**
+     * The jobs {@code selection} (a condition on {@code jobs} and its order) picks, locked, at most 1,000, back to the
+     * queue with {@code error} (an SQL expression over {@code j}) as their last error, or dead when that run was their
+     * last attempt; their events moved with them. Each keeps its due time (a claim does not change it), so it goes back
+     * ahead of its tenant's jobs queued after it, not behind them. Returns one row per job.
+     */
+    private static String takeBackSql(String selection, String error) {
+        return """
+                WITH expired AS (
+                  SELECT id FROM jobs WHERE %6$s
+                   LIMIT 1000
+                   FOR UPDATE SKIP LOCKED
+                ), reaped AS (
+                  UPDATE jobs j SET status = CASE WHEN j.attempts >= t.retry_attempts THEN %3$s ELSE %1$s END,
+                                    run_at = least(j.run_at, now()), lease_owner = NULL, lease_expires_at = NULL,
+                                    instance_id = NULL,
+                                    updated_at = now(), last_error = %7$s
+                    FROM expired, tenants t WHERE j.id = expired.id AND t.id = j.tenant_id
+                  RETURNING j.tenant_id, j.event_id, j.status, j.last_error
+                ), events AS (
+                  UPDATE webhook_events e
+                     SET status = CASE WHEN r.status = %3$s THEN %5$s ELSE %4$s END,
+                         error = CASE WHEN r.status = %3$s THEN r.last_error END,
+                         processed_at = CASE WHEN r.status = %3$s THEN now() END
+                    FROM reaped r WHERE e.tenant_id = r.tenant_id AND e.id = r.event_id
+                )
+                SELECT status FROM reaped"""
+                .formatted(JobStatus.QUEUED.sql(), JobStatus.RUNNING.sql(), JobStatus.DEAD.sql(),
+                           EventStatus.ACCEPTED.sql(), EventStatus.DEAD.sql(), selection, error);
+    }
+
+    /**
+     * A worker's heartbeat, one statement: renews the leases of every job it runs, each only while still its own
+     * (running under the token it was claimed with; the primary key finds each), and extends the hold of every note
+     * one of its runs is posting, each only while that run's attempt still holds it (pending, taken last by that
+     * attempt). Returns the ids renewed ({@code job}: true for a job, false for a note): a job missing from them was
+     * taken over (reaped, then claimed by another) or ended meanwhile; a note missing from them was posted or taken
+     * by another attempt. An expired lease or hold not yet taken is renewed too: no one else holds it. Parameters:
+     * lease seconds, job ids, their lease tokens, lease seconds, the notes' tenants, ids and attempts.
      */
     private static final String RENEW = """
-            UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => ?)
-              FROM unnest(?::uuid[], ?::uuid[]) AS held(id, lease)
-             WHERE j.id = held.id AND j.lease_owner = held.lease::text AND j.status = %1$s
-            RETURNING j.id""".formatted(JobStatus.RUNNING.sql());
+            WITH jobs_held AS (
+              UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => ?)
+                FROM unnest(?::uuid[], ?::uuid[]) AS held(id, lease)
+               WHERE j.id = held.id AND j.lease_owner = held.lease::text AND j.status = %1$s
+              RETURNING j.id
+            ), notes_held AS (
+              UPDATE notes n SET lease_until = now() + make_interval(secs => ?)
+                FROM unnest(?::uuid[], ?::uuid[], ?::uuid[]) AS held(tenant_id, id, attempt)
+               WHERE n.tenant_id = held.tenant_id AND n.id = held.id AND n.attempt = held.attempt
+                 AND n.state = 'pending'
+              RETURNING n.id
+            )
+            SELECT id, true AS job FROM jobs_held UNION ALL SELECT id, false AS job FROM notes_held"""
+            .formatted(JobStatus.RUNNING.sql());
 
     /** The queue's state for metrics; each count uses a partial index. */
     private static final String STATS = """
@@ -261,11 +307,23 @@ public final class JobQueue {
              WHERE tenant_id = ? AND event_id = ? AND state = 'drafted'""";
 
     private final Database db;
+    /** The instance whose claims these are ({@code jobs.instance_id}); none: claims name no instance. */
+    private final Optional<String> instanceId;
     /** Where this queue's next claim walk begins: the last tenant the previous one probed. */
     private volatile UUID cursor = LOWEST;
 
+    /** A queue whose claims name no instance (operators' actions, tests): they are taken over when leases run out. */
     public JobQueue(Database db) {
+        this(db, Optional.empty());
+    }
+
+    /**
+     * @param instanceId the instance whose worker claims ({@code TOLLGATE_INSTANCE_ID}): stored with each claim, so the
+     *                   instance's restart takes its running jobs back at once ({@link #resume})
+     */
+    public JobQueue(Database db, Optional<String> instanceId) {
         this.db = db;
+        this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     }
 
     /**
@@ -367,7 +425,7 @@ public final class JobQueue {
             int perTenant = everyTenant ? tenantCap : 1;
             List<Job> jobs;
             try (Stream<DbRow> rows = tx.query(CLAIM, Rows.uuidArray(locked), perTenant, tenantCap, max, max,
-                                               token.toString(), seconds)) {
+                                               token.toString(), seconds, instanceId.orElse(null))) {
                 jobs = rows.map(JobQueue::job).toList();
             }
             if (!jobs.isEmpty()) {
@@ -406,26 +464,80 @@ public final class JobQueue {
     }
 
     /**
-     * Renews the leases of {@code jobs} (a worker's running jobs) to {@code lease} from now, in one statement, those
-     * still held under their claim's token only.
+     * Renews the leases of {@code jobs} (a worker's running jobs) to {@code lease} from now, those still held under
+     * their claim's token only.
      *
      * @return the ids of the jobs renewed; any other of {@code jobs} is no longer this worker's (its lease ran out
      *         and another took it over, or it was completed or replayed): its outcome will not be recorded
      */
     public Set<UUID> renew(Collection<Job> jobs, Duration lease) {
+        return renew(jobs, List.of(), lease).jobs();
+    }
+
+    /** A note one of a worker's runs is posting, under its attempt's token. */
+    public record HeldNote(TenantId tenant, UUID id, UUID attempt) {
+        public HeldNote {
+            Objects.requireNonNull(tenant, "tenant");
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(attempt, "attempt");
+        }
+    }
+
+    /** What {@link #renew(Collection, Collection, Duration)} renewed: job ids and note ids. */
+    public record Renewed(Set<UUID> jobs, Set<UUID> notes) {
+    }
+
+    /**
+     * A worker's heartbeat, in one statement: renews the leases of {@code jobs} (its running jobs; those still held
+     * under their claim's token only) and the holds of {@code notes} (the notes its runs are posting; those the run's
+     * attempt still holds only), both to {@code lease} from now. A dead worker's jobs and notes are thus free about a
+     * lease after its last beat, while a live worker's post, however slow, is never raced.
+     */
+    public Renewed renew(Collection<Job> jobs, Collection<HeldNote> notes, Duration lease) {
         if (lease.isNegative() || lease.isZero()) {
             throw new IllegalArgumentException("lease must be positive");
         }
-        if (jobs.isEmpty()) {
-            return Set.of();
+        if (jobs.isEmpty() && notes.isEmpty()) {
+            return new Renewed(Set.of(), Set.of());
         }
-        String ids = jobs.stream().map(j -> j.id().toString()).collect(Collectors.joining(",", "{", "}"));
-        String leases = jobs.stream().map(j -> j.lease().toString()).collect(Collectors.joining(",", "{", "}"));
         double seconds = lease.toNanos() / 1e9;
+        Object[] params = {seconds, array(jobs.stream().map(Job::id)), array(jobs.stream().map(Job::lease)), seconds,
+                array(notes.stream().map(n -> n.tenant().value())), array(notes.stream().map(HeldNote::id)),
+                array(notes.stream().map(HeldNote::attempt))};
         return db.call(() -> {
-            try (Stream<DbRow> rows = db.client().execute().query(RENEW, seconds, ids, leases)) {
-                return rows.map(r -> uuid(r, "id")).collect(Collectors.toUnmodifiableSet());
+            try (Stream<DbRow> rows = db.client().execute().query(RENEW, params)) {
+                Set<UUID> renewedJobs = new java.util.HashSet<>();
+                Set<UUID> renewedNotes = new java.util.HashSet<>();
+                rows.forEach(r -> (r.column("job").getBoolean() ? renewedJobs : renewedNotes).add(uuid(r, "id")));
+                return new Renewed(Set.copyOf(renewedJobs), Set.copyOf(renewedNotes));
             }
+        });
+    }
+
+    private static String array(Stream<UUID> ids) {
+        return ids.map(UUID::toString).collect(Collectors.joining(",", "{", "}"));
+    }
+
+    /** What {@link #resume} took back. */
+    public record Resumed(int requeued, int dead, int notesReleased) {
+    }
+
+    /**
+     * At the worker's start, before it claims: the running jobs this queue's instance claimed before it restarted go
+     * back to the queue at once (or are dead when that run was their last attempt), and the holds its attempts had on
+     * notes end, in one transaction. Only for an instance that runs once at a time ({@code InstanceLock}): a live
+     * process with the same id would lose its jobs (and, through the note ledger, post nothing twice, but a post
+     * still on its way could be raced).
+     */
+    public Resumed resume() {
+        String instance = instanceId.orElseThrow(() -> new IllegalStateException("this queue names no instance"));
+        return db.inTransaction(tx -> {
+            int[] counts = new int[2];
+            try (Stream<DbRow> rows = tx.query(RESUME, instance, instance)) {
+                rows.forEach(r -> counts[JobStatus.DEAD.wire().equals(string(r, "status")) ? 1 : 0]++);
+            }
+            long released = tx.update(RELEASE_HOLDS, instance);
+            return new Resumed(counts[0], counts[1], (int) released);
         });
     }
 
@@ -701,7 +813,8 @@ public final class JobQueue {
     private static String completeSql(String jobSet, String eventSet) {
         return """
                 WITH job AS (
-                  UPDATE jobs SET %s, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                  UPDATE jobs SET %s, lease_owner = NULL, lease_expires_at = NULL, instance_id = NULL,
+                                  updated_at = now()
                    WHERE tenant_id = ? AND id = ? AND status = %s AND lease_owner = ?
                   RETURNING tenant_id, event_id
                 )

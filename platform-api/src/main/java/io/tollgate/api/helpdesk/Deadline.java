@@ -11,6 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * ends, except while the run posts its note: a post cut off half way leaves Gorgias' side unknown, so it is left to
  * finish within the upstream timeouts while the note ledger's lease (renewed just before the post) keeps any other
  * attempt from posting. A run never begins a post once the deadline has passed or the run was given up.
+ *
+ * <p>While the run posts, the deadline also carries the note's {@link NoteHold} ({@link #holding}): the worker's
+ * heartbeat extends the hold of every note its runs are posting, given up or not, until each post ends.
  */
 public final class Deadline {
     private final Instant at;
@@ -19,6 +22,7 @@ public final class Deadline {
     private Thread runner;
     private boolean givenUp;
     private boolean posting;
+    private volatile NoteHold held;
 
     public Deadline(Instant at, Clock clock) {
         this.at = Objects.requireNonNull(at, "at");
@@ -89,6 +93,24 @@ public final class Deadline {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The run posts the note of {@code hold} from now until {@link #released}: the worker's heartbeat extends that
+     * hold meanwhile.
+     */
+    public void holding(NoteHold hold) {
+        held = java.util.Objects.requireNonNull(hold, "hold");
+    }
+
+    /** The post has ended (sent or not): the heartbeat no longer extends the note's hold. */
+    public void released() {
+        held = null;
+    }
+
+    /** The hold of the note this run is posting now, if it is posting one. */
+    public java.util.Optional<NoteHold> held() {
+        return java.util.Optional.ofNullable(held);
     }
 
     /** Whether the worker gave the run up. */

@@ -26,12 +26,14 @@ import static io.tollgate.tenant.db.Rows.uuid;
  * <p>A worker {@link #reserve reserves} before it calls Gorgias (the intent is on record before the upstream call),
  * then records the outcome with {@link #markPosted} or {@link #markFailed}. Each attempt holds the row under a lease
  * ({@code lease_until}); while it runs, a reserve for the same message answers {@link Reservation.InFlight} instead
- * of letting a second worker post. Two holds: a short one from the reservation (the job's lease: while the attempt
- * looks the order up and drafts, no other attempt for the message does the same work, yet a worker that died there
- * holds the note no longer than its job), and, {@link #renew renewed} just before the post, a whole lease that must
- * outlast the upstream call (its timeouts included), so a post that may still be on its way is never raced. Only the
- * post needs that long hold for exactly-once: an attempt whose short hold ran out and was taken by another finds
- * at its renewal that it no longer holds the note, and posts nothing.
+ * of letting a second worker post. The hold is the job's lease ({@code hold}), from the reservation and again from the
+ * {@link #renew renewal} just before the post; while the post runs, the worker's heartbeat extends it with its jobs'
+ * leases ({@code JobQueue.renew}), so a post however slow is never raced while its worker lives, and a worker that
+ * died holds the note about a lease after its last beat, like its jobs. An attempt whose hold ran out and was taken
+ * by another finds at its renewal that it no longer holds the note, and posts nothing; a poster that cannot be sure
+ * it still holds the note (its last renewal is older than half the hold) posts nothing either
+ * ({@link TicketResponder}). The row also names the instance whose attempt holds it ({@code holder}): a restart of
+ * that instance ends the hold at once ({@code JobQueue.resume}).
  *
  * <p>Every statement is scoped by the tenant id first.
  */
@@ -44,9 +46,9 @@ public final class NoteLedger {
 
     private static final String INSERT = """
             INSERT INTO notes (id, tenant_id, event_id, ticket_id, gorgias_ticket_id, answered_message_id,
-                               external_id, state, lease_until, attempt)
+                               external_id, state, lease_until, attempt, holder)
             VALUES (?, ?, ?, (SELECT id FROM tickets WHERE tenant_id = ? AND gorgias_ticket_id = ?::bigint),
-                    ?::bigint, ?::bigint, ?, 'pending', now() + make_interval(secs => ?), ?)
+                    ?::bigint, ?::bigint, ?, 'pending', now() + make_interval(secs => ?), ?, ?::text)
             ON CONFLICT (tenant_id, gorgias_ticket_id, answered_message_id) DO NOTHING
             RETURNING id, external_id""";
 
@@ -57,33 +59,37 @@ public final class NoteLedger {
 
     private static final String TAKE_LEASE = """
             UPDATE notes SET state = 'pending', lease_until = now() + make_interval(secs => ?), attempt = ?,
-                             updated_at = now()
+                             holder = ?::text, updated_at = now()
              WHERE tenant_id = ? AND id = ?""";
 
     private final Database db;
-    private final Duration lease;
     private final Duration hold;
+    /** The instance whose attempts hold notes ({@code holder}); null: none named. */
+    private final String holder;
 
-    /** A ledger whose reservations hold the note for a whole {@code lease} too. */
-    public NoteLedger(Database db, Duration lease) {
-        this(db, lease, lease);
+    /** A ledger whose attempts name no instance. */
+    public NoteLedger(Database db, Duration hold) {
+        this(db, hold, Optional.empty());
     }
 
     /**
-     * @param lease how long an attempt holds a note from its {@link #renew renewal} before the post; longer than the
-     *              worker's whole upstream call (connect, read and look-up timeouts) so no second attempt starts while
-     *              the first may still post
-     * @param hold  how long a reservation holds the note before that (the worker's job lease; at most {@code lease}):
-     *              a worker that dies before posting holds the note no longer than its job
+     * @param hold   how long an attempt holds a note from its reservation and from its renewal before the post: the
+     *               worker's job lease, extended by the worker's heartbeat while the post runs
+     * @param holder the instance whose attempts these are ({@code TOLLGATE_INSTANCE_ID}), so its restart ends their
+     *               holds at once
      */
-    public NoteLedger(Database db, Duration lease, Duration hold) {
+    public NoteLedger(Database db, Duration hold, Optional<String> holder) {
         this.db = Objects.requireNonNull(db, "db");
-        if (lease == null || lease.isNegative() || lease.isZero() || hold == null || hold.isNegative()
-                || hold.isZero()) {
-            throw new IllegalArgumentException("lease and hold must be positive");
+        if (hold == null || hold.isNegative() || hold.isZero()) {
+            throw new IllegalArgumentException("hold must be positive");
         }
-        this.lease = lease;
-        this.hold = hold.compareTo(lease) < 0 ? hold : lease;
+        this.hold = hold;
+        this.holder = holder.orElse(null);
+    }
+
+    /** How long a reservation or a renewal holds the note (the job lease). */
+    public Duration hold() {
+        return hold;
     }
 
     /** What {@link #reserve} found. */
@@ -159,8 +165,8 @@ public final class NoteLedger {
     /**
      * Reserves as {@link #reserve(TenantId, long, long, EventId)}, with {@code first} run at the start of the same
      * transaction; and, when the note is newly {@link Reservation.Reserved reserved} and {@code draftNow} gives its
-     * draft at once (the worker's template draft from cached orders), records the draft and holds the note for a whole
-     * lease, as {@link #recordDraftAndRenew} does just before the post, in that same commit ({@code drafted}).
+     * draft at once (the worker's template draft from cached orders), records the draft and holds the note afresh for
+     * the post, as {@link #recordDraftAndRenew} does just before it, in that same commit ({@code drafted}).
      */
     Reserve reserve(TenantId tenant, long ticketId, long answeredMessageId, EventId eventId,
                     java.util.function.Consumer<io.helidon.dbclient.DbTransaction> first,
@@ -174,14 +180,14 @@ public final class NoteLedger {
         return db.inTransaction(tx -> {
             first.accept(tx);
             Optional<DbRow> inserted = tx.get(INSERT, UUID.randomUUID(), t, eventId.value(), t, ticketId, ticketId,
-                                              answeredMessageId, externalId, seconds, attempt);
+                                              answeredMessageId, externalId, seconds, attempt, holder);
             if (inserted.isPresent()) {
                 Reservation.Reserved r = new Reservation.Reserved(uuid(inserted.get(), "id"),
                                                                   string(inserted.get(), "external_id"), attempt);
                 Optional<DraftRecord> draft = draftNow.apply(r);
                 if (draft.isPresent()) {
                     tx.update(RECORD_AND_RENEW, draft.get().source(), draft.get().text(), draft.get().html(),
-                              lease.toNanos() / 1e9, t, r.noteId(), attempt);
+                              seconds, holder, t, r.noteId(), attempt);
                 }
                 return new Reserve(r, draft.isPresent());
             }
@@ -201,7 +207,7 @@ public final class NoteLedger {
             if (until.isPresent() && until.get().isAfter(instant(row, "now"))) {
                 return new Reserve(new Reservation.InFlight(noteId, until.get()), false);
             }
-            tx.update(TAKE_LEASE, seconds, attempt, t, noteId);
+            tx.update(TAKE_LEASE, seconds, attempt, holder, t, noteId);
             return new Reserve(new Reservation.Pending(noteId, string(row, "external_id"), attempt), false);
         });
     }
@@ -238,21 +244,20 @@ public final class NoteLedger {
     }
 
     /**
-     * Renews this attempt's lease on the note just before it is posted, if the attempt still holds it: the note is
+     * Renews this attempt's hold on the note just before it is posted, if the attempt still holds it: the note is
      * pending and this attempt took it last (a hold that ran out with no other attempt taking the note is still this
-     * attempt's: no other can be posting). From then on no other attempt can take the note for a whole lease, which
-     * covers the post (upstream timeouts are shorter) even if the worker has given the run up meanwhile
-     * ({@link Deadline}).
+     * attempt's: no other can be posting). From then on the worker's heartbeat extends the hold while the post runs
+     * ({@code JobQueue.renew}), even if the worker has given the run up meanwhile ({@link Deadline}).
      *
      * @return false when this attempt no longer holds the note: post nothing
      */
     public boolean renew(TenantId tenant, UUID noteId, UUID attempt) {
         Objects.requireNonNull(attempt, "attempt");
-        double seconds = lease.toNanos() / 1e9;
+        double seconds = hold.toNanos() / 1e9;
         return db.call(() -> db.client().execute().update("""
-                UPDATE notes SET lease_until = now() + make_interval(secs => ?), updated_at = now()
+                UPDATE notes SET lease_until = now() + make_interval(secs => ?), holder = ?::text, updated_at = now()
                  WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending'""",
-                                                          seconds, tenant.value(), noteId, attempt)) == 1;
+                                                          seconds, holder, tenant.value(), noteId, attempt)) == 1;
     }
 
     /**
@@ -291,8 +296,8 @@ public final class NoteLedger {
 
     /**
      * Records the draft ({@code source}: {@code template} or {@code model}) and {@link #renew renews} in one
-     * statement, just before the post, so the ledger holds the note's content before the upstream call: records the draft about to be
-     * posted and renews this attempt's lease on the note for a whole lease, if the attempt still holds it.
+     * statement, just before the post, so the ledger holds the note's content before the upstream call: records the
+     * draft about to be posted and renews this attempt's hold on the note (a job lease), if the attempt still holds it.
      *
      * @return false when this attempt no longer holds the note (nothing recorded): post nothing
      */
@@ -308,16 +313,17 @@ public final class NoteLedger {
     boolean recordDraftAndRenew(TenantId tenant, UUID noteId, UUID attempt, String source, String text, String html,
                                 java.util.function.Consumer<io.helidon.dbclient.DbTransaction> first) {
         Objects.requireNonNull(attempt, "attempt");
-        double seconds = lease.toNanos() / 1e9;
+        double seconds = hold.toNanos() / 1e9;
         return db.inTransaction(tx -> {
             first.accept(tx);
-            return tx.update(RECORD_AND_RENEW, source, text, html, seconds, tenant.value(), noteId, attempt) == 1;
+            return tx.update(RECORD_AND_RENEW, source, text, html, seconds, holder, tenant.value(), noteId,
+                             attempt) == 1;
         });
     }
 
     private static final String RECORD_AND_RENEW = """
             UPDATE notes SET draft_source = ?, body_text = ?, body_html = ?,
-                             lease_until = now() + make_interval(secs => ?), updated_at = now()
+                             lease_until = now() + make_interval(secs => ?), holder = ?::text, updated_at = now()
              WHERE tenant_id = ? AND id = ? AND attempt = ? AND state = 'pending'""";
 
     /**

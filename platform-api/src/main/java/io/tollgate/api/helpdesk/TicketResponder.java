@@ -39,7 +39,10 @@ import java.util.concurrent.CancellationException;
  * <p>Exactly once rests on the {@link NoteLedger}: the note is reserved (intent recorded) before Gorgias is called,
  * and marked posted with the upstream message id after. An attempt that finds an earlier attempt's outcome uncertain
  * ({@link NoteLedger.Reservation.Pending}) first looks for the note's external id on the ticket and only posts when it
- * is not there.
+ * is not there. The note is held for a job lease from the renewal just before the post, and the worker's heartbeat
+ * extends that hold while the post runs ({@link Deadline#holding}); an attempt that cannot be sure it still holds the
+ * note when it is about to send (its last renewal is older than half the hold: a pause, a slow database) posts
+ * nothing and tries again.
  */
 public final class TicketResponder {
     /** Orders asked of Shopify per customer. */
@@ -55,6 +58,8 @@ public final class TicketResponder {
     private final OrderMatcher matcher;
     private final Drafting drafting;
     private final Duration freshness;
+    /** The monotonic clock a note hold's age is read on. */
+    private final java.util.function.LongSupplier ticker;
 
     /**
      * @param freshness how long ago Shopify may have last confirmed a cached order whose status or tracking a draft
@@ -62,6 +67,14 @@ public final class TicketResponder {
      */
     public TicketResponder(HelpdeskStore store, NoteLedger ledger, OrderCache cache, ShopifyClient shopify,
                            GorgiasClient gorgias, OrderMatcher matcher, Drafting drafting, Duration freshness) {
+        this(store, ledger, cache, shopify, gorgias, matcher, drafting, freshness, System::nanoTime);
+    }
+
+    /** {@code ticker}: the monotonic clock (nanoseconds) a note hold's age is read on. */
+    TicketResponder(HelpdeskStore store, NoteLedger ledger, OrderCache cache, ShopifyClient shopify,
+                    GorgiasClient gorgias, OrderMatcher matcher, Drafting drafting, Duration freshness,
+                    java.util.function.LongSupplier ticker) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.store = Objects.requireNonNull(store, "store");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.cache = Objects.requireNonNull(cache, "cache");
@@ -121,6 +134,7 @@ public final class TicketResponder {
         TicketEvent current = event;
         List<List<OrderCache.Cached>> copies = new ArrayList<>(1);
         Drafted[] early = new Drafted[1];
+        long reserving = ticker.getAsLong();
         NoteLedger.Reserve reserved = ledger.reserve(
                 id, answer.ticketId(), answer.messageId(), eventId,
                 tx -> {
@@ -151,7 +165,7 @@ public final class TicketResponder {
                             + answer.ticketId(), false);
             case NoteLedger.Reservation.Reserved r -> draftAndPost(tenant, event, answer, r.noteId(), r.externalId(),
                                                                    r.attempt(), true, deadline, cachedCopies,
-                                                                   recorded);
+                                                                   recorded, reserving);
             case NoteLedger.Reservation.Pending p -> afterUncertain(tenant, event, answer, p, deadline, cachedCopies);
         };
     }
@@ -178,17 +192,18 @@ public final class TicketResponder {
                     new Handled.Posted(messageId.get(), true, "found", p.noteId());
             case UpstreamResult.Ok<Optional<Long>> none -> draftAndPost(tenant, event, answer, p.noteId(),
                                                                         p.externalId(), p.attempt(), false,
-                                                                        deadline, copies, Optional.empty());
+                                                                        deadline, copies, Optional.empty(), 0L);
             default -> failed(tenant.id(), p.noteId(), p.attempt(), found, false);
         };
     }
 
     private Handled draftAndPost(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
                                  String externalId, UUID attempt, boolean fresh, Deadline deadline,
-                                 Optional<List<OrderCache.Cached>> copies, Optional<Drafted> recorded) {
+                                 Optional<List<OrderCache.Cached>> copies, Optional<Drafted> recorded,
+                                 long reservedAt) {
         try {
             return draftAndPostHeld(tenant, event, answer, noteId, externalId, attempt, fresh, deadline, copies,
-                                    recorded);
+                                    recorded, reservedAt);
         } catch (RuntimeException e) {
             // e.g. a database call cut short when the worker gave the run up: end this attempt's hold on the note
             // (nothing was sent unless the post began), so the next attempt need not wait out the note's lease
@@ -206,7 +221,8 @@ public final class TicketResponder {
 
     private Handled draftAndPostHeld(ResolvedTenant tenant, TicketEvent event, Reply.Answer answer, UUID noteId,
                                      String externalId, UUID attempt, boolean fresh, Deadline deadline,
-                                     Optional<List<OrderCache.Cached>> copies, Optional<Drafted> recorded) {
+                                     Optional<List<OrderCache.Cached>> copies, Optional<Drafted> recorded,
+                                     long reservedAt) {
         TenantId id = tenant.id();
         Drafted drafted;
         List<OrderFacts> toCache = List.of();
@@ -241,8 +257,11 @@ public final class TicketResponder {
             return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
                     Duration.ZERO, "the job's deadline passed before the note was posted", false), fresh);
         }
+        // the hold's age counts from just before the statement that renewed it last was sent (the reservation's,
+        // when it recorded the draft)
+        long renewing = recorded.isPresent() ? reservedAt : ticker.getAsLong();
         if (recorded.isEmpty()) {
-            // the draft on record and the note held for the whole post, with the orders Shopify answered cached: one
+            // the draft on record and the note held afresh for the post, with the orders Shopify answered cached: one
             // commit
             List<OrderFacts> fetched = toCache;
             if (!ledger.recordDraftAndRenew(id, noteId, attempt, source(drafted), drafted.draft().text(),
@@ -253,7 +272,21 @@ public final class TicketResponder {
             }
         }
         String source = source(drafted);
-        UpstreamResult<Long> posted = gorgias.postInternalNote(tenant, answer.ticketId(), externalId, drafted.draft());
+        NoteHold hold = new NoteHold(id, noteId, attempt, renewing, ticker);
+        UpstreamResult<Long> posted;
+        deadline.holding(hold); // from here the worker's heartbeat extends the hold until the post ends
+        try {
+            if (!hold.renewedWithin(ledger.hold().dividedBy(2))) {
+                // the hold may have run out, and another attempt taken the note, without this one knowing
+                return failed(id, noteId, attempt, new UpstreamResult.RetryLater<>(
+                        IN_FLIGHT_RECHECK, "the note's hold was renewed longer ago than half its "
+                        + ledger.hold().toMillis() + " ms before the post could begin; nothing was posted", false),
+                              fresh);
+            }
+            posted = gorgias.postInternalNote(tenant, answer.ticketId(), externalId, drafted.draft());
+        } finally {
+            deadline.released();
+        }
         if (posted instanceof UpstreamResult.Ok<Long>(Long messageId)) {
             // marked posted in the note ledger with the job's completion, in one commit (JobQueue.complete)
             return new Handled.Posted(messageId, false, source, noteId);

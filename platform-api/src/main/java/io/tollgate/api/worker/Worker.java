@@ -3,6 +3,7 @@ package io.tollgate.api.worker;
 import io.tollgate.api.events.JobOutcome;
 import io.tollgate.api.events.JobQueue;
 import io.tollgate.api.helpdesk.Deadline;
+import io.tollgate.api.helpdesk.NoteHold;
 import io.tollgate.api.observe.LogContext;
 import io.tollgate.api.observe.WorkerMetrics;
 import io.tollgate.tenant.db.DataException;
@@ -39,10 +40,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * deadline) and stay this worker's, while the jobs of a worker that died (SIGKILL, OOM, a lost node) are queued again
  * about a lease after its last renewal and taken by any live worker. A worker whose renewal found a job no longer its
  * own (it stalled for longer than the lease and another took the job over) cannot record that job's outcome:
- * {@link JobQueue#complete} needs the lease; the note ledger keeps the two runs from posting twice. A restarted
- * instance is a new worker (a new lease token per claim, no identity carried over): its jobs from before the restart
- * are taken over, by it or any other, once their leases have run out, which they have done by the time a restarted
- * JVM claims or soon after.
+ * {@link JobQueue#complete} needs the lease; the note ledger keeps the two runs from posting twice.
+ *
+ * <p>The same heartbeat statement extends the hold of every note one of this worker's runs is posting (its
+ * {@link Deadline#held}, also for a run given up, until its post ends): a note is held for a job lease from the
+ * renewal just before its post, so a slow post stays held while its worker lives, and a dead worker's note is free
+ * about a lease after its last beat, like its jobs (the next attempt looks for it on the ticket before posting).
+ *
+ * <p>Each claim names this worker's instance ({@link InstanceLock}, {@code TOLLGATE_INSTANCE_ID}). At start, before its
+ * first claim, a worker that holds its instance id puts the running jobs that id's earlier process left back in the
+ * queue and ends that process's note holds ({@link JobQueue#resume}): an instance restarted in place resumes its own
+ * work at once instead of waiting out its leases.
  *
  * <p>Every run has a deadline ({@link WorkerSettings#jobDeadline()}): the job runs on a virtual thread of its own
  * while the worker thread waits for it at most that long. Past it the worker gives the run up ({@link Deadline}: its
@@ -59,7 +67,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Stopping ({@link #close}): no new claims; running jobs get {@link WorkerSettings#stopGrace()} to finish; a job
  * still running after that is given back to the queue (its attempt not spent) and its thread interrupted. A job given
- * back while its thread still runs cannot post twice: the note ledger holds the note under its own lease.
+ * back while its thread still runs cannot post twice: the note ledger holds the note under its own lease, which the
+ * heartbeat extends while that post goes on, and which close extends once more, for as long as the post can take
+ * ({@code postWait}), as it stops the heartbeat.
  */
 public final class Worker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
@@ -71,6 +81,9 @@ public final class Worker implements AutoCloseable {
     private final Semaphore slots;
     private final ExecutorService pool;
     private final Set<JobQueue.Job> running = ConcurrentHashMap.newKeySet();
+    /** The deadlines of the runs whose threads have not ended (given up or not): the notes they post are held. */
+    private final Set<Deadline> live = ConcurrentHashMap.newKeySet();
+    private final InstanceLock instance;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final AtomicInteger claimFailures = new AtomicInteger();
@@ -86,7 +99,8 @@ public final class Worker implements AutoCloseable {
     private long nextReapNanos;
 
     private Worker(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics,
-                   Duration postWait) {
+                   Duration postWait, InstanceLock instance) {
+        this.instance = Objects.requireNonNull(instance, "instance");
         this.postWait = Objects.requireNonNull(postWait, "postWait");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.runner = Objects.requireNonNull(runner, "runner");
@@ -106,17 +120,34 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Starts a worker; the caller closes it. {@code postWait}: how long a run given up while posting its note is still
-     * waited for (the upstream timeouts: connecting and reading an answer).
+     * Starts a worker; the caller closes it (which also releases {@code instance}). {@code postWait}: how long a run
+     * given up while posting its note is still waited for (the upstream timeouts: connecting and reading an answer).
+     * When this process holds its instance id ({@link InstanceLock#resumes}), what that id's earlier process left
+     * running goes back to the queue first ({@code queue} names that instance).
      */
     public static Worker start(JobQueue queue, JobRunner runner, WorkerSettings settings, WorkerMetrics metrics,
-                               Duration postWait) {
-        Worker w = new Worker(queue, runner, settings, metrics, postWait);
+                               Duration postWait, InstanceLock instance) {
+        Worker w = new Worker(queue, runner, settings, metrics, postWait, instance);
+        if (instance.resumes()) {
+            try {
+                JobQueue.Resumed resumed = queue.resume();
+                if (resumed.requeued() + resumed.dead() + resumed.notesReleased() > 0) {
+                    LOG.log(Level.WARNING, "instance " + instance.id() + " restarted with work left running: "
+                            + resumed.requeued() + " jobs queued again at once, " + resumed.dead()
+                            + " dead (out of attempts), " + resumed.notesReleased() + " note holds ended");
+                }
+            } catch (DataException e) {
+                // its leases run out instead
+                LOG.log(Level.WARNING, "could not take back the jobs instance " + instance.id() + " left running"
+                        + " (they are taken over when their leases run out): " + e.getMessage());
+            }
+        }
         w.claimer.start();
         w.heartbeat.start();
         LOG.log(Level.INFO, "worker started: " + settings.concurrency() + " at once, at most " + settings.tenantCap()
                 + " per tenant, " + settings.jobDeadline().toMillis() + " ms a run, leases of "
-                + settings.lease().toMillis() + " ms renewed every " + settings.renewEvery().toMillis() + " ms");
+                + settings.lease().toMillis() + " ms renewed every " + settings.renewEvery().toMillis() + " ms,"
+                + " instance " + instance.id());
         return w;
     }
 
@@ -169,9 +200,9 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Every renewEvery until closed (also through the stop grace, while runs may still go on): renews the leases of the
-     * jobs this worker runs, then returns expired leases to the queue, so a dead worker's jobs wait at most about
-     * lease + renewEvery.
+     * Every renewEvery until closed (also through the stop grace, while runs may still go on, and while a post goes
+     * on after it): renews the leases of the jobs this worker runs and the holds of the notes its runs post, then
+     * returns expired leases to the queue, so a dead worker's jobs and notes wait at most about lease + renewEvery.
      */
     private void heartbeatLoop() {
         while (!closed) {
@@ -190,8 +221,17 @@ public final class Worker implements AutoCloseable {
     private void beat() {
         try {
             List<JobQueue.Job> held = List.copyOf(running);
-            if (!held.isEmpty()) {
-                Set<UUID> renewed = queue.renew(held, settings.lease());
+            List<NoteHold> posting = posting();
+            if (!held.isEmpty() || !posting.isEmpty()) {
+                long sent = System.nanoTime();
+                JobQueue.Renewed beat = queue.renew(held, posting.stream().map(
+                        n -> new JobQueue.HeldNote(n.tenant(), n.noteId(), n.attempt())).toList(), settings.lease());
+                for (NoteHold note : posting) {
+                    if (beat.notes().contains(note.noteId())) {
+                        note.renewed(sent);
+                    }
+                }
+                Set<UUID> renewed = beat.jobs();
                 for (JobQueue.Job job : held) {
                     if (!renewed.contains(job.id()) && running.contains(job)) {
                         // ended just now, or taken over: complete() tells which and refuses a lost one's outcome
@@ -211,6 +251,11 @@ public final class Worker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "worker heartbeat error", e);
         }
+    }
+
+    /** The holds of the notes this worker's runs are posting now. */
+    private List<NoteHold> posting() {
+        return live.stream().flatMap(d -> d.held().stream()).toList();
     }
 
     private void reap() {
@@ -281,6 +326,7 @@ public final class Worker implements AutoCloseable {
         Deadline deadline = new Deadline(Instant.now().plus(settings.jobDeadline()), Clock.systemUTC());
         CompletableFuture<JobRunner.Ran> result = new CompletableFuture<>();
         AtomicInteger state = new AtomicInteger(RUNNING);
+        live.add(deadline);
         Thread.ofVirtual().name("tollgate-job-" + job.id()).start(() -> {
             try {
                 deadline.runOn(Thread.currentThread());
@@ -288,6 +334,7 @@ public final class Worker implements AutoCloseable {
             } catch (Throwable e) {
                 result.completeExceptionally(e);
             } finally {
+                live.remove(deadline);
                 if (!state.compareAndSet(RUNNING, ENDED)) {
                     abandonedEnded();
                 }
@@ -438,6 +485,24 @@ public final class Worker implements AutoCloseable {
         }
         closed = true;
         heartbeat.interrupt();
+        try {
+            heartbeat.join(2_000); // a beat under way ends first, so it cannot shorten the hold below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // a post still on its way (a run given up while posting) may outlive the heartbeat, stopped now: its note is
+        // held once more for as long as the post can take (the upstream timeouts), so no other attempt races it
+        List<NoteHold> posts = posting();
+        if (!posts.isEmpty()) {
+            try {
+                queue.renew(List.of(), posts.stream().map(n -> new JobQueue.HeldNote(n.tenant(), n.noteId(),
+                                                                                      n.attempt())).toList(),
+                            postWait.compareTo(settings.lease()) > 0 ? postWait : settings.lease());
+            } catch (DataException e) {
+                // their holds run out a lease after the last beat
+            }
+        }
+        instance.close();
         LOG.log(Level.INFO, "worker stopped");
     }
 }

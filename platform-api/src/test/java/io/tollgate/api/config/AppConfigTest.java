@@ -187,6 +187,24 @@ class AppConfigTest {
         }
     }
 
+    /**
+     * The instance id names the claims and note holds a restart in place takes back: configured, or the host name and
+     * port (stable across a restart in place, unique among processes on a host); with PORT=0 no two starts share one.
+     */
+    @Test
+    void theInstanceIdIsConfiguredOrTheHostNameAndPort() {
+        assertThat(AppConfig.load(Map.of("TOLLGATE_INSTANCE_ID", "worker-3")).worker().instanceId())
+                .isEqualTo("worker-3");
+        assertThat(AppConfig.load(Map.of("HOSTNAME", "pod-7", "PORT", "8081")).worker().instanceId())
+                .isEqualTo("pod-7:8081");
+        String any = AppConfig.load(Map.of("HOSTNAME", "pod-7", "PORT", "0")).worker().instanceId();
+        assertThat(any).startsWith("pod-7:0~")
+                .isNotEqualTo(AppConfig.load(Map.of("HOSTNAME", "pod-7", "PORT", "0")).worker().instanceId());
+        assertThatThrownBy(() -> AppConfig.load(Map.of("TOLLGATE_INSTANCE_ID", "a\nb")))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("TOLLGATE_INSTANCE_ID"));
+    }
+
     @Test
     void theWorkerRunsByDefaultWithTemplateDraftsOnly() {
         AppConfig c = AppConfig.load(Map.of());
@@ -200,7 +218,8 @@ class AppConfigTest {
         assertThat(w.stopGrace()).isEqualTo(c.server().shutdownGrace());
         assertThat(w.schedule().baseDelay()).isEqualTo(Duration.ofSeconds(5));
         assertThat(w.schedule().maxDelay()).isEqualTo(Duration.ofMinutes(15));
-        assertThat(c.worker().noteLease()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.worker().instanceId()).as("host name and a random part with PORT=0, or host name and port")
+                .matches(".+:(0~[0-9a-f-]{36}|[0-9]+)");
         assertThat(c.worker().llm().enabled()).isFalse();
         assertThat(c.worker().llm().dailyBudget()).isEqualTo(200);
         assertThat(c.upstreams().settings().connectTimeout()).isEqualTo(Duration.ofSeconds(5));

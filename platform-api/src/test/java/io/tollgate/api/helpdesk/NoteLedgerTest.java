@@ -123,8 +123,8 @@ class NoteLedgerTest {
     }
 
     /**
-     * The check just before a post (issue 15): only the attempt that holds the note may post, and renewing gives it a
-     * whole lease for the post, so a run its worker gave up at the deadline while posting cannot race a later one.
+     * The check just before a post (issue 15): only the attempt that holds the note may post, and renewing holds it
+     * afresh for the post, so a run its worker gave up at the deadline while posting cannot race a later one.
      */
     @Test
     void onlyTheAttemptHoldingTheNoteRenewsItBeforePosting() throws SQLException {
@@ -154,30 +154,43 @@ class NoteLedgerTest {
 
     /**
      * A reservation holds the note only as long as the job's lease (a worker that dies while it looks the order up or
-     * drafts holds it no longer than its job); the renewal just before the post holds it a whole note lease.
+     * drafts holds it no longer than its job), and so does the renewal just before the post (the worker's heartbeat
+     * extends it while the post runs: {@code NoteHoldTest}); each names the instance whose attempt holds the note.
      */
     @Test
-    void aReservationHoldsTheNoteBrieflyAndTheRenewalBeforeThePostAWholeLease() throws SQLException {
-        NoteLedger shortHold = new NoteLedger(DB.db(), LEASE, Duration.ofSeconds(10));
+    void aReservationAndTheRenewalBeforeThePostHoldTheNoteForAJobLeaseUnderTheirInstance() throws SQLException {
+        NoteLedger hostA = new NoteLedger(DB.db(), Duration.ofSeconds(10), java.util.Optional.of("host-a:8080"));
+        NoteLedger hostB = new NoteLedger(DB.db(), Duration.ofSeconds(10), java.util.Optional.of("host-b:8080"));
         EventId e1 = event(a);
         EventId e2 = event(a);
-        NoteLedger.Reservation.Reserved first = (NoteLedger.Reservation.Reserved) shortHold.reserve(a, TICKET, FIRST,
-                                                                                                     e1);
-        assertThat(shortHold.reserve(a, TICKET, FIRST, e2)).isInstanceOfSatisfying(
+        NoteLedger.Reservation.Reserved first = (NoteLedger.Reservation.Reserved) hostA.reserve(a, TICKET, FIRST, e1);
+        assertThat(hostA.reserve(a, TICKET, FIRST, e2)).isInstanceOfSatisfying(
                 NoteLedger.Reservation.InFlight.class, f -> assertThat(f.leaseUntil())
                         .isBefore(Instant.now().plusSeconds(30)).isAfter(Instant.now().plusSeconds(5)));
+        assertThat(holder(first.noteId())).isEqualTo("host-a:8080");
 
         leaseRunsOut(first.noteId()); // its worker died before posting: the next attempt takes the note at once
-        NoteLedger.Reservation.Pending second = (NoteLedger.Reservation.Pending) shortHold.reserve(a, TICKET, FIRST,
-                                                                                                    e2);
-        assertThat(shortHold.renew(a, first.noteId(), first.attempt())).as("the first attempt lost the note")
+        NoteLedger.Reservation.Pending second = (NoteLedger.Reservation.Pending) hostB.reserve(a, TICKET, FIRST, e2);
+        assertThat(holder(first.noteId())).isEqualTo("host-b:8080");
+        assertThat(hostA.renew(a, first.noteId(), first.attempt())).as("the first attempt lost the note")
                 .isFalse();
-        assertThat(shortHold.renew(a, second.noteId(), second.attempt())).isTrue();
-        assertThat(shortHold.reserve(a, TICKET, FIRST, e1)).as("posting: held a whole lease")
+        assertThat(hostB.renew(a, second.noteId(), second.attempt())).isTrue();
+        assertThat(hostA.reserve(a, TICKET, FIRST, e1)).as("posting: held a job lease, not minutes")
                 .isInstanceOfSatisfying(NoteLedger.Reservation.InFlight.class, f -> assertThat(f.leaseUntil())
-                        .isAfter(Instant.now().plus(LEASE).minusSeconds(60)));
-        assertThatThrownBy(() -> new NoteLedger(DB.db(), LEASE, Duration.ZERO))
+                        .isBefore(Instant.now().plusSeconds(30)).isAfter(Instant.now().plusSeconds(5)));
+        assertThatThrownBy(() -> new NoteLedger(DB.db(), Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static String holder(UUID noteId) throws SQLException {
+        try (Connection c = DB.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT holder FROM notes WHERE id = ?")) {
+            ps.setObject(1, noteId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
     }
 
     @Test

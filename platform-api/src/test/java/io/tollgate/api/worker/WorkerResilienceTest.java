@@ -51,9 +51,12 @@ class WorkerResilienceTest {
     @Test
     void aWorkerStoppedBetweenGorgiasAndItsCommitLeavesANoteTheNextOneFindsInsteadOfPostingAgain() {
         long delayMs = 4_000;
+        // the stop holds the note of a post still on its way for as long as the post can take: connect + read
+        // timeouts (+1 s), here 8 s, so gateway 2 posts nothing while gateway 1's POST may still be answered
         try (Pipeline p = Pipeline.create(Map.of("TOLLGATE_SHUTDOWN_GRACE_SECONDS", "0",
-                                                 "TOLLGATE_WORKER_NOTE_LEASE_SECONDS", "2",
-                                                 "TOLLGATE_WORKER_LEASE_SECONDS", "2"))) {
+                                                 "TOLLGATE_WORKER_LEASE_SECONDS", "2",
+                                                 "TOLLGATE_UPSTREAM_CONNECT_TIMEOUT_MS", "1000",
+                                                 "TOLLGATE_UPSTREAM_READ_TIMEOUT_MS", "6000"))) {
             Tollgate first = p.startServer();
             Pipeline.Tenant t = p.tenant("res-killed");
             long ticket = 42_000_000_001L;
@@ -100,7 +103,7 @@ class WorkerResilienceTest {
      */
     @Test
     void aJobWhoseLeaseRunsOutWhileItPostsIsRunAgainWithoutASecondNote() {
-        try (Pipeline p = Pipeline.create(Map.of("TOLLGATE_WORKER_NOTE_LEASE_SECONDS", "30"))) {
+        try (Pipeline p = Pipeline.create(Map.of())) {
             Tollgate gateway = p.startServer();
             Pipeline.Tenant t = p.tenant("res-lease");
             long ticket = 42_000_000_002L;
