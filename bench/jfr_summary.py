@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Where a JFR recording's execution samples went: jfr_summary.py FILE.jfr [TOP].
+"""Where a JFR recording's execution samples went: jfr_summary.py FILE.jfr [TOP] [FRAME ...].
 
 An area is the library of the first frame from the top outside the JDK (JDK frames above it count for that
 library: a HashMap look-up inside pgjdbc is pgjdbc's), unless a JDK frame above it is logging, regex, crypto or
@@ -8,7 +8,9 @@ Reads `jfr print --stack-depth 96 --events jdk.ExecutionSample` (the JDK's jfr t
   - samples by thread group (thread names without digits; virtual threads by their name's prefix),
   - samples by area: the first frame of the stack (from the top) that matches one of AREAS below,
   - the TOP self frames (the top frame of each sample), and
-  - the TOP frames of our own code (io.tollgate) counted once per sample that has them anywhere on its stack.
+  - the TOP frames of our own code (io.tollgate) counted once per sample that has them anywhere on its stack, and
+  - for each FRAME given (a substring of a frame, e.g. Worker.claimLoop or DbExecuteBase.generateName): the samples
+    that have it anywhere on their stack (inclusive), or whose thread name starts with it (thread:NAME).
 Shares are of all samples in the recording."""
 import collections, os, re, subprocess, sys
 
@@ -110,7 +112,8 @@ def group(thread):
 def main():
     path = sys.argv[1]
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
-    threads, areas, selfs, ours = (collections.Counter() for _ in range(4))
+    wanted = sys.argv[3:]
+    threads, areas, selfs, ours, inclusive = (collections.Counter() for _ in range(5))
     n = 0
     for thread, frames in events(path):
         n += 1
@@ -131,6 +134,9 @@ def main():
         for f in set(frames):
             if f.startswith("io.tollgate."):
                 ours[f] += 1
+        for w in wanted:
+            if (thread.startswith(w[7:]) if w.startswith("thread:") else any(w in f for f in frames)):
+                inclusive[w] += 1
     pct = lambda c: f"{100 * c / n:.1f} %"
     print(f"{path}: {n} execution samples")
     for title, counter, k in (("threads", threads, top), ("area (first library from the top)", areas, 99),
@@ -138,6 +144,10 @@ def main():
         print(f"\n| {title} | samples | share |\n|---|---|---|")
         for key, c in counter.most_common(k):
             print(f"| {key} | {c} | {pct(c)} |")
+    if wanted:
+        print("\n| frame (inclusive) | samples | share |\n|---|---|---|")
+        for w in wanted:
+            print(f"| {w} | {inclusive[w]} | {pct(inclusive[w])} |")
 
 
 if __name__ == "__main__":

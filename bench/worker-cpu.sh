@@ -11,7 +11,9 @@
 # Per row: jobs/s (the events' processed_at, first to last), the gateway JVM's CPU per job (/proc/PID/stat utime+stime)
 # and per thread group (/proc/PID/task/*: thread names without digits, so the carriers ForkJoinPool-1-worker-N add
 # up), the database's backends' CPU per job (bench/pg_cpu.py), the stub's, the idle gateway's CPU per second, the
-# gateway's view of an upstream call (tollgate_upstream_seconds) and the 1-minute load average.
+# gateway's view of an upstream call (tollgate_upstream_seconds), the commits in the database per job (xact_commit:
+# the worker's claims, job transactions and background ones, the bench's own few queries) and the 1-minute load
+# average.
 # Settings: BENCH_JOBS (3000), BENCH_PAIRS (2), BENCH_WARMUP_JOBS (4000), BENCH_UPSTREAM_MS (20), BENCH_TENANTS (400),
 #   BENCH_NAMES ("a b"), BENCH_PORT (18290; B gets +1), BENCH_STUB_PORT (18292), BENCH_DB (worker_cpu; _a and _b),
 #   BENCH_IMAGE_FLAGS (1: the image's JVM flags with -XX:MaxRAM=384m and MALLOC_ARENA_MAX=2, as the pod runs;
@@ -130,21 +132,22 @@ upstream() { # the gateway's own view of its upstream calls: seconds and count
   curl -fs "127.0.0.1:$1/observe/metrics" | awk '/^tollgate_upstream_seconds_sum\{/ {s += $NF} /^tollgate_upstream_seconds_count\{/ {c += $NF}
     END {print s + 0, c + 0}'
 }
+commits() { psql $PG -d postgres -qtAc "SELECT xact_commit FROM pg_stat_database WHERE datname = '$(db "$1")'"; }
 stub_calls() { curl -fs "127.0.0.1:$SPORT/_bench/stats" | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["answered"])'; }
 
 BASE=100000000
 row() { # i (0 = A, 1 = B) label
-  local i=$1 label=$2 x o gw other p0 p1 g0 g1 o0 o1 s0 s1 u0 u1 c0 c1 t0 t1 n first last rate l0 l1
+  local i=$1 label=$2 x o gw other p0 p1 g0 g1 o0 o1 s0 s1 u0 u1 c0 c1 t0 t1 n first last rate l0 l1 x0 x1
   x=$([ "$i" -eq 0 ] && echo a || echo b); gw=${GW[$i]}; other=${GW[$((1 - i))]}
   BASE=$((BASE + 10000000))
   enqueue "$x" "$JOBS" "$BASE"
   threads "$gw" > "$OUT/threads-$label.0"
   g0=$(ticks "$gw"); o0=$(ticks "$other"); s0=$(ticks "$STUB"); p0=$(pg_total "$x"); u0=$(upstream $((PORT + i)))
-  c0=$(stub_calls); t0=$(now); l0=$(load)
+  c0=$(stub_calls); t0=$(now); l0=$(load); x0=$(commits "$x")
   drain "$x"
   threads "$gw" > "$OUT/threads-$label.1"
   g1=$(ticks "$gw"); o1=$(ticks "$other"); s1=$(ticks "$STUB"); p1=$(pg_total "$x"); u1=$(upstream $((PORT + i)))
-  c1=$(stub_calls); t1=$(now); l1=$(load)
+  c1=$(stub_calls); t1=$(now); l1=$(load); x1=$(commits "$x")
   read -r n first last < <(sql "$x" "SELECT count(*), extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at))
       FROM webhook_events WHERE provider = 'gorgias' AND status = 'processed' AND processed_at >= to_timestamp($t0)" | tr '|' ' ')
   rate=$(awk -v n="$n" -v a="$first" -v b="$last" 'BEGIN {printf "%.1f", (b > a) ? n / (b - a) : 0}')
@@ -157,7 +160,8 @@ row() { # i (0 = A, 1 = B) label
       'BEGIN {printf "%.0f %.0f %.0f", g * 1e6 / hz / n, p * 1e6 / hz / n, s * 1e6 / hz / n}') \
 $(awk -v o=$((o1 - o0)) -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.0f", o * 1e3 / hz / (b - a)}') \
 $(echo "$u0 $u1" | awk '{printf "%.1f", ($4 > $2) ? 1000 * ($3 - $1) / ($4 - $2) : 0}') \
-$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN {printf "%.2f", (b - a) / n}') $l0 $l1" | tee -a "$OUT/rows.txt"
+$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN {printf "%.2f", (b - a) / n}') $l0 $l1 \
+$(awk -v a="$x0" -v b="$x1" -v n="$n" 'BEGIN {printf "%.2f", (b - a) / n}')" | tee -a "$OUT/rows.txt"
 }
 
 echo "== warm-up: $WARM jobs on each"
@@ -171,7 +175,7 @@ if [ -n "${BENCH_JFR:-}" ]; then
     "$JAVA_HOME/bin/jcmd" "${GW[$i]}" JFR.start name=bench settings=profile "filename=$BENCH_JFR/${NAMES[$i]}.jfr" >/dev/null
   done
 fi
-echo "== rows: row build jobs jobs/s jvm_us/job pg_us/job stub_us/job idle_other_ms/s call_ms calls/job load1_start load1_end"
+echo "== rows: row build jobs jobs/s jvm_us/job pg_us/job stub_us/job idle_other_ms/s call_ms calls/job load1_start load1_end commits/job"
 for pair in $(seq 1 "$PAIRS"); do
   if [ $((pair % 2)) -eq 1 ]; then row 0 "p$pair-${NAMES[0]}"; row 1 "p$pair-${NAMES[1]}"
   else row 1 "p$pair-${NAMES[1]}"; row 0 "p$pair-${NAMES[0]}"; fi
@@ -187,13 +191,14 @@ python3 - "$OUT" "${NAMES[@]}" > "$OUT/summary.md" <<'EOF'
 import collections, statistics, sys, os
 out, names = sys.argv[1], sys.argv[2:]
 rows = [l.split() for l in open(os.path.join(out, "rows.txt")) if l.strip()]
-print("| build | rows | jobs/s | JVM µs/job | PostgreSQL µs/job | stub µs/job | upstream call ms | load1 |")
-print("|---|---|---|---|---|---|---|---|")
+print("| build | rows | jobs/s | JVM µs/job | PostgreSQL µs/job | stub µs/job | upstream call ms | commits/job | load1 |")
+print("|---|---|---|---|---|---|---|---|---|")
 for name in names:
     mine = [r for r in rows if r[1] == name]
     col = lambda k: [float(r[k]) for r in mine]
     print(f"| {name} | {len(mine)} | {' / '.join(r[3] for r in mine)} | {' / '.join(r[4] for r in mine)} | "
           f"{' / '.join(r[5] for r in mine)} | {' / '.join(r[6] for r in mine)} | {' / '.join(r[8] for r in mine)} | "
+          f"{' / '.join(r[12] if len(r) > 12 else '-' for r in mine)} | "
           f"{' / '.join(r[10] + '–' + r[11] for r in mine)} |")
 print()
 print("JVM µs per job by thread group (mean of the rows):")
