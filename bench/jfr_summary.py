@@ -102,6 +102,10 @@ def events(path):
 
 
 def group(thread):
+    if thread.startswith("helidon-socket-monitor-"):
+        return "helidon-socket-monitor-* (virtual: an idle kept-alive upstream connection's watch)"
+    if thread.endswith("WebServer socket"):
+        return "WebServer socket (virtual: an HTTP connection to the gateway)"
     if thread.startswith("tollgate-job-"):
         return "tollgate-job-* (virtual)"
     if thread.startswith("upstream-"):
