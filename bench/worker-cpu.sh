@@ -15,7 +15,8 @@
 # the worker's claims, job transactions and background ones, the bench's own few queries) and the 1-minute load
 # average.
 # Settings: BENCH_JOBS (3000), BENCH_PAIRS (2), BENCH_WARMUP_JOBS (4000), BENCH_UPSTREAM_MS (20), BENCH_TENANTS (400),
-#   BENCH_NAMES ("a b"), BENCH_PORT (18290; B gets +1), BENCH_STUB_PORT (18292), BENCH_DB (worker_cpu; _a and _b),
+#   BENCH_CUSTOMERS (new: a new customer per ticket, 3 upstream calls a job; repeat: one customer per tenant, its
+#   order cached after the first job, 2 calls), BENCH_NAMES ("a b"), BENCH_PORT (18290; B gets +1), BENCH_STUB_PORT (18292), BENCH_DB (worker_cpu; _a and _b),
 #   BENCH_IMAGE_FLAGS (1: the image's JVM flags with -XX:MaxRAM=384m and MALLOC_ARENA_MAX=2, as the pod runs;
 #   0: the JVM's defaults, as bench/worker.sh), BENCH_JFR (empty; a directory: after the warm-up each gateway records a
 #   JFR profile, settings=profile, to <name>.jfr until the end), BENCH_JAVA_FLAGS (extra JVM flags).
@@ -32,6 +33,11 @@ read -r -a NAMES <<< "${BENCH_NAMES:-a b}"
 JOBS=${BENCH_JOBS:-3000}
 PAIRS=${BENCH_PAIRS:-2}
 WARM=${BENCH_WARMUP_JOBS:-4000}
+# new: every ticket's customer is new (the Shopify look-up each time: 3 upstream calls a job); repeat: each tenant's
+# tickets come from one customer, whose order is cached after the first (2 calls a job, the shape of the issue's
+# 200/s ceiling; a cached order older than TOLLGATE_ORDER_FRESHNESS_SECONDS, 300 s, is read again once)
+CUSTOMERS=${BENCH_CUSTOMERS:-new}
+case $CUSTOMERS in new) REPEAT=false ;; repeat) REPEAT=true ;; *) echo "BENCH_CUSTOMERS: new or repeat" >&2; exit 2 ;; esac
 UPMS=${BENCH_UPSTREAM_MS:-20}
 NTEN=${BENCH_TENANTS:-400}
 PORT=${BENCH_PORT:-18290}
@@ -55,7 +61,7 @@ now() { date +%s.%N; }
 echo "== machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg); results in $OUT"
 echo "== A=${NAMES[0]}: ${JARS[0]}"
 echo "== B=${NAMES[1]}: ${JARS[1]}"
-echo "== JVM flags: ${FLAGS[*]} ${EXTRA[*]}"
+echo "== JVM flags: ${FLAGS[*]} ${EXTRA[*]}; customers: $CUSTOMERS"
 
 GW=("" "")
 SAMPLERS=()
@@ -70,7 +76,8 @@ trap cleanup EXIT
 db() { echo "${DBBASE}_$1"; }   # a or b
 sql() { psql $PG -d "$(db "$1")" -v ON_ERROR_STOP=1 -qtAc "$2"; }
 
-BENCH_UPSTREAM_MS=$UPMS python3 "$BENCH/upstream_stub.py" "$SPORT" \
+BENCH_REPEAT_CUSTOMERS=$([ "$REPEAT" = true ] && echo "$NTEN" || echo 0) BENCH_UPSTREAM_MS=$UPMS \
+  python3 "$BENCH/upstream_stub.py" "$SPORT" \
   "$ROOT/tenant-config/src/test/resources/fixtures/shopify-python-api-order.json" > "$OUT/stub.log" 2>&1 &
 STUB=$!
 
@@ -97,9 +104,10 @@ echo "== $NTEN tenants on each gateway"
 
 enqueue() { # x count ticket-base: that many Gorgias jobs due 2 s from now, over the wt tenants (as bench/worker.sh)
   sql "$1" "WITH t AS (SELECT id, row_number() OVER (ORDER BY slug) - 1 AS k FROM tenants WHERE slug LIKE 'wt%'),
-       g AS (SELECT g, $3::bigint + g AS ticket FROM generate_series(1, $2) g),
+       g0 AS (SELECT g, $3::bigint + g AS ticket FROM generate_series(1, $2) g),
+       g AS (SELECT g, ticket, CASE WHEN $REPEAT THEN 7000000 + g % $NTEN ELSE ticket END AS cust FROM g0),
        b AS (SELECT g.g, g.ticket, convert_to(format('{\"ticket\": {\"id\": %s, \"subject\": \"Order status\", \"channel\": \"email\", \"status\": \"open\", \"customer\": {\"id\": %s, \"email\": \"cust-%s@example.com\", \"firstname\": \"Bob\", \"lastname\": \"Norman\", \"name\": \"Bob Norman\"}, \"messages\": [{\"id\": %s, \"channel\": \"email\", \"via\": \"email\", \"from_agent\": false, \"sender\": {\"id\": %s, \"email\": \"cust-%s@example.com\"}, \"body_text\": \"Hi, where is my order #1001?\", \"body_html\": \"<p>Hi, where is my order #1001?</p>\", \"created_datetime\": \"2024-01-15T10:30:00+00:00\", \"external_id\": null}]}}',
-                      g.ticket, g.ticket, g.ticket, g.ticket * 10, g.ticket, g.ticket), 'UTF8') AS body FROM g),
+                      g.ticket, g.cust, g.cust, g.ticket * 10, g.cust, g.cust), 'UTF8') AS body FROM g),
        ev AS (INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
                                           status)
               SELECT gen_random_uuid(), t.id, 'gorgias', 'ticket', 'id:sql-' || b.ticket, sha256(b.body), b.body,
