@@ -106,14 +106,21 @@ def integration_answer(iid, slug, secret):
                  "triggers": {"ticket-created": True, "ticket-message-created": True}}}).encode()
 
 
+# BENCH_REPEAT_CUSTOMERS=N: ticket <id>'s customer is 7000000 + <id> mod N (the benchmark's tickets go round robin over
+# N tenants, so each tenant's tickets come from one customer, whose order the worker then finds cached); unset: each
+# ticket has a customer of its own (cust-<id>)
+REPEAT = int(os.environ.get("BENCH_REPEAT_CUSTOMERS", "0"))
+
+
 def ticket_answer(tid):
     """GET /api/tickets/{id}: the ticket as the benchmark's deliveries describe it (the Ticket object, messages in)."""
-    email = f"cust-{tid}@example.com"
+    cid = 7_000_000 + tid % REPEAT if REPEAT > 0 else tid
+    email = f"cust-{cid}@example.com"
     return json.dumps({
         "id": tid, "uri": f"/api/tickets/{tid}/", "subject": "Order status", "channel": "email", "status": "open",
-        "customer": {"id": tid, "email": email, "firstname": "Bob", "lastname": "Norman", "name": "Bob Norman"},
+        "customer": {"id": cid, "email": email, "firstname": "Bob", "lastname": "Norman", "name": "Bob Norman"},
         "messages": [{"id": tid * 10, "ticket_id": tid, "channel": "email", "via": "email", "from_agent": False,
-                      "sender": {"id": tid, "email": email}, "body_text": "Hi, where is my order #1001?",
+                      "sender": {"id": cid, "email": email}, "body_text": "Hi, where is my order #1001?",
                       "body_html": "<p>Hi, where is my order #1001?</p>",
                       "created_datetime": "2024-01-15T10:30:00+00:00", "external_id": None}]}).encode()
 

@@ -15,7 +15,10 @@
 #   BENCH_WHATIF=0; the what-if runs a fixed 8 rounds), BENCH_CONCURRENCY (16),
 #   BENCH_BUSY_BACKLOG (8000), BENCH_WARMUP (20), BENCH_EXPLAIN_TENANTS (1000), BENCH_EXPLAIN_QUEUED (100000),
 #   BENCH_EXPLAIN_DONE (200000), BENCH_WHATIF (0; 1 runs the old what-if rounds, which need jobs_tenant_claim_ix dropped first), BENCH_PORT (18090),
-#   BENCH_STUB_PORT (18091). Raw outputs: bench/results/worker-<timestamp>/ (not committed).
+#   BENCH_STUB_PORT (18091), BENCH_JAR (platform-api/target/platform-api.jar: another build, its libs/ next to it),
+#   BENCH_JFR (empty; a directory: each gateway records a JFR profile of its whole life there, <row>.jfr),
+#   BENCH_JAVA_FLAGS (extra JVM flags). Raw outputs: bench/results/worker-<timestamp>/ (not committed).
+# bench/worker-cpu.sh measures the JVM's and PostgreSQL's CPU per job of two builds side by side.
 set -euo pipefail
 export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,7 +90,9 @@ SQL
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(lscpu | sed -n 's/Model name: *//p' | head -1)"
 echo "== load average at start: $(load)"
 echo "== results in $OUT"
-[ -f "$ROOT/platform-api/target/platform-api.jar" ] || (cd "$ROOT" && mvn -B -q package -DskipTests)
+JAR=${BENCH_JAR:-$ROOT/platform-api/target/platform-api.jar}
+[ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q package -DskipTests)
+[ -n "${BENCH_JFR:-}" ] && mkdir -p "$BENCH_JFR"
 dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
 # every session of this database (the gateways' too) logs the plan of any statement slower than 1 s to the server
 # log (auto_explain); the run collects them at the end when the log is readable
@@ -111,10 +116,12 @@ latency() { curl -fs -o /dev/null -X POST "127.0.0.1:$SPORT/_bench/latency?ms=$1
 stub_time() { curl -fs "127.0.0.1:$SPORT/_bench/stats" | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["answer_s"], s["answered"])'; }
 
 gw_start() { # log-name, then extra VAR=value settings
-  local name=$1; shift
+  local name=$1 jfr=(); shift
+  [ -n "${BENCH_JFR:-}" ] && jfr=("-XX:StartFlightRecording=filename=$BENCH_JFR/$name.jfr,settings=profile,dumponexit=true")
+  # shellcheck disable=SC2086
   env DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$DB" DATABASE_USER=postgres TOLLGATE_MASTER_KEY="$MASTER" \
     TOLLGATE_ADMIN_TOKEN=$TOKEN PORT=$PORT TOLLGATE_HOST=127.0.0.1 TOLLGATE_ALLOW_UPSTREAM_OVERRIDE=true "$@" \
-    "$JAVA_HOME/bin/java" -jar "$ROOT/platform-api/target/platform-api.jar" > "$OUT/gateway-$name.log" 2>&1 &
+    "$JAVA_HOME/bin/java" ${BENCH_JAVA_FLAGS:-} "${jfr[@]}" -jar "$JAR" > "$OUT/gateway-$name.log" 2>&1 &
   GW=$!
   for _ in $(seq 1 120); do curl -fs "127.0.0.1:$PORT/observe/health" >/dev/null && return 0; sleep 0.5; done
   echo "gateway $name did not start" >&2; tail "$OUT/gateway-$name.log" >&2; exit 1

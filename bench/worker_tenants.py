@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Onboards tenants whose Gorgias and Shopify are the benchmark's stub, 8 at a time, through the admin API:
 worker_tenants.py PORT TOKEN LIMITS_JSON BASE_URL PREFIX N > tsv of slug<TAB>gorgias_webhook_secret."""
-import json, sys, urllib.request
+import json, sys, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 port, token, limits, base, prefix, n = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
@@ -15,8 +15,16 @@ def create(slug):
                         "webhook_secret": f"bench-secret-{slug}", "base_url": base}}
     req = urllib.request.Request(f"http://127.0.0.1:{port}/admin/tenants", data=json.dumps(body).encode(),
                                  headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req) as r:
-        return slug, json.load(r)["gorgias_webhook_secret"]
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(req) as r:
+                return slug, json.load(r)["gorgias_webhook_secret"]
+        except urllib.error.HTTPError as e:
+            # 503: a gateway just started on a loaded machine may not have its database connections yet (nothing
+            # was written); anything else is an error
+            if e.code != 503 or attempt == 4:
+                raise
+            time.sleep(1 + attempt)
 
 
 with ThreadPoolExecutor(8) as pool:

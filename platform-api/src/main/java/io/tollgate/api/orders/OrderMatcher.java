@@ -80,8 +80,10 @@ public final class OrderMatcher {
      * is interrupted (given up at its deadline) stops here instead of reading on.
      */
     static OrderMatch matchText(String customerEmail, String text, List<OrderFacts> orders) {
-        List<Long> explicit = explicitNumbers(text);
-        String mentioned = explicit.stream().filter(n -> digits(n) >= MIN_UNKNOWN_DIGITS).findFirst()
+        // the explicit mentions are read once and serve both the mentioned number and the named order
+        List<Explicit> explicit = explicitMentions(text);
+        String mentioned = explicit.stream().map(Explicit::number).filter(n -> n > 0)
+                .filter(n -> digits(n) >= MIN_UNKNOWN_DIGITS).findFirst()
                 .map(n -> "#" + n).orElse(null);
         if (customerEmail == null || customerEmail.isBlank()) {
             return new OrderMatch.NoEmail(mentioned);
@@ -94,7 +96,7 @@ public final class OrderMatcher {
         if (mine.isEmpty()) {
             return new OrderMatch.NoOrders(email, mentioned);
         }
-        Optional<OrderFacts> named = named(text, mine);
+        Optional<OrderFacts> named = named(text, explicit, mine);
         if (named.isPresent()) {
             return new OrderMatch.Matched(named.get(), OrderMatch.How.NAMED);
         }
@@ -117,14 +119,16 @@ public final class OrderMatcher {
             .comparing(OrderFacts::createdAt, Comparator.nullsFirst(Comparator.naturalOrder()))
             .thenComparingLong(OrderFacts::number);
 
-    private static Optional<OrderFacts> named(String text, List<OrderFacts> orders) {
+    private static Optional<OrderFacts> named(String text, List<Explicit> explicit, List<OrderFacts> orders) {
         int bestAt = Integer.MAX_VALUE;
         OrderFacts best = null;
-        Matcher explicit = EXPLICIT.matcher(new Interruptible(text));
-        while (explicit.find() && explicit.start() < bestAt) {
-            Optional<OrderFacts> order = byNumber(orders, explicit.group(1));
+        for (Explicit mention : explicit) {
+            if (mention.start() >= bestAt) {
+                break;
+            }
+            Optional<OrderFacts> order = byNumber(orders, mention.digits());
             if (order.isPresent()) {
-                bestAt = explicit.start();
+                bestAt = mention.start();
                 best = order.get();
             }
         }
@@ -172,14 +176,16 @@ public final class OrderMatcher {
         return orders.stream().filter(o -> o.number() == number).findFirst();
     }
 
-    private static List<Long> explicitNumbers(String text) {
-        List<Long> out = new ArrayList<>();
+    /** An explicit mention of an order number ({@link #EXPLICIT}): where it starts, its digits, their value (or 0). */
+    private record Explicit(int start, String digits, long number) {
+    }
+
+    /** Every match of {@link #EXPLICIT} in the text, in order (one pass). */
+    private static List<Explicit> explicitMentions(String text) {
+        List<Explicit> out = new ArrayList<>();
         Matcher m = EXPLICIT.matcher(new Interruptible(text));
         while (m.find()) {
-            long n = parse(m.group(1));
-            if (n > 0) {
-                out.add(n);
-            }
+            out.add(new Explicit(m.start(), m.group(1), parse(m.group(1))));
         }
         return out;
     }

@@ -297,13 +297,13 @@ public final class UpstreamCaller {
         return new UpstreamResult.RetryLater<>(settings.breakerDelay(), reason, false);
     }
 
-    private static <T> UpstreamResult<T> prefixed(UpstreamResult<T> result, String prefix, String body) {
+    private static <T> UpstreamResult<T> prefixed(UpstreamResult<T> result, String prefix, Supplier<String> body) {
         return switch (result) {
             case UpstreamResult.Ok<T> ok -> ok;
             case UpstreamResult.RetryLater<T> r -> new UpstreamResult.RetryLater<>(
-                    r.after(), prefix + ": " + r.reason() + "; body: " + body, r.sent());
+                    r.after(), prefix + ": " + r.reason() + "; body: " + body.get(), r.sent());
             case UpstreamResult.Failed<T> f -> new UpstreamResult.Failed<>(
-                    f.status(), prefix + ": " + f.reason() + "; body: " + body);
+                    f.status(), prefix + ": " + f.reason() + "; body: " + body.get());
         };
     }
 
@@ -395,7 +395,6 @@ public final class UpstreamCaller {
                 }
                 String prefix = upstream.label() + " HTTP " + status + " (request id " + requestId.orElse("none")
                         + ")";
-                String bodyText = text(body, secrets);
                 if (ok) {
                     if (body.length > settings.maxAnswerBytes()) {
                         return Exchange.done(new UpstreamResult.Failed<>(status, worded(
@@ -403,16 +402,18 @@ public final class UpstreamCaller {
                                 () -> prefix + ": the answer is larger than " + settings.maxAnswerBytes()
                                         + " bytes")), false, hold);
                     }
-                    return new Exchange(new UpstreamAnswer(status, requestId, body), prefix, bodyText, null, false,
-                                        null, hold);
+                    // the body's text (cleared of credentials) only for a reason: a reader that refuses the answer
+                    return new Exchange(new UpstreamAnswer(status, requestId, body), prefix, () -> text(body, secrets),
+                                        null, false, null, hold);
                 }
+                String bodyText = text(body, secrets);
                 String reason = worded(new UpstreamFailure.Answered(status, body), secrets,
                                        () -> prefix + ": " + bodyText);
                 if (status == 429) {
                     Duration after = retryAfter(response).orElse(settings.defaultRetryAfter());
                     // the whole fleet waits it out, not only this call's job
-                    return new Exchange(null, prefix, bodyText, new UpstreamResult.RetryLater<>(after, reason), false,
-                                        new UpstreamAnswer(status, requestId, body),
+                    return new Exchange(null, prefix, () -> bodyText, new UpstreamResult.RetryLater<>(after, reason),
+                                        false, new UpstreamAnswer(status, requestId, body),
                                         after.compareTo(hold) > 0 ? after : hold);
                 }
                 if (status >= 500) {
@@ -591,7 +592,7 @@ public final class UpstreamCaller {
      * came from, for a caller that reads those bodies); {@code hold}: how long the account must take no call after
      * it (zero: no wait).
      */
-    private record Exchange(UpstreamAnswer answer, String prefix, String bodyText, UpstreamResult<?> done,
+    private record Exchange(UpstreamAnswer answer, String prefix, Supplier<String> bodyText, UpstreamResult<?> done,
                             boolean breakerFailure, UpstreamAnswer refused, Duration hold) {
         static Exchange done(UpstreamResult<?> result, boolean breakerFailure, Duration hold) {
             return new Exchange(null, null, null, result, breakerFailure, null, hold);

@@ -94,6 +94,15 @@ public final class Worker implements AutoCloseable {
     private final Thread heartbeat;
     private final AtomicInteger renewFailures = new AtomicInteger();
     private volatile boolean stopping;
+    /**
+     * Slots that must be free before the claimer claims again while the queue has a backlog (the last claim filled
+     * every slot it asked for, less than a poll ago): a quarter of the concurrency, at least one. Claiming for two
+     * jobs instead of one halves the claims (the walk, the lock and the claim statements, and a commit) per job.
+     */
+    private final int claimBatch;
+    /** When the last claim filled every slot it asked for ({@link System#nanoTime}); long ago when it did not. */
+    private long lastFullClaim = System.nanoTime() - NO_BACKLOG;
+    private static final long NO_BACKLOG = TimeUnit.DAYS.toNanos(1);
     /** Set once {@link #close} has ended every run: the heartbeat stops. */
     private volatile boolean closed;
     private long nextReapNanos;
@@ -107,6 +116,7 @@ public final class Worker implements AutoCloseable {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.slots = new Semaphore(settings.concurrency());
+        this.claimBatch = Math.max(1, settings.concurrency() / 4);
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(settings.concurrency(), r -> {
             Thread t = new Thread(r, "tollgate-worker-" + n.incrementAndGet());
@@ -174,8 +184,17 @@ public final class Worker implements AutoCloseable {
                     await(settings.poll());
                     continue;
                 }
+                long sinceClaim = System.nanoTime() - lastFullClaim;
+                if (free < claimBatch && sinceClaim < settings.poll().toNanos()) {
+                    // a backlog: wait for another slot (at most until a poll after the last claim), so that one
+                    // claim takes several jobs; a claim costs the same statements for one job as for eight
+                    await(Duration.ofNanos(settings.poll().toNanos() - sinceClaim));
+                    continue;
+                }
                 // the claim's commit also takes the Gorgias calls the claimed jobs are about to make
                 List<JobQueue.Job> jobs = queue.claim(free, settings.lease(), settings.tenantCap(), runner::prepare);
+                // every slot asked for was filled: more are likely waiting
+                lastFullClaim = jobs.size() == free ? System.nanoTime() : System.nanoTime() - NO_BACKLOG;
                 claimFailures.set(0);
                 for (JobQueue.Job job : jobs) {
                     slots.acquireUninterruptibly();

@@ -33,9 +33,10 @@ public final class Database implements AutoCloseable {
     private Database(DatabaseSettings settings, HikariDataSource dataSource) {
         this.settings = settings;
         this.dataSource = dataSource;
-        this.client = JdbcClientBuilder.create()
+        // the statements' names (a SHA-256 of each text, which DbClient computes on every call) remembered
+        this.client = new StatementNames(JdbcClientBuilder.create()
                 .connectionPool(new HikariConnectionPool(dataSource))
-                .build();
+                .build());
     }
 
     /** Opens the pool. Connections are made lazily, so this succeeds even while the database is down. */

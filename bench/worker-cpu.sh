@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# CPU per worker job of two builds in one run, alternating (issue 19, target 4):
+#   bench/worker-cpu.sh JAR_A JAR_B        (each jar with its libs/ next to it; the same jar twice is an A/A check)
+# Two gateways run side by side, each on its own database and with its worker on (concurrency 8, every other setting at
+# its default), against one bench/upstream_stub.py answering every call after $BENCH_UPSTREAM_MS ms. Each gets 400
+# tenants through its admin API and a warm-up drain of $BENCH_WARMUP_JOBS jobs. Then $BENCH_PAIRS pairs of rows,
+# the order alternating (A B, B A, ...): a row queues $BENCH_JOBS Gorgias ticket jobs on one gateway's database in one
+# statement (the same events and jobs as bench/worker.sh, due 2 s later) and waits until that worker has run them all;
+# the other gateway idles meanwhile. Each job is worker.sh's: the ticket read from Gorgias, the customer's orders from
+# Shopify (every customer is new), the template's draft, one note posted; ~3 upstream calls.
+# Per row: jobs/s (the events' processed_at, first to last), the gateway JVM's CPU per job (/proc/PID/stat utime+stime)
+# and per thread group (/proc/PID/task/*: thread names without digits, so the carriers ForkJoinPool-1-worker-N add
+# up), the database's backends' CPU per job (bench/pg_cpu.py), the stub's, the idle gateway's CPU per second, the
+# gateway's view of an upstream call (tollgate_upstream_seconds), the commits in the database per job (xact_commit:
+# the worker's claims, job transactions and background ones, the bench's own few queries) and the 1-minute load
+# average.
+# Settings: BENCH_JOBS (3000), BENCH_PAIRS (2), BENCH_WARMUP_JOBS (4000), BENCH_UPSTREAM_MS (20), BENCH_TENANTS (400),
+#   BENCH_CUSTOMERS (new: a new customer per ticket, 3 upstream calls a job; repeat: one customer per tenant, its
+#   order cached after the first job, 2 calls), BENCH_NAMES ("a b"), BENCH_PORT (18290; B gets +1), BENCH_STUB_PORT (18292), BENCH_DB (worker_cpu; _a and _b),
+#   BENCH_IMAGE_FLAGS (1: the image's JVM flags with -XX:MaxRAM=384m and MALLOC_ARENA_MAX=2, as the pod runs;
+#   0: the JVM's defaults, as bench/worker.sh), BENCH_JFR (empty; a directory: after the warm-up each gateway records a
+#   JFR profile, settings=profile, to <name>.jfr until the end), BENCH_JAVA_FLAGS (extra JVM flags).
+# Needs psql and PostgreSQL at 127.0.0.1:5432, python3, jcmd (for BENCH_JFR). Raw outputs and summary.md in
+# bench/results/worker-cpu-<timestamp>/ (not committed).
+set -euo pipefail
+export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
+export LC_ALL=C
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/bench
+[ $# -eq 2 ] || { echo "usage: $0 JAR_A JAR_B" >&2; exit 2; }
+JARS=("$1" "$2")
+read -r -a NAMES <<< "${BENCH_NAMES:-a b}"
+JOBS=${BENCH_JOBS:-3000}
+PAIRS=${BENCH_PAIRS:-2}
+WARM=${BENCH_WARMUP_JOBS:-4000}
+# new: every ticket's customer is new (the Shopify look-up each time: 3 upstream calls a job); repeat: each tenant's
+# tickets come from one customer, whose order is cached after the first (2 calls a job, the shape of the issue's
+# 200/s ceiling; a cached order older than TOLLGATE_ORDER_FRESHNESS_SECONDS, 300 s, is read again once)
+CUSTOMERS=${BENCH_CUSTOMERS:-new}
+case $CUSTOMERS in new) REPEAT=false ;; repeat) REPEAT=true ;; *) echo "BENCH_CUSTOMERS: new or repeat" >&2; exit 2 ;; esac
+UPMS=${BENCH_UPSTREAM_MS:-20}
+NTEN=${BENCH_TENANTS:-400}
+PORT=${BENCH_PORT:-18290}
+SPORT=${BENCH_STUB_PORT:-18292}
+DBBASE=${BENCH_DB:-worker_cpu}
+PG="-h 127.0.0.1 -p 5432 -U postgres"
+OUT=$ROOT/bench/results/worker-cpu-$(date -u +%Y%m%dT%H%M%SZ)
+TOKEN=bench-admin-token-0123456789abcdef
+HZ=$(getconf CLK_TCK)
+mkdir -p "$OUT"
+for j in "${JARS[@]}"; do [ -f "$j" ] || { echo "no jar $j" >&2; exit 2; }; done
+FLAGS=()
+ENVS=()
+if [ "${BENCH_IMAGE_FLAGS:-1}" = 1 ]; then
+  read -r -a FLAGS <<< "-XX:MaxRAM=384m $(sed -n 's:.*<image.jvm.flags>\(.*\)</image.jvm.flags>.*:\1:p' "$ROOT/platform-api/pom.xml")"
+  ENVS=(MALLOC_ARENA_MAX=2)
+fi
+read -r -a EXTRA <<< "${BENCH_JAVA_FLAGS:-}"
+load() { cut -d' ' -f1 /proc/loadavg; }
+now() { date +%s.%N; }
+echo "== machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg); results in $OUT"
+echo "== A=${NAMES[0]}: ${JARS[0]}"
+echo "== B=${NAMES[1]}: ${JARS[1]}"
+echo "== JVM flags: ${FLAGS[*]} ${EXTRA[*]}; customers: $CUSTOMERS"
+
+GW=("" "")
+SAMPLERS=()
+STUB=
+cleanup() {
+  for s in "${SAMPLERS[@]}"; do kill "$s" 2>/dev/null || true; done
+  for g in "${GW[@]}"; do [ -n "$g" ] && { kill "$g" 2>/dev/null; wait "$g" 2>/dev/null || true; }; done
+  [ -n "$STUB" ] && { kill "$STUB" 2>/dev/null; wait "$STUB" 2>/dev/null || true; }
+}
+trap cleanup EXIT
+
+db() { echo "${DBBASE}_$1"; }   # a or b
+sql() { psql $PG -d "$(db "$1")" -v ON_ERROR_STOP=1 -qtAc "$2"; }
+
+BENCH_REPEAT_CUSTOMERS=$([ "$REPEAT" = true ] && echo "$NTEN" || echo 0) BENCH_UPSTREAM_MS=$UPMS \
+  python3 "$BENCH/upstream_stub.py" "$SPORT" \
+  "$ROOT/tenant-config/src/test/resources/fixtures/shopify-python-api-order.json" > "$OUT/stub.log" 2>&1 &
+STUB=$!
+
+LIMITS='{"rate_per_minute": 1000000, "burst": 100000, "max_payload_bytes": 1048576, "timeout_ms": 5000, "max_concurrent": 1024}'
+for i in 0 1; do
+  x=$([ $i -eq 0 ] && echo a || echo b)
+  dropdb $PG --if-exists "$(db $x)" && createdb $PG "$(db $x)"
+  echo 0 > "$OUT/pgticks-$x"
+  python3 "$BENCH/pg_cpu.py" "$(db $x)" "$OUT/pgticks-$x" & SAMPLERS+=($!)
+  # shellcheck disable=SC2086
+  env "${ENVS[@]}" DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$(db $x)" DATABASE_USER=postgres \
+    TOLLGATE_MASTER_KEY="$(openssl rand -base64 32)" TOLLGATE_ADMIN_TOKEN=$TOKEN PORT=$((PORT + i)) \
+    TOLLGATE_HOST=127.0.0.1 TOLLGATE_ALLOW_UPSTREAM_OVERRIDE=true TOLLGATE_WORKER_CONCURRENCY=8 \
+    "$JAVA_HOME/bin/java" "${FLAGS[@]}" "${EXTRA[@]}" -jar "${JARS[$i]}" > "$OUT/gateway-${NAMES[$i]}.log" 2>&1 &
+  GW[$i]=$!
+done
+for i in 0 1; do
+  for _ in $(seq 1 240); do curl -fs "127.0.0.1:$((PORT + i))/observe/health" >/dev/null && break; sleep 0.5; done
+  curl -fs "127.0.0.1:$((PORT + i))/observe/health" >/dev/null \
+    || { echo "gateway ${NAMES[$i]} did not start" >&2; tail "$OUT/gateway-${NAMES[$i]}.log" >&2; exit 1; }
+  "$BENCH/worker_tenants.py" "$((PORT + i))" "$TOKEN" "$LIMITS" "http://127.0.0.1:$SPORT" wt "$NTEN" > "$OUT/tenants-$i.tsv"
+done
+echo "== $NTEN tenants on each gateway"
+
+enqueue() { # x count ticket-base: that many Gorgias jobs due 2 s from now, over the wt tenants (as bench/worker.sh)
+  sql "$1" "WITH t AS (SELECT id, row_number() OVER (ORDER BY slug) - 1 AS k FROM tenants WHERE slug LIKE 'wt%'),
+       g0 AS (SELECT g, $3::bigint + g AS ticket FROM generate_series(1, $2) g),
+       g AS (SELECT g, ticket, CASE WHEN $REPEAT THEN 7000000 + g % $NTEN ELSE ticket END AS cust FROM g0),
+       b AS (SELECT g.g, g.ticket, convert_to(format('{\"ticket\": {\"id\": %s, \"subject\": \"Order status\", \"channel\": \"email\", \"status\": \"open\", \"customer\": {\"id\": %s, \"email\": \"cust-%s@example.com\", \"firstname\": \"Bob\", \"lastname\": \"Norman\", \"name\": \"Bob Norman\"}, \"messages\": [{\"id\": %s, \"channel\": \"email\", \"via\": \"email\", \"from_agent\": false, \"sender\": {\"id\": %s, \"email\": \"cust-%s@example.com\"}, \"body_text\": \"Hi, where is my order #1001?\", \"body_html\": \"<p>Hi, where is my order #1001?</p>\", \"created_datetime\": \"2024-01-15T10:30:00+00:00\", \"external_id\": null}]}}',
+                      g.ticket, g.cust, g.cust, g.ticket * 10, g.cust, g.cust), 'UTF8') AS body FROM g),
+       ev AS (INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
+                                          status)
+              SELECT gen_random_uuid(), t.id, 'gorgias', 'ticket', 'id:sql-' || b.ticket, sha256(b.body), b.body,
+                     jsonb_build_object('content-type', 'application/json', 'x-gorgias-webhook-id', 'sql-' || b.ticket,
+                                        'x-tollgate-verified-by', 'token'), 'accepted'
+                FROM b JOIN t ON t.k = b.g % $NTEN RETURNING id, tenant_id)
+       INSERT INTO jobs (id, tenant_id, event_id, status, run_at)
+       SELECT gen_random_uuid(), tenant_id, id, 'queued', now() + interval '2 s' FROM ev"
+}
+left() { sql "$1" "SELECT count(*) FROM jobs"; }
+drain() { # x: waits until its jobs table is empty (at most 600 s)
+  for _ in $(seq 1 1200); do [ "$(left "$1")" -eq 0 ] && return 0; sleep 0.5; done
+  echo "   $1 did not drain in 600 s: $(left "$1") left" >&2
+}
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# per thread: "tid<TAB>ticks" lines
+threads() {
+  for t in /proc/$1/task/*; do
+    printf '%s\t%s\n' "${t##*/}" "$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
+  done | awk -F'\t' '$2 != ""' | sort
+}
+# the JVM's own names of its threads ("tid<TAB>name", from jcmd Thread.print: /proc's names are cut at 15 characters),
+# digits dropped so that the carriers ForkJoinPool-1-worker-N or the C2 compiler threads add up
+thread_names() {
+  "$JAVA_HOME/bin/jcmd" "$1" Thread.print 2>/dev/null | sed -n 's/^"\(.*\)" .*\[\([0-9]*\)\].*/\2\t\1/p' \
+    | awk -F'\t' '{n = $2; gsub(/[0-9]+/, "", n); print $1 "\t" n}' | sort
+}
+pg_total() { sleep 0.4; cat "$OUT/pgticks-$1"; }
+upstream() { # the gateway's own view of its upstream calls: seconds and count
+  curl -fs "127.0.0.1:$1/observe/metrics" | awk '/^tollgate_upstream_seconds_sum\{/ {s += $NF} /^tollgate_upstream_seconds_count\{/ {c += $NF}
+    END {print s + 0, c + 0}'
+}
+commits() { psql $PG -d postgres -qtAc "SELECT xact_commit FROM pg_stat_database WHERE datname = '$(db "$1")'"; }
+stub_calls() { curl -fs "127.0.0.1:$SPORT/_bench/stats" | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["answered"])'; }
+
+BASE=100000000
+row() { # i (0 = A, 1 = B) label
+  local i=$1 label=$2 x o gw other p0 p1 g0 g1 o0 o1 s0 s1 u0 u1 c0 c1 t0 t1 n first last rate l0 l1 x0 x1
+  x=$([ "$i" -eq 0 ] && echo a || echo b); gw=${GW[$i]}; other=${GW[$((1 - i))]}
+  BASE=$((BASE + 10000000))
+  enqueue "$x" "$JOBS" "$BASE"
+  threads "$gw" > "$OUT/threads-$label.0"
+  g0=$(ticks "$gw"); o0=$(ticks "$other"); s0=$(ticks "$STUB"); p0=$(pg_total "$x"); u0=$(upstream $((PORT + i)))
+  c0=$(stub_calls); t0=$(now); l0=$(load); x0=$(commits "$x")
+  drain "$x"
+  threads "$gw" > "$OUT/threads-$label.1"
+  g1=$(ticks "$gw"); o1=$(ticks "$other"); s1=$(ticks "$STUB"); p1=$(pg_total "$x"); u1=$(upstream $((PORT + i)))
+  c1=$(stub_calls); t1=$(now); l1=$(load); x1=$(commits "$x")
+  read -r n first last < <(sql "$x" "SELECT count(*), extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at))
+      FROM webhook_events WHERE provider = 'gorgias' AND status = 'processed' AND processed_at >= to_timestamp($t0)" | tr '|' ' ')
+  rate=$(awk -v n="$n" -v a="$first" -v b="$last" 'BEGIN {printf "%.1f", (b > a) ? n / (b - a) : 0}')
+  thread_names "$gw" > "$OUT/names-$label"
+  join -t$'\t' -a2 -e0 -o 0,1.2,2.2 "$OUT/threads-$label.0" "$OUT/threads-$label.1" \
+    | join -t$'\t' -a1 -e '(gone)' -o 1.1,1.2,1.3,2.2 - "$OUT/names-$label" \
+    | awk -F'\t' -v n="$n" -v hz="$HZ" '{d = $3 - $2; if (d > 0) s[$4] += d} END {for (k in s) printf "%s\t%.0f\n", k, s[k] * 1e6 / hz / n}' \
+    | sort -t$'\t' -k2 -rn > "$OUT/threads-$label.txt"
+  echo "$label ${NAMES[$i]} $n $rate $(awk -v g=$((g1 - g0)) -v p=$((p1 - p0)) -v s=$((s1 - s0)) -v n="$n" -v hz="$HZ" \
+      'BEGIN {printf "%.0f %.0f %.0f", g * 1e6 / hz / n, p * 1e6 / hz / n, s * 1e6 / hz / n}') \
+$(awk -v o=$((o1 - o0)) -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN {printf "%.0f", o * 1e3 / hz / (b - a)}') \
+$(echo "$u0 $u1" | awk '{printf "%.1f", ($4 > $2) ? 1000 * ($3 - $1) / ($4 - $2) : 0}') \
+$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN {printf "%.2f", (b - a) / n}') $l0 $l1 \
+$(awk -v a="$x0" -v b="$x1" -v n="$n" 'BEGIN {printf "%.2f", (b - a) / n}')" | tee -a "$OUT/rows.txt"
+}
+
+echo "== warm-up: $WARM jobs on each"
+for i in 0 1; do
+  x=$([ $i -eq 0 ] && echo a || echo b)
+  BASE=$((BASE + 10000000)); enqueue "$x" "$WARM" "$BASE"; drain "$x"
+done
+if [ -n "${BENCH_JFR:-}" ]; then
+  mkdir -p "$BENCH_JFR"
+  for i in 0 1; do
+    "$JAVA_HOME/bin/jcmd" "${GW[$i]}" JFR.start name=bench settings=profile "filename=$BENCH_JFR/${NAMES[$i]}.jfr" >/dev/null
+  done
+fi
+echo "== rows: row build jobs jobs/s jvm_us/job pg_us/job stub_us/job idle_other_ms/s call_ms calls/job load1_start load1_end commits/job"
+for pair in $(seq 1 "$PAIRS"); do
+  if [ $((pair % 2)) -eq 1 ]; then row 0 "p$pair-${NAMES[0]}"; row 1 "p$pair-${NAMES[1]}"
+  else row 1 "p$pair-${NAMES[1]}"; row 0 "p$pair-${NAMES[0]}"; fi
+done
+if [ -n "${BENCH_JFR:-}" ]; then
+  for i in 0 1; do "$JAVA_HOME/bin/jcmd" "${GW[$i]}" JFR.stop name=bench >/dev/null; done
+  echo "== JFR recordings in $BENCH_JFR"
+fi
+echo "== exactly once: notes the stub received / distinct external ids / ids more than once: $(curl -fs "127.0.0.1:$SPORT/_bench/notes" \
+  | awk -F'\t' '{n++; c[$1]++} END {for (e in c) if (c[e] > 1) d++; printf "%d / %d / %d", n, length(c), d + 0}')"
+
+python3 - "$OUT" "${NAMES[@]}" > "$OUT/summary.md" <<'EOF'
+import collections, statistics, sys, os
+out, names = sys.argv[1], sys.argv[2:]
+rows = [l.split() for l in open(os.path.join(out, "rows.txt")) if l.strip()]
+print("| build | rows | jobs/s | JVM µs/job | PostgreSQL µs/job | stub µs/job | upstream call ms | commits/job | load1 |")
+print("|---|---|---|---|---|---|---|---|---|")
+for name in names:
+    mine = [r for r in rows if r[1] == name]
+    col = lambda k: [float(r[k]) for r in mine]
+    print(f"| {name} | {len(mine)} | {' / '.join(r[3] for r in mine)} | {' / '.join(r[4] for r in mine)} | "
+          f"{' / '.join(r[5] for r in mine)} | {' / '.join(r[6] for r in mine)} | {' / '.join(r[8] for r in mine)} | "
+          f"{' / '.join(r[12] if len(r) > 12 else '-' for r in mine)} | "
+          f"{' / '.join(r[10] + '–' + r[11] for r in mine)} |")
+print()
+print("JVM µs per job by thread group (mean of the rows):")
+print()
+groups = collections.defaultdict(lambda: collections.defaultdict(list))
+for r in rows:
+    for line in open(os.path.join(out, f"threads-{r[0]}.txt")):
+        g, us = line.rstrip("\n").split("\t")
+        groups[g][r[1]].append(float(us))
+print("| thread group | " + " | ".join(names) + " |")
+print("|---|" + "---|" * len(names))
+order = sorted(groups, key=lambda g: -sum(statistics.mean(v) for v in groups[g].values()))
+for g in order:
+    cells = []
+    for name in names:
+        n = len([r for r in rows if r[1] == name])
+        v = groups[g].get(name, [])
+        cells.append(f"{sum(v) / n:.0f}" if n else "-")
+    print(f"| {g} | " + " | ".join(cells) + " |")
+EOF
+cat "$OUT/summary.md"
+echo "== load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
