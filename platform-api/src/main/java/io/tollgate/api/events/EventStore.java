@@ -305,12 +305,11 @@ public final class EventStore {
     }
 
     /**
-     * Where the events of one bulk replay are now ({@link JobQueue#bulk} set {@code batch} on each): how many there
-     * are, and how many wait in the queue (accepted: queued, retrying or deferred), run now, or ended processed,
-     * skipped, dead or discarded. Counted from the events that still carry the batch: a privacy erasure ends a waiting
-     * one as skipped (still counted); one retention retired, or a later bulk replay moved to its own batch, is no
-     * longer counted. {@code done} when none
-     * waits or runs.
+     * Where the events of one bulk replay are now ({@link JobQueue#bulk} listed them in {@code replay_batches}):
+     * how many there are, and how many wait in the queue (accepted: queued, retrying or deferred), run now, or ended
+     * processed, skipped, dead or discarded. Counted from the batch's events still stored: a privacy erasure ends a
+     * waiting one as skipped (still counted); one retention retired is no longer counted; one a later bulk replay
+     * queued again counts in both batches, as it is now. {@code done} when none waits or runs.
      */
     public record BatchProgress(UUID batch, long count, long waiting, long running, long processed, long skipped,
                                 long dead, long discarded) {
@@ -319,7 +318,7 @@ public final class EventStore {
         }
     }
 
-    /** The progress of a tenant's bulk replay {@code batch}; empty when no event of this tenant carries it. */
+    /** The progress of a tenant's bulk replay {@code batch}; empty when no stored event of this tenant is in it. */
     public Optional<BatchProgress> batch(TenantId tenant, UUID batch) {
         String sql = """
                 SELECT count(*) AS n,
@@ -329,10 +328,11 @@ public final class EventStore {
                        count(*) FILTER (WHERE status = %s) AS skipped,
                        count(*) FILTER (WHERE status = %s) AS dead,
                        count(*) FILTER (WHERE status = %s) AS discarded
-                  FROM webhook_events WHERE replay_batch = ? AND tenant_id = ?""".formatted(
+                  FROM replay_batches b JOIN webhook_events e ON e.id = b.event_id AND e.tenant_id = b.tenant_id
+                 WHERE b.tenant_id = ? AND b.batch = ?""".formatted(
                 EventStatus.ACCEPTED.sql(), EventStatus.PROCESSING.sql(), EventStatus.PROCESSED.sql(),
                 EventStatus.SKIPPED.sql(), EventStatus.DEAD.sql(), EventStatus.DISCARDED.sql());
-        return db.call(() -> db.client().execute().get(sql, batch, tenant.value()))
+        return db.call(() -> db.client().execute().get(sql, tenant.value(), batch))
                 .filter(r -> Rows.bigint(r, "n") > 0)
                 .map(r -> new BatchProgress(batch, Rows.bigint(r, "n"), Rows.bigint(r, "waiting"),
                                             Rows.bigint(r, "running"), Rows.bigint(r, "processed"),

@@ -676,10 +676,13 @@ public final class JobQueue {
             ON CONFLICT (event_id) DO UPDATE SET status = %1$s, attempts = 0, run_at = now(),
                 lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = now()"""
             .formatted(JobStatus.QUEUED.sql());
-    /** Parameters: the batch, tenant, event ids. */
+    /** Parameters: tenant, batch, event ids (the events a bulk replay queued again, for its progress). */
+    private static final String REPLAY_BATCH = """
+            INSERT INTO replay_batches (tenant_id, batch, event_id) SELECT ?, ?, e FROM unnest(?::uuid[]) AS e""";
+    /** Parameters: tenant, event ids. */
     private static final String REPLAY_EVENTS = "UPDATE webhook_events SET status = " + EventStatus.ACCEPTED.sql()
             + ", processed_at = NULL, error = NULL, job_attempts = NULL, job_last_error = NULL, job_finished_at = NULL"
-            + ", replay_batch = ? WHERE tenant_id = ? AND id = ANY (?::uuid[])";
+            + " WHERE tenant_id = ? AND id = ANY (?::uuid[])";
 
     /**
      * Ends a dead event, or one whose job waits in the queue (deferred, retrying), without running it again: the
@@ -716,7 +719,7 @@ public final class JobQueue {
     public sealed interface BulkResult {
         /**
          * Acted on {@code count} events (or, for a dry run, would have). {@code batch}: the id a replay (not a dry
-         * run, not an empty set) set on exactly the events it queued again ({@code webhook_events.replay_batch}), for
+         * run, not an empty set) under which exactly the events it queued again are listed ({@code replay_batches}), for
          * {@link EventStore#batch}; empty for a discard, final at once.
          */
         record Done(int count, Optional<UUID> batch) implements BulkResult {
@@ -784,7 +787,8 @@ public final class JobQueue {
                 case REPLAY -> {
                     UUID batch = UUID.randomUUID();
                     tx.insert(REPLAY_JOBS, tenant.value(), array);
-                    tx.update(REPLAY_EVENTS, batch, tenant.value(), array);
+                    tx.update(REPLAY_EVENTS, tenant.value(), array);
+                    tx.insert(REPLAY_BATCH, tenant.value(), batch, array);
                     return new BulkResult.Done(ids.size(), Optional.of(batch));
                 }
             }

@@ -259,7 +259,8 @@ public final class RetentionSweeper implements AutoCloseable {
      * One retention run: creates the coming days' partitions, retires every day partition wholly past the retention
      * (its unfinished events kept in a held partition, the rest dropped: {@link EventPartitions#retire}), deletes the
      * finished events past the retention that the DEFAULT partition holds, then every event past the dead-event
-     * retention, batch by batch (pausing after each batch as the duty says), and drops held days left empty.
+     * retention, batch by batch (pausing after each batch as the duty says), drops held days left empty, and deletes
+     * the delivery keys past the dedup window and the bulk replays' lists past the dead-event retention.
      * Interrupted (the gateway stopping), it ends after the batch it is in and returns what it deleted.
      */
     public Swept sweep() {
@@ -298,6 +299,10 @@ public final class RetentionSweeper implements AutoCloseable {
             }
         }
         long keys = deleteKeys(now.minus(retention).minus(KEY_MARGIN));
+        // the lists of bulk replays (for their progress): kept as long as the events they name may be
+        db.call(() -> db.client().execute().dml(
+                "DELETE FROM replay_batches WHERE created_at < now() - make_interval(secs => ?)",
+                (double) deadRetention.toSeconds()));
         return new Swept(total, unfinished, retired.days(), retired.dropped(), keys);
     }
 

@@ -241,6 +241,32 @@ class RetentionSweeperTest {
         }
     }
 
+    /** A bulk replay's list of events (its progress) goes after the dead-event retention, never before. */
+    @Test
+    void aBulkReplaysListGoesAfterTheDeadRetention() throws Exception {
+        TenantStore store = new TenantStore(db, new CredentialCipher(MasterKey.fromBase64(MasterKey.generateBase64())));
+        UUID a = store.create(TestTenants.newTenant("replay-lists")).id().value();
+        UUID old = UUID.randomUUID();
+        UUID recent = UUID.randomUUID();
+        try (Connection c = testDb.connect(); PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO replay_batches (tenant_id, batch, event_id, created_at)"
+                        + " VALUES (?, ?, gen_random_uuid(), now() - make_interval(days => ?))")) {
+            for (Object[] row : new Object[][] {{old, 31}, {old, 31}, {recent, 29}}) {
+                ps.setObject(1, a);
+                ps.setObject(2, row[0]);
+                ps.setInt(3, (Integer) row[1]);
+                ps.executeUpdate();
+            }
+        }
+        try (RetentionSweeper sweeper = new RetentionSweeper(db, Duration.ofDays(7), Duration.ofDays(30))) {
+            sweeper.sweep();
+        }
+        try (Connection c = testDb.connect()) {
+            assertThat(count(c, "SELECT count(*) FROM replay_batches WHERE batch = '" + old + "'")).isZero();
+            assertThat(count(c, "SELECT count(*) FROM replay_batches WHERE batch = '" + recent + "'")).isEqualTo(1);
+        }
+    }
+
     private static void insert(Connection c, UUID tenant, int n, int daysAgo) throws Exception {
         insert(c, tenant, n, daysAgo, "processed", "done", 0);
     }
