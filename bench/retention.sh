@@ -81,46 +81,8 @@ if [ "$LOAD" = 1 ]; then
 create bench-data bench-secret-bench-data
 TID=$(psql $PG -d "$DB" -tAc "SELECT id FROM tenants WHERE slug = 'bench-data'")
 echo "== storing $EVENTS events over the last $OLDEST hours"
-HEX=$(head -c "${BENCH_BODY_BYTES:-1500}" "$BODY" | xxd -p | tr -d '\n')
-# the past days' partitions (the gateway creates only today's and the coming days')
-psql $PG -d "$DB" -qv ON_ERROR_STOP=1 <<SQL
-DO \$\$
-DECLARE d date := ((now() - make_interval(hours => $OLDEST)) AT TIME ZONE 'UTC')::date;
-BEGIN
-  WHILE d < (now() AT TIME ZONE 'UTC')::date LOOP
-    EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF webhook_events FOR VALUES FROM (%L) TO (%L)',
-                   'webhook_events_p' || to_char(d, 'YYYYMMDD'),
-                   (lpad(to_hex((extract(epoch FROM d::timestamp AT TIME ZONE 'UTC') * 1000)::bigint), 12, '0')
-                    || repeat('0', 20))::uuid,
-                   (lpad(to_hex((extract(epoch FROM (d + 1)::timestamp AT TIME ZONE 'UTC') * 1000)::bigint), 12, '0')
-                    || repeat('0', 20))::uuid);
-    d := d + 1;
-  END LOOP;
-END \$\$;
-SQL
-T0=$(date +%s)
-for lo in $(seq 1 1000000 "$EVENTS"); do
-  hi=$((lo + 999999)); [ "$hi" -gt "$EVENTS" ] && hi=$EVENTS
-  psql $PG -d "$DB" -qv ON_ERROR_STOP=1 <<SQL
-WITH e AS (
-  INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers, status,
-                              received_at, processed_at)
-  SELECT (lpad(to_hex((extract(epoch FROM t.at) * 1000)::bigint), 12, '0') || '7' || substr(md5(g::text), 1, 19))::uuid,
-         '$TID', 'shopify', 'orders/create', 'gen-' || g, b.sha, b.body,
-         '{"x-shopify-topic": "orders/create"}'::jsonb, CASE WHEN g % 1000 = 0 THEN 'dead' ELSE 'processed' END,
-         t.at, t.at + interval '2 seconds'
-    FROM generate_series($lo, $hi) g,
-         LATERAL (SELECT now() - make_interval(secs => $OLDEST * 3600.0 * ($EVENTS - g) / $EVENTS) AS at) t,
-         (SELECT '\\x$HEX'::bytea AS body, sha256('\\x$HEX'::bytea) AS sha) b
-  RETURNING id, tenant_id, provider, delivery_key, status, received_at),
-k AS (
-  INSERT INTO delivery_keys (tenant_id, provider, delivery_key, event_id, received_at)
-  SELECT tenant_id, provider, delivery_key, id, received_at FROM e)
-INSERT INTO jobs (id, tenant_id, event_id, status, attempts)
-SELECT gen_random_uuid(), tenant_id, id, 'dead', 1 FROM e WHERE status = 'dead';
-SQL
-  echo "   $hi stored ($(( $(date +%s) - T0 )) s)"
-done
+. "$BENCH/load_events.sh"
+load_events "$PG" "$DB" "$TID" "$EVENTS" "$OLDEST" "$BODY" "${BENCH_BODY_BYTES:-1500}"
 else
   echo "== reusing the $(psql $PG -d "$DB" -tAc "SELECT count(*) FROM webhook_events") events stored in $DB"
 fi
