@@ -161,7 +161,7 @@ if [ -n "${BENCH_JFR:-}" ]; then
   for i in 0 1; do "$JAVA_HOME/bin/jcmd" "${GW[$i]}" JFR.stop name=bench >/dev/null; done
   echo "== JFR recordings in $BENCH_JFR"
 fi
-echo "== stored events (a / b): $(sql a "SELECT count(*) FROM webhook_events") / $(sql b "SELECT count(*) FROM webhook_events")"
+echo "== stored events (a / b): $(psql $PG -d "$(db a)" -qtAc "SELECT count(*) FROM webhook_events" 2>&1) / $(psql $PG -d "$(db b)" -qtAc "SELECT count(*) FROM webhook_events" 2>&1)"
 
 python3 - "$OUT" "${NAMES[@]}" > "$OUT/summary.md" <<'EOF'
 import collections, statistics, sys, os
