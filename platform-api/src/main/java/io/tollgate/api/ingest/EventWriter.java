@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,14 +23,18 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The durable write behind every acknowledgement, with group commit. Deliveries waiting at the same moment are
- * written by one of a few writer threads in one transaction: one multi-row INSERT ... ON CONFLICT stores the new
- * events and enqueues their jobs ({@link JobQueue#enqueueSql}), a second statement finds the first copies of
- * duplicates, then one commit. Each
- * caller is completed only after that commit. The primary key of {@code delivery_keys} (tenant, provider, delivery
- * key) decides which copy is first, across threads, batches, instances and day partitions.
+ * written by one of a few writer threads in one statement, its own transaction (autocommit: one round trip): one
+ * multi-row INSERT ... ON CONFLICT stores the new events and enqueues their jobs ({@link JobQueue#enqueueSql}); when
+ * it returns, what it inserted is committed, and those callers are completed at once. Only when some of the batch were
+ * skipped (their key was taken) does a second statement, with a snapshot of its own, find their first copies: a key
+ * the insert skipped was committed before it (ON CONFLICT waits for a copy in flight to commit or abort), so the
+ * first copy it names is durable. Each caller is completed only after the commit that stored its event or its first
+ * copy. The primary key of {@code delivery_keys} (tenant, provider, delivery key) decides which copy is first, across
+ * threads, batches, instances and day partitions.
  */
 public final class EventWriter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventWriter.class.getName());
@@ -94,12 +99,22 @@ public final class EventWriter implements AutoCloseable {
         }
     }
 
+    /** How often the watchdog looks at the writers' statements; a statement is cancelled at most this late. */
+    static final long WATCH_EVERY_MS = 100;
+
+    /** A writer's statement in flight and when (nanoTime) it is to be cancelled. */
+    private record Running(Statement statement, long cancelAt) {
+    }
+
     private final Database db;
     private final DatabaseLoad load;
     private final int maxBatch;
     private final BlockingQueue<Pending> queue;
     private final List<Thread> writers = new ArrayList<>();
-    private volatile boolean running = true;
+    /** Each writer's statement in flight (index: the writer's number), for the watchdog. */
+    private final AtomicReferenceArray<Running> running;
+    private final Thread watchdog;
+    private volatile boolean open = true;
 
     /**
      * @param writers  concurrent writer transactions
@@ -111,10 +126,13 @@ public final class EventWriter implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.queue = new LinkedBlockingQueue<>(load.queueMax());
         load.queueSize(queue::size);
+        this.running = new AtomicReferenceArray<>(writers);
         for (int i = 0; i < writers; i++) {
-            Thread t = Thread.ofPlatform().daemon().name("tollgate-event-writer-" + i).start(this::loop);
+            int slot = i;
+            Thread t = Thread.ofPlatform().daemon().name("tollgate-event-writer-" + i).start(() -> loop(slot));
             this.writers.add(t);
         }
+        this.watchdog = Thread.ofPlatform().daemon().name("tollgate-event-writer-watchdog").start(this::watch);
     }
 
     /**
@@ -127,7 +145,7 @@ public final class EventWriter implements AutoCloseable {
      */
     CompletableFuture<Stored> submit(Delivery d, long deadline) {
         Pending p = new Pending(d, new EventId(TimeOrderedIds.next()), deadline, new CompletableFuture<>());
-        if (!running) {
+        if (!open) {
             p.result().completeExceptionally(new IllegalStateException("the gateway is stopping"));
             return p.result();
         }
@@ -143,9 +161,9 @@ public final class EventWriter implements AutoCloseable {
         return p.result();
     }
 
-    private void loop() {
+    private void loop(int slot) {
         List<Pending> batch = new ArrayList<>(maxBatch);
-        while (running || !queue.isEmpty()) {
+        while (open || !queue.isEmpty()) {
             try {
                 Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -156,10 +174,10 @@ public final class EventWriter implements AutoCloseable {
                 // deliveries whose callers gave up (answered 503) are not written: their retry will be
                 batch.removeIf(p -> p.result().isDone());
                 if (!batch.isEmpty()) {
-                    write(batch);
+                    write(batch, slot);
                 }
             } catch (InterruptedException e) {
-                if (!running) {
+                if (!open) {
                     break;
                 }
             } catch (RuntimeException e) {
@@ -172,29 +190,38 @@ public final class EventWriter implements AutoCloseable {
         }
     }
 
-    private void write(List<Pending> batch) {
+    private void write(List<Pending> batch, int slot) {
         Map<String, UUID> stored = new HashMap<>();
-        // The statements give up shortly after the last caller of the batch stopped waiting (whole seconds: JDBC's
-        // query timeout, enforced by the driver with a cancel request, so no extra round trip per batch)
+        // The statements give up shortly after the last caller of the batch stopped waiting: each is cancelled (a
+        // cancel request, as JDBC's query timeout sends) once it has run that many whole seconds, by the watchdog
         long deadline = batch.stream().mapToLong(Pending::deadline).max().orElseThrow();
-        int timeout = timeoutSeconds(deadline);
+        Timeout timeout = new Timeout(slot, timeoutSeconds(deadline));
         DatabaseLoad.Work work = load.begin();
+        // the pool's connections are in autocommit: each statement below is its own transaction, committed (its WAL
+        // flushed) before the driver returns its rows
         try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                insert(c, batch, stored, timeout);
-                List<Pending> skipped = batch.stream().filter(p -> !stored.containsKey(p.key())).toList();
-                if (!skipped.isEmpty()) {
-                    find(c, skipped, stored, timeout);
+            insert(c, batch, stored, timeout);
+            List<Pending> skipped = new ArrayList<>(0);
+            for (Pending p : batch) {
+                UUID id = stored.get(p.key());
+                if (id == null) {
+                    skipped.add(p);
+                } else {
+                    // its event and job are committed: its caller may answer now
+                    p.result().complete(new Stored(new EventId(id), id.equals(p.eventId().value())));
                 }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
+            }
+            if (!skipped.isEmpty()) {
+                find(c, skipped, stored, timeout);
+                for (Pending p : skipped) {
+                    UUID id = stored.get(p.key());
+                    if (id == null) {
+                        p.result().completeExceptionally(
+                                new IllegalStateException("event vanished between insert and find"));
+                    } else {
+                        p.result().complete(new Stored(new EventId(id), id.equals(p.eventId().value())));
+                    }
                 }
-                throw e;
             }
         } catch (SQLException e) {
             DataException translated = DataException.translate(e);
@@ -205,14 +232,6 @@ public final class EventWriter implements AutoCloseable {
         } finally {
             load.end(work);
         }
-        for (Pending p : batch) {
-            UUID id = stored.get(p.key());
-            if (id == null) {
-                p.result().completeExceptionally(new IllegalStateException("event vanished between insert and find"));
-            } else {
-                p.result().complete(new Stored(new EventId(id), id.equals(p.eventId().value())));
-            }
-        }
     }
 
     /** Whole seconds from now until {@code deadline} (nanoTime), at least 1. */
@@ -221,7 +240,11 @@ public final class EventWriter implements AutoCloseable {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (nanos + 999_999_999L) / 1_000_000_000L));
     }
 
-    private void insert(Connection c, List<Pending> batch, Map<String, UUID> stored, int timeout)
+    /** A statement's allowance: whole seconds from its start, as JDBC's query timeout counts them. */
+    private record Timeout(int slot, int seconds) {
+    }
+
+    private void insert(Connection c, List<Pending> batch, Map<String, UUID> stored, Timeout timeout)
             throws SQLException {
         int n = batch.size();
         UUID[] ids = new UUID[n];
@@ -242,11 +265,10 @@ public final class EventWriter implements AutoCloseable {
             keys[i] = d.deliveryKey();
             shas[i] = d.sha256();
             bodies[i] = d.body();
-            headers[i] = Json.MAPPER.valueToTree(d.headers()).toString();
+            headers[i] = headersJson(d.headers());
             jobs[i] = TimeOrderedIds.next();
         }
         try (PreparedStatement ps = c.prepareStatement(INSERT_BATCH)) {
-            ps.setQueryTimeout(timeout);
             List<Array> arrays = List.of(c.createArrayOf("uuid", ids), c.createArrayOf("uuid", tenants),
                                          c.createArrayOf("text", providers), c.createArrayOf("text", topics),
                                          c.createArrayOf("text", keys), c.createArrayOf("bytea", shas),
@@ -255,11 +277,11 @@ public final class EventWriter implements AutoCloseable {
             for (int i = 0; i < arrays.size(); i++) {
                 ps.setArray(i + 1, arrays.get(i));
             }
-            collect(ps, stored);
+            collect(ps, stored, timeout);
         }
     }
 
-    private static void find(Connection c, List<Pending> skipped, Map<String, UUID> stored, int timeout)
+    private void find(Connection c, List<Pending> skipped, Map<String, UUID> stored, Timeout timeout)
             throws SQLException {
         int n = skipped.size();
         UUID[] tenants = new UUID[n];
@@ -272,20 +294,62 @@ public final class EventWriter implements AutoCloseable {
             keys[i] = d.deliveryKey();
         }
         try (PreparedStatement ps = c.prepareStatement(FIND_BATCH)) {
-            ps.setQueryTimeout(timeout);
             ps.setArray(1, c.createArrayOf("uuid", tenants));
             ps.setArray(2, c.createArrayOf("text", providers));
             ps.setArray(3, c.createArrayOf("text", keys));
-            collect(ps, stored);
+            collect(ps, stored, timeout);
         }
     }
 
-    private static void collect(PreparedStatement ps, Map<String, UUID> stored) throws SQLException {
+    private void collect(PreparedStatement ps, Map<String, UUID> stored, Timeout timeout) throws SQLException {
+        running.set(timeout.slot(), new Running(ps, System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout.seconds())));
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 stored.put(Pending.key(rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4)),
                            rs.getObject(1, UUID.class));
             }
+        } finally {
+            running.set(timeout.slot(), null);
+        }
+    }
+
+    /**
+     * Cancels a writer's statement that has run past its allowance. One thread looking every
+     * {@value #WATCH_EVERY_MS} ms instead of JDBC's query timeout, for which the driver schedules and cancels a
+     * {@code java.util.Timer} task around every statement (a visible share of the writer's CPU). The driver's
+     * {@link Statement#cancel()} cancels only a statement still executing; a cancelled statement fails with
+     * {@code 57014}, as one past its query timeout does.
+     */
+    private void watch() {
+        while (open) {
+            try {
+                Thread.sleep(WATCH_EVERY_MS);
+            } catch (InterruptedException e) {
+                if (!open) {
+                    return;
+                }
+            }
+            long now = System.nanoTime();
+            for (int i = 0; i < running.length(); i++) {
+                Running r = running.get(i);
+                if (r != null && now - r.cancelAt() >= 0 && running.compareAndSet(i, r, null)) {
+                    try {
+                        r.statement().cancel();
+                    } catch (SQLException | RuntimeException e) {
+                        // closed meanwhile: it finished
+                        LOG.log(Level.DEBUG, "could not cancel an overdue statement", e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The kept headers as a JSON object's text (stored as jsonb). */
+    static String headersJson(Map<String, String> headers) {
+        try {
+            return Json.MAPPER.writeValueAsString(headers);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("could not write the kept headers", e);
         }
     }
 
@@ -302,7 +366,7 @@ public final class EventWriter implements AutoCloseable {
             ps.setString(5, d.topic().orElse(null));
             ps.setBytes(6, d.sha256());
             ps.setBytes(7, d.body());
-            ps.setString(8, Json.MAPPER.valueToTree(d.headers()).toString());
+            ps.setString(8, headersJson(d.headers()));
             ps.setString(9, reason);
             ps.executeUpdate();
         } catch (SQLException e) {
@@ -313,7 +377,7 @@ public final class EventWriter implements AutoCloseable {
     /** Writes what is queued, then stops the writers. */
     @Override
     public void close() {
-        running = false;
+        open = false;
         for (Thread t : writers) {
             try {
                 t.join(5_000);
@@ -321,6 +385,7 @@ public final class EventWriter implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        watchdog.interrupt();
         Pending p;
         while ((p = queue.poll()) != null) {
             p.result().completeExceptionally(new IllegalStateException("the gateway stopped"));

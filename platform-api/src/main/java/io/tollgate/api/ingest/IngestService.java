@@ -1,6 +1,7 @@
 package io.tollgate.api.ingest;
 
 import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -11,7 +12,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.tollgate.api.http.ApiException;
 import io.tollgate.api.http.ClientFaults;
 import io.tollgate.api.http.ErrorHandling;
-import io.tollgate.api.http.Json;
 import io.tollgate.api.http.RouteTable;
 import io.tollgate.api.input.Bodies;
 import io.tollgate.api.net.BufferBudget;
@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -178,7 +179,7 @@ public final class IngestService implements HttpService {
         // already refuse it, the tenant's concurrency (its permit is held through the store) and the bytes from the
         // process's budget
         String address = peers.address(req);
-        HeaderLookup headers = name -> req.headers().first(HeaderNames.create(name));
+        HeaderLookup headers = name -> req.headers().first(headerName(name));
         List<Secret> secrets = tenant.verifyingSecrets(provider, Instant.now());
         BufferBudget.Lease lease = openLease(address, tenant, deadline);
         Semaphore permit = null;
@@ -265,8 +266,17 @@ public final class IngestService implements HttpService {
         LogContext.event(stored.eventId());
         res.status(stored.inserted() ? Status.ACCEPTED_202 : Status.OK_200);
         res.headers().contentType(MediaTypes.APPLICATION_JSON);
-        res.send(Json.write(new Ack(stored.inserted() ? "accepted" : "duplicate", stored.eventId().value())));
+        res.send(ackJson(stored.inserted() ? "accepted" : "duplicate", stored.eventId().value()));
         return stored.inserted() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
+    }
+
+    /**
+     * {@link Ack} as the JSON mapper writes it ({@code {"status":"accepted","event_id":"…"}}), written directly: the
+     * two values are a fixed word and a UUID, which need no escaping.
+     */
+    static byte[] ackJson(String status, UUID eventId) {
+        return ("{\"status\":\"" + status + "\",\"event_id\":\"" + eventId + "\"}")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** A failed signature check, counted for its address; past the address's allowance its answer waits. */
@@ -445,6 +455,22 @@ public final class IngestService implements HttpService {
         }
     }
 
+    /** The names this service looks up, made once: {@code HeaderNames.create} lower-cases and looks up each time. */
+    private static final Map<String, HeaderName> HEADER_NAMES = new ConcurrentHashMap<>();
+
+    private static HeaderName headerName(String name) {
+        HeaderName known = HEADER_NAMES.get(name);
+        if (known != null) {
+            return known;
+        }
+        HeaderName made = HeaderNames.create(name);
+        // bounded: only the names written in this service and the verifiers (constants) come here
+        if (HEADER_NAMES.size() < 64) {
+            HEADER_NAMES.putIfAbsent(name, made);
+        }
+        return made;
+    }
+
     private static Map<String, String> kept(HeaderLookup headers, Provider provider) {
         Map<String, String> kept = new LinkedHashMap<>();
         for (String name : KEPT_HEADERS) {
@@ -456,10 +482,21 @@ public final class IngestService implements HttpService {
         return kept;
     }
 
+    /** A fresh SHA-256, cloned per use: the provider look-up of {@code getInstance} is done once. */
+    private static final MessageDigest SHA256;
+
+    static {
+        try {
+            SHA256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static byte[] sha256(byte[] body) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(body);
-        } catch (NoSuchAlgorithmException e) {
+            return ((MessageDigest) SHA256.clone()).digest(body);
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -45,15 +45,21 @@ public sealed interface RateLimiter permits RateLimiter.Local, RateLimiter.Postg
         private record Entry(Limits limits, Bucket bucket) {
         }
 
+        // the cache's upkeep runs on the calling thread, not handed to the common pool (a wake-up per delivery)
         private final Cache<UUID, Entry> buckets = Caffeine.newBuilder()
-                .expireAfterAccess(Duration.ofHours(1)).build();
+                .expireAfterAccess(Duration.ofHours(1)).executor(Runnable::run).build();
 
         @Override
         public Optional<Duration> tryConsume(ResolvedTenant tenant) {
             Limits l = tenant.tenant().limits();
-            Entry e = buckets.asMap().compute(tenant.id().value(), (k, old) ->
-                    old != null && old.limits().equals(l) ? old
-                            : new Entry(l, Bucket.builder().addLimit(configuration(l).getBandwidths()[0]).build()));
+            // a read when the tenant's bucket is there with its limits (every delivery but the first): a write to
+            // the cache only to create or replace it
+            Entry e = buckets.getIfPresent(tenant.id().value());
+            if (e == null || !e.limits().equals(l)) {
+                e = buckets.asMap().compute(tenant.id().value(), (k, old) ->
+                        old != null && old.limits().equals(l) ? old
+                                : new Entry(l, Bucket.builder().addLimit(configuration(l).getBandwidths()[0]).build()));
+            }
             return decide(e.bucket().tryConsumeAndReturnRemaining(1));
         }
     }
