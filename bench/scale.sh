@@ -19,7 +19,7 @@
 # Settings: BENCH_TENANTS, BENCH_EVENTS, BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_PAIRS, BENCH_WARMUP (30),
 #   BENCH_PORT (18380, and +1 for the second gateway), BENCH_JAR (platform-api/target/platform-api.jar),
 #   BENCH_REUSE (events modes: 1 keeps the loaded database of an earlier run), BENCH_FEW_TENANTS (worker-tenants' A),
-#   BENCH_JOBS (3000, jobs per worker row), BENCH_DB (worker modes: the databases' names, _a and _b). The gateways keep
+#   BENCH_JOBS (3000, jobs per worker row), BENCH_DB (tenants: the database, worker modes: its name, with _a and _b). The gateways keep
 #   events 15 days (TOLLGATE_EVENT_RETENTION_DAYS), so the retention sweep (5 minutes after a start) leaves the 14 days
 #   of stored events whole. Needs wrk, pgbench, psql, PostgreSQL at 127.0.0.1:5432 (trust, user postgres).
 set -euo pipefail
@@ -90,7 +90,7 @@ tid() { psql $PG -d "$1" -tAc "SELECT id FROM tenants WHERE slug = '$2'"; }
 SIG=$("$BENCH/sign.py" bench-secret-bench-one "$BODY")
 
 if [ "$MODE" = tenants ]; then
-  DB=i19_scale_tenants
+  DB=${BENCH_DB:-i19_scale_tenants}
   dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
   start_gateway "$DB" "$PORT"
   create "$PORT" bench-one
