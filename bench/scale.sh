@@ -6,6 +6,11 @@
 #   bench/scale.sh events    two gateways, each on a database of its own: an empty one (A) against one holding
 #                            $BENCH_EVENTS (5,000,000) stored events over 14 days with their delivery keys (B), the
 #                            deliveries going to one tenant in both
+#   bench/scale.sh worker-tenants   the worker (bench/worker-cpu.sh, one jar on two databases, side by side) draining
+#                            the same Gorgias ticket jobs (2 upstream calls each, 20 ms stub, concurrency 8) over
+#                            $BENCH_FEW_TENANTS (200) tenants (A) and over $BENCH_TENANTS (10,000) tenants (B)
+#   bench/scale.sh worker-events    the same over 400 tenants on an empty database (A) and on one holding
+#                            $BENCH_EVENTS stored events (B; BENCH_REUSE=1 keeps it loaded for the next run)
 # Each pair also runs pgbench on the same two states (the minimal transaction of one accepted delivery,
 # bench/ingest_tx.sh: to one tenant, or to a random one of the 10,000; on the empty or the full database), so what
 # the database alone loses at that scale is measured beside what the gateway loses. Order per pair alternates
@@ -13,14 +18,17 @@
 # a warm-up of both states. Rows and the medians of the per-pair ratios B/A go to bench/results/scale-<mode>-<time>/.
 # Settings: BENCH_TENANTS, BENCH_EVENTS, BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_PAIRS, BENCH_WARMUP (30),
 #   BENCH_PORT (18380, and +1 for the second gateway), BENCH_JAR (platform-api/target/platform-api.jar),
-#   BENCH_REUSE (events mode: 1 keeps the loaded database of an earlier run). Needs wrk, pgbench, psql, PostgreSQL at
-#   127.0.0.1:5432 (trust, user postgres).
+#   BENCH_REUSE (events modes: 1 keeps the loaded database of an earlier run), BENCH_FEW_TENANTS (worker-tenants' A),
+#   BENCH_JOBS (3000, jobs per worker row), BENCH_DB (tenants: the database, worker modes: its name, with _a and _b). The gateways keep
+#   events 15 days (TOLLGATE_EVENT_RETENTION_DAYS), so the retention sweep (5 minutes after a start) leaves the 14 days
+#   of stored events whole. Needs wrk, pgbench, psql, PostgreSQL at 127.0.0.1:5432 (trust, user postgres).
 set -euo pipefail
 export JAVA_HOME=${JAVA_HOME_OVERRIDE:-/usr/lib/jvm/temurin-25-jdk-amd64}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 MODE=${1:-}
-case $MODE in tenants|events) ;; *) echo "usage: $0 tenants|events" >&2; exit 2 ;; esac
+case $MODE in tenants|events|worker-tenants|worker-events) ;;
+  *) echo "usage: $0 tenants|events|worker-tenants|worker-events" >&2; exit 2 ;; esac
 NTEN=${BENCH_TENANTS:-10000}
 NEV=${BENCH_EVENTS:-5000000}
 DUR=${BENCH_SECONDS:-15}
@@ -35,6 +43,23 @@ mkdir -p "$OUT"
 for t in wrk pgbench psql; do command -v $t >/dev/null || { echo "$t is missing" >&2; exit 1; }; done
 JAR=${BENCH_JAR:-$ROOT/platform-api/target/platform-api.jar}
 [ -f "$JAR" ] || (cd "$ROOT" && mvn -B -q package -DskipTests -pl platform-api -am)
+if [ "${MODE%%-*}" = worker ]; then
+  # the worker's rows: bench/worker-cpu.sh with the same jar on both sides, which differ only in their tables (its
+  # rows alternate A B, B A, ...; per pair the ratios B/A, and their medians, in its summary.md). Every tenant has one
+  # repeat customer whose order is cached by the warm-up and stays fresh for the run (so every job makes 2 calls on
+  # both sides), and the Gorgias budget per account (40 calls in 20 s) is not reached on either side.
+  export BENCH_CUSTOMERS=repeat BENCH_PAIRS=$PAIRS BENCH_JOBS=${BENCH_JOBS:-3000} BENCH_PORT=${BENCH_PORT:-18380}
+  export BENCH_STUB_PORT=${BENCH_STUB_PORT:-18382}
+  export BENCH_GATEWAY_ENV="TOLLGATE_ORDER_FRESHNESS_SECONDS=86400 ${BENCH_GATEWAY_ENV:-}"
+  if [ "$MODE" = worker-tenants ]; then
+    export BENCH_TENANTS_A=${BENCH_FEW_TENANTS:-200} BENCH_TENANTS_B=$NTEN BENCH_NAMES="few fleet"
+    export BENCH_DB=${BENCH_DB:-i19_scale_worker_tenants}
+  else
+    export BENCH_TENANTS=400 BENCH_EVENTS_B=$NEV BENCH_NAMES="empty stored" BENCH_DB=${BENCH_DB:-i19_scale_worker_events}
+  fi
+  rmdir "$OUT"
+  exec "$BENCH/worker-cpu.sh" "$JAR" "$JAR"
+fi
 FLAGS=$(sed -n 's:.*<image.jvm.flags>\(.*\)</image.jvm.flags>.*:\1:p' "$ROOT/platform-api/pom.xml")
 . "$BENCH/ingest_tx.sh"
 echo "== machine: $(nproc) cores; mode $MODE; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -48,7 +73,7 @@ trap cleanup EXIT
 start_gateway() { # db port
   env MALLOC_ARENA_MAX=2 DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/$1" DATABASE_USER=postgres \
     TOLLGATE_MASTER_KEY="$(openssl rand -base64 32)" TOLLGATE_ADMIN_TOKEN=$TOKEN PORT=$2 TOLLGATE_HOST=127.0.0.1 \
-    TOLLGATE_WORKER_ENABLED=false TOLLGATE_CONNECTION_CHECK_ENABLED=false \
+    TOLLGATE_WORKER_ENABLED=false TOLLGATE_CONNECTION_CHECK_ENABLED=false TOLLGATE_EVENT_RETENTION_DAYS=15 \
     "$JAVA_HOME/bin/java" -XX:MaxRAM=384m $FLAGS -jar "$JAR" > "$OUT/gateway-$2.log" 2>&1 &
   GWS+=($!)
   for _ in $(seq 1 120); do curl -fs "127.0.0.1:$2/observe/health" >/dev/null && return; sleep 0.5; done
@@ -65,7 +90,7 @@ tid() { psql $PG -d "$1" -tAc "SELECT id FROM tenants WHERE slug = '$2'"; }
 SIG=$("$BENCH/sign.py" bench-secret-bench-one "$BODY")
 
 if [ "$MODE" = tenants ]; then
-  DB=i19_scale_tenants
+  DB=${BENCH_DB:-i19_scale_tenants}
   dropdb $PG --if-exists "$DB" && createdb $PG "$DB"
   start_gateway "$DB" "$PORT"
   create "$PORT" bench-one

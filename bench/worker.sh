@@ -132,20 +132,11 @@ upstream_time() { # the gateway's own view of its upstream calls: total seconds 
   curl -fs "127.0.0.1:$PORT/observe/metrics" | awk '/^tollgate_upstream_seconds_sum\{/ {s += $NF} /^tollgate_upstream_seconds_count\{/ {c += $NF}
     END {print s + 0, c + 0}'
 }
+. "$BENCH/worker_jobs.sh"
 enqueue() { # count ticket-base: that many queued Gorgias jobs at once, over the wt tenants, as ingest writes them
-  # (one event and its job; the same body as gorgias.lua and note_latency.py; one transaction, so they appear at once)
-  [ "$1" -gt 0 ] || return 0
-  sql "WITH t AS (SELECT id, row_number() OVER (ORDER BY slug) - 1 AS k FROM tenants WHERE slug LIKE 'wt%'),
-       g AS (SELECT g, $2::bigint + g AS ticket FROM generate_series(1, $1) g),
-       b AS (SELECT g.g, g.ticket, convert_to(format('{\"ticket\": {\"id\": %s, \"subject\": \"Order status\", \"channel\": \"email\", \"status\": \"open\", \"customer\": {\"id\": %s, \"email\": \"cust-%s@example.com\", \"firstname\": \"Bob\", \"lastname\": \"Norman\", \"name\": \"Bob Norman\"}, \"messages\": [{\"id\": %s, \"channel\": \"email\", \"via\": \"email\", \"from_agent\": false, \"sender\": {\"id\": %s, \"email\": \"cust-%s@example.com\"}, \"body_text\": \"Hi, where is my order #1001?\", \"body_html\": \"<p>Hi, where is my order #1001?</p>\", \"created_datetime\": \"2024-01-15T10:30:00+00:00\", \"external_id\": null}]}}',
-                      g.ticket, g.ticket, g.ticket, g.ticket * 10, g.ticket, g.ticket), 'UTF8') AS body FROM g),
-       ev AS (INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
-                                          status)
-              SELECT gen_random_uuid(), t.id, 'gorgias', 'ticket', 'id:sql-' || b.ticket, sha256(b.body), b.body,
-                     jsonb_build_object('content-type', 'application/json', 'x-gorgias-webhook-id', 'sql-' || b.ticket,
-                                        'x-tollgate-verified-by', 'token'), 'accepted'
-                FROM b JOIN t ON t.k = b.g % $NTEN RETURNING id, tenant_id)
-       INSERT INTO jobs (id, tenant_id, event_id, status) SELECT gen_random_uuid(), tenant_id, id, 'queued' FROM ev"
+  # (bench/worker_jobs.sh: the key, the event in today's partition, its job; the same body as gorgias.lua and
+  # note_latency.py; one transaction, so they appear at once)
+  enqueue_jobs "$PG" "$DB" wt "$NTEN" "$1" "$2" 0
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -260,7 +251,7 @@ echo "   load $(load)"
 # that does not expire during the run, so the claim never takes its queued jobs (LIMIT cap - running = 0).
 sql "WITH t AS (SELECT id FROM tenants WHERE slug = '$ING'),
      ev AS (INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, status)
-            SELECT gen_random_uuid(), t.id, 'shopify', 'orders/create', 'hold-' || g, sha256('{}'::bytea), '{}'::bytea,
+            SELECT $TIME_ORDERED_ID, t.id, 'shopify', 'orders/create', 'hold-' || g, sha256('{}'::bytea), '{}'::bytea,
                    'processing' FROM t, generate_series(1, $CAP) g RETURNING id, tenant_id)
      INSERT INTO jobs (id, tenant_id, event_id, status, attempts, lease_owner, lease_expires_at)
      SELECT gen_random_uuid(), tenant_id, id, 'running', 1, 'bench-hold', now() + interval '1 day' FROM ev"
@@ -356,7 +347,7 @@ for spec in "done:processed:$ND" "queued:accepted:$NQ"; do
   IFS=: read -r js es n <<< "$spec"
   sql "WITH t AS (SELECT id, row_number() OVER (ORDER BY slug) - 1 AS k FROM tenants WHERE slug LIKE 'ex%'),
        ev AS (INSERT INTO webhook_events (id, tenant_id, provider, delivery_key, payload_sha256, body, status)
-              SELECT gen_random_uuid(), t.id, 'gorgias', 'ex-$js-' || g, sha256('{}'::bytea), '{}'::bytea, '$es'
+              SELECT $TIME_ORDERED_ID, t.id, 'gorgias', 'ex-$js-' || g, sha256('{}'::bytea), '{}'::bytea, '$es'
                 FROM generate_series(1, $n) g JOIN t ON t.k = g % $NEX RETURNING id, tenant_id)
        INSERT INTO jobs (id, tenant_id, event_id, status, run_at)
        SELECT gen_random_uuid(), tenant_id, id, '$js', now() - random() * interval '1 hour' FROM ev"
@@ -382,7 +373,7 @@ explain complete "$COMPLETE"
 # an index ordered by (tenant_id, run_at) for queued jobs
 HOT=$(sql "SELECT id FROM tenants WHERE slug = 'ex00001'")
 sql "WITH ev AS (INSERT INTO webhook_events (id, tenant_id, provider, delivery_key, payload_sha256, body, status)
-       SELECT gen_random_uuid(), '$HOT', 'gorgias', 'hot-' || g, sha256('{}'::bytea), '{}'::bytea, 'accepted'
+       SELECT $TIME_ORDERED_ID, '$HOT', 'gorgias', 'hot-' || g, sha256('{}'::bytea), '{}'::bytea, 'accepted'
          FROM generate_series(1, $NQ) g RETURNING id, tenant_id)
      INSERT INTO jobs (id, tenant_id, event_id, status) SELECT gen_random_uuid(), tenant_id, id, 'queued' FROM ev"
 sql "ANALYZE jobs"

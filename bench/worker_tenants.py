@@ -20,6 +20,11 @@ def create(slug):
             with urllib.request.urlopen(req) as r:
                 return slug, json.load(r)["gorgias_webhook_secret"]
         except urllib.error.HTTPError as e:
+            # 409 after a 503: the earlier attempt committed after all (answered past its deadline on a loaded
+            # machine); its webhook secret is not shown again, so its line has none
+            if e.code == 409 and attempt > 0:
+                print(f"{slug}: created by an attempt answered 503; no webhook secret", file=sys.stderr)
+                return slug, ""
             # 503: a gateway just started on a loaded machine may not have its database connections yet (nothing
             # was written); anything else is an error
             if e.code != 503 or attempt == 4:

@@ -217,6 +217,54 @@ class TenantResolverTest {
         assertThat(resolver.slugQueries()).isEqualTo(1);
     }
 
+    /** A resolver without a listener (only its TTL brings changes in), whose misses must not happen: they throw. */
+    private static final TenantResolver.Gate NO_QUERY = lookup -> {
+        throw new IllegalStateException("a query on the caller's path");
+    };
+
+    @Test
+    void pastItsTtlATenantIsAnsweredFromMemoryAndReadAgainInTheBackground() throws InterruptedException {
+        ResolvedTenant created = one.store.create(TestTenants.newTenant("refresh-me"));
+        Duration ttl = Duration.ofSeconds(2);
+        TenantResolver resolver = new TenantResolver(one.store, ttl, 100, Duration.ofMinutes(1), 100);
+        ResolvedTenant bySlug = resolver.resolveUnscoped("refresh-me").orElseThrow();
+        ResolvedTenant byId = resolver.resolve(created.id()).orElseThrow();
+        assertThat(resolver.slugQueries()).isEqualTo(1);
+
+        Thread.sleep(ttl.plusMillis(200));
+        // past the TTL (within twice it): answered at once from the entry as it is, no query on the caller's path
+        assertThat(resolver.resolveUnscoped("refresh-me", NO_QUERY).orElseThrow()).isSameAs(bySlug);
+        assertThat(resolver.resolve(created.id()).orElseThrow()).isSameAs(byId);
+        // and read again in the background: a new entry replaces it, still without a miss
+        assertThat(waitFor(() -> resolver.resolveUnscoped("refresh-me", NO_QUERY).orElseThrow() != bySlug
+                && resolver.resolve(created.id()).orElseThrow() != byId, Duration.ofSeconds(5))).isTrue();
+        assertThat(resolver.resolveUnscoped("refresh-me", NO_QUERY).orElseThrow().tenant().slug())
+                .isEqualTo("refresh-me");
+        assertThat(resolver.slugQueries()).isEqualTo(1);
+        assertThat(resolver.refreshes()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void theTtlStillBringsInAChangeNoNoticeAnnounced() throws InterruptedException {
+        ResolvedTenant created = one.store.create(TestTenants.newTenant("refresh-gone"));
+        Duration ttl = Duration.ofSeconds(2);
+        TenantResolver resolver = new TenantResolver(one.store, ttl, 100, Duration.ofMinutes(1), 100);
+        assertThat(resolver.resolveUnscoped("refresh-gone")).isPresent();
+        assertThat(resolver.resolve(created.id()).orElseThrow().tenant().status()).isEqualTo(TenantStatus.ACTIVE);
+
+        // this resolver hears no notice: only its TTL can bring the suspension, then the deletion, in
+        one.store.setStatus(created.id(), TenantStatus.SUSPENDED);
+        Thread.sleep(ttl.plusMillis(200));
+        assertThat(waitFor(() -> resolver.resolve(created.id()).orElseThrow().tenant().status()
+                == TenantStatus.SUSPENDED && resolver.resolveUnscoped("refresh-gone").orElseThrow().tenant().status()
+                == TenantStatus.SUSPENDED, Duration.ofSeconds(5))).isTrue();
+
+        one.store.delete(created.id());
+        Thread.sleep(ttl.plusMillis(200));
+        assertThat(waitFor(() -> resolver.resolve(created.id()).isEmpty()
+                && resolver.resolveUnscoped("refresh-gone").isEmpty(), Duration.ofSeconds(5))).isTrue();
+    }
+
     /** Sends a marker notice after everything committed so far and waits until {@code instance} has handled it. */
     private static void awaitNoticesHandled(Instance instance) {
         String marker = java.util.UUID.randomUUID().toString();
