@@ -23,6 +23,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +43,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * backlog, so one claim's statements and commit serve several jobs. A job claimed ahead is this worker's like a running
  * one: it is {@code running} in the queue, counts against its tenant's cap, and its lease is renewed by the heartbeat;
  * its deadline starts when its run starts; a stopping worker gives it back at once (its attempt not spent).
+ *
+ * <p><b>The outcome committed off the slot.</b> A slot is free for its next job as soon as its run ends; the run's
+ * outcome (one commit: the job ended, the note it posted, its deferred bookkeeping) is recorded by a completer thread
+ * meanwhile. {@code concurrency} bounds the jobs doing their work at once (their upstream calls, their transactions):
+ * an outcome waiting for its commit does none of it. Until that commit the job stays this worker's ({@code running},
+ * its lease renewed), so nothing changes for a crash; at most {@code concurrency} outcomes wait at once (a slot whose
+ * run ended waits for a place), a completion that fails leaves the job to its lease as before, and a stopping worker
+ * waits for the pending completions before it stops renewing leases.
  *
  * <p>Leases are short ({@link WorkerSettings#lease()}, 10 s by default): a heartbeat thread renews the leases of all
  * the jobs this worker runs in one statement every {@link WorkerSettings#renewEvery()} ({@link JobQueue#renew}), and
@@ -93,6 +103,14 @@ public final class Worker implements AutoCloseable {
     private final BlockingQueue<JobQueue.Job> ready = new LinkedBlockingQueue<>();
     /** Jobs claimed and not yet run to their end: those ready plus those a slot runs now. */
     private final AtomicInteger held = new AtomicInteger();
+    /**
+     * Where a run's outcome is committed once the run has ended, while its slot runs the next job: as many threads as
+     * slots, and at most that many outcomes waiting ({@link #completing}; a slot whose run ended waits for a place).
+     */
+    private final ExecutorService completer;
+    private final Semaphore completing;
+    /** The jobs whose outcome {@link #completer} is committing now (still this worker's until it has). */
+    private final Set<JobQueue.Job> recording = ConcurrentHashMap.newKeySet();
     /** The deadlines of the runs whose threads have not ended (given up or not): the notes they post are held. */
     private final Set<Deadline> live = ConcurrentHashMap.newKeySet();
     private final InstanceLock instance;
@@ -140,6 +158,13 @@ public final class Worker implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger c = new AtomicInteger();
+        this.completer = Executors.newFixedThreadPool(settings.concurrency(), r -> {
+            Thread t = new Thread(r, "tollgate-worker-complete-" + c.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.completing = new Semaphore(settings.concurrency());
         this.claimer = new Thread(this::claimLoop, "tollgate-worker-claimer");
         this.claimer.setDaemon(true);
         this.heartbeat = new Thread(this::heartbeatLoop, "tollgate-worker-heartbeat");
@@ -360,39 +385,71 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    /** Runs one job; what is logged about it carries its event id and, once known, its tenant ({@link LogContext}). */
+    /**
+     * Runs one job on the calling slot. Once the run has ended the slot is free for the next job, and the outcome is
+     * committed apart ({@link #completer}): the job stays this worker's, its lease renewed, until that commit. What is
+     * logged about it carries its event id and, once known, its tenant ({@link LogContext}).
+     */
     private void runOne(JobQueue.Job job) {
+        boolean handedOver = false;
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             JobRunner.Ran ran = runWithin(job);
             if (ran == null) {
                 return; // this worker is stopping: close() gave the job back
             }
-            ran.slug().ifPresent(LogContext::tenant);
-            boolean recorded;
+            completing.acquireUninterruptibly(); // at most `concurrency` outcomes wait for their commit
+            recording.add(job);
             try {
-                // one commit: the outcome, the note the run posted, and the run's deferred bookkeeping
-                recorded = queue.complete(job, ran.outcome(), ran.bookkeeping());
-            } catch (DataException e) {
-                // the lease runs out and the job is run again; the note ledger keeps that from posting twice
-                LOG.log(Level.WARNING, "could not record the outcome of job " + job.id() + " (event " + job.eventId()
-                        + "): " + e.getMessage());
-                recorded = false;
-            }
-            String slug = ran.slug().orElse("other");
-            metrics.job(slug, recorded ? outcomeLabel(ran.outcome()) : WorkerMetrics.JobOutcome.LOST);
-            if (ran.noteKept()) {
-                metrics.draftKept(slug);
-            }
-            if (ran.notePosted()) {
-                metrics.draftPosted(slug);
-            }
-            if (ran.outcome() instanceof JobOutcome.Dead d && recorded) {
-                LOG.log(Level.WARNING, "event " + job.eventId() + " is dead: " + d.reason());
+                completer.execute(() -> {
+                    try (LogContext.Scope completion = LogContext.forEvent(job.eventId())) {
+                        record(job, ran);
+                    } finally {
+                        running.remove(job);
+                        recording.remove(job);
+                        completing.release();
+                    }
+                });
+                handedOver = true;
+            } catch (RejectedExecutionException stopped) {
+                recording.remove(job);
+                completing.release();
+                record(job, ran);
             }
         } finally {
-            running.remove(job);
+            if (!handedOver) {
+                running.remove(job);
+            }
             held.decrementAndGet();
             signal();
+        }
+    }
+
+    /**
+     * Records a run's outcome in one commit, with the note it posted and its deferred bookkeeping. A commit that fails
+     * leaves the job to its lease: it runs again, and the note ledger keeps that from posting twice.
+     */
+    private void record(JobQueue.Job job, JobRunner.Ran ran) {
+        ran.slug().ifPresent(LogContext::tenant);
+        boolean recorded;
+        try {
+            // one commit: the outcome, the note the run posted, and the run's deferred bookkeeping
+            recorded = queue.complete(job, ran.outcome(), ran.bookkeeping());
+        } catch (DataException e) {
+            // the lease runs out and the job is run again; the note ledger keeps that from posting twice
+            LOG.log(Level.WARNING, "could not record the outcome of job " + job.id() + " (event " + job.eventId()
+                    + "): " + e.getMessage());
+            recorded = false;
+        }
+        String slug = ran.slug().orElse("other");
+        metrics.job(slug, recorded ? outcomeLabel(ran.outcome()) : WorkerMetrics.JobOutcome.LOST);
+        if (ran.noteKept()) {
+            metrics.draftKept(slug);
+        }
+        if (ran.notePosted()) {
+            metrics.draftPosted(slug);
+        }
+        if (ran.outcome() instanceof JobOutcome.Dead d && recorded) {
+            LOG.log(Level.WARNING, "event " + job.eventId() + " is dead: " + d.reason());
         }
     }
 
@@ -556,6 +613,9 @@ public final class Worker implements AutoCloseable {
             if (!pool.awaitTermination(settings.stopGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 int given = 0;
                 for (JobQueue.Job job : List.copyOf(running)) {
+                    if (recording.contains(job)) {
+                        continue; // its run has ended: its outcome is being committed
+                    }
                     runner.forget(job);
                     try {
                         if (queue.release(job, "given back: the worker stopped before the job finished")) {
@@ -572,6 +632,18 @@ public final class Worker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             pool.shutdownNow();
+        }
+        // the outcomes of the runs that ended are committed before the heartbeat stops renewing their leases
+        completer.shutdown();
+        try {
+            if (!completer.awaitTermination(Math.max(5_000, settings.stopGrace().toMillis()), TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, "worker stopped with outcomes not yet recorded (" + recording.size()
+                        + "): those jobs run again once their leases run out");
+                completer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            completer.shutdownNow();
         }
         closed = true;
         heartbeat.interrupt();
