@@ -97,7 +97,7 @@ public final class Worker implements AutoCloseable {
     private final WorkerSettings settings;
     private final WorkerMetrics metrics;
     private final ExecutorService pool;
-    /** Every job this worker holds under a lease (claimed ahead, running, or being completed): the heartbeat renews them. */
+    /** Every job this worker holds under a lease (ready, running, being completed): the heartbeat renews them. */
     private final Set<JobQueue.Job> running = ConcurrentHashMap.newKeySet();
     /** Jobs claimed ahead, in claim order, for the next free slot. */
     private final BlockingQueue<JobQueue.Job> ready = new LinkedBlockingQueue<>();
