@@ -63,12 +63,27 @@ public final class Erasure {
         this.db = Objects.requireNonNull(db, "db");
     }
 
-    /** The key of a tenant's erasure lock: exclusive for an erasure, shared for a job's transaction (fence). */
-    private static final String LOCK = "SELECT 1 AS x FROM (SELECT %s(hashtextextended('privacy:' || ?::text, 0))) l";
+    /**
+     * A tenant's erasure lock, taken exclusively by an erasure. The job transactions' {@link #FENCE} takes it shared,
+     * on the same key ({@code hashtextextended('privacy:' || tenant, 0)}, in changeSet 026's function).
+     */
+    private static final String LOCK = "SELECT 1 AS x FROM (SELECT pg_advisory_xact_lock(hashtextextended('privacy:'"
+            + " || ?::text, 0))) l";
 
-    /** An erasure of the tenant recorded after a time, other than the one a job's own event made. */
-    private static final String ERASED_SINCE = "SELECT EXISTS (SELECT 1 FROM privacy_erasures"
-            + " WHERE tenant_id = ? AND erased_at > ? AND event_id <> ?) AS erased";
+    /**
+     * The fence in one statement: the tenant's erasure lock taken shared, then whether an erasure of the tenant was
+     * recorded after a time by another event than the job's own, in the VOLATILE PL/pgSQL function
+     * {@code tollgate_erasure_fence} (changeSet 026). Its second query runs with a snapshot of its own, taken once the
+     * lock is granted: "STABLE and IMMUTABLE functions use a snapshot established as of the start of the calling
+     * query, whereas VOLATILE functions obtain a fresh snapshot at the start of each query they execute"
+     * (PostgreSQL 15 documentation, 38.7 Function Volatility Categories,
+     * https://www.postgresql.org/docs/15/xfunc-volatility.html; in READ COMMITTED, 13.2.1, "a SELECT query ... sees
+     * only data committed before the query began", https://www.postgresql.org/docs/15/transaction-iso.html). So it
+     * sees an erasure that committed while the lock was waited for, which one plain statement doing both (a single
+     * snapshot, taken before the wait) would not: that is why the lock and the look-up were two statements before.
+     * Parameters: tenant, since, the job's own event.
+     */
+    private static final String FENCE = "SELECT tollgate_erasure_fence(?::uuid, ?::timestamptz, ?::uuid) AS erased";
 
     /**
      * Erasures with a job running at the same time: the job may have read the customer's data (the Gorgias ticket,
@@ -81,9 +96,8 @@ public final class Erasure {
      */
     public static Database.Fence fence(TenantId tenant, EventId self, Instant since) {
         return tx -> {
-            tx.get(LOCK.formatted("pg_advisory_xact_lock_shared"), tenant.value().toString());
-            // a new statement: its snapshot sees an erasure that committed while this one waited for the lock
-            boolean erased = tx.get(ERASED_SINCE, tenant.value(), param(since), self.value())
+            // one round trip: the lock, then the look-up with a snapshot taken after it was granted (FENCE)
+            boolean erased = tx.get(FENCE, tenant.value(), param(since), self.value())
                     .map(r -> bool(r, "erased")).orElse(false);
             return erased ? Optional.of("a privacy erasure of the tenant ran while this job ran: it runs again")
                     : Optional.empty();
@@ -91,7 +105,7 @@ public final class Erasure {
     }
 
     private static void lockOut(DbExecute tx, TenantId tenant) {
-        tx.get(LOCK.formatted("pg_advisory_xact_lock"), tenant.value().toString());
+        tx.get(LOCK, tenant.value().toString());
     }
 
     /** A Gorgias internal note Tollgate posted: erasing it in Gorgias is the merchant's duty. */

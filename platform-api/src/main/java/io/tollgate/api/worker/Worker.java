@@ -19,8 +19,11 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,9 +33,24 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The durable worker inside the server: one claimer thread takes due jobs from the {@link JobQueue} (fairly across
- * tenants, each tenant capped) whenever a slot is free, and {@code concurrency} worker threads run them with the
+ * tenants, each tenant capped), and {@code concurrency} worker threads (the slots) run them with the
  * {@link JobRunner} and record their outcome. The claimer also samples the queue for metrics every
  * {@link WorkerSettings#reapEvery()}; expired leases go back to the queue on the heartbeat below.
+ *
+ * <p><b>Claimed ahead.</b> The claimer keeps a few jobs more than the slots claimed ({@link #ahead}: a quarter of the
+ * concurrency, plus one) in a ready queue, so a slot that ends a run starts its next job at once instead of waiting
+ * for a claim, and it claims in batches of {@link #claimBatch} (a quarter of the concurrency) while the queue has a
+ * backlog, so one claim's statements and commit serve several jobs. A job claimed ahead is this worker's like a running
+ * one: it is {@code running} in the queue, counts against its tenant's cap, and its lease is renewed by the heartbeat;
+ * its deadline starts when its run starts; a stopping worker gives it back at once (its attempt not spent).
+ *
+ * <p><b>The outcome committed off the slot.</b> A slot is free for its next job as soon as its run ends; the run's
+ * outcome (one commit: the job ended, the note it posted, its deferred bookkeeping) is recorded by a completer thread
+ * meanwhile. {@code concurrency} bounds the jobs doing their work at once (their upstream calls, their transactions):
+ * an outcome waiting for its commit does none of it. Until that commit the job stays this worker's ({@code running},
+ * its lease renewed), so nothing changes for a crash; at most {@code concurrency} outcomes wait at once (a slot whose
+ * run ended waits for a place), a completion that fails leaves the job to its lease as before, and a stopping worker
+ * waits for the pending completions before it stops renewing leases.
  *
  * <p>Leases are short ({@link WorkerSettings#lease()}, 10 s by default): a heartbeat thread renews the leases of all
  * the jobs this worker runs in one statement every {@link WorkerSettings#renewEvery()} ({@link JobQueue#renew}), and
@@ -78,9 +96,21 @@ public final class Worker implements AutoCloseable {
     private final JobRunner runner;
     private final WorkerSettings settings;
     private final WorkerMetrics metrics;
-    private final Semaphore slots;
     private final ExecutorService pool;
+    /** Every job this worker holds under a lease (ready, running, being completed): the heartbeat renews them. */
     private final Set<JobQueue.Job> running = ConcurrentHashMap.newKeySet();
+    /** Jobs claimed ahead, in claim order, for the next free slot. */
+    private final BlockingQueue<JobQueue.Job> ready = new LinkedBlockingQueue<>();
+    /** Jobs claimed and not yet run to their end: those ready plus those a slot runs now. */
+    private final AtomicInteger held = new AtomicInteger();
+    /**
+     * Where a run's outcome is committed once the run has ended, while its slot runs the next job: as many threads as
+     * slots, and at most that many outcomes waiting ({@link #completing}; a slot whose run ended waits for a place).
+     */
+    private final ExecutorService completer;
+    private final Semaphore completing;
+    /** The jobs whose outcome {@link #completer} is committing now (still this worker's until it has). */
+    private final Set<JobQueue.Job> recording = ConcurrentHashMap.newKeySet();
     /** The deadlines of the runs whose threads have not ended (given up or not): the notes they post are held. */
     private final Set<Deadline> live = ConcurrentHashMap.newKeySet();
     private final InstanceLock instance;
@@ -95,11 +125,16 @@ public final class Worker implements AutoCloseable {
     private final AtomicInteger renewFailures = new AtomicInteger();
     private volatile boolean stopping;
     /**
-     * Slots that must be free before the claimer claims again while the queue has a backlog (the last claim filled
-     * every slot it asked for, less than a poll ago): a quarter of the concurrency, at least one. Claiming for two
-     * jobs instead of one halves the claims (the walk, the lock and the claim statements, and a commit) per job.
+     * Jobs wanted before the claimer claims again while the queue has a backlog (the last claim filled every place it
+     * asked for, less than a poll ago): a quarter of the concurrency, at least one. Claiming for two jobs instead of
+     * one halves the claims (the walk, the lock and the claim statements, and a commit) per job.
      */
     private final int claimBatch;
+    /**
+     * Jobs claimed beyond the slots, ready for the next slot that frees: {@link #claimBatch} plus one, so the next
+     * batch is claimed while a job is still ready, and a slot that frees meanwhile does not wait for the claim.
+     */
+    private final int ahead;
     /** When the last claim filled every slot it asked for ({@link System#nanoTime}); long ago when it did not. */
     private long lastFullClaim = System.nanoTime() - NO_BACKLOG;
     private static final long NO_BACKLOG = TimeUnit.DAYS.toNanos(1);
@@ -115,14 +150,21 @@ public final class Worker implements AutoCloseable {
         this.runner = Objects.requireNonNull(runner, "runner");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
-        this.slots = new Semaphore(settings.concurrency());
         this.claimBatch = Math.max(1, settings.concurrency() / 4);
+        this.ahead = claimBatch + 1;
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(settings.concurrency(), r -> {
             Thread t = new Thread(r, "tollgate-worker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        AtomicInteger c = new AtomicInteger();
+        this.completer = Executors.newFixedThreadPool(settings.concurrency(), r -> {
+            Thread t = new Thread(r, "tollgate-worker-complete-" + c.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.completing = new Semaphore(settings.concurrency());
         this.claimer = new Thread(this::claimLoop, "tollgate-worker-claimer");
         this.claimer.setDaemon(true);
         this.heartbeat = new Thread(this::heartbeatLoop, "tollgate-worker-heartbeat");
@@ -152,6 +194,9 @@ public final class Worker implements AutoCloseable {
                         + " (they are taken over when their leases run out): " + e.getMessage());
             }
         }
+        for (int i = 0; i < settings.concurrency(); i++) {
+            w.pool.execute(w::slotLoop);
+        }
         w.claimer.start();
         w.heartbeat.start();
         LOG.log(Level.INFO, "worker started: " + settings.concurrency() + " at once, at most " + settings.tenantCap()
@@ -161,7 +206,7 @@ public final class Worker implements AutoCloseable {
         return w;
     }
 
-    /** Jobs this worker is running now. */
+    /** Jobs this worker holds now: running, claimed ahead for its next free slot, or having their outcome recorded. */
     public int inFlight() {
         return running.size();
     }
@@ -179,29 +224,30 @@ public final class Worker implements AutoCloseable {
                     await(settings.poll()); // as many given-up runs still run as this worker may run jobs
                     continue;
                 }
-                int free = slots.availablePermits();
-                if (free == 0) {
+                // the slots, and the jobs ready for them when they free
+                int want = settings.concurrency() + ahead - held.get();
+                if (want <= 0) {
                     await(settings.poll());
                     continue;
                 }
                 long sinceClaim = System.nanoTime() - lastFullClaim;
-                if (free < claimBatch && sinceClaim < settings.poll().toNanos()) {
-                    // a backlog: wait for another slot (at most until a poll after the last claim), so that one
-                    // claim takes several jobs; a claim costs the same statements for one job as for eight
+                if (want < claimBatch && sinceClaim < settings.poll().toNanos()) {
+                    // a backlog: wait until another job is wanted (at most until a poll after the last claim), so
+                    // that one claim takes several jobs; a claim costs the same statements for one job as for eight
                     await(Duration.ofNanos(settings.poll().toNanos() - sinceClaim));
                     continue;
                 }
                 // the claim's commit also takes the Gorgias calls the claimed jobs are about to make
-                List<JobQueue.Job> jobs = queue.claim(free, settings.lease(), settings.tenantCap(), runner::prepare);
-                // every slot asked for was filled: more are likely waiting
-                lastFullClaim = jobs.size() == free ? System.nanoTime() : System.nanoTime() - NO_BACKLOG;
+                List<JobQueue.Job> jobs = queue.claim(want, settings.lease(), settings.tenantCap(), runner::prepare);
+                // every place asked for was filled: more are likely waiting
+                lastFullClaim = jobs.size() == want ? System.nanoTime() : System.nanoTime() - NO_BACKLOG;
                 claimFailures.set(0);
                 for (JobQueue.Job job : jobs) {
-                    slots.acquireUninterruptibly();
-                    running.add(job);
-                    pool.execute(() -> runOne(job));
+                    held.incrementAndGet();
+                    running.add(job); // the heartbeat renews its lease from now on
+                    ready.add(job);
                 }
-                if (jobs.size() < free) {
+                if (jobs.size() < want) {
                     await(settings.poll());
                 }
             } catch (DataException e) {
@@ -296,39 +342,114 @@ public final class Worker implements AutoCloseable {
         metrics.queue(new WorkerMetrics.QueueSample(s.queued(), s.running(), s.dead(), s.oldestSeconds()));
     }
 
-    /** Runs one job; what is logged about it carries its event id and, once known, its tenant ({@link LogContext}). */
+    /**
+     * A slot: takes the next job claimed ahead as soon as there is one and runs it, until the worker stops (a job it
+     * takes once the worker is stopping is given back, not run).
+     */
+    private void slotLoop() {
+        while (true) {
+            JobQueue.Job job;
+            try {
+                job = ready.poll(settings.poll().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                return; // close() stops the slots now
+            }
+            if (job == null) {
+                if (stopping) {
+                    return;
+                }
+                continue;
+            }
+            if (stopping) {
+                giveBack(job);
+                continue;
+            }
+            runOne(job);
+        }
+    }
+
+    /** Gives a job claimed ahead back to the queue, unrun: due now, its attempt not spent. */
+    private void giveBack(JobQueue.Job job) {
+        try {
+            runner.forget(job);
+            if (!queue.release(job, "given back: the worker stopped before the job ran")) {
+                LOG.log(Level.DEBUG, "job " + job.id() + " claimed ahead was no longer this worker's");
+            }
+        } catch (DataException e) {
+            // its lease runs out instead
+            LOG.log(Level.WARNING, "could not give back job " + job.id() + " claimed ahead (its lease runs out"
+                    + " instead): " + e.getMessage());
+        } finally {
+            running.remove(job);
+            held.decrementAndGet();
+        }
+    }
+
+    /**
+     * Runs one job on the calling slot. Once the run has ended the slot is free for the next job, and the outcome is
+     * committed apart ({@link #completer}): the job stays this worker's, its lease renewed, until that commit. What is
+     * logged about it carries its event id and, once known, its tenant ({@link LogContext}).
+     */
     private void runOne(JobQueue.Job job) {
+        boolean handedOver = false;
         try (LogContext.Scope scope = LogContext.forEvent(job.eventId())) {
             JobRunner.Ran ran = runWithin(job);
             if (ran == null) {
                 return; // this worker is stopping: close() gave the job back
             }
-            ran.slug().ifPresent(LogContext::tenant);
-            boolean recorded;
+            completing.acquireUninterruptibly(); // at most `concurrency` outcomes wait for their commit
+            recording.add(job);
             try {
-                // one commit: the outcome, the note the run posted, and the run's deferred bookkeeping
-                recorded = queue.complete(job, ran.outcome(), ran.bookkeeping());
-            } catch (DataException e) {
-                // the lease runs out and the job is run again; the note ledger keeps that from posting twice
-                LOG.log(Level.WARNING, "could not record the outcome of job " + job.id() + " (event " + job.eventId()
-                        + "): " + e.getMessage());
-                recorded = false;
-            }
-            String slug = ran.slug().orElse("other");
-            metrics.job(slug, recorded ? outcomeLabel(ran.outcome()) : WorkerMetrics.JobOutcome.LOST);
-            if (ran.noteKept()) {
-                metrics.draftKept(slug);
-            }
-            if (ran.notePosted()) {
-                metrics.draftPosted(slug);
-            }
-            if (ran.outcome() instanceof JobOutcome.Dead d && recorded) {
-                LOG.log(Level.WARNING, "event " + job.eventId() + " is dead: " + d.reason());
+                completer.execute(() -> {
+                    try (LogContext.Scope completion = LogContext.forEvent(job.eventId())) {
+                        record(job, ran);
+                    } finally {
+                        running.remove(job);
+                        recording.remove(job);
+                        completing.release();
+                    }
+                });
+                handedOver = true;
+            } catch (RejectedExecutionException stopped) {
+                recording.remove(job);
+                completing.release();
+                record(job, ran);
             }
         } finally {
-            running.remove(job);
-            slots.release();
+            if (!handedOver) {
+                running.remove(job);
+            }
+            held.decrementAndGet();
             signal();
+        }
+    }
+
+    /**
+     * Records a run's outcome in one commit, with the note it posted and its deferred bookkeeping. A commit that fails
+     * leaves the job to its lease: it runs again, and the note ledger keeps that from posting twice.
+     */
+    private void record(JobQueue.Job job, JobRunner.Ran ran) {
+        ran.slug().ifPresent(LogContext::tenant);
+        boolean recorded;
+        try {
+            // one commit: the outcome, the note the run posted, and the run's deferred bookkeeping
+            recorded = queue.complete(job, ran.outcome(), ran.bookkeeping());
+        } catch (DataException e) {
+            // the lease runs out and the job is run again; the note ledger keeps that from posting twice
+            LOG.log(Level.WARNING, "could not record the outcome of job " + job.id() + " (event " + job.eventId()
+                    + "): " + e.getMessage());
+            recorded = false;
+        }
+        String slug = ran.slug().orElse("other");
+        metrics.job(slug, recorded ? outcomeLabel(ran.outcome()) : WorkerMetrics.JobOutcome.LOST);
+        if (ran.noteKept()) {
+            metrics.draftKept(slug);
+        }
+        if (ran.notePosted()) {
+            metrics.draftPosted(slug);
+        }
+        if (ran.outcome() instanceof JobOutcome.Dead d && recorded) {
+            LOG.log(Level.WARNING, "event " + job.eventId() + " is dead: " + d.reason());
         }
     }
 
@@ -470,7 +591,10 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    /** Stops claiming, waits for running jobs up to the grace period, then gives back what is still running. */
+    /**
+     * Stops claiming, gives back the jobs claimed ahead at once, waits for running jobs up to the grace period, then
+     * gives back what is still running.
+     */
     @Override
     public void close() {
         stopping = true;
@@ -480,11 +604,18 @@ public final class Worker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // not started: back to the queue now, for another worker (the slots give back any they take from here on)
+        for (JobQueue.Job job = ready.poll(); job != null; job = ready.poll()) {
+            giveBack(job);
+        }
         pool.shutdown();
         try {
             if (!pool.awaitTermination(settings.stopGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 int given = 0;
                 for (JobQueue.Job job : List.copyOf(running)) {
+                    if (recording.contains(job)) {
+                        continue; // its run has ended: its outcome is being committed
+                    }
                     runner.forget(job);
                     try {
                         if (queue.release(job, "given back: the worker stopped before the job finished")) {
@@ -501,6 +632,18 @@ public final class Worker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             pool.shutdownNow();
+        }
+        // the outcomes of the runs that ended are committed before the heartbeat stops renewing their leases
+        completer.shutdown();
+        try {
+            if (!completer.awaitTermination(Math.max(5_000, settings.stopGrace().toMillis()), TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, "worker stopped with outcomes not yet recorded (" + recording.size()
+                        + "): those jobs run again once their leases run out");
+                completer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            completer.shutdownNow();
         }
         closed = true;
         heartbeat.interrupt();

@@ -14,20 +14,29 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A job that runs while a privacy erasure of its tenant commits writes back nothing the erasure erased: a job
- * transaction after the erasure is refused by the fence, and one that took the tenant's erasure lock first commits
- * before the erasure starts, which then erases what it wrote. Real PostgreSQL, two threads.
+ * transaction after the erasure is refused by the fence; one that waited for the tenant's erasure lock while the
+ * erasure held it is refused once the erasure commits (the fence's one statement looks for the erasure with a snapshot
+ * taken after the wait); and one that took the lock first commits before the erasure starts, which then erases what it
+ * wrote. Real PostgreSQL, several threads.
  */
 class ErasureFenceTest {
     private static TestDatabase testDb;
@@ -94,6 +103,78 @@ class ErasureFenceTest {
         Database.fenced(Erasure.fence(other.id(), privacyEvent, claimed), () -> { writeTicket(other, 7003L); return null; });
         Database.fenced(Erasure.fence(t.id(), jobEvent, databaseNow()), () -> { writeTicket(t, 7004L); return null; });
         assertThat(tickets(t)).isEqualTo(1);
+    }
+
+    @Test
+    void aJobTransactionThatWaitedForTheLockWhileAnErasureCommittedSeesTheErasureAndWritesNothing() throws Exception {
+        ResolvedTenant t = tenant("fence-wait");
+        Instant claimed = databaseNow();
+        EventId jobEvent = new EventId(UUID.randomUUID());
+        UUID stored = storeEvent(t);
+        // threads of their own: both block in the database (the common pool may have a single one)
+        try (Connection rowHolder = testDb.connect();
+             java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool()) {
+            // the erasure, once it holds the tenant's erasure lock, waits for this row (it tombstones every body)
+            rowHolder.setAutoCommit(false);
+            try (PreparedStatement lock = rowHolder.prepareStatement(
+                    "SELECT id FROM webhook_events WHERE tenant_id = ? AND id = ? FOR UPDATE")) {
+                lock.setObject(1, t.id().value());
+                lock.setObject(2, stored);
+                lock.executeQuery().close();
+            }
+            EventId privacyEvent = new EventId(UUID.randomUUID());
+            CompletableFuture<Erasure.Erased> erased = CompletableFuture.supplyAsync(
+                    () -> erasure.shop(t, privacyEvent, "shop/redact"), threads);
+            awaitCount("the erasure holds the tenant's erasure lock and waits for the held row", """
+                    SELECT count(*) FROM pg_stat_activity
+                     WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE webhook_events SET body%'""");
+
+            // the job's transaction: its fence waits for the erasure's exclusive lock
+            CompletableFuture<Void> job = CompletableFuture.runAsync(() -> Database.fenced(
+                    Erasure.fence(t.id(), jobEvent, claimed), () -> {
+                        writeTicket(t, 7201L);
+                        return null;
+                    }), threads);
+            awaitCount("the job's fence waits for the erasure lock", """
+                    SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND NOT granted""");
+            assertThat(job).as("the fence waits while the erasure holds the lock").isNotDone();
+
+            rowHolder.commit(); // the erasure goes on and commits; then the fence's lock is granted
+            assertThat(erased.get(30, TimeUnit.SECONDS).rows()).containsKey("tickets");
+            assertThatThrownBy(() -> job.get(30, TimeUnit.SECONDS))
+                    .as("the fence saw the erasure that committed while it waited")
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(DataException.Fenced.class);
+        }
+        assertThat(tickets(t)).as("the job wrote nothing after the erasure it waited for").isZero();
+    }
+
+    /** A stored Gorgias event of the tenant whose body is not erased yet. */
+    private static UUID storeEvent(ResolvedTenant t) {
+        UUID id = UUID.randomUUID();
+        byte[] body = "{\"ticket\": {\"id\": 7201}}".getBytes(StandardCharsets.UTF_8);
+        db.inTransaction(tx -> tx.insert("""
+                INSERT INTO webhook_events (id, tenant_id, provider, topic, delivery_key, payload_sha256, body, headers,
+                                            status)
+                VALUES (?, ?, 'gorgias', 'ticket', ?, sha256(?::bytea), ?::bytea, '{}'::jsonb, 'processed')""",
+                                         id, t.id().value(), "id:fence-" + id, body, body));
+        return id;
+    }
+
+    /** Waits until {@code sql} counts at least one row (at most 30 s). */
+    private static void awaitCount(String what, String sql) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        BooleanSupplier seen = () -> {
+            try (Connection c = testDb.connect(); ResultSet r = c.createStatement().executeQuery(sql)) {
+                return r.next() && r.getLong(1) > 0;
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        while (!seen.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     @Test
