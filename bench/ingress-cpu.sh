@@ -84,14 +84,7 @@ for i in 0 1; do
   "$BENCH/worker_tenants.py" "$((PORT + i))" "$TOKEN" "$LIMITS" "http://127.0.0.1:9" bench-ing- 1 > "$OUT/tenant-$i.tsv"
 done
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }
-# per thread: "tid<TAB>ticks" lines
-threads() {
-  for t in /proc/$1/task/*; do
-    printf '%s\t%s\n' "${t##*/}" "$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
-  done | awk -F'\t' '$2 != ""' | sort
-}
+. "$BENCH/jvm_cpu.sh" # ticks, sys_ticks, threads, pg_total
 # the JVM's own names of its threads ("tid<TAB>group"), from jcmd Thread.print (/proc's names are cut at 15
 # characters), by each thread's nid (the OS thread id; the JVM's own threads, e.g. the VM thread where the serial GC
 # runs, have no [tid]); taken after a row's last sample, so its own cost falls in no row
@@ -105,7 +98,6 @@ thread_names() {
         else { g = n; gsub(/[0-9]+/, "", g) }
         print id "\t" g}' | sort
 }
-pg_total() { sleep 0.4; cat "$OUT/pgticks-$1"; }
 mem() { awk '/^VmRSS/ {r = int($2 / 1024)} /^VmHWM/ {h = int($2 / 1024)} END {printf "%s %s", r, h}' "/proc/$1/status"; }
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
 

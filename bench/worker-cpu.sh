@@ -156,20 +156,13 @@ drain() { # x: waits until its jobs table is empty (at most 600 s)
   for _ in $(seq 1 1200); do [ "$(left "$1")" -eq 0 ] && return 0; sleep 0.5; done
   echo "   $1 did not drain in 600 s: $(left "$1") left" >&2
 }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# per thread: "tid<TAB>ticks" lines
-threads() {
-  for t in /proc/$1/task/*; do
-    printf '%s\t%s\n' "${t##*/}" "$(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')"
-  done | awk -F'\t' '$2 != ""' | sort
-}
+. "$BENCH/jvm_cpu.sh" # ticks, sys_ticks, threads, pg_total
 # the JVM's own names of its threads ("tid<TAB>name", from jcmd Thread.print: /proc's names are cut at 15 characters),
 # digits dropped so that the carriers ForkJoinPool-1-worker-N or the C2 compiler threads add up
 thread_names() {
   "$JAVA_HOME/bin/jcmd" "$1" Thread.print 2>/dev/null | sed -n 's/^"\(.*\)" .*\[\([0-9]*\)\].*/\2\t\1/p' \
     | awk -F'\t' '{n = $2; gsub(/[0-9]+/, "", n); print $1 "\t" n}' | sort
 }
-pg_total() { sleep 0.4; cat "$OUT/pgticks-$1"; }
 upstream() { # the gateway's own view of its upstream calls: seconds and count
   curl -fs "127.0.0.1:$1/observe/metrics" | awk '/^tollgate_upstream_seconds_sum\{/ {s += $NF} /^tollgate_upstream_seconds_count\{/ {c += $NF}
     END {print s + 0, c + 0}'
