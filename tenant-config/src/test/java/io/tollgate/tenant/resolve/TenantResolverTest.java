@@ -232,9 +232,14 @@ class TenantResolverTest {
         assertThat(resolver.slugQueries()).isEqualTo(1);
 
         Thread.sleep(ttl.plusMillis(200));
-        // past the TTL (within twice it): answered at once from the entry as it is, no query on the caller's path
-        assertThat(resolver.resolveUnscoped("refresh-me", NO_QUERY).orElseThrow()).isSameAs(bySlug);
-        assertThat(resolver.resolve(created.id()).orElseThrow()).isSameAs(byId);
+        // past the TTL (within twice it): answered at once from memory, no query on the caller's path (NO_QUERY
+        // refuses one). The answer is the entry as it is, or already its refresh when the background read finished
+        // before the cache looked at it again (Caffeine returns a refresh that completed at once): not the same object
+        // every time, so only the tenant is compared
+        assertThat(resolver.resolveUnscoped("refresh-me", NO_QUERY).orElseThrow().tenant().id())
+                .isEqualTo(created.id());
+        assertThat(resolver.resolve(created.id()).orElseThrow().tenant().id()).isEqualTo(created.id());
+        assertThat(resolver.slugQueries()).isEqualTo(1);
         // and read again in the background: a new entry replaces it, still without a miss
         assertThat(waitFor(() -> resolver.resolveUnscoped("refresh-me", NO_QUERY).orElseThrow() != bySlug
                 && resolver.resolve(created.id()).orElseThrow() != byId, Duration.ofSeconds(5))).isTrue();
